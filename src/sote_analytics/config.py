@@ -1,0 +1,87 @@
+"""Defaults in one place: paths, environment variables, years and service URLs.
+
+Every function of the package takes its paths as arguments; when a caller does
+not give one, the default comes from here. Nothing here touches the disk or
+the network: the values are computed when asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Environment variable naming a local folder of reference data
+#: (the format of ``../shared/reference/``).
+REFERENCE_DIR_ENV = "SOTE_REFERENCE_DIR"
+#: Environment variable naming the project's data folder (default ``./data``).
+DATA_DIR_ENV = "SOTE_DATA_DIR"
+#: Environment variable naming the reports folder (default ``./reports``).
+REPORTS_DIR_ENV = "SOTE_REPORTS_DIR"
+
+#: The municipality key year used when none is given.
+DEFAULT_YEAR = 2025
+#: Seed of the synthetic demo register.
+DEFAULT_SEED = 2025
+
+#: Attribution shown in everything built from the reference data.
+REFERENCE_ATTRIBUTION = "Lähde: Tilastokeskus, Maanmittauslaitos, THL (CC BY 4.0)"
+
+CLASSIFICATION_API = "https://data.stat.fi/api/classifications/v2"
+WFS_URL = "https://geo.stat.fi/geoserver/wfs"
+PXWEB_POPULATION_URL = (
+    "https://pxdata.stat.fi/PxWeb/api/v1/fi/StatFin/vaerak/statfin_vaerak_pxt_11ra.px"
+)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders a run reads and writes.
+
+    Parameters
+    ----------
+    data : Path
+        Project data folder; ``raw/`` below it is never modified in place
+        except by explicit fetch and demo commands writing new files.
+    reports : Path
+        Where HTML reports go.
+
+    Examples
+    --------
+    >>> p = Paths(Path("data"), Path("reports"))
+    >>> p.processed
+    PosixPath('data/processed')
+    """
+
+    data: Path
+    reports: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.data / "raw"
+
+    @property
+    def processed(self) -> Path:
+        return self.data / "processed"
+
+    @property
+    def reference_cache(self) -> Path:
+        return self.raw / "reference"
+
+    @property
+    def demo(self) -> Path:
+        return self.raw / "demo"
+
+
+def default_paths() -> Paths:
+    """Paths from the environment, else ``./data`` and ``./reports``."""
+    return Paths(
+        data=Path(os.environ.get(DATA_DIR_ENV, "data")),
+        reports=Path(os.environ.get(REPORTS_DIR_ENV, "reports")),
+    )
+
+
+def reference_dir_from_env() -> Path | None:
+    """The folder named by ``SOTE_REFERENCE_DIR``, or None."""
+    value = os.environ.get(REFERENCE_DIR_ENV)
+    return Path(value) if value else None

@@ -1,0 +1,420 @@
+"""Read reference geography from a folder: key, boundaries, population, mergers.
+
+A reference folder has the layout of ``../shared/reference/`` (and of the cache
+that ``sote-analytics reference fetch`` writes)::
+
+    municipality_key_<year>.csv                 one row per municipality
+    municipalities_<year>_<source>.geojson      municipal boundaries (NATCODE)
+    population_by_municipality_<y0>_<y1>.csv    year, municipality_code, population
+    municipality_mergers_<y0>_<y1>.csv          old_code, new_code, effective_year, ...
+
+Nothing here downloads anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from .. import config
+from .levels import LANGUAGES, AreaLevel, area_levels, get_level
+
+
+class ReferenceDataError(RuntimeError):
+    """Reference data are missing, inconsistent or cannot be reconciled."""
+
+
+class ReferenceNotFoundError(ReferenceDataError):
+    """No reference folder or cache could be found."""
+
+
+_HOW_TO_FIX = (
+    "Either download it from the official services with\n"
+    "    sote-analytics reference fetch --year {year}\n"
+    "(needs network; writes {cache}), or point to a local folder in the same format with\n"
+    "    SOTE_REFERENCE_DIR=/path/to/reference   or   --reference-dir /path/to/reference\n"
+    "(for example ../shared/reference)."
+)
+
+
+def locate_reference(
+    reference_dir: Path | str | None = None,
+    cache_dir: Path | str | None = None,
+    year: int = config.DEFAULT_YEAR,
+) -> Path:
+    """Find the folder to read reference data from.
+
+    The order is: ``reference_dir`` if given, else ``$SOTE_REFERENCE_DIR``, else
+    the download cache (``data/raw/reference/`` by default) if it holds a key
+    for ``year``.
+
+    Raises
+    ------
+    ReferenceNotFoundError
+        With a message that says how to get the data.
+    """
+    cache = Path(cache_dir) if cache_dir else config.default_paths().reference_cache
+    chosen = Path(reference_dir) if reference_dir else config.reference_dir_from_env()
+    if chosen is not None:
+        if not chosen.is_dir():
+            raise ReferenceNotFoundError(
+                f"Reference folder {chosen} does not exist.\n"
+                + _HOW_TO_FIX.format(year=year, cache=cache)
+            )
+        return chosen
+    if (cache / f"municipality_key_{year}.csv").is_file():
+        return cache
+    raise ReferenceNotFoundError(
+        f"No reference data for {year}: no --reference-dir, no ${config.REFERENCE_DIR_ENV}, "
+        f"and no cached download in {cache}.\n" + _HOW_TO_FIX.format(year=year, cache=cache)
+    )
+
+
+def _clean_code(series: pd.Series, width: int | None = None) -> pd.Series:
+    out = series.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    if width:
+        out = out.str.zfill(width)
+    return out
+
+
+def _files_by_year(folder: Path, pattern: str) -> dict[int, Path]:
+    rx = re.compile(pattern)
+    found = {}
+    for path in sorted(folder.iterdir()):
+        m = rx.fullmatch(path.name)
+        if m:
+            found[int(m.group(1))] = path
+    return found
+
+
+def read_mergers(folder: Path) -> pd.DataFrame:
+    """Municipality mergers of a reference folder (empty if it has none)."""
+    frames = [
+        pd.read_csv(p, dtype=str, encoding="utf-8")
+        for p in sorted(folder.glob("municipality_mergers_*.csv"))
+    ]
+    cols = ["old_code", "old_name_fi", "new_code", "new_name_fi", "effective_year"]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+    df = pd.concat(frames, ignore_index=True)
+    df["old_code"] = _clean_code(df["old_code"], 3)
+    df["new_code"] = _clean_code(df["new_code"], 3)
+    df["effective_year"] = pd.to_numeric(df["effective_year"], errors="raise").astype(int)
+    return df.drop_duplicates(["old_code", "new_code", "effective_year"]).reset_index(drop=True)
+
+
+def successor_map(mergers: pd.DataFrame, year: int) -> dict[str, str]:
+    """Map every municipality that ceased by ``year`` to its successor in ``year``.
+
+    Chains are followed (A merged into B, B later into C gives A -> C).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"old_code": ["001", "002"], "new_code": ["002", "003"],
+    ...                   "effective_year": [2010, 2020]})
+    >>> successor_map(m, 2025)
+    {'001': '003', '002': '003'}
+    >>> successor_map(m, 2015)
+    {'001': '002'}
+    """
+    step = {
+        str(r.old_code): str(r.new_code)
+        for r in mergers.itertuples(index=False)
+        if int(r.effective_year) <= year and _present(r.old_code) and _present(r.new_code)
+    }
+    out = {}
+    for old in step:
+        seen, code = {old}, step[old]
+        while code in step:
+            if code in seen:
+                raise ReferenceDataError(f"Merger table has a cycle through {code}")
+            seen.add(code)
+            code = step[code]
+        out[old] = code
+    return out
+
+
+def _present(value: object) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+@dataclass
+class ReferenceData:
+    """Reference geography for one municipality key year, read from ``folder``.
+
+    Parameters
+    ----------
+    folder : Path
+        A reference folder (see module docstring).
+    year : int
+        Key year; the folder must hold ``municipality_key_<year>.csv``.
+
+    Examples
+    --------
+    >>> ref = load_reference(2025, reference_dir="../shared/reference")  # doctest: +SKIP
+    >>> len(ref.key)  # doctest: +SKIP
+    308
+    >>> ref.areas("hyvinvointialue").shape[0]  # doctest: +SKIP
+    23
+    """
+
+    folder: Path
+    year: int
+    notes: list[str] = field(default_factory=list)
+
+    # ---- municipality key -------------------------------------------------
+    @cached_property
+    def key(self) -> pd.DataFrame:
+        """One row per municipality: ``kunta_code``, ``<level>_code``, ``<level>_name_<lang>``."""
+        path = self.folder / f"municipality_key_{self.year}.csv"
+        if not path.is_file():
+            have = sorted(_files_by_year(self.folder, r"municipality_key_(\d{4})\.csv"))
+            raise ReferenceDataError(
+                f"{self.folder} has no municipality key for {self.year} "
+                f"(it has: {', '.join(map(str, have)) or 'none'})."
+            )
+        raw = pd.read_csv(path, dtype=str, encoding="utf-8", keep_default_na=False)
+        out = pd.DataFrame(index=raw.index)
+        for lvl in area_levels():
+            out[f"{lvl.id}_code"] = self._level_codes(raw, lvl)
+            for lang in LANGUAGES:
+                col = f"{lvl.id}_name_{lang}"
+                if lvl.is_constant:
+                    out[col] = lvl.constant_name[lang]
+                else:
+                    if lvl.name_columns[lang] not in raw:
+                        raise ReferenceDataError(f"{path.name} lacks column {lvl.name_columns[lang]}")
+                    out[col] = raw[lvl.name_columns[lang]].astype("string").str.strip()
+        for extra in ("kielisuhde_code", "kuntaryhmitys_code"):
+            if extra in raw:
+                out[extra] = _clean_code(raw[extra])
+        dup = out["kunta_code"][out["kunta_code"].duplicated()]
+        if len(dup):
+            raise ReferenceDataError(f"{path.name}: duplicated municipality codes {list(dup)}")
+        for lvl in area_levels():
+            missing = out[f"{lvl.id}_code"].isna() | (out[f"{lvl.id}_code"] == "")
+            if missing.any():
+                raise ReferenceDataError(
+                    f"{path.name}: {int(missing.sum())} municipalities have no {lvl.id} "
+                    f"(e.g. {out.loc[missing, 'kunta_code'].iloc[0]})"
+                )
+        return out.sort_values("kunta_code").reset_index(drop=True)
+
+    @staticmethod
+    def _level_codes(raw: pd.DataFrame, lvl: AreaLevel) -> pd.Series:
+        if lvl.is_constant:
+            return pd.Series(lvl.constant_code, index=raw.index, dtype="string")
+        if lvl.code_column not in raw:
+            raise ReferenceDataError(f"municipality key lacks column {lvl.code_column}")
+        return _clean_code(raw[lvl.code_column], 3 if lvl.id == "kunta" else None)
+
+    @property
+    def municipality_codes(self) -> list[str]:
+        return self.key["kunta_code"].tolist()
+
+    def areas(self, level: str) -> pd.DataFrame:
+        """The areas of a level: code, names, number of municipalities, population.
+
+        Examples
+        --------
+        >>> ref.areas("koko_maa")[["code", "name_fi"]]  # doctest: +SKIP
+          code   name_fi
+        0  SSS  Koko maa
+        """
+        lvl = get_level(level)
+        cols = {f"{lvl.id}_code": "code"} | {f"{lvl.id}_name_{g}": f"name_{g}" for g in LANGUAGES}
+        k = self.key.join(self.population.rename("population"), on="kunta_code")
+        g = k.groupby(f"{lvl.id}_code", sort=False)
+        out = g[list(cols)[1:]].first()
+        out["n_municipalities"] = g.size()
+        out["population"] = g["population"].sum()
+        out = out.reset_index().rename(columns=cols)
+        return out.sort_values("code", key=_natural_key).reset_index(drop=True)
+
+    def members(self, level: str, code: str) -> pd.DataFrame:
+        """Municipalities of one area (rows of :attr:`key`); raise if the area is unknown."""
+        lvl = get_level(level)
+        sel = self.key[self.key[f"{lvl.id}_code"] == str(code)]
+        if sel.empty:
+            valid = ", ".join(self.areas(level)["code"])
+            raise ValueError(f"No {level} with code {code!r} in the {self.year} key; valid: {valid}")
+        return sel
+
+    # ---- mergers ------------------------------------------------------------
+    @cached_property
+    def mergers(self) -> pd.DataFrame:
+        """Mergers table: the package's own table joined with the folder's."""
+        from ..municipalities import merger_table  # local: the resolver stage builds on this one
+
+        return pd.concat([merger_table(), read_mergers(self.folder)], ignore_index=True) \
+            .drop_duplicates(["old_code", "new_code", "effective_year"]).reset_index(drop=True)
+
+    def to_key_codes(self, codes: pd.Series, what: str) -> pd.Series:
+        """Map municipality codes of another year to this key's codes via the mergers.
+
+        Raises ``ReferenceDataError`` naming any code that neither is in the key
+        nor merged into a municipality of the key.
+        """
+        codes = _clean_code(codes, 3)
+        succ = successor_map(self.mergers, self.year)
+        live = sorted(set(succ) & set(self.municipality_codes))
+        if live:
+            raise ReferenceDataError(
+                f"Mergers table lists municipalities {live} as ceased, but the {self.year} key "
+                "still has them"
+            )
+        mapped = codes.map(lambda c: succ.get(c, c))
+        unknown = sorted(set(mapped) - set(self.municipality_codes))
+        if unknown:
+            raise ReferenceDataError(
+                f"{what}: municipality codes {unknown} are neither in the {self.year} key nor "
+                "merged into one of its municipalities according to the mergers table; "
+                "refusing to drop or invent municipalities."
+            )
+        return mapped
+
+    # ---- population ---------------------------------------------------------
+    @cached_property
+    def _population(self) -> tuple[pd.Series, int]:
+        files = sorted(self.folder.glob("population_by_municipality_*.csv"))
+        if not files:
+            raise ReferenceDataError(f"{self.folder} has no population_by_municipality_*.csv")
+        pop = pd.concat([pd.read_csv(p, dtype={"municipality_code": str}) for p in files])
+        years = sorted(int(y) for y in pop["year"].unique())
+        usable = [y for y in years if y <= self.year]
+        pop_year = usable[-1] if usable else years[0]
+        if pop_year != self.year:
+            self.notes.append(
+                f"Population of {pop_year} (31.12.) used for the {self.year} municipality key: "
+                f"the newest year available."
+            )
+        sel = pop[pop["year"].astype(int) == pop_year].copy()
+        sel["kunta_code"] = self.to_key_codes(sel["municipality_code"], "population")
+        series = sel.groupby("kunta_code")["population"].sum().astype("int64")
+        missing = sorted(set(self.municipality_codes) - set(series.index))
+        if missing:
+            raise ReferenceDataError(f"No {pop_year} population for municipalities {missing}")
+        return series.reindex(self.municipality_codes).rename_axis("kunta_code"), pop_year
+
+    @property
+    def population(self) -> pd.Series:
+        """Population by municipality code (31 Dec of :attr:`population_year`)."""
+        return self._population[0]
+
+    @property
+    def population_year(self) -> int:
+        """The year of :attr:`population` (the key's year or the newest before it)."""
+        return self._population[1]
+
+    # ---- boundaries -----------------------------------------------------------
+    @cached_property
+    def _boundary_file(self) -> tuple[Path, int]:
+        files = _files_by_year(self.folder, r"municipalities_(\d{4})_.*\.geojson")
+        if not files:
+            raise ReferenceDataError(f"{self.folder} has no municipalities_<year>_*.geojson")
+        usable = [y for y in files if y <= self.year]
+        year = max(usable) if usable else min(files)
+        return files[year], year
+
+    @cached_property
+    def municipality_boundaries(self):
+        """Municipal boundaries of the key year (GeoDataFrame, EPSG:4326).
+
+        Polygons of municipalities that merged after the boundary year are
+        dissolved into their successor. Fails if the key and the boundaries
+        cannot be reconciled.
+        """
+        import geopandas as gpd
+
+        path, byear = self._boundary_file
+        gdf = gpd.read_file(path)
+        code_col = next((c for c in ("NATCODE", "kunta", "natcode") if c in gdf.columns), None)
+        if code_col is None:
+            raise ReferenceDataError(f"{path.name}: no NATCODE/kunta property")
+        gdf = gdf[[code_col, "geometry"]].rename(columns={code_col: "source_code"})
+        gdf["source_code"] = _clean_code(gdf["source_code"], 3)
+        gdf["kunta_code"] = self.to_key_codes(gdf["source_code"], f"boundaries {path.name}")
+        missing = sorted(set(self.municipality_codes) - set(gdf["kunta_code"]))
+        if missing:
+            raise ReferenceDataError(
+                f"Boundaries {path.name} ({byear}) have no polygon for municipalities {missing} "
+                f"of the {self.year} key"
+            )
+        merged = sorted(gdf.loc[gdf["source_code"] != gdf["kunta_code"], "source_code"])
+        if merged:
+            self.notes.append(
+                f"Boundaries of {byear}: polygons of merged municipalities {', '.join(merged)} "
+                f"dissolved into their successors of {self.year}."
+            )
+        if gdf.crs is None:
+            gdf = gdf.set_crs(4326)
+        out = gdf.dissolve(by="kunta_code", as_index=False)[["kunta_code", "geometry"]]
+        out = out.merge(self.key[["kunta_code", "kunta_name_fi", "kunta_name_sv"]], on="kunta_code")
+        return out.to_crs(4326)
+
+    def boundaries(self, level: str = "kunta"):
+        """Boundaries of every area of ``level``, dissolved from the municipalities.
+
+        An area's outline therefore always matches its municipalities.
+        Returns a GeoDataFrame with ``code``, ``name_fi``, ``name_sv``, ``name_en``.
+        """
+        lvl = get_level(level)
+        mun = self.municipality_boundaries[["kunta_code", "geometry"]].merge(
+            self.key[["kunta_code", f"{lvl.id}_code"]], on="kunta_code"
+        )
+        if lvl.id == "kunta":
+            gdf = mun.rename(columns={"kunta_code": "code"})[["code", "geometry"]]
+        else:
+            gdf = mun.dissolve(by=f"{lvl.id}_code", as_index=False)
+            gdf = gdf.rename(columns={f"{lvl.id}_code": "code"})[["code", "geometry"]]
+        names = self.areas(level)[["code", "name_fi", "name_sv", "name_en"]]
+        return gdf.merge(names, on="code").sort_values("code", key=_natural_key).reset_index(
+            drop=True
+        )
+
+
+def _natural_key(s: pd.Series) -> pd.Series:
+    """Sort codes numerically when they are numbers ("2" before "10")."""
+    num = pd.to_numeric(s, errors="coerce")
+    return num.fillna(1e12) if num.notna().any() else s
+
+
+def load_reference(
+    year: int = config.DEFAULT_YEAR,
+    reference_dir: Path | str | None = None,
+    cache_dir: Path | str | None = None,
+) -> ReferenceData:
+    """Load the reference geography of ``year`` from a folder or the cache.
+
+    Parameters
+    ----------
+    year : int
+        Municipality key year.
+    reference_dir : path, optional
+        A local folder in the reference format; defaults to ``$SOTE_REFERENCE_DIR``.
+    cache_dir : path, optional
+        The download cache (default ``data/raw/reference``).
+
+    Returns
+    -------
+    ReferenceData
+
+    Raises
+    ------
+    ReferenceNotFoundError
+        When there is no folder and no cache; the message says how to fix it.
+
+    Examples
+    --------
+    >>> ref = load_reference(2025, reference_dir="../shared/reference")  # doctest: +SKIP
+    >>> ref.areas("hyvinvointialue")["code"].tolist()[:3]  # doctest: +SKIP
+    ['1', '2', '3']
+    """
+    folder = locate_reference(reference_dir, cache_dir, year)
+    ref = ReferenceData(folder=folder, year=int(year))
+    _ = ref.key  # fail early on a missing or broken key
+    return ref
