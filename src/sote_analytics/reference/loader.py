@@ -363,12 +363,11 @@ class ReferenceData:
         Returns a GeoDataFrame with ``code``, ``name_fi``, ``name_sv``, ``name_en``.
         """
         lvl = get_level(level)
-        mun = self.municipality_boundaries[["kunta_code", "geometry"]].merge(
-            self.key[["kunta_code", f"{lvl.id}_code"]], on="kunta_code"
-        )
+        mun = self.municipality_boundaries[["kunta_code", "geometry"]]
         if lvl.id == "kunta":
             gdf = mun.rename(columns={"kunta_code": "code"})[["code", "geometry"]]
         else:
+            mun = mun.merge(self.key[["kunta_code", f"{lvl.id}_code"]], on="kunta_code")
             gdf = mun.dissolve(by=f"{lvl.id}_code", as_index=False)
             gdf = gdf.rename(columns={f"{lvl.id}_code": "code"})[["code", "geometry"]]
         names = self.areas(level)[["code", "name_fi", "name_sv", "name_en"]]

@@ -1,0 +1,167 @@
+"""Command line: ``sote-analytics``.
+
+Network access happens only in ``reference fetch``; every other command reads
+local files.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import config
+
+app = typer.Typer(help="Järjestötieto: indicators and reports on sote associations.",
+                  no_args_is_help=True, add_completion=False)
+reference_app = typer.Typer(help="Reference geography: fetch from official services or check.",
+                            no_args_is_help=True)
+app.add_typer(reference_app, name="reference")
+
+RefDir = Annotated[Path | None, typer.Option("--reference-dir", help=(
+    f"Local reference folder (default ${config.REFERENCE_DIR_ENV}, then the download cache)."))]
+Year = Annotated[int, typer.Option("--year", help="Municipality key year.")]
+
+
+def _ref(year: int, reference_dir: Path | None):
+    from .reference import ReferenceDataError, load_reference
+
+    try:
+        return load_reference(year, reference_dir, config.default_paths().reference_cache)
+    except ReferenceDataError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+
+
+@reference_app.command("fetch")
+def reference_fetch(
+    year: Year = config.DEFAULT_YEAR,
+    cache_dir: Annotated[Path | None, typer.Option(help="Cache folder")] = None,
+    population_from: Annotated[int, typer.Option(help="First population year")] = 2015,
+) -> None:
+    """Download key, boundaries, population and mergers from the official services."""
+    from .reference.fetch import FetchError, fetch_reference
+
+    cache = cache_dir or config.default_paths().reference_cache
+    try:
+        manifest = fetch_reference(year, cache, population_from=population_from)
+    except FetchError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"Reference data for {year} in {cache} ({len(manifest['files'])} files)")
+
+
+@reference_app.command("check")
+def reference_check(year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None) -> None:
+    """Load the reference data and print a summary (fails if it cannot be reconciled)."""
+    from .reference import area_levels
+
+    ref = _ref(year, reference_dir)
+    _ = ref.municipality_boundaries
+    typer.echo(f"Reference folder: {ref.folder}")
+    for lvl in area_levels():
+        typer.echo(f"  {lvl.id:16s} {len(ref.areas(lvl.id)):4d} areas")
+    typer.echo(f"  population {ref.population_year}: {int(ref.population.sum()):,}")
+    for note in ref.notes:
+        typer.echo(f"  note: {note}")
+
+
+@app.command()
+def demo(
+    year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
+    seed: Annotated[int, typer.Option(help="Random seed")] = config.DEFAULT_SEED,
+    out_dir: Annotated[Path | None, typer.Option(help="Output folder")] = None,
+) -> None:
+    """Generate the synthetic demo register and survey (data/raw/demo)."""
+    from .pipeline import build_demo
+
+    ref = _ref(year, reference_dir)
+    files = build_demo(ref, out_dir or config.default_paths().demo, seed)
+    typer.echo(f"Synthetic demo data written: {files.register}, {files.survey}")
+
+
+@app.command()
+def indicators(
+    register: Annotated[Path | None, typer.Option(help="Register CSV (default: the demo)")] = None,
+    year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
+    out_dir: Annotated[Path | None, typer.Option(help="Processed folder")] = None,
+) -> None:
+    """Compute all indicators for all areas and save them to data/processed."""
+    from .pipeline import build_indicators
+
+    paths = config.default_paths()
+    ref = _ref(year, reference_dir)
+    reg = register or paths.demo / "register.csv"
+    if not reg.exists():
+        typer.secho(f"error: register {reg} not found (run `sote-analytics demo`?)", fg="red",
+                    err=True)
+        raise typer.Exit(2)
+    res, ind = build_indicators(reg, ref, out_dir or paths.processed)
+    typer.echo(f"{res.rows_in} rows read, {len(res.register)} accepted, "
+               f"{len(res.quarantine)} quarantined; {len(ind.table)} indicator rows")
+
+
+@app.command()
+def report(
+    level: Annotated[str, typer.Option(help="Area level")] = "hyvinvointialue",
+    area: Annotated[list[str] | None, typer.Option(help="Area code (repeatable)")] = None,
+    all_areas: Annotated[bool, typer.Option("--all", help="Every area of the level")] = False,
+    year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
+    language: Annotated[str, typer.Option(help="fi, sv or en")] = "fi",
+    workers: Annotated[int | None, typer.Option(help="Parallel workers (default: cores)")] = None,
+    self_contained: Annotated[bool, typer.Option(help="Inline plotly.js in every file")] = False,
+    processed_dir: Annotated[Path | None, typer.Option()] = None,
+    out_dir: Annotated[Path | None, typer.Option()] = None,
+    notebook: Annotated[Path | None, typer.Option()] = None,
+) -> None:
+    """Render HTML reports with papermill and nbconvert, plus index.html."""
+    from .report.run import render_batch
+
+    if not area and not all_areas:
+        typer.secho("error: give --area CODE or --all", fg="red", err=True)
+        raise typer.Exit(2)
+    if language not in ("fi", "sv", "en"):
+        typer.secho("error: --language must be fi, sv or en", fg="red", err=True)
+        raise typer.Exit(2)
+    paths = config.default_paths()
+    ref = _ref(year, reference_dir)
+    try:
+        batch = render_batch(
+            level, year=year, processed_dir=processed_dir or paths.processed,
+            out_dir=out_dir or paths.reports, language=language, reference_dir=ref.folder,
+            areas=None if all_areas else area, workers=workers, notebook=notebook,
+            self_contained=self_contained,
+        )
+    except ValueError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    ok = len(batch.results) - len(batch.failed)
+    typer.echo(f"{ok} reports written, index: {batch.index}")
+    for r in batch.failed:
+        typer.secho(f"FAILED {r.level} {r.area}: {r.error} (executed notebook: {r.executed})",
+                    fg="red", err=True)
+    if batch.failed:
+        raise typer.Exit(1)
+
+
+@app.command("run-demo")
+def run_demo(
+    year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
+    workers: Annotated[int | None, typer.Option(help="Parallel workers")] = None,
+) -> None:
+    """The main job: demo data -> indicators -> all wellbeing-area reports."""
+    demo(year=year, reference_dir=reference_dir, seed=config.DEFAULT_SEED, out_dir=None)
+    indicators(register=None, year=year, reference_dir=reference_dir, out_dir=None)
+    report(level="hyvinvointialue", area=None, all_areas=True, year=year,
+           reference_dir=reference_dir, language="fi", workers=workers, self_contained=False,
+           processed_dir=None, out_dir=None, notebook=None)
+
+
+def main() -> None:  # console script
+    app(prog_name="sote-analytics")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

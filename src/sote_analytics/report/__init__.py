@@ -1,0 +1,1 @@
+"""Reports: the content the notebooks show, and running them into HTML."""

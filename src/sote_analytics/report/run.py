@@ -1,0 +1,253 @@
+"""Run report notebooks with papermill and export them to HTML with nbconvert.
+
+One report: :func:`render_report`. All areas of a level: :func:`render_batch`,
+which runs areas in parallel worker processes, keeps going when one fails,
+writes every HTML file atomically, and links the reports from ``index.html``.
+The notebooks read indicators computed once for the batch.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+from .. import __version__
+from ..i18n import fmt_number, t
+from ..reference import get_level
+
+ASSETS_DIR = "assets"
+PLOTLY_JS = "plotly.min.js"
+
+
+@dataclass
+class ReportResult:
+    level: str
+    area: str
+    html: str | None
+    executed: str
+    seconds: float
+    error: str | None = None
+
+
+def _plotly_js_path() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
+
+
+def install_assets(out_dir: Path) -> Path:
+    """Copy plotly.js next to the reports (once); return its path."""
+    target = Path(out_dir) / ASSETS_DIR / PLOTLY_JS
+    src = _plotly_js_path()
+    if not target.exists() or target.stat().st_size != src.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_copy(src, target)
+    return target
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_copy(src: Path, dst: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_html(executed_notebook: Path, language: str, self_contained: bool = False) -> str:
+    """Export an executed notebook to HTML: no code, no prompts, no parameter cells,
+    no stderr; plotly.js from ``assets/`` (or inline when ``self_contained``)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb = nbformat.read(executed_notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", [])
+                               if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    templates = resources.files("sote_analytics").joinpath("templates")
+    exporter = HTMLExporter(
+        template_name="sote", extra_template_basedirs=[str(templates)],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={"parameters", "injected-parameters", "remove"},
+                              enabled=True), enabled=True)
+    res = {"language_code": language}
+    if self_contained:
+        res["plotly_inline"] = _plotly_js_path().read_text("utf-8")
+    else:
+        res["plotly_src"] = f"{ASSETS_DIR}/{PLOTLY_JS}"
+    body, _ = exporter.from_notebook_node(nb, resources=res)
+    return body
+
+
+def default_notebook() -> Path:
+    """The regional report notebook of the project (``notebooks/reports/``)."""
+    return Path("notebooks") / "reports" / "regional_report.ipynb"
+
+
+def render_report(
+    level: str, area: str, *, year: int, processed_dir: Path, out_dir: Path,
+    language: str = "fi", reference_dir: Path | None = None, notebook: Path | None = None,
+    self_contained: bool = False,
+) -> ReportResult:
+    """Execute the report notebook for one area and write ``<level>_<area>.html``.
+
+    The executed notebook is kept in ``out_dir/_executed/`` for debugging. On
+    failure no HTML is written and the error is returned (not raised).
+    """
+    import papermill as pm
+
+    start = time.perf_counter()
+    out_dir = Path(out_dir)
+    notebook = Path(notebook) if notebook else default_notebook()
+    stem = f"{level}_{area}" + ("" if language == "fi" else f"_{language}")
+    executed = out_dir / "_executed" / f"{stem}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    params = {
+        "level": level, "area": str(area), "year": int(year), "language": language,
+        "processed_dir": str(Path(processed_dir).resolve()),
+        "reference_dir": str(Path(reference_dir).resolve()) if reference_dir else None,
+    }
+    try:
+        pm.execute_notebook(
+            str(notebook), str(executed), parameters=params, kernel_name="python3",
+            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            cwd=str(Path.cwd()),
+        )
+        body = export_html(executed, language, self_contained)
+        target = out_dir / f"{stem}.html"
+        _atomic_write(target, body)
+        return ReportResult(level, str(area), str(target), str(executed),
+                            time.perf_counter() - start)
+    except Exception as exc:  # one area's failure must not stop a batch
+        msg = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+        return ReportResult(level, str(area), None, str(executed), time.perf_counter() - start, msg)
+
+
+@dataclass
+class BatchResult:
+    level: str
+    results: list[ReportResult]
+    index: str
+    manifest: str
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return [r for r in self.results if r.error]
+
+
+def render_batch(
+    level: str, *, year: int, processed_dir: Path, out_dir: Path, language: str = "fi",
+    reference_dir: Path | None = None, areas: list[str] | None = None, workers: int | None = None,
+    notebook: Path | None = None, self_contained: bool = False, progress: bool = True,
+) -> BatchResult:
+    """Render the reports of every area of ``level`` (or of ``areas``) and an index."""
+    from tqdm import tqdm
+
+    from ..indicators import load_indicators
+    from ..reference import load_reference
+
+    get_level(level)
+    out_dir = Path(out_dir)
+    ref = load_reference(year, reference_dir)
+    all_areas = ref.areas(level)
+    codes = [str(a) for a in areas] if areas else all_areas["code"].tolist()
+    if not self_contained:
+        install_assets(out_dir)
+    workers = workers or min(len(codes), os.cpu_count() or 1)
+    kwargs = dict(year=year, processed_dir=processed_dir, out_dir=out_dir, language=language,
+                  reference_dir=reference_dir, notebook=notebook, self_contained=self_contained)
+    results: list[ReportResult] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(render_report, level, c, **kwargs): c for c in codes}
+        for fut in tqdm(as_completed(futures), total=len(futures), disable=not progress,
+                        desc=f"{level} reports", unit="report"):
+            try:
+                results.append(fut.result())
+            except Exception as exc:  # a worker process died
+                results.append(ReportResult(level, futures[fut], None, "", 0.0,
+                                            f"worker failed: {type(exc).__name__}: {exc}"))
+    order = {c: i for i, c in enumerate(codes)}
+    results.sort(key=lambda r: order[r.area])
+    ind = load_indicators(processed_dir)
+    index = write_index(out_dir, level, language, results, all_areas, ind.table)
+    manifest = out_dir / "manifest.json"
+    _atomic_write(manifest, json.dumps({
+        "version": __version__, "level": level, "year": year, "language": language,
+        "processed_dir": str(processed_dir), "reference_dir": str(ref.folder),
+        "reports": [asdict(r) for r in results],
+        "errors": {r.area: r.error for r in results if r.error},
+    }, ensure_ascii=False, indent=2))
+    return BatchResult(level, results, str(index), str(manifest))
+
+
+def write_index(out_dir: Path, level: str, language: str, results: list[ReportResult],
+                areas, table) -> Path:
+    """``index.html``: one row per area with its key figures and a link (escaped)."""
+    lvl = get_level(level)
+    sel = table[(table["area_level"] == level) & (table["sector"] == "ALL")]
+    val = sel.set_index(["area_code", "indicator"])["value"]
+    names = areas.set_index("code")[f"name_{language}"]
+    rows = []
+    for r in results:
+        name = html.escape(str(names.get(r.area, r.area)))
+        if r.html:
+            link = f'<a href="{html.escape(Path(r.html).name)}">{name}</a>'
+        else:
+            link = f"{name} <strong>({html.escape(r.error or 'failed')})</strong>"
+        rows.append(
+            f"<tr><td>{html.escape(r.area)}</td><td>{link}</td>"
+            f"<td>{fmt_number(val.get((r.area, 'associations')), 0, language)}</td>"
+            f"<td>{fmt_number(val.get((r.area, 'associations_per_1000')), 2, language)}</td></tr>"
+        )
+    title = t("index_title", language, level=lvl.label_plural[language])
+    page = f"""<!DOCTYPE html>
+<html lang="{html.escape(language)}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:900px;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}
+table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ccc;padding:.3rem .6rem;text-align:left}}
+.sote-banner{{background:#fff3cd;border:2px solid #b38600;padding:.6rem 1rem;font-weight:700}}</style>
+</head><body>
+{{banner}}
+<h1>{html.escape(title)}</h1>
+<table><thead><tr><th>{html.escape(t('area', language))}</th><th>{html.escape(t('report', language))}</th>
+<th>{html.escape(t('associations', language))}</th><th>{html.escape(t('per_1000', language))}</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table>
+</body></html>
+"""
+    synthetic = table["source"].str.contains("SYNTHETIC", case=False).any()
+    banner = (f'<div class="sote-banner" role="alert">{html.escape(t("synthetic_banner", language))}</div>'
+              if synthetic else "")
+    path = Path(out_dir) / ("index.html" if language == "fi" else f"index_{language}.html")
+    _atomic_write(path, page.replace("{banner}", banner))
+    return path
