@@ -250,8 +250,10 @@ class ReferenceData:
         """Mergers table: the package's own table joined with the folder's."""
         from ..municipalities import merger_table  # local: the resolver stage builds on this one
 
-        return pd.concat([merger_table(), read_mergers(self.folder)], ignore_index=True) \
-            .drop_duplicates(["old_code", "new_code", "effective_year"]).reset_index(drop=True)
+        both = pd.concat([merger_table(), read_mergers(self.folder)], ignore_index=True)
+        both = both.fillna({"old_code": "", "new_code": "", "old_name_sv": "", "note": ""})
+        return both.drop_duplicates(["old_code", "old_name_fi", "new_code", "effective_year"]) \
+            .reset_index(drop=True)
 
     def to_key_codes(self, codes: pd.Series, what: str) -> pd.Series:
         """Map municipality codes of another year to this key's codes via the mergers.

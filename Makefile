@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine:
+#   make demo   - virtualenv, install, reference data, demo data, all wellbeing-area reports
+#   make test   - virtualenv, install, the whole test suite (notebooks and browser included)
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lab install reference clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sote-analytics)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Reference data: $SOTE_REFERENCE_DIR if set, else the cache, else download (explicit fetch).
+reference: $(STAMP)
+	@if [ -n "$$SOTE_REFERENCE_DIR" ]; then echo "reference data: $$SOTE_REFERENCE_DIR"; \
+	elif [ -f data/raw/reference/manifest.json ]; then echo "reference data: data/raw/reference (cached)"; \
+	else $(BIN)/sote-analytics reference fetch --year 2025; fi
+	$(BIN)/sote-analytics reference check --year 2025
+
+demo: reference
+	$(BIN)/sote-analytics run-demo --year 2025
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	cd notebooks && ../$(BIN)/jupyter lab
+
+clean:
+	rm -rf data/processed/* reports/* data/raw/demo

@@ -1,0 +1,57 @@
+"""Shared fixtures: the reference snapshot (via SOTE_REFERENCE_DIR), demo data, indicators.
+
+Outgoing sockets are blocked except to localhost (pytest-socket, see pyproject), so an
+accidental download fails the test that makes it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sote_analytics import config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _reference_dir() -> Path | None:
+    env = os.environ.get(config.REFERENCE_DIR_ENV)
+    if env:
+        return Path(env)
+    guess = ROOT.parent / "shared" / "reference"
+    return guess if guess.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    d = _reference_dir()
+    if d is None or not d.is_dir():
+        pytest.fail(f"reference data missing: set {config.REFERENCE_DIR_ENV} to the reference folder")
+    return d
+
+
+@pytest.fixture(scope="session")
+def ref(reference_dir):
+    from sote_analytics.reference import load_reference
+
+    return load_reference(2025, reference_dir=reference_dir)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(ref, tmp_path_factory) -> Path:
+    from sote_analytics.pipeline import build_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    build_demo(ref, out, seed=config.DEFAULT_SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def processed(ref, demo_dir, tmp_path_factory):
+    from sote_analytics.pipeline import build_indicators
+
+    out = tmp_path_factory.mktemp("processed")
+    res, ind = build_indicators(demo_dir / "register.csv", ref, out)
+    return out, res, ind
