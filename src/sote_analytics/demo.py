@@ -133,7 +133,7 @@ def generate_register(ref: ReferenceData, seed: int = config.DEFAULT_SEED) -> pd
             subs = prof["sectors"][sector]["subtypes"]
             sw = np.array([s["weight"] for s in subs], dtype=float)
             sub = subs[rng.choice(len(subs), p=sw / sw.sum())]
-            use_sv = swedish_majority and rng.random() < 0.85 or bilingual and rng.random() < 0.2
+            use_sv = (swedish_majority and rng.random() < 0.85) or (bilingual and rng.random() < 0.2)
             name = _unique_name(rng, sub, mun, use_sv, used)
             rows.append(_association(rng, prof, serial, name, domicile, sector, sub))
     reg = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
@@ -155,7 +155,8 @@ def _unique_name(rng, sub: dict, mun: pd.Series, use_sv: bool, used: set) -> str
     for d in rng.permutation(len(districts)):
         base = templates[order[0]]
         if use_sv:
-            name = base.format(**fill).replace(mun["kunta_name_sv"], f"{mun['kunta_name_sv']} {districts[d].lower()}", 1)
+            sv_name = mun["kunta_name_sv"]
+            name = base.format(**fill).replace(sv_name, f"{sv_name} {districts[d].lower()}", 1)
         else:
             name = base.replace("{gen}", districts[d]).format(**fill)
         if (mun["kunta_code"], name) not in used:
@@ -173,7 +174,7 @@ def _association(rng, prof, serial, name, domicile, sector, sub) -> list:
     has_staff = rng.random() < sub["paid_staff_rate"]
     staff = int(1 + rng.poisson(sub.get("staff_mean", 2) - 1)) if has_staff else 0
     members = int(max(3, round(rng.lognormal(np.log(sub["members_median"]), 0.7))))
-    volunteers = int(round(members * rng.beta(2, 8)))
+    volunteers = round(members * rng.beta(2, 8))
     service_p = prof["service_rate_with_staff"] if has_staff else prof["service_rate_without_staff"]
     produces = bool(rng.random() < service_p)
     year = int(np.clip(2024 - rng.exponential(28), 1919, 2024))

@@ -120,7 +120,7 @@ def _fetch_key(client: _Client, urls: ServiceURLs, year: int) -> pd.DataFrame:
         key[lvl.code_column] = key["kunta"].map(codes)
         for lang in LANGUAGES:
             key[lvl.name_columns[lang]] = key[lvl.code_column].map(
-                lambda c, g=lang: lvl_names[c].get(g) or lvl_names[c].get("fi", ""))
+                lambda c, g=lang, ln=lvl_names: ln[c].get(g) or ln[c].get("fi", ""))
     key["year"] = year
     return key
 

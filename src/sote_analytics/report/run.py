@@ -94,11 +94,12 @@ def export_html(executed_notebook: Path, language: str, self_contained: bool = F
     exporter = HTMLExporter(
         template_name="sote", extra_template_basedirs=[str(templates)],
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        language_code=language,
     )
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"parameters", "injected-parameters", "remove"},
                               enabled=True), enabled=True)
-    res = {"language_code": language}
+    res: dict[str, str] = {}
     if self_contained:
         res["plotly_inline"] = _plotly_js_path().read_text("utf-8")
     else:
