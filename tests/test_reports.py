@@ -43,8 +43,9 @@ def test_html_has_no_code_and_has_the_sections(batch):
     assert "Plotly.newPlot" in page
     assert 'src="assets/plotly.min.js"' in page and (out / "assets" / "plotly.min.js").exists()
     assert "cdn.plot.ly" not in page.split("plotly.min.js")[0]
-    for forbidden in ("processed_dir", "rc.load_context", "import ", "Parameters", 'class="jp-CodeMirrorEditor', '<div class="highlight',
-                      "require.js", "mathjax"):
+    forbidden_marks = ("processed_dir", "rc.load_context", "import ", "Parameters",
+                       'class="jp-CodeMirrorEditor', '<div class="highlight', "require.js", "mathjax")
+    for forbidden in forbidden_marks:
         assert forbidden not in page, forbidden
     for heading in ("Tunnusluvut", "Toimialat", "Kartta", "Kuntakattavuus ja katvealueet",
                     "Aineisto ja menetelmä"):
