@@ -122,6 +122,7 @@ def generate_register(ref: ReferenceData, seed: int = config.DEFAULT_SEED) -> pd
 
     rows = []
     used: set[tuple[str, str]] = set()
+    used_ids: set[str] = set()
     serial = 0
     for i, mun in key.iterrows():
         swedish_majority = mun.get("kielisuhde_code") in SWEDISH_MAJORITY
@@ -135,7 +136,7 @@ def generate_register(ref: ReferenceData, seed: int = config.DEFAULT_SEED) -> pd
             sub = subs[rng.choice(len(subs), p=sw / sw.sum())]
             use_sv = (swedish_majority and rng.random() < 0.85) or (bilingual and rng.random() < 0.2)
             name = _unique_name(rng, sub, mun, use_sv, used)
-            rows.append(_association(rng, prof, serial, name, domicile, sector, sub))
+            rows.append(_association(rng, prof, serial, name, domicile, sector, sub, used_ids))
     reg = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
     return reg
 
@@ -169,7 +170,7 @@ def _unique_name(rng, sub: dict, mun: pd.Series, use_sv: bool, used: set) -> str
     return f"{name} {n}"
 
 
-def _association(rng, prof, serial, name, domicile, sector, sub) -> list:
+def _association(rng, prof, serial, name, domicile, sector, sub, used_ids: set[str]) -> list:
     miss = prof["share_missing"]
     has_staff = rng.random() < sub["paid_staff_rate"]
     staff = int(1 + rng.poisson(sub.get("staff_mean", 2) - 1)) if has_staff else 0
@@ -185,13 +186,14 @@ def _association(rng, prof, serial, name, domicile, sector, sub) -> list:
         while True:
             base = f"{int(rng.integers(100000, 3400000)):07d}"
             check = business_id_check_digit(base)
-            if check is not None:
+            if check is not None and f"{base}-{check}" not in used_ids:
                 bid = f"{base}-{check}"
+                used_ids.add(bid)
                 break
     return [
         f"DEMO-{serial:05d}",
         name,
-        f"{int(rng.integers(100, 230))}.{int(rng.integers(0, 1000)):03d}",
+        f"{100 + serial // 1000}.{serial % 1000:03d}",  # unique, PRH-like "123.456"
         bid,
         date.isoformat(),
         domicile,

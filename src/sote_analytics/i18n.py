@@ -35,8 +35,8 @@ def fmt_number(value: float | int | None, decimals: int = 0, language: str = "fi
 
     Examples
     --------
-    >>> fmt_number(1234.5, 1)
-    '1\\u00a0234,5'
+    >>> fmt_number(1234.5, 1) == "1\\u00a0234,5"
+    True
     >>> fmt_number(1234.5, 1, "en")
     '1,234.5'
     >>> fmt_number(float("nan"))

@@ -1,29 +1,81 @@
-"""Read an association register into the canonical form the rest of the product uses.
+"""The canonical register: schema, and turning mapped raw rows into it.
 
 Every row read is accounted for: it is either in the canonical register or in
-the quarantine table with one reason per problem (``rows_in == accepted +
-quarantined``).
+the quarantine table with one reason per problem, so that
+``rows_in == accepted + quarantined`` always holds (it is checked on every call).
+
+Canonical schema (enforced with pandera, see :data:`SCHEMA`):
+
+=====================  =========================================================
+association_id         identifier from the source, else ``<file>:<row>``
+name                   association name (NFC, invisible characters removed)
+register_number        PRH association register number, if given
+business_id            Y-tunnus, validated (format and check digit), if given
+registration_date      date, not in the future, if given
+municipality_code      3-digit code of the key year
+municipality_name_raw  the municipality as the source gave it
+resolution_method      code / exact / swedish / merger / fuzzy
+sector                 sector code (taxonomy) or ``unclassified``
+purpose                purpose text, if given
+paid_staff             paid employees (nullable: unknown is not zero)
+members, volunteers    counts (nullable)
+produces_services      bool (nullable)
+source_file            file name
+source_row             line/row number in the source (1 = first data row)
+likely_duplicate_of    source_row of a likely duplicate (same name + municipality)
+extra_*                columns of the source that map to nothing, kept as text
+=====================  =========================================================
+
+Duplicate policy: rows with the same register number or the same business ID
+as an earlier row are quarantined ("duplicate of row N"); the first occurrence
+is kept. Rows with the same normalised name and municipality as an earlier row
+but no conflicting identifiers are kept and flagged in ``likely_duplicate_of``
+(they may be real namesakes, e.g. two village associations).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .municipalities import MunicipalityResolver
+from .municipalities import MunicipalityResolver, normalize_name
 from .reference import ReferenceData
 from .taxonomy import UNCLASSIFIED, sectors
+from .validation import clean_text, parse_bool, parse_business_id, parse_count, parse_date
 
 CANONICAL_COLUMNS = [
     "association_id", "name", "register_number", "business_id", "registration_date",
     "municipality_code", "municipality_name_raw", "resolution_method", "sector", "purpose",
     "paid_staff", "members", "volunteers", "produces_services", "source_file", "source_row",
+    "likely_duplicate_of",
 ]
 COUNT_COLUMNS = ["paid_staff", "members", "volunteers"]
-_TRUE = {"true", "1", "kyllä", "kylla", "k", "yes", "y", "ja", "x"}
-_FALSE = {"false", "0", "ei", "e", "no", "n", "nej"}
+INPUT_COLUMNS = ["association_id", "name", "register_number", "business_id", "registration_date",
+                 "municipality", "sector", "purpose", *COUNT_COLUMNS, "produces_services", "synthetic"]
+
+
+def schema():
+    """The pandera schema of the canonical register."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "association_id": pa.Column("string", nullable=False, unique=True),
+            "name": pa.Column("string", nullable=False),
+            "municipality_code": pa.Column("string", pa.Check.str_matches(r"^\d{3}$"), nullable=False),
+            "resolution_method": pa.Column(
+                "string", pa.Check.isin(["code", "exact", "swedish", "merger", "fuzzy"])),
+            "sector": pa.Column("string", pa.Check.isin(list(sectors().index))),
+            "business_id": pa.Column("string", pa.Check.str_matches(r"^\d{7}-\d$"), nullable=True),
+            **{c: pa.Column("Int64", pa.Check.ge(0), nullable=True) for c in COUNT_COLUMNS},
+            "produces_services": pa.Column("boolean", nullable=True),
+            "source_row": pa.Column("Int64", nullable=False),
+        },
+        strict=False,
+    )
 
 
 @dataclass
@@ -36,104 +88,175 @@ class RegisterResult:
     source: str
     synthetic: bool = False
     notes: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> dict:
-        """Rows in / accepted / quarantined, and resolution methods."""
+        """Rows in / accepted / quarantined, resolution methods, reasons."""
+        reasons: dict[str, int] = {}
+        for text in self.quarantine.get("reason", pd.Series(dtype=str)):
+            for part in str(text).split("; "):
+                key = reason_category(part)
+                reasons[key] = reasons.get(key, 0) + 1
         return {
             "source": self.source,
             "rows_in": self.rows_in,
             "accepted": len(self.register),
             "quarantined": len(self.quarantine),
             "synthetic": self.synthetic,
-            "resolution_methods": self.register["resolution_method"].value_counts().to_dict(),
-            "quarantine_reasons": self.quarantine["reason"].value_counts().to_dict()
-            if len(self.quarantine)
-            else {},
+            "resolution_methods": {str(k): int(v) for k, v in
+                                   self.register["resolution_method"].value_counts().items()},
+            "quarantine_reasons": reasons,
+            "likely_duplicates": int(self.register["likely_duplicate_of"].notna().sum()),
+            "unmapped_columns": self.extras,
         }
 
 
-def _to_count(col: pd.Series) -> tuple[pd.Series, pd.Series]:
-    text = col.astype("string").str.strip().str.replace(r"\s", "", regex=True)
-    num = pd.to_numeric(text, errors="coerce")
-    bad = text.notna() & (text != "") & (num.isna() | (num < 0) | (num % 1 != 0))
-    return num.where(~bad).astype("Int64"), bad
+def reason_category(reason: str) -> str:
+    """A quarantine reason without its values, for counting.
+
+    Examples
+    --------
+    >>> reason_category("duplicate register number 146.677 (first at row 3)")
+    'duplicate register number …'
+    >>> reason_category("unknown municipality 'atlantis' (did you mean: Kitee (260))")
+    'unknown municipality …'
+    """
+    import re
+
+    text = re.sub(r"\s*\(.*\)\s*$", "", reason)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|\d[\d.\-:]*", "…", text)
+    text = re.sub(r":\s*…$", " …", text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
-def _to_bool(col: pd.Series) -> tuple[pd.Series, pd.Series]:
-    text = col.astype("string").str.strip().str.casefold()
-    out = pd.Series(pd.NA, index=col.index, dtype="boolean")
-    out[text.isin(_TRUE)] = True
-    out[text.isin(_FALSE)] = False
-    bad = text.notna() & (text != "") & out.isna()
-    return out, bad
+def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
+                 today: dt.date | None = None, source_rows: list[int] | None = None) -> RegisterResult:
+    """Turn a frame with canonical input column names into the canonical register.
 
+    Parameters
+    ----------
+    raw : DataFrame
+        Text columns named as in :data:`INPUT_COLUMNS` (``name`` and
+        ``municipality`` required); other columns are kept as ``extra_<name>``.
+    ref : ReferenceData
+        Key year and mergers for municipality resolution.
+    source : str
+        File name recorded in every row.
+    today : date, optional
+        Dates after it are rejected (default: today).
+    source_rows : list of int, optional
+        Row numbers in the source file (default 1..n).
 
-def canonicalize(
-    raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>"
-) -> RegisterResult:
-    """Turn a frame with canonical column names into the canonical register.
-
-    ``raw`` needs ``name`` and ``municipality`` (a code or a name); the other
-    canonical columns are optional. Unresolvable municipalities, missing names
-    and invalid counts send the row to quarantine with a reason.
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"name": ["A ry", ""], "municipality": ["91", "Espoo"]})
+    >>> res = canonicalize(raw, ref)  # doctest: +SKIP
+    >>> res.rows_in, len(res.register), res.quarantine["reason"].tolist()  # doctest: +SKIP
+    (2, 1, ['name missing'])
     """
     raw = raw.reset_index(drop=True)
     n = len(raw)
-    get = lambda c: raw[c] if c in raw else pd.Series(pd.NA, index=raw.index, dtype="string")  # noqa: E731
+    rows = pd.Series(source_rows if source_rows is not None else range(1, n + 1), dtype="Int64")
     reasons: list[list[str]] = [[] for _ in range(n)]
 
+    def get(c):
+        return raw[c] if c in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
+
+    def note(problems: pd.Series):
+        for i, p in problems.items():
+            if p:
+                reasons[i].append(p)
+
     resolver = MunicipalityResolver(ref.key, ref.year, ref.mergers)
-    res = resolver.resolve(get("municipality"))
+    mun_raw = clean_text(get("municipality"))
+    res = resolver.resolve(mun_raw)
     for i in res.index[res["municipality_code"].isna()]:
         sugg = res.at[i, "suggestions"]
-        msg = res.at[i, "resolution_error"]
-        reasons[i].append(f"{msg}" + (f" (did you mean: {sugg})" if sugg else ""))
-
-    names = get("name").astype("string").str.strip()
-    for i in names.index[names.isna() | (names == "")]:
-        reasons[i].append("name missing")
+        reasons[i].append(str(res.at[i, "resolution_error"]) + (f" (did you mean: {sugg})" if sugg else ""))
 
     out = pd.DataFrame(index=raw.index)
-    out["association_id"] = get("association_id").astype("string")
-    out["name"] = names
-    for c in ("register_number", "business_id", "purpose"):
-        out[c] = get(c).astype("string")
-    out["registration_date"] = pd.to_datetime(get("registration_date"), errors="coerce").dt.date
+    out["association_id"] = clean_text(get("association_id"))
+    out["name"] = clean_text(get("name"))
+    for i in out.index[out["name"].isna()]:
+        reasons[i].append("name missing")
+    out["register_number"] = clean_text(get("register_number"))
+    out["business_id"], p = parse_business_id(get("business_id"))
+    note(p)
+    dates, p = parse_date(get("registration_date"), today)
+    note(p)
+    out["registration_date"] = dates
     out["municipality_code"] = res["municipality_code"]
-    out["municipality_name_raw"] = get("municipality").astype("string")
+    out["municipality_name_raw"] = mun_raw
     out["resolution_method"] = res["resolution_method"]
-    sector = get("sector").astype("string").str.strip()
-    unknown_sector = sector.notna() & ~sector.isin(sectors().index)
-    for i in sector.index[unknown_sector]:
-        reasons[i].append(f"unknown sector {sector[i]!r}")
+    sector = clean_text(get("sector"))
+    known = set(sectors().index)
+    for i in sector.index[sector.notna() & ~sector.isin(known)]:
+        reasons[i].append(f"unknown sector {sector[i]!r} (valid: {', '.join(sorted(known))})")
     out["sector"] = sector.fillna(UNCLASSIFIED)
+    out["purpose"] = clean_text(get("purpose"))
     for c in COUNT_COLUMNS:
-        out[c], bad = _to_count(get(c))
-        for i in bad[bad].index:
-            reasons[i].append(f"{c} is not a non-negative whole number: {raw.at[i, c]!r}")
-    out["produces_services"], bad = _to_bool(get("produces_services"))
-    for i in bad[bad].index:
-        reasons[i].append(f"produces_services is not yes/no: {raw.at[i, 'produces_services']!r}")
+        out[c], p = parse_count(get(c), c)
+        note(p)
+    out["produces_services"], p = parse_bool(get("produces_services"), "produces_services")
+    note(p)
     out["source_file"] = source
-    out["source_row"] = pd.Series(range(1, n + 1), index=raw.index, dtype="Int64")
+    out["source_row"] = rows.to_numpy()
     missing_id = out["association_id"].isna()
-    out.loc[missing_id, "association_id"] = [f"ROW-{i + 1}" for i in out.index[missing_id]]
+    out.loc[missing_id, "association_id"] = [f"{source}:{r}" for r in rows[missing_id]]
 
-    bad_rows = [i for i, r in enumerate(reasons) if r]
-    quarantine = raw.loc[bad_rows].copy()
-    quarantine.insert(0, "source_row", [i + 1 for i in bad_rows])
-    quarantine.insert(1, "reason", ["; ".join(reasons[i]) for i in bad_rows])
-    accepted = out.drop(index=bad_rows).reset_index(drop=True)
-    synthetic = bool("synthetic" in raw and raw["synthetic"].astype(str).str.lower().eq("true").all())
-    result = RegisterResult(accepted[CANONICAL_COLUMNS], quarantine.reset_index(drop=True), n,
-                            source, synthetic)
-    assert result.rows_in == len(result.register) + len(result.quarantine)
+    _duplicates(out, reasons)
+    extras = [c for c in raw.columns if c not in INPUT_COLUMNS]
+    for c in extras:
+        out[f"extra_{c}"] = clean_text(raw[c])
+    # association ids must be unique among accepted rows
+    clean = [i for i, r in enumerate(reasons) if not r]
+    dup_id = out.loc[clean, "association_id"].duplicated(keep="first")
+    for i in dup_id[dup_id].index:
+        reasons[i].append(f"duplicate association id {out.at[i, 'association_id']!r}")
+
+    bad = [i for i, r in enumerate(reasons) if r]
+    quarantine = raw.loc[bad].copy()
+    quarantine.insert(0, "source_row", rows[bad].to_numpy())
+    quarantine.insert(1, "reason", ["; ".join(reasons[i]) for i in bad])
+    accepted = out.drop(index=bad).reset_index(drop=True)
+    accepted = accepted[CANONICAL_COLUMNS + [f"extra_{c}" for c in extras]]
+    if len(accepted):
+        schema().validate(accepted)
+    synthetic = bool(n and "synthetic" in raw and raw["synthetic"].astype(str).str.lower().eq("true").all())
+    result = RegisterResult(accepted, quarantine.reset_index(drop=True), n, source, synthetic, extras=extras)
+    if result.rows_in != len(result.register) + len(result.quarantine):
+        raise AssertionError("row accounting broken")
     return result
 
 
-def read_register(path: Path | str, ref: ReferenceData) -> RegisterResult:
-    """Read a register CSV with canonical column names (e.g. the demo register).
+def _duplicates(out: pd.DataFrame, reasons: list[list[str]]) -> None:
+    """Quarantine repeats of a register number or business ID; flag likely duplicates."""
+    first_seen: dict[tuple[str, str], int] = {}
+    for col, label in (("register_number", "register number"), ("business_id", "business ID")):
+        for i, v in out[col].items():
+            if v is pd.NA or reasons[i]:
+                continue
+            key = (col, v)
+            if key in first_seen:
+                reasons[i].append(f"duplicate {label} {v} (first at row {out.at[first_seen[key], 'source_row']})")
+            else:
+                first_seen[key] = i
+    names = out["name"].map(lambda s: normalize_name(s) if s is not pd.NA else "")
+    key = names + "|" + out["municipality_code"].fillna("")
+    out["likely_duplicate_of"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    first: dict[str, int] = {}
+    for i, k in key.items():
+        if reasons[i] or not names[i]:
+            continue
+        if k in first:
+            out.at[i, "likely_duplicate_of"] = out.at[first[k], "source_row"]
+        else:
+            first[k] = i
+
+
+def read_register(path: Path | str, ref: ReferenceData, **kwargs) -> RegisterResult:
+    """Read a register file (CSV or Excel, any supported layout) via :func:`ingest.ingest`.
 
     Examples
     --------
@@ -141,6 +264,6 @@ def read_register(path: Path | str, ref: ReferenceData) -> RegisterResult:
     >>> res.rows_in == len(res.register) + len(res.quarantine)  # doctest: +SKIP
     True
     """
-    path = Path(path)
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-    return canonicalize(raw, ref, source=path.name)
+    from .ingest import ingest
+
+    return ingest(path, ref, **kwargs).result

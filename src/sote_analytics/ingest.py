@@ -1,0 +1,408 @@
+"""Read real association registers: PRH extracts, regional association-service exports, Excel lists.
+
+``ingest(path, ref)`` reads CSV (UTF-8 with or without BOM, cp1252/latin-1;
+``;``, ``,`` or tab) or Excel (.xlsx, first or named sheet), finds the header row
+even below title lines, maps Finnish/Swedish/English column names to the
+canonical ones (``data/column_synonyms.yaml``, overridable by a user YAML),
+keeps unknown columns as ``extra_*``, validates and resolves every row
+(:func:`register.canonicalize`) and writes nothing by itself. Problems with a
+whole file raise :class:`IngestError` with a specific message; problems with a
+row send it to quarantine with a reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .reference import ReferenceData
+from .register import CANONICAL_COLUMNS, RegisterResult, canonicalize
+
+MAX_HEADER_SEARCH = 30
+REQUIRED = ("name", "municipality")
+
+
+class IngestError(ValueError):
+    """The file as a whole cannot be read as a register; the message says why."""
+
+
+@dataclass
+class ReadInfo:
+    """How a file was read."""
+
+    path: str
+    file_type: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_row: int = 1
+    blank_rows_skipped: int = 0
+    column_mapping: dict[str, str] = field(default_factory=dict)
+    unmapped_columns: list[str] = field(default_factory=list)
+    sha256: str = ""
+
+
+@dataclass
+class IngestResult:
+    """The canonical register, the quarantine, how the file was read, and a quality report."""
+
+    result: RegisterResult
+    info: ReadInfo
+
+    @property
+    def register(self) -> pd.DataFrame:
+        return self.result.register
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        return self.result.quarantine
+
+    def quality(self) -> dict:
+        """The data-quality report as a JSON-serialisable dict."""
+        return quality_report(self)
+
+
+@cache
+def synonyms() -> dict[str, str]:
+    """Normalised header -> canonical column, from ``data/column_synonyms.yaml``."""
+    text = resources.files("sote_analytics").joinpath("data/column_synonyms.yaml").read_text("utf-8")
+    out: dict[str, str] = {}
+    for canonical, names in yaml.safe_load(text)["columns"].items():
+        out[normalize_header(canonical)] = canonical
+        for name in names:
+            out[normalize_header(name)] = canonical
+    return out
+
+
+def normalize_header(text: object) -> str:
+    """Normalise a column header for matching.
+
+    Examples
+    --------
+    >>> normalize_header("  Y-tunnus "), normalize_header("Yhdistyksen_nimi"), normalize_header("FO-nummer")
+    ('y tunnus', 'yhdistyksen nimi', 'fo nummer')
+    """
+    import unicodedata
+
+    s = unicodedata.normalize("NFKC", str(text or "")).casefold()
+    s = re.sub(r"[\u200b-\u200f\ufeff]", "", s)
+    s = re.sub(r"[\-_./,:;()\[\]#*'\"]", " ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def load_user_mapping(path: Path | str | None) -> dict[str, str]:
+    """A user mapping YAML: ``{"Header in my file": canonical_column}``."""
+    if path is None:
+        return {}
+    data = yaml.safe_load(Path(path).read_text("utf-8")) or {}
+    if not isinstance(data, dict):
+        raise IngestError(f"mapping file {path} must be a YAML mapping of header: column")
+    valid = set(CANONICAL_COLUMNS) | {"municipality", "synthetic", "association_id"}
+    bad = {k: v for k, v in data.items() if v not in valid and v is not None}
+    if bad:
+        raise IngestError(f"mapping file {path}: unknown target columns {bad}; valid: {sorted(valid)}")
+    return {normalize_header(k): v for k, v in data.items()}
+
+
+def map_columns(headers: list[str], user: dict[str, str] | None = None) -> tuple[dict[int, str], list[str]]:
+    """Map header positions to canonical columns; return (mapping, unmapped header names)."""
+    table = synonyms() | (user or {})
+    mapping: dict[int, str] = {}
+    unmapped: list[str] = []
+    used: set[str] = set()
+    for i, h in enumerate(headers):
+        target = table.get(normalize_header(h))
+        if target and target not in used:
+            mapping[i] = target
+            used.add(target)
+        elif normalize_header(h):
+            unmapped.append(str(h).strip())
+    return mapping, unmapped
+
+
+# ---------------------------------------------------------------------------- reading
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000], cp_isolation=["cp1252", "latin_1", "iso8859_15"]).best()
+    enc = best.encoding if best else "cp1252"
+    try:
+        return data.decode(enc), enc
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _is_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if b"\x00" in head:
+        return True
+    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return ctrl > len(head) * 0.05
+
+
+def _sniff_delimiter(text: str) -> str:
+    lines = [ln for ln in text.splitlines()[:MAX_HEADER_SEARCH + 20] if ln.strip()]
+    sample = "\n".join(lines)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
+    except csv.Error:
+        counts = {d: sum(ln.count(d) for ln in lines) for d in (";", "\t", ",", "|")}
+        return max(counts, key=counts.get) if any(counts.values()) else ","
+
+
+def _read_text_rows(data: bytes) -> tuple[list[list[str]], str, str]:
+    text, enc = _decode(data)
+    delim = _sniff_delimiter(text)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    return rows, enc, delim
+
+
+def _excel_value(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _read_excel_rows(path: Path, sheet: str | None) -> tuple[list[list[str]], str]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise IngestError(f"{path.name}: not a readable .xlsx workbook ({exc})") from None
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise IngestError(f"{path.name}: no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
+        ws = wb[sheet] if sheet is not None else wb[wb.sheetnames[0]]
+        rows = [[_excel_value(v) for v in r] for r in ws.iter_rows(values_only=True)]
+        return rows, ws.title
+    finally:
+        wb.close()
+
+
+def read_rows(path: Path | str, sheet: str | None = None) -> tuple[list[list[str]], ReadInfo]:
+    """Read a CSV or Excel file into rows of text; detect encoding and delimiter."""
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file")
+    data = path.read_bytes()
+    info = ReadInfo(path=str(path), file_type="", sha256=hashlib.sha256(data).hexdigest())
+    if not data.strip():
+        raise IngestError(f"{path.name}: the file is empty")
+    if data[:4] == b"PK\x03\x04":
+        rows, info.sheet = _read_excel_rows(path, sheet)
+        info.file_type = "xlsx"
+    elif path.suffix.lower() in (".xls",) or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise IngestError(f"{path.name}: old Excel .xls is not supported; save it as .xlsx or CSV")
+    elif _is_binary(data):
+        raise IngestError(f"{path.name}: binary content, not a CSV or .xlsx file")
+    else:
+        rows, info.encoding, info.delimiter = _read_text_rows(data)
+        info.file_type = "csv"
+    return rows, info
+
+
+def _find_header(rows: list[list[str]], user: dict[str, str]) -> int:
+    for i, row in enumerate(rows[:MAX_HEADER_SEARCH]):
+        mapping, _ = map_columns(row, user)
+        if set(REQUIRED) <= set(mapping.values()):
+            return i
+    best = max(range(min(len(rows), MAX_HEADER_SEARCH)),
+               key=lambda i: len(map_columns(rows[i], user)[0]), default=0)
+    found = sorted(set(map_columns(rows[best], user)[0].values())) if rows else []
+    raise IngestError(
+        "no header row with an association name and a municipality column found in the first "
+        f"{MAX_HEADER_SEARCH} rows (recognised: {', '.join(found) or 'nothing'}). Expected headers "
+        "such as 'nimi'/'namn'/'name' and 'kotipaikka'/'hemort'/'municipality'; map others with --mapping."
+    )
+
+
+def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
+           mapping: Path | str | dict | None = None, today: dt.date | None = None) -> IngestResult:
+    """Read any supported register file into the canonical register.
+
+    Examples
+    --------
+    >>> res = ingest("tests/data/ingest/prh_cp1252_semicolon.csv", ref)  # doctest: +SKIP
+    >>> res.info.encoding, res.info.delimiter  # doctest: +SKIP
+    ('cp1252', ';')
+    """
+    path = Path(path)
+    user = mapping if isinstance(mapping, dict) else load_user_mapping(mapping)
+    user = {normalize_header(k): v for k, v in user.items()}
+    rows, info = read_rows(path, sheet)
+    if not any(any(c.strip() for c in r) for r in rows):
+        raise IngestError(f"{path.name}: the file has no data (only empty cells)")
+    h = _find_header(rows, user)
+    header = rows[h]
+    body = rows[h + 1:]
+    info.header_row = h + 1
+    col_map, unmapped = map_columns(header, user)
+    width = max(len(header), max((len(r) for r in body), default=0))
+    names = [col_map.get(i, str(header[i]).strip() if i < len(header) else "") for i in range(width)]
+    # unnamed trailing columns: kept only if they hold data
+    keep_idx, frame_rows, row_numbers, wide = [], [], [], {}
+    for j in range(width):
+        if names[j] or any(j < len(r) and str(r[j]).strip() for r in body):
+            keep_idx.append(j)
+    blank = 0
+    for k, r in enumerate(body):
+        line = h + 2 + k
+        if not any(str(c).strip() for c in r):
+            blank += 1
+            continue
+        if len(r) > len(header) and any(str(c).strip() for c in r[len(header):]):
+            wide[len(frame_rows)] = f"row has {len(r)} fields but the header has {len(header)}"
+        frame_rows.append([str(r[j]) if j < len(r) else "" for j in keep_idx])
+        row_numbers.append(line)
+    cols = [names[j] or f"column_{j + 1}" for j in keep_idx]
+    if not frame_rows:
+        raise IngestError(f"{path.name}: header found on row {h + 1} but there are no data rows")
+    raw = pd.DataFrame(frame_rows, columns=cols, dtype="string").replace({"": pd.NA})
+    info.blank_rows_skipped = blank
+    info.column_mapping = {str(header[i]).strip(): c for i, c in col_map.items()}
+    info.unmapped_columns = unmapped
+    result = canonicalize(raw, ref, source=path.name, today=today, source_rows=row_numbers)
+    if wide:
+        result = _quarantine_extra(result, raw, wide, row_numbers)
+    return IngestResult(result, info)
+
+
+def _quarantine_extra(result: RegisterResult, raw: pd.DataFrame, wide: dict[int, str],
+                      row_numbers: list[int]) -> RegisterResult:
+    """Move rows with more fields than the header to quarantine (their columns are shifted)."""
+    lines = {row_numbers[i]: msg for i, msg in wide.items()}
+    reg = result.register
+    move = reg["source_row"].isin(list(lines))
+    q = result.quarantine.copy()
+    for line, msg in lines.items():
+        hit = q["source_row"] == line
+        if hit.any():
+            q.loc[hit, "reason"] = q.loc[hit, "reason"] + "; " + msg
+    add = raw.iloc[[row_numbers.index(int(line)) for line in reg.loc[move, "source_row"]]].copy()
+    add.insert(0, "source_row", reg.loc[move, "source_row"].to_numpy())
+    add.insert(1, "reason", [lines[int(x)] for x in reg.loc[move, "source_row"]])
+    q = pd.concat([q, add], ignore_index=True).sort_values("source_row").reset_index(drop=True)
+    out = RegisterResult(reg[~move].reset_index(drop=True), q, result.rows_in, result.source,
+                         result.synthetic, result.notes, result.extras)
+    assert out.rows_in == len(out.register) + len(out.quarantine)
+    return out
+
+
+# ---------------------------------------------------------------------------- quality report
+def quality_report(res: IngestResult) -> dict:
+    """Rows in/accepted/quarantined, completeness per field, resolution methods, duplicates,
+    quarantine reasons with counts and examples."""
+    reg, q = res.register, res.quarantine
+    fields = ["name", "register_number", "business_id", "registration_date", "municipality_code",
+              "sector", "purpose", "paid_staff", "members", "volunteers", "produces_services"]
+    completeness = {f: (float(reg[f].notna().mean()) if len(reg) else 0.0) for f in fields}
+    if len(reg):
+        completeness["sector"] = float((reg["sector"] != "unclassified").mean())
+    examples: dict[str, list[dict]] = {}
+    summary = res.result.summary
+    for reason in summary["quarantine_reasons"]:
+        hit = q[q["reason"].str.contains(re.escape(reason), regex=True)]
+        examples[reason] = [{"source_row": int(r.source_row), "reason": str(r.reason)}
+                            for r in hit.head(3).itertuples()]
+    return {
+        "file": Path(res.info.path).name,
+        "sha256": res.info.sha256,
+        "read": {"file_type": res.info.file_type, "encoding": res.info.encoding,
+                 "delimiter": res.info.delimiter, "sheet": res.info.sheet,
+                 "header_row": res.info.header_row, "blank_rows_skipped": res.info.blank_rows_skipped,
+                 "column_mapping": res.info.column_mapping, "unmapped_columns": res.info.unmapped_columns},
+        "rows_in": res.result.rows_in, "accepted": len(reg), "quarantined": len(q),
+        "completeness": completeness,
+        "resolution_methods": summary["resolution_methods"],
+        "likely_duplicates": summary["likely_duplicates"],
+        "quarantine_reasons": summary["quarantine_reasons"],
+        "quarantine_examples": examples,
+    }
+
+
+_QUALITY_TEMPLATE = """<!DOCTYPE html>
+<html lang="fi"><head><meta charset="utf-8"><title>Aineiston laatu: {{ q.file }}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:900px;margin:2rem auto;padding:0 1rem}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border-bottom:1px solid #ccc;padding:.25rem .6rem;
+text-align:left}</style></head><body>
+<h1>Aineiston laatu: {{ q.file }}</h1>
+<p>Rivejä luettu {{ q.rows_in }}, hyväksytty {{ q.accepted }}, karanteenissa {{ q.quarantined }}.
+Tyhjiä rivejä ohitettu {{ q.read.blank_rows_skipped }}.</p>
+<h2>Luku</h2><table>{% for k, v in q.read.items() if k not in ("column_mapping", "unmapped_columns") %}
+<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
+<h2>Sarakkeet</h2><table><tr><th>Tiedostossa</th><th>Kanoninen</th></tr>
+{% for k, v in q.read.column_mapping.items() %}<tr><td>{{ k }}</td><td>{{ v }}</td></tr>{% endfor %}
+{% for k in q.read.unmapped_columns %}<tr><td>{{ k }}</td><td>(säilytetty: extra_)</td></tr>{% endfor %}</table>
+<h2>Täyttöaste</h2><table>{% for k, v in q.completeness.items() %}
+<tr><th>{{ k }}</th><td>{{ "%.0f"|format(v * 100) }} %</td></tr>{% endfor %}</table>
+<h2>Kuntien tunnistus</h2><table>{% for k, v in q.resolution_methods.items() %}
+<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
+<p>Todennäköisiä kaksoiskappaleita (sama nimi ja kunta): {{ q.likely_duplicates }}.</p>
+<h2>Karanteenin syyt</h2><table><tr><th>Syy</th><th>Rivejä</th><th>Esimerkkejä</th></tr>
+{% for k, v in q.quarantine_reasons.items() %}<tr><td>{{ k }}</td><td>{{ v }}</td><td>
+{% for e in q.quarantine_examples.get(k, []) %}rivi {{ e.source_row }}: {{ e.reason }}<br>{% endfor %}
+</td></tr>{% endfor %}</table>
+</body></html>
+"""
+
+
+def quality_html(report: dict) -> str:
+    """The quality report as a readable HTML page (everything escaped)."""
+    from jinja2 import Environment
+
+    env = Environment(autoescape=True)
+    return env.from_string(_QUALITY_TEMPLATE).render(q=report)
+
+
+def write_ingest(res: IngestResult, out_dir: Path | str) -> dict[str, str]:
+    """Write register (Parquet, CSV), quarantine CSV and quality report (JSON, HTML)."""
+    from .validation import neutralize_formula
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = Path(res.info.path).stem
+    paths = {
+        "register_parquet": out / f"{stem}.register.parquet",
+        "register_csv": out / f"{stem}.register.csv",
+        "quarantine_csv": out / f"{stem}.quarantine.csv",
+        "quality_json": out / f"{stem}.quality.json",
+        "quality_html": out / f"{stem}.quality.html",
+    }
+    reg = res.register.copy()
+    reg["registration_date"] = pd.to_datetime(reg["registration_date"]).dt.date
+    reg.to_parquet(paths["register_parquet"], index=False)
+    safe = lambda df: df.astype("object").map(neutralize_formula)  # noqa: E731
+    safe(res.register).to_csv(paths["register_csv"], index=False, lineterminator="\n")
+    safe(res.quarantine).to_csv(paths["quarantine_csv"], index=False, lineterminator="\n")
+    report = res.quality()
+    paths["quality_json"].write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), "utf-8")
+    paths["quality_html"].write_text(quality_html(report), "utf-8")
+    return {k: str(v) for k, v in paths.items()}

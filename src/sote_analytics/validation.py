@@ -1,0 +1,180 @@
+"""Field parsers and validators for register data: each returns values plus per-row problems.
+
+Every parser takes a column of raw text and returns ``(values, problems)`` where
+``problems`` is a Series of messages (empty string where the value is fine or
+missing). Nothing is guessed silently: a value that cannot be read is a problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+_COUNT_UNITS = re.compile(
+    r"\s*(hlö|hlöä|henkilöä|henkeä|henk|kpl|st|stycken|pers|personer|persons|people|jäsentä|members)\.?$",
+    re.IGNORECASE,
+)
+BUSINESS_ID = re.compile(r"^(\d{7})-(\d)$")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def clean_text(col: pd.Series) -> pd.Series:
+    """NFC-normalise, remove zero-width and bidirectional control characters, collapse spaces.
+
+    Examples
+    --------
+    >>> clean_text(pd.Series(["Hel\\u200bsinki  ry", "A\\u0308änekoski"])).tolist()
+    ['Helsinki ry', 'Äänekoski']
+    """
+    def one(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return pd.NA
+        s = unicodedata.normalize("NFC", str(v))
+        s = _INVISIBLE.sub("", s)
+        s = re.sub(r"\s+", " ", s).strip()
+        return s or pd.NA
+
+    return col.map(one).astype("string")
+
+
+def business_id_valid(value: str) -> bool:
+    """True for a well-formed Finnish business ID (Y-tunnus) with a correct check digit.
+
+    Examples
+    --------
+    >>> business_id_valid("0737546-2"), business_id_valid("0737546-3"), business_id_valid("737546-2")
+    (True, False, False)
+    """
+    m = BUSINESS_ID.match(value)
+    if not m:
+        return False
+    weights = (7, 9, 10, 5, 8, 4, 2)
+    rem = sum(int(d) * w for d, w in zip(m.group(1), weights, strict=True)) % 11
+    if rem == 1:
+        return False
+    return int(m.group(2)) == (0 if rem == 0 else 11 - rem)
+
+
+def parse_business_id(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Business IDs, spaces removed and 8-digit forms without hyphen accepted ("07375462")."""
+    text = clean_text(col).str.replace(" ", "", regex=False)
+    text = text.where(~text.str.fullmatch(r"\d{8}", na=False), text.str[:7] + "-" + text.str[7:])
+    text = text.where(~text.str.fullmatch(r"\d{6}-\d", na=False), "0" + text)
+    problems = pd.Series("", index=col.index, dtype="object")
+    for i, v in text.items():
+        if v is not pd.NA and not business_id_valid(v):
+            problems[i] = f"invalid business ID {v!r} (format 1234567-8 with a check digit)"
+    return text, problems
+
+
+def parse_date(col: pd.Series, today: dt.date | None = None) -> tuple[pd.Series, pd.Series]:
+    """Dates as dd.mm.yyyy, d.m.yyyy, ISO yyyy-mm-dd (with or without time) or Excel serials.
+
+    Examples
+    --------
+    >>> vals, probs = parse_date(pd.Series(["1.2.2003", "2003-02-01", "37653", "31.2.2003", "2099-01-01"]),
+    ...                          today=dt.date(2026, 11, 23))
+    >>> [str(v) for v in vals][:3], list(probs)[3:]
+    (['2003-02-01', '2003-02-01', '2003-02-01'], ["invalid date '31.2.2003'", 'date 2099-01-01 is in the future'])
+    """
+    today = today or dt.date.today()
+    text = clean_text(col)
+    out = pd.Series(pd.NaT, index=col.index, dtype="object")
+    problems = pd.Series("", index=col.index, dtype="object")
+    for i, v in text.items():
+        if v is pd.NA:
+            out[i] = None
+            continue
+        d = _one_date(v)
+        if d is None:
+            problems[i] = f"invalid date {v!r}"
+            out[i] = None
+        elif d > today:
+            problems[i] = f"date {d.isoformat()} is in the future"
+            out[i] = None
+        elif d.year < 1850:
+            problems[i] = f"date {d.isoformat()} is implausibly early"
+            out[i] = None
+        else:
+            out[i] = d
+    return out, problems
+
+
+def _one_date(v: str) -> dt.date | None:
+    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", v)
+    try:
+        if m:
+            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", v)
+        if m:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", v)  # d/m/yyyy as in some exports
+        if m:
+            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if re.fullmatch(r"\d{4,5}(\.0+)?", v):  # Excel serial day number
+            n = int(float(v))
+            if 1 <= n <= 80000:
+                return EXCEL_EPOCH + dt.timedelta(days=n)
+    except ValueError:
+        return None
+    return None
+
+
+def parse_count(col: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
+    """Non-negative whole numbers: "1 200", "1\\u00a0200", "12 hlö", "3,0" and "3.0" are read.
+
+    Examples
+    --------
+    >>> vals, probs = parse_count(pd.Series(["1 200", "12 hlö", "3,0", "-2", "2,5", "many", None]), "members")
+    >>> vals.tolist()[:3], [bool(p) for p in probs]
+    ([1200, 12, 3], [False, False, False, True, True, True, False])
+    """
+    text = clean_text(col)
+    stripped = text.str.replace(_COUNT_UNITS, "", regex=True).str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+    stripped = stripped.str.replace(",", ".", regex=False)
+    num = pd.to_numeric(stripped, errors="coerce")
+    bad = text.notna() & (num.isna() | (num < 0) | (num % 1 != 0))
+    problems = pd.Series("", index=col.index, dtype="object")
+    for i in bad[bad].index:
+        problems[i] = f"{field} is not a non-negative whole number: {text[i]!r}"
+    return num.where(~bad).round().astype("Int64"), problems
+
+
+_TRUE = {"true", "1", "kyllä", "kylla", "k", "yes", "y", "ja", "x", "tuottaa"}
+_FALSE = {"false", "0", "ei", "e", "no", "n", "nej", "-"}
+
+
+def parse_bool(col: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
+    """Yes/no in fi/sv/en (kyllä/ei, ja/nej, yes/no, 1/0, x)."""
+    text = clean_text(col).str.casefold()
+    out = pd.Series(pd.NA, index=col.index, dtype="boolean")
+    out[text.isin(_TRUE).fillna(False)] = True
+    out[text.isin(_FALSE).fillna(False)] = False
+    bad = text.notna() & out.isna()
+    problems = pd.Series("", index=col.index, dtype="object")
+    for i in bad[bad].index:
+        problems[i] = f"{field} is not yes/no: {text[i]!r}"
+    return out, problems
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_formula(value: object) -> object:
+    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
+
+    Examples
+    --------
+    >>> neutralize_formula("=HYPERLINK(\\"http://x\\")"), neutralize_formula("-5"), neutralize_formula("Ry")
+    ('\\'=HYPERLINK("http://x")', '-5', 'Ry')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        if re.fullmatch(r"[+-]?\d+([.,]\d+)?", value):  # a plain signed number is not a formula
+            return value
+        return "'" + value
+    return value
