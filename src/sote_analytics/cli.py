@@ -83,6 +83,61 @@ def demo(
 
 
 @app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="Register file: CSV (any encoding/delimiter) or .xlsx")],
+    year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: first)")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="YAML {header: canonical column}")] = None,
+    out_dir: Annotated[Path | None, typer.Option(help="Output folder")] = None,
+) -> None:
+    """Read a register into the canonical form; write it, the quarantine and a quality report."""
+    from .ingest import IngestError, write_ingest
+    from .ingest import ingest as run_ingest
+
+    ref = _ref(year, reference_dir)
+    try:
+        res = run_ingest(file, ref, sheet=sheet, mapping=mapping)
+    except IngestError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    paths = write_ingest(res, out_dir or config.default_paths().processed / "ingest")
+    info = res.info
+    how = f"{info.file_type}" + (f", {info.encoding}, delimiter {info.delimiter!r}" if info.encoding else
+                                 f", sheet {info.sheet!r}")
+    typer.echo(f"{file.name} ({how}, header on row {info.header_row}): {res.result.rows_in} rows read, "
+               f"{len(res.register)} accepted, {len(res.quarantine)} quarantined")
+    if info.unmapped_columns:
+        typer.echo(f"  kept unmapped columns as extra_*: {', '.join(info.unmapped_columns)}")
+    if info.personal_data_columns:
+        typer.echo(f"  personal data columns (never shown in reports): {', '.join(info.personal_data_columns)}")
+    typer.echo(f"  quality report: {paths['quality_html']}")
+
+
+@app.command("ytj")
+def ytj_enrich(
+    register: Annotated[Path, typer.Argument(help="Canonical register (.parquet from ingest)")],
+    cache_dir: Annotated[Path | None, typer.Option(help="YTJ answer cache")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output .parquet")] = None,
+    per_minute: Annotated[float, typer.Option(help="Request rate ceiling")] = 250,
+) -> None:
+    """Enrich a register from PRH's YTJ open data (network; cached and resumable)."""
+    import pandas as pd
+
+    from .ytj import YTJClient, YTJUnavailableError, enrich
+
+    reg = pd.read_parquet(register)
+    client = YTJClient(cache_dir or config.default_paths().raw / "ytj", per_minute=per_minute)
+    try:
+        enriched = enrich(reg, client, progress=True)
+    except YTJUnavailableError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    target = out or register.with_name(register.stem + ".ytj.parquet")
+    enriched.to_parquet(target, index=False)
+    typer.echo(f"{client.requests_made} YTJ requests; written {target}")
+
+
+@app.command()
 def indicators(
     register: Annotated[Path | None, typer.Option(help="Register CSV (default: the demo)")] = None,
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,

@@ -30,6 +30,14 @@ from .reference import ReferenceData
 from .register import CANONICAL_COLUMNS, RegisterResult, canonicalize
 
 MAX_HEADER_SEARCH = 30
+#: Headers that look like personal data (contact persons, e-mail, phone): kept in the
+#: canonical register as extra_* for the user's own use, flagged in the quality report,
+#: and never shown in reports.
+PERSONAL_DATA_HEADER = re.compile(
+    r"puheenjohtaja|yhteyshenkil|sihteeri|rahastonhoitaja|sähköposti|sahkoposti|e ?mail|e post|"
+    r"puhelin|gsm|phone|telefon|kontaktperson|ordförande|contact|henkilötunnus|syntymä",
+    re.IGNORECASE,
+)
 REQUIRED = ("name", "municipality")
 
 
@@ -50,6 +58,7 @@ class ReadInfo:
     blank_rows_skipped: int = 0
     column_mapping: dict[str, str] = field(default_factory=dict)
     unmapped_columns: list[str] = field(default_factory=list)
+    personal_data_columns: list[str] = field(default_factory=list)
     sha256: str = ""
 
 
@@ -289,6 +298,7 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     info.blank_rows_skipped = blank
     info.column_mapping = {str(header[i]).strip(): c for i, c in col_map.items()}
     info.unmapped_columns = unmapped
+    info.personal_data_columns = [c for c in unmapped if PERSONAL_DATA_HEADER.search(normalize_header(c))]
     result = canonicalize(raw, ref, source=path.name, today=today, source_rows=row_numbers)
     if wide:
         result = _quarantine_extra(result, raw, wide, row_numbers)
@@ -328,8 +338,11 @@ def quality_report(res: IngestResult) -> dict:
         completeness["sector"] = float((reg["sector"] != "unclassified").mean())
     examples: dict[str, list[dict]] = {}
     summary = res.result.summary
+    from .register import reason_category
+
+    cats = q["reason"].map(lambda r: {reason_category(p) for p in str(r).split("; ")}) if len(q) else None
     for reason in summary["quarantine_reasons"]:
-        hit = q[q["reason"].str.contains(re.escape(reason), regex=True)]
+        hit = q[cats.map(lambda c, x=reason: x in c)]
         examples[reason] = [{"source_row": int(r.source_row), "reason": str(r.reason)}
                             for r in hit.head(3).itertuples()]
     return {
@@ -338,7 +351,8 @@ def quality_report(res: IngestResult) -> dict:
         "read": {"file_type": res.info.file_type, "encoding": res.info.encoding,
                  "delimiter": res.info.delimiter, "sheet": res.info.sheet,
                  "header_row": res.info.header_row, "blank_rows_skipped": res.info.blank_rows_skipped,
-                 "column_mapping": res.info.column_mapping, "unmapped_columns": res.info.unmapped_columns},
+                 "column_mapping": res.info.column_mapping, "unmapped_columns": res.info.unmapped_columns,
+                 "personal_data_columns": res.info.personal_data_columns},
         "rows_in": res.result.rows_in, "accepted": len(reg), "quarantined": len(q),
         "completeness": completeness,
         "resolution_methods": summary["resolution_methods"],
@@ -356,11 +370,14 @@ text-align:left}</style></head><body>
 <h1>Aineiston laatu: {{ q.file }}</h1>
 <p>Rivejä luettu {{ q.rows_in }}, hyväksytty {{ q.accepted }}, karanteenissa {{ q.quarantined }}.
 Tyhjiä rivejä ohitettu {{ q.read.blank_rows_skipped }}.</p>
-<h2>Luku</h2><table>{% for k, v in q.read.items() if k not in ("column_mapping", "unmapped_columns") %}
+<h2>Luku</h2><table>{% for k, v in q.read.items()
+  if k not in ("column_mapping", "unmapped_columns", "personal_data_columns") %}
 <tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
 <h2>Sarakkeet</h2><table><tr><th>Tiedostossa</th><th>Kanoninen</th></tr>
 {% for k, v in q.read.column_mapping.items() %}<tr><td>{{ k }}</td><td>{{ v }}</td></tr>{% endfor %}
-{% for k in q.read.unmapped_columns %}<tr><td>{{ k }}</td><td>(säilytetty: extra_)</td></tr>{% endfor %}</table>
+{% for k in q.read.unmapped_columns %}<tr><td>{{ k }}</td><td>(säilytetty: extra_
+{%- if k in q.read.personal_data_columns %}; henkilötietoa, ei koskaan raporteissa{% endif %})</td></tr>
+{%- endfor %}</table>
 <h2>Täyttöaste</h2><table>{% for k, v in q.completeness.items() %}
 <tr><th>{{ k }}</th><td>{{ "%.0f"|format(v * 100) }} %</td></tr>{% endfor %}</table>
 <h2>Kuntien tunnistus</h2><table>{% for k, v in q.resolution_methods.items() %}

@@ -73,7 +73,7 @@ def normalize_name(value: object) -> str:
     >>> normalize_name("Nummi-Pusula")
     'nummi pusula'
     """
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return ""
     text = unicodedata.normalize("NFKC", str(value))
     text = _ZERO_WIDTH.sub("", text).casefold()
@@ -173,6 +173,8 @@ class MunicipalityResolver:
         norm = normalize_name(value)
         if not norm:
             return Resolution(None, None, "municipality missing")
+        if re.fullmatch(r"\d{1,3} 0+", norm):  # "91.0" from a spreadsheet number
+            norm = norm.split(" ")[0]
         if re.fullmatch(r"\d{1,3}", norm):
             code = norm.zfill(3)
             if code in self.codes:

@@ -164,9 +164,9 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
         return raw[c] if c in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
 
     def note(problems: pd.Series):
-        for i, p in problems.items():
-            if p:
-                reasons[i].append(p)
+        hit = problems.astype(bool)
+        for i, p in problems[hit].items():
+            reasons[i].append(p)
 
     resolver = MunicipalityResolver(ref.key, ref.year, ref.mergers)
     mun_raw = clean_text(get("municipality"))
@@ -232,27 +232,22 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
 
 def _duplicates(out: pd.DataFrame, reasons: list[list[str]]) -> None:
     """Quarantine repeats of a register number or business ID; flag likely duplicates."""
-    first_seen: dict[tuple[str, str], int] = {}
+    ok = pd.Series([not r for r in reasons], index=out.index)
     for col, label in (("register_number", "register number"), ("business_id", "business ID")):
-        for i, v in out[col].items():
-            if v is pd.NA or reasons[i]:
-                continue
-            key = (col, v)
-            if key in first_seen:
-                reasons[i].append(f"duplicate {label} {v} (first at row {out.at[first_seen[key], 'source_row']})")
-            else:
-                first_seen[key] = i
-    names = out["name"].map(lambda s: normalize_name(s) if s is not pd.NA else "")
-    key = names + "|" + out["municipality_code"].fillna("")
-    out["likely_duplicate_of"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
-    first: dict[str, int] = {}
-    for i, k in key.items():
-        if reasons[i] or not names[i]:
-            continue
-        if k in first:
-            out.at[i, "likely_duplicate_of"] = out.at[first[k], "source_row"]
-        else:
-            first[k] = i
+        vals = out[col].where(ok)
+        dup = vals.notna() & vals.duplicated(keep="first")
+        if dup.any():
+            first_row = out["source_row"].groupby(vals).transform("first")
+            for i in dup[dup].index:
+                reasons[i].append(f"duplicate {label} {vals[i]} (first at row {first_row[i]})")
+        ok = ok & ~dup
+    from .validation import map_unique
+
+    names = map_unique(out["name"], lambda v: normalize_name(v) if v is not pd.NA else "")
+    key = (names.astype(str) + "|" + out["municipality_code"].fillna("").astype(str)).where(ok & (names != ""))
+    dup = key.notna() & key.duplicated(keep="first")
+    first_row = out["source_row"].groupby(key).transform("first")
+    out["likely_duplicate_of"] = first_row.where(dup).astype("Int64")
 
 
 def read_register(path: Path | str, ref: ReferenceData, **kwargs) -> RegisterResult:

@@ -39,7 +39,15 @@ def clean_text(col: pd.Series) -> pd.Series:
         s = re.sub(r"\s+", " ", s).strip()
         return s or pd.NA
 
-    return col.map(one).astype("string")
+    return map_unique(col, one).astype("string")
+
+
+def map_unique(col: pd.Series, fn) -> pd.Series:
+    """Apply ``fn`` once per distinct value (registers repeat values a lot)."""
+    values = col.astype("object")
+    uniques = pd.unique(values)
+    table = {u: fn(u) for u in uniques if not (isinstance(u, float) and np.isnan(u))}
+    return values.map(lambda v: table.get(v, pd.NA) if v is not pd.NA and v == v else fn(v))
 
 
 def business_id_valid(value: str) -> bool:
@@ -65,11 +73,9 @@ def parse_business_id(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = clean_text(col).str.replace(" ", "", regex=False)
     text = text.where(~text.str.fullmatch(r"\d{8}", na=False), text.str[:7] + "-" + text.str[7:])
     text = text.where(~text.str.fullmatch(r"\d{6}-\d", na=False), "0" + text)
-    problems = pd.Series("", index=col.index, dtype="object")
-    for i, v in text.items():
-        if v is not pd.NA and not business_id_valid(v):
-            problems[i] = f"invalid business ID {v!r} (format 1234567-8 with a check digit)"
-    return text, problems
+    problems = map_unique(text, lambda v: "" if v is pd.NA or v is None or business_id_valid(v)
+                          else f"invalid business ID {v!r} (format 1234567-8 with a check digit)")
+    return text, problems.astype("object")
 
 
 def parse_date(col: pd.Series, today: dt.date | None = None) -> tuple[pd.Series, pd.Series]:
@@ -84,24 +90,22 @@ def parse_date(col: pd.Series, today: dt.date | None = None) -> tuple[pd.Series,
     """
     today = today or dt.date.today()
     text = clean_text(col)
-    out = pd.Series(pd.NaT, index=col.index, dtype="object")
-    problems = pd.Series("", index=col.index, dtype="object")
-    for i, v in text.items():
-        if v is pd.NA:
-            out[i] = None
-            continue
+
+    def one(v):
+        if v is pd.NA or v is None:
+            return None, ""
         d = _one_date(v)
         if d is None:
-            problems[i] = f"invalid date {v!r}"
-            out[i] = None
-        elif d > today:
-            problems[i] = f"date {d.isoformat()} is in the future"
-            out[i] = None
-        elif d.year < 1850:
-            problems[i] = f"date {d.isoformat()} is implausibly early"
-            out[i] = None
-        else:
-            out[i] = d
+            return None, f"invalid date {v!r}"
+        if d > today:
+            return None, f"date {d.isoformat()} is in the future"
+        if d.year < 1850:
+            return None, f"date {d.isoformat()} is implausibly early"
+        return d, ""
+
+    pairs = map_unique(text, one)
+    out = pairs.map(lambda p: p[0] if isinstance(p, tuple) else None).astype("object")
+    problems = pairs.map(lambda p: p[1] if isinstance(p, tuple) else "").astype("object")
     return out, problems
 
 
