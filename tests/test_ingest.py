@@ -88,7 +88,9 @@ def test_quality_html_escapes(ref):
     read = {"column_mapping": {"<b>": "name"}, "unmapped_columns": [], "personal_data_columns": []}
     page = quality_html({"file": "<script>x</script>", "read": read, "rows_in": 0, "accepted": 0,
                          "quarantined": 0, "completeness": {}, "resolution_methods": {},
-                         "likely_duplicates": 0, "quarantine_reasons": {}, "quarantine_examples": {}})
+                         "likely_duplicates": 0, "quarantine_reasons": {}, "quarantine_examples": {},
+                         "classification": {"classified_rows": 0, "given_rows": 0, "disagreements": 0,
+                                            "disagreement_examples": [], "headquarters": 0}})
     assert "<script>x" not in page and "&lt;script&gt;" in page
 
 

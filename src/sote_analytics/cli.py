@@ -138,6 +138,41 @@ def ytj_enrich(
 
 
 @app.command()
+def classify(
+    file: Annotated[Path | None, typer.Argument(help="CSV with a name column (and purpose)")] = None,
+    evaluate: Annotated[bool, typer.Option("--evaluate", help="Evaluate on the labelled sample")] = False,
+    sample: Annotated[Path | None, typer.Option(help="Labelled sample CSV")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output CSV for FILE")] = None,
+) -> None:
+    """Classify names into sote sectors, or evaluate the rule set (precision, recall, F1)."""
+    import pandas as pd
+
+    from .classify import classify as run_classify
+    from .classify import default_sample_path, format_evaluation
+    from .classify import evaluate as run_evaluate
+
+    if evaluate:
+        path = sample or default_sample_path()
+        if not path.exists():
+            typer.secho(f"error: labelled sample {path} not found (use --sample)", fg="red", err=True)
+            raise typer.Exit(2)
+        typer.echo(format_evaluation(run_evaluate(pd.read_csv(path, dtype=str))))
+        return
+    if file is None:
+        typer.secho("error: give a FILE or --evaluate", fg="red", err=True)
+        raise typer.Exit(2)
+    df = pd.read_csv(file, dtype=str, sep=None, engine="python")
+    name_col = next((c for c in df.columns if c.lower() in ("name", "nimi", "namn")), None)
+    if name_col is None:
+        typer.secho("error: no name/nimi/namn column", fg="red", err=True)
+        raise typer.Exit(2)
+    res = df.join(run_classify(df[name_col], df.get("purpose")))
+    target = out or file.with_name(file.stem + ".classified.csv")
+    res.to_csv(target, index=False)
+    typer.echo(f"{len(res)} names classified: {res['sector'].value_counts().to_dict()}; written {target}")
+
+
+@app.command()
 def indicators(
     register: Annotated[Path | None, typer.Option(help="Register CSV (default: the demo)")] = None,
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,

@@ -302,7 +302,30 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     result = canonicalize(raw, ref, source=path.name, today=today, source_rows=row_numbers)
     if wide:
         result = _quarantine_extra(result, raw, wide, row_numbers)
+    result.register = apply_classification(result.register, sector_given="sector" in raw.columns)
     return IngestResult(result, info)
+
+
+def apply_classification(register: pd.DataFrame, sector_given: bool) -> pd.DataFrame:
+    """Classify every accepted row; where the source gave no sector, use the classifier's.
+
+    Adds ``sector_classified``, ``subsector``, ``classification_rule``, ``org_type``,
+    ``is_headquarters`` and ``sector_source`` (``given`` or ``classified``).
+    """
+    from .classify import classify
+    from .taxonomy import UNCLASSIFIED
+
+    reg = register.copy()
+    cls = classify(reg["name"], reg["purpose"])
+    reg["sector_classified"] = cls["sector"].astype("string")
+    reg["subsector"] = cls["subsector"].astype("string")
+    reg["classification_rule"] = cls["rule"].astype("string")
+    reg["org_type"] = cls["org_type"].astype("string")
+    reg["is_headquarters"] = cls["is_headquarters"].astype(bool)
+    given = reg["sector"].ne(UNCLASSIFIED) if sector_given else pd.Series(False, index=reg.index)
+    reg["sector_source"] = pd.Series("classified", index=reg.index, dtype="string").where(~given, "given")
+    reg["sector"] = reg["sector"].where(given, reg["sector_classified"])
+    return reg
 
 
 def _quarantine_extra(result: RegisterResult, raw: pd.DataFrame, wide: dict[int, str],
@@ -345,7 +368,21 @@ def quality_report(res: IngestResult) -> dict:
         hit = q[cats.map(lambda c, x=reason: x in c)]
         examples[reason] = [{"source_row": int(r.source_row), "reason": str(r.reason)}
                             for r in hit.head(3).itertuples()]
+    disagree = pd.DataFrame()
+    if len(reg) and "sector_classified" in reg:
+        given = reg[reg["sector_source"] == "given"]
+        disagree = given[given["sector"] != given["sector_classified"]]
     return {
+        "classification": {
+            "classified_rows": int((reg.get("sector_source") == "classified").sum()) if len(reg) else 0,
+            "given_rows": int((reg.get("sector_source") == "given").sum()) if len(reg) else 0,
+            "disagreements": len(disagree),
+            "disagreement_examples": [
+                {"source_row": int(r.source_row), "name": str(r.name), "given": str(r.sector),
+                 "classified": str(r.sector_classified), "rule": str(r.classification_rule)}
+                for r in disagree.head(10).itertuples()],
+            "headquarters": int(reg["is_headquarters"].sum()) if "is_headquarters" in reg else 0,
+        },
         "file": Path(res.info.path).name,
         "sha256": res.info.sha256,
         "read": {"file_type": res.info.file_type, "encoding": res.info.encoding,
@@ -383,6 +420,14 @@ Tyhjiä rivejä ohitettu {{ q.read.blank_rows_skipped }}.</p>
 <h2>Kuntien tunnistus</h2><table>{% for k, v in q.resolution_methods.items() %}
 <tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
 <p>Todennäköisiä kaksoiskappaleita (sama nimi ja kunta): {{ q.likely_duplicates }}.</p>
+<h2>Toimialaluokitus</h2><p>Luokiteltu nimen perusteella {{ q.classification.classified_rows }} riviä;
+toimiala annettu {{ q.classification.given_rows }} rivillä, joista luokittelija on eri mieltä
+{{ q.classification.disagreements }} rivillä. Valtakunnallisia ja piiritason järjestöjä
+{{ q.classification.headquarters }}.</p>
+{% if q.classification.disagreement_examples %}<table><tr><th>Rivi</th><th>Nimi</th><th>Annettu</th>
+<th>Luokittelija</th><th>Sääntö</th></tr>{% for e in q.classification.disagreement_examples %}
+<tr><td>{{ e.source_row }}</td><td>{{ e.name }}</td><td>{{ e.given }}</td><td>{{ e.classified }}</td>
+<td>{{ e.rule }}</td></tr>{% endfor %}</table>{% endif %}
 <h2>Karanteenin syyt</h2><table><tr><th>Syy</th><th>Rivejä</th><th>Esimerkkejä</th></tr>
 {% for k, v in q.quarantine_reasons.items() %}<tr><td>{{ k }}</td><td>{{ v }}</td><td>
 {% for e in q.quarantine_examples.get(k, []) %}rivi {{ e.source_row }}: {{ e.reason }}<br>{% endfor %}
