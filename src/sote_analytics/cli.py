@@ -236,6 +236,40 @@ def report(
         raise typer.Exit(1)
 
 
+@app.command()
+def export(
+    level: Annotated[str, typer.Option(help="Area level")] = "hyvinvointialue",
+    area: Annotated[list[str] | None, typer.Option(help="Area code (repeatable)")] = None,
+    all_areas: Annotated[bool, typer.Option("--all", help="Every area of the level")] = False,
+    year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
+    processed_dir: Annotated[Path | None, typer.Option()] = None,
+    out_dir: Annotated[Path | None, typer.Option()] = None,
+) -> None:
+    """Write an Excel workbook per area (Finnish headers, data dictionary, sources)."""
+    import json
+
+    from .export import write_workbook
+    from .indicators import load_indicators
+
+    paths = config.default_paths()
+    ref = _ref(year, reference_dir)
+    processed = processed_dir or paths.processed
+    ind = load_indicators(processed)
+    meta_path = processed / "run.json"
+    synthetic = bool(json.loads(meta_path.read_text("utf-8")).get("synthetic")) if meta_path.exists() else False
+    codes = ref.areas(level)["code"].tolist() if all_areas else (area or [])
+    if not codes:
+        typer.secho("error: give --area CODE or --all", fg="red", err=True)
+        raise typer.Exit(2)
+    for code in codes:
+        try:
+            path = write_workbook(ind, ref, level, code, out_dir or paths.reports / "excel", synthetic)
+        except (ValueError, KeyError) as exc:
+            typer.secho(f"error: {level} {code}: {exc}", fg="red", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"written {path}")
+
+
 @app.command("run-demo")
 def run_demo(
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,

@@ -19,7 +19,7 @@ from IPython.display import HTML
 
 from .. import __version__, config
 from ..i18n import fmt_date, fmt_number, fmt_percent, t
-from ..indicators import INDICATORS, IndicatorSet, coverage_gaps, load_indicators
+from ..indicators import IndicatorSet, coverage_gaps, indicator_label, load_indicators
 from ..reference import ReferenceData, get_level, load_reference
 from ..taxonomy import ALL, sector_label, sote_sectors
 
@@ -100,7 +100,7 @@ def key_figures(ctx: ReportContext) -> HTML:
         interval = ""
         if pd.notna(a["lower"]):
             interval = f" ({fmt_percent(a['lower'], 0, lang)}–{fmt_percent(a['upper'], 0, lang)})"
-        rows.append((INDICATORS[ind][lang], fmt(a["value"]) + interval, fmt(c["value"]),
+        rows.append((indicator_label(ind, lang), fmt(a["value"]) + interval, fmt(c["value"]),
                      fmt_number(a["n"], 0, lang)))
     pop = ctx.ref.areas(ctx.level).set_index("code").loc[ctx.area]
     rows.append((t("population", lang), fmt_number(pop["population"], 0, lang),
@@ -126,7 +126,7 @@ def sector_table(ctx: ReportContext) -> HTML:
             fmt_percent(ctx.value("municipality_coverage", s)["value"], 0, lang),
         ))
     cols = [t("sector", lang), t("associations", lang), t("per_1000", lang),
-            f"{t('country', lang)} {t('per_1000', lang)}", INDICATORS["municipality_coverage"][lang]]
+            f"{t('country', lang)} {t('per_1000', lang)}", indicator_label("municipality_coverage", lang)]
     return HTML(pd.DataFrame(rows, columns=cols).to_html(
         index=False, escape=True, classes="sote-table", border=0))
 
@@ -144,7 +144,7 @@ def gaps_table(ctx: ReportContext) -> HTML:
         g = gaps[gaps["sector"] == s]
         names = ", ".join(g["kunta_name_fi"]) if len(g) else t("none", lang)
         rows.append((sector_label(s, lang), f"{n_mun - len(g)} / {n_mun}", names))
-    cols = [t("sector", lang), INDICATORS["municipality_coverage"][lang],
+    cols = [t("sector", lang), indicator_label("municipality_coverage", lang),
             t("municipalities_without", lang)]
     return HTML(pd.DataFrame(rows, columns=cols).to_html(
         index=False, escape=True, classes="sote-table gaps", border=0))
