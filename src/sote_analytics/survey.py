@@ -42,7 +42,7 @@ def suppress(counts: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
     Examples
     --------
     >>> t = pd.DataFrame({"a": [10, 2], "b": [7, 9], "c": [8, 12]}, index=["x", "y"])
-    >>> suppress(t).isna().sum().sum()  # y/a is small: a second cell in its row and in its column go
+    >>> int(suppress(t).isna().sum().sum())  # y/a is small: a second cell in its row and in its column go
     4
     """
     values = counts.to_numpy(dtype=float)
