@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lab install reference clean
+.PHONY: demo test lab install reference clean bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -36,3 +36,6 @@ lab: $(STAMP)
 
 clean:
 	rm -rf data/processed/* reports/* data/raw/demo
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py

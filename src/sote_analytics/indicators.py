@@ -343,27 +343,36 @@ def _long_rows(a: pd.DataFrame) -> pd.DataFrame:
         ("age_share_10_29", _div(a["age_10_29"], a["age_known"]), a["age_known"], assoc - a["age_known"], nan, nan),
         ("age_share_30_plus", _div(a["age_30p"], a["age_known"]), a["age_known"], assoc - a["age_known"], nan, nan),
     ]
-    return pd.concat([pd.DataFrame({
-        "area_level": a["level"].to_numpy(), "area_code": a["area"].to_numpy(),
-        "area_name": a["name_fi"].to_numpy(), "sector": a["sector"].to_numpy(), "indicator": ind,
-        "value": np.asarray(v, dtype=float), "lower": np.asarray(lo, dtype=float),
-        "upper": np.asarray(hi, dtype=float), "n": np.asarray(n, dtype=float),
-        "unknown": np.asarray(u, dtype=float),
-    }) for ind, v, n, u, lo, hi in spec], ignore_index=True)
+    k = len(spec)
+    return pd.DataFrame({
+        "area_level": np.tile(a["level"].to_numpy(dtype=object), k),
+        "area_code": np.tile(a["area"].to_numpy(dtype=object), k),
+        "area_name": np.tile(a["name_fi"].to_numpy(dtype=object), k),
+        "sector": np.tile(a["sector"].to_numpy(dtype=object), k),
+        "indicator": np.repeat(np.array([x[0] for x in spec], dtype=object), len(a)),
+        "value": np.concatenate([np.asarray(x[1], dtype=float) for x in spec]),
+        "lower": np.concatenate([np.asarray(x[4], dtype=float) for x in spec]),
+        "upper": np.concatenate([np.asarray(x[5], dtype=float) for x in spec]),
+        "n": np.concatenate([np.asarray(x[2], dtype=float) for x in spec]),
+        "unknown": np.concatenate([np.asarray(x[3], dtype=float) for x in spec]),
+    })
 
 
 def _finish(table: pd.DataFrame) -> pd.DataFrame:
     defs = definitions()
-    table["unit"] = table["indicator"].map(lambda i: defs[i]["unit"])
+    table["unit"] = table["indicator"].map({k: d["unit"] for k, d in defs.items()})
     table["n"] = table["n"].fillna(0).round().astype("int64")
     table["unknown"] = table["unknown"].fillna(0).round().astype("int64")
     order = {lvl.id: i for i, lvl in enumerate(area_levels())}
     sector_order = {s: i for i, s in enumerate([ALL, *sote_sectors()])}
     ind_order = {k: i for i, k in enumerate(defs)}
-    table = table.assign(
-        _l=table["area_level"].map(order), _c=pd.to_numeric(table["area_code"], errors="coerce"),
-        _s=table["sector"].map(sector_order), _i=table["indicator"].map(ind_order),
-    ).sort_values(["_l", "_c", "area_code", "_s", "_i"], kind="stable").drop(columns=["_l", "_c", "_s", "_i"])
+    code_num = pd.to_numeric(table["area_code"], errors="coerce").fillna(-1).to_numpy()
+    code_txt = pd.factorize(table["area_code"], sort=True)[0]
+    idx = np.lexsort((
+        table["indicator"].map(ind_order).to_numpy(), table["sector"].map(sector_order).to_numpy(),
+        code_txt, code_num, table["area_level"].map(order).to_numpy(),
+    ))
+    table = table.iloc[idx]
     for c in ("area_level", "area_code", "area_name", "sector", "indicator", "unit", "source"):
         table[c] = table[c].astype(str)
     return table[TABLE_COLUMNS].reset_index(drop=True)
