@@ -177,6 +177,8 @@ def indicators(
     register: Annotated[Path | None, typer.Option(help="Register CSV (default: the demo)")] = None,
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
     out_dir: Annotated[Path | None, typer.Option(help="Processed folder")] = None,
+    survey: Annotated[Path | None, typer.Option(help="Survey CSV (default: the demo's with the demo)")] = None,
+    activity: Annotated[Path | None, typer.Option(help="Activity figures CSV by association_id")] = None,
 ) -> None:
     """Compute all indicators for all areas and save them to data/processed."""
     from .pipeline import build_indicators
@@ -188,7 +190,9 @@ def indicators(
         typer.secho(f"error: register {reg} not found (run `sote-analytics demo`?)", fg="red",
                     err=True)
         raise typer.Exit(2)
-    res, ind = build_indicators(reg, ref, out_dir or paths.processed)
+    if survey is None and register is None and (paths.demo / "survey.csv").exists():
+        survey = paths.demo / "survey.csv"
+    res, ind = build_indicators(reg, ref, out_dir or paths.processed, survey, activity)
     typer.echo(f"{res.rows_in} rows read, {len(res.register)} accepted, "
                f"{len(res.quarantine)} quarantined; {len(ind.table)} indicator rows")
 
@@ -277,10 +281,21 @@ def run_demo(
 ) -> None:
     """The main job: demo data -> indicators -> all wellbeing-area reports."""
     demo(year=year, reference_dir=reference_dir, seed=config.DEFAULT_SEED, out_dir=None)
-    indicators(register=None, year=year, reference_dir=reference_dir, out_dir=None)
-    report(level="hyvinvointialue", area=None, all_areas=True, year=year,
-           reference_dir=reference_dir, language="fi", workers=workers, self_contained=False,
-           processed_dir=None, out_dir=None, notebook=None)
+    indicators(register=None, year=year, reference_dir=reference_dir, out_dir=None, survey=None, activity=None)
+    failed = None
+    try:
+        report(level="hyvinvointialue", area=None, all_areas=True, year=year,
+               reference_dir=reference_dir, language="fi", workers=workers, self_contained=False,
+               processed_dir=None, out_dir=None, notebook=None)
+    except typer.Exit as exc:
+        failed = exc
+    # one Swedish report (Pohjanmaa, a Swedish-majority wellbeing area) and the Excel workbooks
+    report(level="hyvinvointialue", area=["17"], all_areas=False, year=year, reference_dir=reference_dir,
+           language="sv", workers=workers, self_contained=False, processed_dir=None, out_dir=None, notebook=None)
+    export(level="hyvinvointialue", area=None, all_areas=True, year=year, reference_dir=reference_dir,
+           processed_dir=None, out_dir=None)
+    if failed is not None:
+        raise failed
 
 
 def main() -> None:  # console script

@@ -168,3 +168,217 @@ def _rings(geom) -> tuple[list, list]:
         xs.extend([round(c, 4) for c in x] + [None])
         ys.extend([round(c, 4) for c in y] + [None])
     return xs, ys
+
+
+def _classes(values, language: str):
+    """Quantile classes: (breaks, class index per value (-1 = no data/zero), labels, colours)."""
+    import numpy as np
+
+    vals = np.asarray(values, dtype=float)
+    positive = vals[(vals > 0) & ~np.isnan(vals)]
+    breaks = class_breaks(positive) if positive.size else []
+    nclass = max(len(breaks) - 1, 0)
+    cls = np.full(len(vals), -1)
+    if nclass:
+        ok = (vals > 0) & ~np.isnan(vals)
+        cls[ok] = np.clip(np.searchsorted(breaks, vals[ok], side="right") - 1, 0, nclass - 1)
+    colors = [MAP_CLASSES_COLORS[round(i * (len(MAP_CLASSES_COLORS) - 1) / max(nclass - 1, 1))]
+              for i in range(nclass)]
+    labels = [f"{_num(breaks[i], language)}–{_num(breaks[i + 1], language)}" for i in range(nclass)]
+    return cls, labels, colors
+
+
+def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: str = "fi") -> go.Figure:
+    """Municipality map with a menu to choose the sector (per 1,000 inhabitants).
+
+    One polygon trace per municipality (drawn once); the menu restyles colours,
+    hover texts and the class legend, so the page carries the geometry once.
+    """
+    import math
+
+    import numpy as np
+
+    gdf = boundaries.reset_index(drop=True)
+    mun = table[table["area_level"] == "kunta"]
+    per = mun[mun["indicator"] == "associations_per_1000"].set_index(["sector", "area_code"])["value"]
+    cnt = mun[mun["indicator"] == "associations"].set_index(["sector", "area_code"])["value"]
+    name_col = "name_sv" if language == "sv" else "name_fi"
+    names = gdf[name_col].tolist()
+    states = []
+    for s in sectors:
+        v = per.reindex([(s, c) for c in gdf["code"]]).to_numpy()
+        n = cnt.reindex([(s, c) for c in gdf["code"]]).to_numpy()
+        cls, labels, colors = _classes(v, language)
+        fills = [colors[c] if c >= 0 else NO_DATA_COLOR for c in cls]
+        texts = [f"{nm}: {_num(x, language)} / 1000 (n={_num(k, language, 0)})"
+                 for nm, x, k in zip(names, v, n, strict=True)]
+        states.append((s, fills, texts, labels, colors))
+    fig = go.Figure()
+    _, fills, texts, labels, colors = states[0]
+    for i, row in gdf.iterrows():
+        xs, ys = _rings(row.geometry)
+        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fills[i],
+                        line=dict(color="white", width=0.7), hoveron="fills", text=texts[i],
+                        hoverinfo="text", showlegend=False, name=names[i])
+    nleg = len(MAP_CLASSES_COLORS) + 1
+    for j in range(nleg):  # legend-only traces, relabelled by the menu
+        fig.add_scatter(x=[None], y=[None], mode="markers", marker=dict(size=12, symbol="square"),
+                        showlegend=True, hoverinfo="skip")
+    npoly = len(gdf)
+
+    def legend_args(labels, colors):
+        names = [*labels, t("none", language)] + [""] * (nleg - len(labels) - 1)
+        cols = [*colors, NO_DATA_COLOR] + ["rgba(0,0,0,0)"] * (nleg - len(labels) - 1)
+        vis = [True] * (len(labels) + 1) + ["legendonly"] * (nleg - len(labels) - 1)
+        return names, cols, vis
+
+    names0, cols0, vis0 = legend_args(labels, colors)
+    for j in range(nleg):
+        fig.data[npoly + j].update(name=names0[j], marker_color=cols0[j], visible=True if vis0[j] is True else False)
+    buttons = []
+    for s, fills, texts, labels, colors in states:
+        ln, lc, lv = legend_args(labels, colors)
+        buttons.append(dict(
+            label=sector_label(s, language), method="restyle",
+            args=[{"fillcolor": fills + [None] * nleg, "text": texts + [None] * nleg,
+                   "name": names + ln, "marker.color": [None] * npoly + lc,
+                   "visible": [True] * npoly + [v is True for v in lv]}],
+        ))
+    lat0 = float(np.nanmean(gdf.geometry.centroid.y)) if len(gdf) else 62.0
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)))
+    fig.update_layout(
+        height=580, margin=dict(l=0, r=0, t=40, b=0), plot_bgcolor="white",
+        legend=dict(title=dict(text=t("per_1000", language))), hoverlabel=dict(bgcolor="white"),
+        updatemenus=[dict(buttons=buttons, direction="down", x=0, xanchor="left", y=1.08, yanchor="top",
+                          showactive=True)] if len(states) > 1 else [],
+    )
+    return fig
+
+
+def context_map(area_boundaries, values: pd.Series, highlight: str, language: str = "fi") -> go.Figure:
+    """All areas of a level coloured by a value, one area outlined (national context)."""
+    import math
+
+    import numpy as np
+
+    gdf = area_boundaries.reset_index(drop=True)
+    v = values.reindex(gdf["code"]).to_numpy()
+    cls, labels, colors = _classes(v, language)
+    name_col = "name_sv" if language == "sv" else "name_fi"
+    fig = go.Figure()
+    shown: set[int] = set()
+    for i, row in gdf.iterrows():
+        xs, ys = _rings(row.geometry)
+        c = int(cls[i])
+        hi = row["code"] == str(highlight)
+        fig.add_scatter(
+            x=xs, y=ys, mode="lines", fill="toself",
+            fillcolor=colors[c] if c >= 0 else NO_DATA_COLOR,
+            line=dict(color="#D55E00" if hi else "white", width=3 if hi else 0.6),
+            hoveron="fills", text=f"{row[name_col]}: {_num(v[i], language)} / 1000", hoverinfo="text",
+            name=labels[c] if c >= 0 else t("none", language), legendgroup=str(c),
+            showlegend=c not in shown and not hi, legendrank=c + 2)
+        if not hi:
+            shown.add(c)
+    lat0 = float(np.nanmean(gdf.geometry.centroid.y))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)))
+    fig.update_layout(height=560, margin=dict(l=0, r=0, t=10, b=0), plot_bgcolor="white",
+                      legend=dict(title=dict(text=t("per_1000", language))), hoverlabel=dict(bgcolor="white"))
+    return fig
+
+
+def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
+    """Municipalities coloured by how many sote sectors have no association there."""
+    import math
+
+    import numpy as np
+
+    gdf = boundaries.reset_index(drop=True)
+    m = missing.reindex(gdf["code"]).fillna(0).astype(int).to_numpy()
+    name_col = "name_sv" if language == "sv" else "name_fi"
+    top = max(int(m.max()), 1)
+    fig = go.Figure()
+    shown: set[int] = set()
+    palette = ["#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"]
+    for i, row in gdf.iterrows():
+        xs, ys = _rings(row.geometry)
+        k = int(m[i])
+        bucket = 0 if k == 0 else 1 + min(4, (k - 1) * 4 // max(top - 1, 1)) if top > 1 else (1 if k else 0)
+        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=palette[bucket],
+                        line=dict(color="#888888", width=0.5), hoveron="fills",
+                        text=f"{row[name_col]}: {k}", hoverinfo="text", name=str(k),
+                        legendgroup=str(k), showlegend=k not in shown, legendrank=k)
+        shown.add(k)
+    lat0 = float(np.nanmean(gdf.geometry.centroid.y))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)))
+    fig.update_layout(height=520, margin=dict(l=0, r=0, t=10, b=0), plot_bgcolor="white",
+                      legend=dict(title=dict(text=t("sectors_missing", language))), hoverlabel=dict(bgcolor="white"))
+    return fig
+
+
+def share_bar(table: pd.DataFrame, level: str, code: str, indicator: str, language: str = "fi") -> go.Figure:
+    """A share by sector with 95% interval error bars (e.g. paid staff share)."""
+    sel = _slice(table, level, code, indicator)
+    sectors = [s for s in sote_sectors() if s in sel.index and sel.at[s, "n"] > 0]
+    fig = go.Figure(go.Bar(
+        y=[sector_label(s, language) for s in sectors], x=sel.loc[sectors, "value"] * 100, orientation="h",
+        marker_color=AREA_COLOR,
+        error_x=dict(type="data", symmetric=False,
+                     array=(sel.loc[sectors, "upper"] - sel.loc[sectors, "value"]) * 100,
+                     arrayminus=(sel.loc[sectors, "value"] - sel.loc[sectors, "lower"]) * 100, color="#444"),
+        customdata=sel.loc[sectors, "n"],
+        hovertemplate="%{y}: %{x:.0f} % (n=%{customdata})<extra></extra>"))
+    fig.update_layout(height=80 + 30 * len(sectors), margin=dict(l=10, r=10, t=10, b=40),
+                      xaxis=dict(title="%", range=[0, 100]), yaxis=dict(autorange="reversed"),
+                      template="plotly_white", separators=", " if language != "en" else ".,")
+    return fig
+
+
+def registrations_bar(registrations: pd.DataFrame, language: str = "fi") -> go.Figure:
+    """Registrations by decade (``year``, ``registrations``)."""
+    dec = (registrations["year"] // 10 * 10).astype(int)
+    by = registrations.groupby(dec)["registrations"].sum()
+    fig = go.Figure(go.Bar(x=[f"{d}–" for d in by.index], y=by.to_numpy(), marker_color=AREA_COLOR,
+                           hovertemplate="%{x}: %{y}<extra></extra>"))
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=40), template="plotly_white",
+                      xaxis_title=t("decade", language), yaxis_title=t("registrations", language),
+                      separators=", " if language != "en" else ".,")
+    return fig
+
+
+def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> go.Figure:
+    """Small multiples of the wellbeing areas on a tile grid: per 1,000 by sector."""
+    from plotly.subplots import make_subplots
+
+    rows, cols = int(grid["row"].max()), int(grid["col"].max())
+    sel = table[(table["area_level"] == "hyvinvointialue") & (table["indicator"] == "associations_per_1000")]
+    sectors = [s for s in sote_sectors() if s != "unclassified"]
+    vmax = float(sel[sel["sector"].isin(sectors)]["value"].max())
+    names = {}
+    for g in grid.itertuples():
+        names[(int(g.row), int(g.col))] = g
+    titles = [str(names[(r, c)].name).replace(" hyvinvointialue", "") if (r, c) in names else ""
+              for r in range(1, rows + 1) for c in range(1, cols + 1)]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.03,
+                        vertical_spacing=0.05)
+    colors = [sectors_color(s) for s in sectors]
+    for (r, c), g in names.items():
+        v = sel[sel["area_code"] == str(g.code)].set_index("sector")["value"].reindex(sectors)
+        fig.add_bar(x=list(range(len(sectors))), y=v.to_numpy(), marker_color=colors, row=r, col=c,
+                    showlegend=False, customdata=[sector_label(s, language) for s in sectors],
+                    hovertemplate="%{customdata}: %{y:.2f} / 1000<extra>" + str(g.name) + "</extra>")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(range=[0, vmax * 1.05], showticklabels=False, gridcolor="#eee")
+    fig.update_annotations(font_size=10)
+    fig.update_layout(height=140 * rows, margin=dict(l=10, r=10, t=30, b=10), template="plotly_white",
+                      separators=", " if language != "en" else ".,")
+    return fig
+
+
+def sectors_color(code: str) -> str:
+    from .taxonomy import sectors
+
+    return str(sectors().loc[code, "color"])

@@ -166,6 +166,15 @@ class ReferenceData:
     year: int
     notes: list[str] = field(default_factory=list)
 
+    def grid(self, level: str = "hyvinvointialue") -> pd.DataFrame | None:
+        """Tile-grid layout of the areas (``grid_<level>.csv``: name, code, row, col), if the folder has one."""
+        path = self.folder / f"grid_{level}.csv"
+        if not path.is_file():
+            return None
+        g = pd.read_csv(path, dtype={"code": str})
+        g["code"] = _clean_code(g["code"])
+        return g
+
     # ---- municipality key -------------------------------------------------
     @cached_property
     def key(self) -> pd.DataFrame:
@@ -358,14 +367,22 @@ class ReferenceData:
         out = out.merge(self.key[["kunta_code", "kunta_name_fi", "kunta_name_sv"]], on="kunta_code")
         return out.to_crs(4326)
 
-    def boundaries(self, level: str = "kunta"):
+    def boundaries(self, level: str = "kunta", simplify: float | None = None):
         """Boundaries of every area of ``level``, dissolved from the municipalities.
 
         An area's outline therefore always matches its municipalities.
         Returns a GeoDataFrame with ``code``, ``name_fi``, ``name_sv``, ``name_en``.
+
+        Parameters
+        ----------
+        simplify : float, optional
+            Tolerance in degrees for coverage simplification of the municipal
+            polygons (shared borders stay shared), applied before dissolving.
         """
         lvl = get_level(level)
         mun = self.municipality_boundaries[["kunta_code", "geometry"]]
+        if simplify:
+            mun = mun.set_geometry(mun.geometry.simplify_coverage(simplify))
         if lvl.id == "kunta":
             gdf = mun.rename(columns={"kunta_code": "code"})[["code", "geometry"]]
         else:

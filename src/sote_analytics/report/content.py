@@ -1,9 +1,11 @@
 """What the report notebooks show: every piece returns escaped HTML.
 
 The notebooks stay thin: they load a :class:`ReportContext` and display the
-pieces. Every value that came from data goes through :func:`html.escape`
-(directly or via pandas' escaping ``to_html``), so a hostile association or
-area name shows as text.
+sections. Every value that came from data goes through :func:`html.escape`
+(directly or via pandas' escaping ``to_html``); data embedded for scripts is
+JSON with ``<``, ``>`` and ``&`` escaped, so a hostile association name shows as
+text. The directory shows only name, municipality, sector and whether the
+association produces services: never personal data.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime as dt
 import html
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -21,9 +24,14 @@ from .. import __version__, config
 from ..i18n import fmt_date, fmt_number, fmt_percent, t
 from ..indicators import IndicatorSet, coverage_gaps, indicator_label, load_indicators
 from ..reference import ReferenceData, get_level, load_reference
-from ..taxonomy import ALL, sector_label, sote_sectors
+from ..taxonomy import ALL, UNCLASSIFIED, sector_label, sote_sectors
 
 RUN_META = "run.json"
+DIRECTORY = "directory.parquet"
+SURVEY = "survey.parquet"
+#: The only register columns a report may show (no contact persons, e-mails, phones).
+DIRECTORY_COLUMNS = ["name", "municipality_code", "sector", "produces_services"]
+MAP_SIMPLIFY = 0.005  # degrees; coverage simplification keeps shared borders shared
 
 
 @dataclass
@@ -35,13 +43,14 @@ class ReportContext:
     language: str
     ref: ReferenceData
     indicators: IndicatorSet
+    processed: Path
     meta: dict = field(default_factory=dict)
 
     @property
     def table(self) -> pd.DataFrame:
         return self.indicators.table
 
-    @property
+    @cached_property
     def area_name(self) -> str:
         names = self.ref.areas(self.level).set_index("code")
         return str(names.at[self.area, f"name_{self.language}"])
@@ -50,32 +59,88 @@ class ReportContext:
     def synthetic(self) -> bool:
         return bool(self.meta.get("synthetic", False))
 
+    @cached_property
+    def members(self) -> pd.DataFrame:
+        return self.ref.members(self.level, self.area)
+
+    @cached_property
+    def _index(self) -> pd.Series:
+        tb = self.table
+        return pd.Series(range(len(tb)), index=pd.MultiIndex.from_arrays(
+            [tb["area_level"], tb["area_code"], tb["indicator"], tb["sector"]]))
+
     def value(self, indicator: str, sector: str = ALL, level: str | None = None,
               code: str | None = None) -> pd.Series:
-        lvl, cd = (level or self.level), (code or self.area)
-        row = self.table[(self.table["area_level"] == lvl) & (self.table["area_code"] == cd)
-                         & (self.table["indicator"] == indicator) & (self.table["sector"] == sector)]
-        if row.empty:
-            raise KeyError(f"no {indicator} for {lvl} {cd} {sector}")
-        return row.iloc[0]
+        key = (level or self.level, code or self.area, indicator, sector)
+        try:
+            return self.table.iloc[int(self._index[key])]
+        except KeyError:
+            raise KeyError(f"no {indicator} for {key}") from None
+
+    @cached_property
+    def directory(self) -> pd.DataFrame:
+        path = self.processed / DIRECTORY
+        if not path.exists():
+            return pd.DataFrame(columns=DIRECTORY_COLUMNS)
+        d = pd.read_parquet(path, columns=DIRECTORY_COLUMNS)
+        return d[d["municipality_code"].isin(set(self.members["kunta_code"]))]
+
+    @cached_property
+    def survey(self) -> pd.DataFrame | None:
+        path = self.processed / SURVEY
+        return pd.read_parquet(path) if path.exists() else None
+
+    def boundaries(self):
+        codes = set(self.members["kunta_code"])
+        b = self.ref.boundaries("kunta", simplify=MAP_SIMPLIFY)
+        return b[b["code"].isin(codes)]
 
 
 def load_context(level: str, area: str, year: int, language: str, processed_dir: str | Path,
                  reference_dir: str | Path | None = None) -> ReportContext:
     """Load the context of one report; fails with a clear message on a bad area."""
     get_level(level)
+    if language not in ("fi", "sv", "en"):
+        raise ValueError(f"language must be fi, sv or en, not {language!r}")
     processed = Path(processed_dir)
     meta_path = processed / RUN_META
     meta = json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {}
     ref = load_reference(int(year), reference_dir or meta.get("reference_dir"))
     ref.members(level, str(area))  # raises ValueError naming valid codes
-    return ReportContext(level, str(area), language, ref, load_indicators(processed), meta)
+    return ReportContext(level, str(area), language, ref, load_indicators(processed), processed, meta)
 
 
 def _h(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _section(title_key: str, text_key: str | None, lang: str, **fmt) -> str:
+    out = f"<h2>{_h(t(title_key, lang))}</h2>"
+    if text_key:
+        out += f"<p class='sote-lead'>{_h(t(text_key, lang, **fmt))}</p>"
+    return out
+
+
+def _table(df: pd.DataFrame, classes: str = "sote-table", caption: str | None = None) -> str:
+    body = df.to_html(index=False, escape=True, classes=classes, border=0, na_rep="–")
+    if caption:
+        body = body.replace(">\n  <thead>", f">\n  <caption>{_h(caption)}</caption>\n  <thead>", 1)
+    return body
+
+
+def show_figure(fig, alt: str, table: pd.DataFrame | None = None) -> str:
+    """A plotly figure as an HTML fragment with a text alternative and, optionally, its data table."""
+    div = fig.to_html(include_plotlyjs=False, full_html=False,
+                      config={"displaylogo": False, "responsive": True})
+    extra = ""
+    if table is not None:
+        extra = (f"<details class='sote-data'><summary>{_h(alt)}: taulukko / tabell / table</summary>"
+                 f"{_table(table)}</details>")
+    return (f'<figure class="sote-figure" role="group" aria-label="{_h(alt)}">{div}'
+            f"<figcaption>{_h(alt)}</figcaption>{extra}</figure>")
+
+
+# ---------------------------------------------------------------------------- sections
 def banner(ctx: ReportContext) -> HTML:
     """The synthetic-data banner (empty for real data) and the report title."""
     parts = []
@@ -93,7 +158,11 @@ def key_figures(ctx: ReportContext) -> HTML:
         ("associations", lambda v: fmt_number(v, 0, lang)),
         ("associations_per_1000", lambda v: fmt_number(v, 2, lang)),
         ("municipality_coverage", lambda v: fmt_percent(v, 0, lang)),
+        ("population_coverage", lambda v: fmt_percent(v, 0, lang)),
         ("paid_staff_share", lambda v: fmt_percent(v, 0, lang)),
+        ("service_producers", lambda v: fmt_number(v, 0, lang)),
+        ("service_producer_share", lambda v: fmt_percent(v, 0, lang)),
+        ("members_per_1000", lambda v: fmt_number(v, 0, lang)),
     ):
         a = ctx.value(ind)
         c = ctx.value(ind, level="koko_maa", code="SSS")
@@ -108,78 +177,272 @@ def key_figures(ctx: ReportContext) -> HTML:
     rows.append((t("municipalities", lang), fmt_number(pop["n_municipalities"], 0, lang),
                  fmt_number(len(ctx.ref.key), 0, lang), ""))
     df = pd.DataFrame(rows, columns=["", ctx.area_name, t("country", lang), "n"])
-    return HTML(df.to_html(index=False, escape=True, classes="sote-table key-figures", border=0))
+    return HTML(_section("sec_key_title", "sec_key_text", lang) + _table(df, "sote-table key-figures"))
 
 
-def sector_table(ctx: ReportContext) -> HTML:
-    """Counts and per-1,000 by sector, with the country's per-1,000: the bar chart's data."""
+def _sector_rows(ctx: ReportContext) -> list[str]:
+    return [s for s in sote_sectors() if s != UNCLASSIFIED or ctx.value("associations", s)["value"] > 0]
+
+
+def sectors(ctx: ReportContext) -> HTML:
+    """Counts and per-1,000 by sector, beside the country: chart and table."""
+    from .. import figures
+
     lang = ctx.language
     rows = []
-    for s in [*sote_sectors(), ALL]:
-        cnt = ctx.value("associations", s)
-        if s == "unclassified" and cnt["value"] == 0:
-            continue
+    for s in [*_sector_rows(ctx), ALL]:
         rows.append((
-            sector_label(s, lang), fmt_number(cnt["value"], 0, lang),
+            sector_label(s, lang), fmt_number(ctx.value("associations", s)["value"], 0, lang),
             fmt_number(ctx.value("associations_per_1000", s)["value"], 2, lang),
             fmt_number(ctx.value("associations_per_1000", s, "koko_maa", "SSS")["value"], 2, lang),
-            fmt_percent(ctx.value("municipality_coverage", s)["value"], 0, lang),
+            fmt_number(ctx.value("location_quotient", s)["value"], 2, lang),
         ))
     cols = [t("sector", lang), t("associations", lang), t("per_1000", lang),
-            f"{t('country', lang)} {t('per_1000', lang)}", indicator_label("municipality_coverage", lang)]
-    return HTML(pd.DataFrame(rows, columns=cols).to_html(
-        index=False, escape=True, classes="sote-table", border=0))
+            f"{t('country', lang)} {t('per_1000', lang)}", indicator_label("location_quotient", lang)]
+    fig = figures.sector_bar(ctx.table, ctx.level, ctx.area, lang)
+    return HTML(_section("sec_sectors_title", "sec_sectors_text", lang)
+                + show_figure(fig, t("per_1000_axis", lang)) + _table(pd.DataFrame(rows, columns=cols)))
 
 
-def gaps_table(ctx: ReportContext) -> HTML:
-    """Per sector, the municipalities of the area with no association."""
+def maps(ctx: ReportContext) -> HTML:
+    """Municipality map with a sector menu, and the area in its national context."""
+    from .. import figures
+
     lang = ctx.language
-    gaps = coverage_gaps(ctx.indicators.municipality_counts, ctx.ref, ctx.level, ctx.area)
-    gaps = gaps[gaps["sector"] != ALL]
-    n_mun = len(ctx.ref.members(ctx.level, ctx.area))
+    secs = [ALL, *_sector_rows(ctx)]
+    fig = figures.sector_map(ctx.boundaries(), ctx.table, secs, lang)
+    mun = ctx.table[(ctx.table["area_level"] == "kunta") & (ctx.table["sector"] == ALL)
+                    & ctx.table["area_code"].isin(set(ctx.members["kunta_code"]))]
+    wide = mun.pivot_table(index="area_code", columns="indicator", values="value", aggfunc="first")
+    names = ctx.members.set_index("kunta_code")[f"kunta_name_{'sv' if lang == 'sv' else 'fi'}"]
+    data = pd.DataFrame({t("municipality", lang): names.reindex(wide.index).to_numpy(),
+                         t("associations", lang): [fmt_number(x, 0, lang) for x in wide["associations"]],
+                         t("per_1000", lang): [fmt_number(x, 2, lang) for x in wide["associations_per_1000"]]})
+    out = _section("sec_map_title", "sec_map_text", lang)
+    out += show_figure(fig, t("per_1000_axis", lang) + " – " + ctx.area_name, data)
+    if ctx.level not in ("kunta", "koko_maa"):
+        level_b = ctx.ref.boundaries(ctx.level, simplify=MAP_SIMPLIFY)
+        per = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["sector"] == ALL)
+                        & (ctx.table["indicator"] == "associations_per_1000")].set_index("area_code")["value"]
+        cfig = figures.context_map(level_b, per, ctx.area, lang)
+        out += f"<p>{_h(t('sec_context_text', lang))}</p>"
+        out += show_figure(cfig, t("per_1000_axis", lang) + " – " + t("country", lang))
+    return HTML(out)
+
+
+def gaps(ctx: ReportContext) -> HTML:
+    """Per sector, the municipalities of the area with no association: table and map."""
+    from .. import figures
+
+    lang = ctx.language
+    g = coverage_gaps(ctx.indicators.municipality_counts, ctx.ref, ctx.level, ctx.area)
+    g = g[(g["sector"] != ALL) & (g["sector"] != UNCLASSIFIED)]
+    n_mun = len(ctx.members)
+    name_col = "kunta_name_sv" if lang == "sv" else "kunta_name_fi"
     rows = []
     for s in sote_sectors():
-        if s == "unclassified":
+        if s == UNCLASSIFIED:
             continue
-        g = gaps[gaps["sector"] == s]
-        names = ", ".join(g["kunta_name_fi"]) if len(g) else t("none", lang)
-        rows.append((sector_label(s, lang), f"{n_mun - len(g)} / {n_mun}", names))
-    cols = [t("sector", lang), indicator_label("municipality_coverage", lang),
-            t("municipalities_without", lang)]
-    return HTML(pd.DataFrame(rows, columns=cols).to_html(
-        index=False, escape=True, classes="sote-table gaps", border=0))
+        gs = g[g["sector"] == s]
+        rows.append((sector_label(s, lang), f"{n_mun - len(gs)} / {n_mun}",
+                     ", ".join(gs[name_col]) if len(gs) else t("none", lang)))
+    cols = [t("sector", lang), indicator_label("municipality_coverage", lang), t("municipalities_without", lang)]
+    out = _section("sec_gaps_title", "sec_gaps_text", lang) + _table(pd.DataFrame(rows, columns=cols), "sote-table gaps")
+    if n_mun > 1:
+        missing = g.groupby("kunta_code").size()
+        out += show_figure(figures.gaps_map(ctx.boundaries(), missing, lang), t("sectors_missing", lang))
+    return HTML(out)
 
 
-def show_figure(fig, alt: str) -> HTML:
-    """A plotly figure as an HTML fragment (plotly.js is loaded once by the page)."""
-    div = fig.to_html(include_plotlyjs=False, full_html=False, config={"displaylogo": False,
-                                                                        "responsive": True})
-    return HTML(f'<figure class="sote-figure" role="group" aria-label="{_h(alt)}">{div}'
-                f"<figcaption>{_h(alt)}</figcaption></figure>")
+def resources(ctx: ReportContext) -> HTML:
+    """Paid staff, members, volunteers and service producers by sector."""
+    from .. import figures
+
+    lang = ctx.language
+    rows = []
+    for s in [*_sector_rows(ctx), ALL]:
+        st = ctx.value("paid_staff_share", s)
+        rows.append((
+            sector_label(s, lang), fmt_number(ctx.value("associations", s)["value"], 0, lang),
+            fmt_percent(st["value"], 0, lang) + (f" ({fmt_percent(st['lower'], 0, lang)}–"
+                                                 f"{fmt_percent(st['upper'], 0, lang)})" if pd.notna(st["lower"]) else ""),
+            fmt_number(st["unknown"], 0, lang),
+            fmt_number(ctx.value("paid_staff_per_1000", s)["value"], 2, lang),
+            fmt_number(ctx.value("service_producers", s)["value"], 0, lang),
+            fmt_number(ctx.value("members_total", s)["value"], 0, lang),
+            fmt_number(ctx.value("volunteers_total", s)["value"], 0, lang),
+        ))
+    cols = [t("sector", lang), t("associations", lang), indicator_label("paid_staff_share", lang),
+            t("unknown", lang), indicator_label("paid_staff_per_1000", lang),
+            indicator_label("service_producers", lang), indicator_label("members_total", lang),
+            indicator_label("volunteers_total", lang)]
+    fig = figures.share_bar(ctx.table, ctx.level, ctx.area, "paid_staff_share", lang)
+    out = _section("sec_resources_title", "sec_resources_text", lang)
+    out += show_figure(fig, indicator_label("paid_staff_share", lang) + " (95 %)")
+    out += _table(pd.DataFrame(rows, columns=cols))
+    acts = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["area_code"] == ctx.area)
+                     & (ctx.table["sector"] == ALL) & ctx.table["indicator"].str.endswith("_total")
+                     & ctx.table["indicator"].str.startswith(("participants", "events", "volunteer_hours", "grants"))]
+    if len(acts):
+        arows = [(indicator_label(r.indicator, lang), fmt_number(r.value, 0, lang), fmt_number(r.n, 0, lang))
+                 for r in acts.itertuples()]
+        out += _table(pd.DataFrame(arows, columns=["", t("value", lang), "n"]))
+    return HTML(out)
 
 
-def area_boundaries(ctx: ReportContext):
-    """Boundaries of the area's municipalities."""
-    codes = set(ctx.ref.members(ctx.level, ctx.area)["kunta_code"])
-    b = ctx.ref.boundaries("kunta")
-    return b[b["code"].isin(codes)]
+def trends(ctx: ReportContext) -> HTML:
+    """Registrations by decade, if the register has registration dates."""
+    from .. import figures
+
+    lang = ctx.language
+    regs = ctx.indicators.registrations
+    out = _section("sec_trends_title", "sec_trends_text", lang)
+    if regs is None or regs.empty:
+        return HTML(out + f"<p>{_h(t('sec_trends_none', lang))}</p>")
+    r = regs[(regs["area_level"] == ctx.level) & (regs["area_code"] == ctx.area) & (regs["sector"] == ALL)]
+    if r.empty:
+        return HTML(out + f"<p>{_h(t('sec_trends_none', lang))}</p>")
+    fig = figures.registrations_bar(r, lang)
+    dec = r.groupby(r["year"] // 10 * 10)["registrations"].sum()
+    data = pd.DataFrame({t("decade", lang): [f"{d}–" for d in dec.index], t("registrations", lang): dec.to_numpy()})
+    return HTML(out + show_figure(fig, t("registrations", lang), data))
+
+
+def survey(ctx: ReportContext, k: int = 5) -> HTML:
+    """Survey summary for the area (small cells suppressed), if a survey was given."""
+    from ..survey import crosstab, likert, multiple_choice, single_choice
+
+    lang = ctx.language
+    s = ctx.survey
+    if s is None:
+        return HTML("")
+    out = _section("sec_survey_title", "sec_survey_text", lang, k=k)
+    subs = set(ctx.members["seutukunta_code"])
+    s = s[s["seutukunta_code"].astype(str).isin(subs)] if "seutukunta_code" in s else s.iloc[0:0]
+    if s.empty:
+        return HTML(out + f"<p>{_h(t('sec_survey_none', lang))}</p>")
+    s = s.assign(sector=s["sector"].map(lambda x: sector_label(x, lang) if x in set(sote_sectors()) else x))
+    ct = crosstab(s, "sector", "seutukunta", k)
+    ct = ct.map(lambda v: "–" if pd.isna(v) else fmt_number(v, 0, lang))
+    ct.columns.name = None
+    ct = ct.rename_axis(t("sector", lang)).reset_index()
+    out += f"<h3>{_h(t('sector', lang))} × {_h(t('area', lang))}</h3>" + _table(ct)
+    for col in [c for c in s.columns if s[c].dtype == object and c not in ("seutukunta", "sector", "response_id",
+                                                                           "association_id", "seutukunta_code")]:
+        if s[col].astype(str).str.contains(";").any():
+            res = multiple_choice(s, col, k=k)
+        else:
+            res = single_choice(s, col, k=k)
+        res = res.assign(share=[fmt_percent(x, 0, lang) for x in res["share"]],
+                         lower=[fmt_percent(x, 0, lang) for x in res["lower"]],
+                         upper=[fmt_percent(x, 0, lang) for x in res["upper"]])
+        out += f"<h3>{_h(col)}</h3>" + _table(res[["option", "n", "share", "lower", "upper"]])
+    for col in [c for c in s.columns if c.startswith("yhteistyo") or c.endswith("_likert")]:
+        lk = likert(s, col, k=k)
+        out += f"<h3>{_h(col)}</h3>"
+        if lk["suppressed"]:
+            out += "<p>–</p>"
+        else:
+            out += (f"<p>n = {lk['n']}; ka / medel / mean {fmt_number(lk['mean'], 2, lang)} "
+                    f"({fmt_number(lk['mean_lower'], 2, lang)}–{fmt_number(lk['mean_upper'], 2, lang)}); "
+                    f"4–5: {fmt_percent(lk['agree_share'], 0, lang)} "
+                    f"({fmt_percent(lk['agree_lower'], 0, lang)}–{fmt_percent(lk['agree_upper'], 0, lang)})</p>")
+    return HTML(out)
+
+
+_DIRECTORY_JS = """
+<script>
+(function () {
+  var root = document.getElementById('sote-directory');
+  if (!root) return;
+  var data = JSON.parse(document.getElementById('sote-directory-data').textContent);
+  var tbody = root.querySelector('tbody'), input = root.querySelector('input'), count = root.querySelector('.sote-count');
+  var sortKey = 0, sortDir = 1, fmt = root.getAttribute('data-shown');
+  function render() {
+    var q = input.value.trim().toLowerCase();
+    var rows = data.rows.filter(function (r) { return !q || (r[0] + ' ' + r[1] + ' ' + r[2]).toLowerCase().indexOf(q) >= 0; });
+    rows.sort(function (a, b) { return a[sortKey].localeCompare(b[sortKey], data.lang) * sortDir; });
+    tbody.textContent = '';
+    rows.forEach(function (r) {
+      var tr = document.createElement('tr');
+      r.forEach(function (v) { var td = document.createElement('td'); td.textContent = v; tr.appendChild(td); });
+      tbody.appendChild(tr);
+    });
+    count.textContent = fmt.replace('{n}', rows.length).replace('{total}', data.rows.length);
+  }
+  root.querySelectorAll('th button').forEach(function (b, i) {
+    b.addEventListener('click', function () {
+      sortDir = (sortKey === i) ? -sortDir : 1; sortKey = i;
+      root.querySelectorAll('th').forEach(function (th, j) {
+        th.setAttribute('aria-sort', j === i ? (sortDir > 0 ? 'ascending' : 'descending') : 'none'); });
+      render();
+    });
+  });
+  input.addEventListener('input', render);
+  root.querySelector('.sote-csv').addEventListener('click', function () {
+    function cell(v) { v = String(v); if (/^[=+\\-@\\t\\r]/.test(v)) v = "'" + v; return '"' + v.replace(/"/g, '""') + '"'; }
+    var lines = [data.header.map(cell).join(';')].concat(data.rows.map(function (r) { return r.map(cell).join(';'); }));
+    var blob = new Blob(['\\ufeff' + lines.join('\\r\\n')], {type: 'text/csv;charset=utf-8'});
+    var a = document.createElement('a'); a.href = URL.createObjectURL(blob); a.download = data.file;
+    document.body.appendChild(a); a.click(); a.remove();
+  });
+  render();
+})();
+</script>
+"""
+
+
+def _json_for_script(obj) -> str:
+    return (json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026"))
+
+
+def directory(ctx: ReportContext) -> HTML:
+    """Searchable, sortable, keyboard-usable directory of the area's associations with CSV download."""
+    lang = ctx.language
+    d = ctx.directory
+    names = ctx.members.set_index("kunta_code")[f"kunta_name_{'sv' if lang == 'sv' else 'fi'}"]
+    yes, no, unk = t("answer_yes", lang), t("answer_no", lang), t("unknown", lang)
+    rows = sorted([
+        [str(r.name), str(names.get(r.municipality_code, r.municipality_code)), sector_label(str(r.sector), lang)
+         if r.sector in set(sote_sectors()) else str(r.sector),
+         unk if pd.isna(r.produces_services) else (yes if r.produces_services else no)]
+        for r in d.itertuples()
+    ], key=lambda r: r[0].casefold())
+    header = [t("name", lang), t("municipality", lang), t("sector", lang), t("produces_services", lang)]
+    data = {"header": header, "rows": rows, "lang": lang,
+            "file": f"yhdistykset_{ctx.level}_{ctx.area}.csv"}
+    ths = "".join(f'<th scope="col" aria-sort="none"><button type="button">{_h(h)}</button></th>' for h in header)
+    first = "".join("<tr>" + "".join(f"<td>{_h(v)}</td>" for v in r) + "</tr>" for r in rows)
+    out = _section("sec_directory_title", "sec_directory_text", lang)
+    out += (f'<div id="sote-directory" class="sote-directory" '
+            f'data-shown="{_h(t("shown_rows", lang, n="{n}", total="{total}"))}">'
+            f'<label>{_h(t("search", lang))} <input type="search" autocomplete="off"></label> '
+            f'<button type="button" class="sote-csv">{_h(t("download_csv", lang))}</button> '
+            f'<span class="sote-count" aria-live="polite">{_h(t("shown_rows", lang, n=len(rows), total=len(rows)))}'
+            f'</span><div class="sote-scroll" tabindex="0"><table class="sote-table">'
+            f'<thead><tr>{ths}</tr></thead><tbody>{first}</tbody></table></div></div>'
+            f'<script type="application/json" id="sote-directory-data">{_json_for_script(data)}</script>'
+            + _DIRECTORY_JS)
+    return HTML(out)
 
 
 def data_method(ctx: ReportContext) -> HTML:
-    """Sources, licences, caveats, register summary, version and run time."""
+    """Sources, licences, caveats, ingest quality, version and run time."""
     lang = ctx.language
     m = ctx.meta
+    unc = ctx.value("associations", UNCLASSIFIED)["value"]
+    tot = ctx.value("associations")["value"]
     items = [
         f"{_h(config.REFERENCE_ATTRIBUTION)}. "
-        f"Kuntajako {ctx.ref.year}; väestö 31.12.{ctx.ref.population_year}.",
-        f"Yhdistysaineisto: {_h(m.get('source', '–'))}; rivejä luettu "
-        f"{fmt_number(m.get('rows_in'), 0, lang)}, hyväksytty {fmt_number(m.get('accepted'), 0, lang)}, "
-        f"karanteenissa {fmt_number(m.get('quarantined'), 0, lang)}.",
+        + _h(t("reference_note", lang, year=ctx.ref.year, pop_year=ctx.ref.population_year)),
+        _h(t("data_note", lang, source=m.get("source", "–"), rows=fmt_number(m.get("rows_in"), 0, lang),
+             accepted=fmt_number(m.get("accepted"), 0, lang), quarantined=fmt_number(m.get("quarantined"), 0, lang))),
+        _h(t("hq_caveat", lang, n=fmt_number(ctx.value("headquarters")["value"], 0, lang))),
+        _h(t("unclassified_note", lang, n=fmt_number(unc, 0, lang),
+             share=fmt_percent(unc / tot if tot else float("nan"), 1, lang))),
     ]
-    unc = ctx.value("associations", "unclassified")["value"]
-    tot = ctx.value("associations")["value"]
-    items.append(f"Luokittelemattomia yhdistyksiä {fmt_number(unc, 0, lang)} "
-                 f"({fmt_percent(unc / tot if tot else float('nan'), 1, lang)}).")
-    items.extend(_h(n) for n in ctx.ref.notes)
-    items.append(f"sote-analytics {_h(__version__)}, {fmt_date(dt.date.today(), lang)}.")
-    return HTML("<ul class='sote-method'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+    items.extend(_h(n) for n in m.get("reference_notes", []))
+    items.append(_h(t("version_note", lang, version=__version__, date=fmt_date(dt.date.today(), lang))))
+    return HTML(_section("sec_method_title", None, lang)
+                + "<ul class='sote-method'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")

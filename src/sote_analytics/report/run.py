@@ -99,7 +99,7 @@ def export_html(executed_notebook: Path, language: str, self_contained: bool = F
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"parameters", "injected-parameters", "remove"},
                               enabled=True), enabled=True)
-    res: dict[str, str] = {}
+    res: dict[str, str] = {"skip_text": t("skip_to_content", language)}
     if self_contained:
         res["plotly_inline"] = _plotly_js_path().read_text("utf-8")
     else:
