@@ -53,5 +53,5 @@ def processed(ref, demo_dir, tmp_path_factory):
     from sote_analytics.pipeline import build_indicators
 
     out = tmp_path_factory.mktemp("processed")
-    res, ind = build_indicators(demo_dir / "register.csv", ref, out)
+    res, ind = build_indicators(demo_dir / "register.csv", ref, out, survey_path=demo_dir / "survey.csv")
     return out, res, ind

@@ -1,4 +1,4 @@
-"""The report notebook executed end to end, exported to HTML, and checked."""
+"""The report notebooks executed end to end, exported to HTML, and checked."""
 
 import json
 import re
@@ -11,58 +11,147 @@ from sote_analytics.report.run import render_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "reports" / "regional_report.ipynb"
+HEADINGS_FI = ["Tunnusluvut", "Toimialat", "Kartat", "Katvealueet", "Resurssit", "Kehitys", "Kyselyn tulokset",
+               "Yhdistyshakemisto", "Aineisto ja menetelmä"]
 
 
 @pytest.fixture(scope="module")
-def batch(processed, reference_dir, tmp_path_factory):
+def batch(processed, reference_dir, tmp_path_factory, monkeypatch_module):
     processed_dir, _, _ = processed
     out = tmp_path_factory.mktemp("reports")
+    monkeypatch_module.chdir(ROOT)  # the national notebook is found relative to the project
     result = render_batch("hyvinvointialue", year=2025, processed_dir=processed_dir, out_dir=out,
-                          reference_dir=reference_dir, areas=["15", "90", "999"], workers=2,
+                          reference_dir=reference_dir, areas=["13", "90", "999"], workers=2,
                           notebook=NOTEBOOK, progress=False)
     return out, result
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
 
 
 def test_good_areas_render_and_bad_area_is_named(batch):
     out, result = batch
     ok = {r.area for r in result.results if r.html}
-    assert ok == {"15", "90"}
+    assert ok == {"13", "90", "national"}
     assert [r.area for r in result.failed] == ["999"]
     assert "999" in result.failed[0].error
     assert not (out / "hyvinvointialue_999.html").exists()
     assert Path(result.failed[0].executed).exists()  # kept for debugging
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["errors"]) == {"999"}
+    assert manifest["version"] and manifest["seconds"] > 0
+    assert any(k.endswith("indicators.parquet") for k in manifest["inputs"])
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in manifest["inputs"].values())
     assert not list(out.glob(".*.tmp"))
 
 
 def test_html_has_no_code_and_has_the_sections(batch):
     out, _ = batch
-    page = (out / "hyvinvointialue_15.html").read_text(encoding="utf-8")
+    page = (out / "hyvinvointialue_13.html").read_text(encoding="utf-8")
     assert '<html lang="fi">' in page
     assert "Plotly.newPlot" in page
     assert 'src="assets/plotly.min.js"' in page and (out / "assets" / "plotly.min.js").exists()
-    assert "cdn.plot.ly" not in page.split("plotly.min.js")[0]
-    forbidden_marks = ("processed_dir", "rc.load_context", "import ", "Parameters",
-                       'class="jp-CodeMirrorEditor', '<div class="highlight', "require.js", "mathjax")
+    assert "cdn." not in page and "require.js" not in page and "mathjax" not in page.lower()
+    forbidden_marks = ("processed_dir", "rc.load_context", "import ", "Parameters", "display(",
+                       'class="jp-CodeMirrorEditor', '<div class="highlight', "jp-InputArea")
     for forbidden in forbidden_marks:
         assert forbidden not in page, forbidden
-    for heading in ("Tunnusluvut", "Toimialat", "Kartta", "Kuntakattavuus ja katvealueet",
-                    "Aineisto ja menetelmä"):
-        assert f">{heading}<" in page or f"{heading}</h2>" in page, heading
+    positions = [page.find(f"<h2>{h}</h2>") for h in HEADINGS_FI]
+    found = dict(zip(HEADINGS_FI, positions, strict=True))
+    assert all(p > 0 for p in positions) and positions == sorted(positions), found
+    assert page.count("<h1>") == 1 and page.find("<h1>") < positions[0]
     assert "SYNTEETTINEN ESIMERKKIAINEISTO" in page
-    assert "Keski-Suomen hyvinvointialue" in page
+    assert "Pohjois-Savon hyvinvointialue" in page
     assert "Lähde: Tilastokeskus, Maanmittauslaitos, THL (CC BY 4.0)" in page
     assert "Traceback" not in page and "Warning" not in page
+    assert 'aria-label="' in page and "<figcaption>" in page  # text alternatives
+    assert page.count('<details class="sote-data">') >= 2  # data tables for the charts
+    size_without_plotly = len(page.encode())
+    assert size_without_plotly < 500_000
+
+
+def test_helsinki_single_municipality_report(batch):
+    out, _ = batch
+    page = (out / "hyvinvointialue_90.html").read_text(encoding="utf-8")
+    assert "Helsingin kaupunki" in page and "<h2>Katvealueet</h2>" in page
+
+
+def test_national_overview(batch):
+    out, _ = batch
+    page = (out / "national_hyvinvointialue.html").read_text(encoding="utf-8")
+    assert "<h2>Vertailu</h2>" in page and "<h2>Toimialat hyvinvointialueittain</h2>" in page
+    assert "Plotly.newPlot" in page and "SYNTEETTINEN" in page
+    for name in ("Lapin hyvinvointialue", "Helsingin kaupunki", "Ahvenanmaa"):
+        assert name in page
 
 
 def test_index_links_reports_with_key_figures(batch):
     out, _ = batch
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="hyvinvointialue_15.html"' in index
-    assert 'href="hyvinvointialue_90.html"' in index
-    assert "SYNTEETTINEN" in index
-    assert re.search(r"Keski-Suomen hyvinvointialue</a></td><td>\d", index)
+    assert 'href="hyvinvointialue_13.html"' in index and 'href="hyvinvointialue_90.html"' in index
+    assert 'href="national_hyvinvointialue.html"' in index
+    assert "SYNTEETTINEN" in index and '<html lang="fi">' in index
+    assert re.search(r"Pohjois-Savon hyvinvointialue</a></td><td>\d", index)
+    assert "999" in index  # the failed area is named
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+SCRIPT = "</script><script>alert(2)</script>"
+
+
+@pytest.fixture(scope="module")
+def hostile_reports(ref, reference_dir, tmp_path_factory, monkeypatch_module):
+    from sote_analytics.pipeline import build_indicators
+
+    tmp = tmp_path_factory.mktemp("hostile")
+    rows = [
+        (HOSTILE, "Kokkola", "Maija Mehiläinen", "maija.mehilainen@example.fi", "040 765 4321"),
+        (SCRIPT, "Kannus", "Pekka Puhelin", "pekka@example.com", "+358 50 123 4567"),
+        ("Kokkolan Eläkkeensaajat ry", "Kokkola", "Liisa Luottamus", "liisa@example.fi", "044 111 2222"),
+        ("Karleby pensionärer rf", "Karleby", "Anna Andersson", "anna@example.se", "050 333 4444"),
+    ]
+    reg = tmp / "register.csv"
+    reg.write_text("Yhdistyksen nimi;Kotipaikka;Puheenjohtaja;Sähköposti;Puhelin\n"
+                   + "\n".join(";".join(r) for r in rows) + "\n", encoding="utf-8")
+    processed = tmp / "processed"
+    build_indicators(reg, ref, processed)
+    out = tmp / "reports"
+    monkeypatch_module.chdir(ROOT)
+    fi = render_batch("hyvinvointialue", year=2025, processed_dir=processed, out_dir=out,
+                      reference_dir=reference_dir, areas=["18"], workers=1, progress=False, national=False)
+    sv = render_batch("hyvinvointialue", year=2025, processed_dir=processed, out_dir=out, language="sv",
+                      reference_dir=reference_dir, areas=["18"], workers=1, progress=False, national=False)
+    assert not fi.failed and not sv.failed, (fi.failed, sv.failed)
+    return out
+
+
+def test_hostile_names_are_escaped(hostile_reports):
+    page = (hostile_reports / "hyvinvointialue_18.html").read_text(encoding="utf-8")
+    assert HOSTILE not in page and "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page  # shown as text in the directory
+    assert "<script>alert(2)" not in page
+
+
+def test_no_personal_data_in_reports(hostile_reports):
+    for f in hostile_reports.glob("*.html"):
+        page = f.read_text(encoding="utf-8")
+        for secret in ("Mehiläinen", "maija.mehilainen@example.fi", "040 765 4321", "Pekka Puhelin",
+                       "pekka@example.com", "123 4567", "Liisa Luottamus", "anna@example.se", "@example"):
+            assert secret not in page, (f.name, secret)
+
+
+def test_swedish_report(hostile_reports):
+    page = (hostile_reports / "hyvinvointialue_18_sv.html").read_text(encoding="utf-8")
+    assert '<html lang="sv">' in page
+    for heading in ("Nyckeltal", "Sektorer", "Kartor", "Luckor", "Föreningsregister", "Data och metod"):
+        assert f"<h2>{heading}</h2>" in page, heading
+    assert "SYNTETISKA" not in page  # a real-looking (not synthetic) register: no banner
+    assert "Mellersta Österbottens välfärdsområde" in page
+    assert re.search(r"\d,\d\d", page)  # decimal comma in sv
 
 
 @pytest.mark.browser
@@ -77,20 +166,30 @@ def test_report_renders_in_chromium_with_map_and_no_console_errors(batch, tmp_pa
         browser = p.chromium.launch(executable_path=chromium, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run"])
-        for name in ("hyvinvointialue_15.html", "index.html"):
+        for name in ("hyvinvointialue_13.html", "index.html", "national_hyvinvointialue.html"):
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             problems = []
             page.on("console", lambda m, pr=problems: m.type == "error" and pr.append(m.text))
             page.on("pageerror", lambda e, pr=problems: pr.append(str(e)))
+            page.on("requestfailed", lambda r, pr=problems: pr.append(f"request failed: {r.url}"))
             page.goto((out / name).as_uri())
             page.wait_for_load_state("load")
-            if name != "index.html":
+            if name == "hyvinvointialue_13.html":
                 page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=15000)
-                # the map: one filled polygon trace per municipality of Keski-Suomi (22)
                 maps = page.locator(".js-plotly-plot").nth(1)
-                assert maps.locator(".scatterlayer .trace").count() == 22
+                # one filled polygon per municipality of Pohjois-Savo (19) + legend traces
+                assert maps.locator(".scatterlayer .trace").count() >= 19
                 assert page.locator(".js-plotly-plot").nth(0).locator(".barlayer .trace").count() == 2
+                # the directory works from the keyboard: focus the search box, type, see fewer rows
+                total = page.locator("#sote-directory tbody tr").count()
+                page.focus("#sote-directory input")
+                page.keyboard.type("Kuopio")
+                shown = page.locator("#sote-directory tbody tr").count()
+                assert 0 < shown < total
+                page.locator("#sote-directory th button").first.focus()
+                page.keyboard.press("Enter")
+                assert page.locator("#sote-directory th").first.get_attribute("aria-sort") == "descending"
                 page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-            assert problems == [], problems
+            assert problems == [], (name, problems)
             page.close()
         browser.close()

@@ -221,7 +221,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
                         line=dict(color="white", width=0.7), hoveron="fills", text=texts[i],
                         hoverinfo="text", showlegend=False, name=names[i])
     nleg = len(MAP_CLASSES_COLORS) + 1
-    for j in range(nleg):  # legend-only traces, relabelled by the menu
+    for _ in range(nleg):  # legend-only traces, relabelled by the menu
         fig.add_scatter(x=[None], y=[None], mode="markers", marker=dict(size=12, symbol="square"),
                         showlegend=True, hoverinfo="skip")
     npoly = len(gdf)
@@ -234,7 +234,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
 
     names0, cols0, vis0 = legend_args(labels, colors)
     for j in range(nleg):
-        fig.data[npoly + j].update(name=names0[j], marker_color=cols0[j], visible=True if vis0[j] is True else False)
+        fig.data[npoly + j].update(name=names0[j], marker_color=cols0[j], visible=vis0[j] is True)
     buttons = []
     for s, fills, texts, labels, colors in states:
         ln, lc, lv = legend_args(labels, colors)

@@ -247,7 +247,8 @@ def gaps(ctx: ReportContext) -> HTML:
         rows.append((sector_label(s, lang), f"{n_mun - len(gs)} / {n_mun}",
                      ", ".join(gs[name_col]) if len(gs) else t("none", lang)))
     cols = [t("sector", lang), indicator_label("municipality_coverage", lang), t("municipalities_without", lang)]
-    out = _section("sec_gaps_title", "sec_gaps_text", lang) + _table(pd.DataFrame(rows, columns=cols), "sote-table gaps")
+    out = _section("sec_gaps_title", "sec_gaps_text", lang)
+    out += _table(pd.DataFrame(rows, columns=cols), "sote-table gaps")
     if n_mun > 1:
         missing = g.groupby("kunta_code").size()
         out += show_figure(figures.gaps_map(ctx.boundaries(), missing, lang), t("sectors_missing", lang))
@@ -262,10 +263,11 @@ def resources(ctx: ReportContext) -> HTML:
     rows = []
     for s in [*_sector_rows(ctx), ALL]:
         st = ctx.value("paid_staff_share", s)
+        interval = (f" ({fmt_percent(st['lower'], 0, lang)}–{fmt_percent(st['upper'], 0, lang)})"
+                    if pd.notna(st["lower"]) else "")
         rows.append((
             sector_label(s, lang), fmt_number(ctx.value("associations", s)["value"], 0, lang),
-            fmt_percent(st["value"], 0, lang) + (f" ({fmt_percent(st['lower'], 0, lang)}–"
-                                                 f"{fmt_percent(st['upper'], 0, lang)})" if pd.notna(st["lower"]) else ""),
+            fmt_percent(st["value"], 0, lang) + interval,
             fmt_number(st["unknown"], 0, lang),
             fmt_number(ctx.value("paid_staff_per_1000", s)["value"], 2, lang),
             fmt_number(ctx.value("service_producers", s)["value"], 0, lang),
@@ -329,10 +331,8 @@ def survey(ctx: ReportContext, k: int = 5) -> HTML:
     out += f"<h3>{_h(t('sector', lang))} × {_h(t('area', lang))}</h3>" + _table(ct)
     for col in [c for c in s.columns if s[c].dtype == object and c not in ("seutukunta", "sector", "response_id",
                                                                            "association_id", "seutukunta_code")]:
-        if s[col].astype(str).str.contains(";").any():
-            res = multiple_choice(s, col, k=k)
-        else:
-            res = single_choice(s, col, k=k)
+        multi = s[col].astype(str).str.contains(";").any()
+        res = multiple_choice(s, col, k=k) if multi else single_choice(s, col, k=k)
         res = res.assign(share=[fmt_percent(x, 0, lang) for x in res["share"]],
                          lower=[fmt_percent(x, 0, lang) for x in res["lower"]],
                          upper=[fmt_percent(x, 0, lang) for x in res["upper"]])
@@ -350,46 +350,11 @@ def survey(ctx: ReportContext, k: int = 5) -> HTML:
     return HTML(out)
 
 
-_DIRECTORY_JS = """
-<script>
-(function () {
-  var root = document.getElementById('sote-directory');
-  if (!root) return;
-  var data = JSON.parse(document.getElementById('sote-directory-data').textContent);
-  var tbody = root.querySelector('tbody'), input = root.querySelector('input'), count = root.querySelector('.sote-count');
-  var sortKey = 0, sortDir = 1, fmt = root.getAttribute('data-shown');
-  function render() {
-    var q = input.value.trim().toLowerCase();
-    var rows = data.rows.filter(function (r) { return !q || (r[0] + ' ' + r[1] + ' ' + r[2]).toLowerCase().indexOf(q) >= 0; });
-    rows.sort(function (a, b) { return a[sortKey].localeCompare(b[sortKey], data.lang) * sortDir; });
-    tbody.textContent = '';
-    rows.forEach(function (r) {
-      var tr = document.createElement('tr');
-      r.forEach(function (v) { var td = document.createElement('td'); td.textContent = v; tr.appendChild(td); });
-      tbody.appendChild(tr);
-    });
-    count.textContent = fmt.replace('{n}', rows.length).replace('{total}', data.rows.length);
-  }
-  root.querySelectorAll('th button').forEach(function (b, i) {
-    b.addEventListener('click', function () {
-      sortDir = (sortKey === i) ? -sortDir : 1; sortKey = i;
-      root.querySelectorAll('th').forEach(function (th, j) {
-        th.setAttribute('aria-sort', j === i ? (sortDir > 0 ? 'ascending' : 'descending') : 'none'); });
-      render();
-    });
-  });
-  input.addEventListener('input', render);
-  root.querySelector('.sote-csv').addEventListener('click', function () {
-    function cell(v) { v = String(v); if (/^[=+\\-@\\t\\r]/.test(v)) v = "'" + v; return '"' + v.replace(/"/g, '""') + '"'; }
-    var lines = [data.header.map(cell).join(';')].concat(data.rows.map(function (r) { return r.map(cell).join(';'); }));
-    var blob = new Blob(['\\ufeff' + lines.join('\\r\\n')], {type: 'text/csv;charset=utf-8'});
-    var a = document.createElement('a'); a.href = URL.createObjectURL(blob); a.download = data.file;
-    document.body.appendChild(a); a.click(); a.remove();
-  });
-  render();
-})();
-</script>
-"""
+def _directory_js() -> str:
+    from importlib import resources
+
+    code = resources.files("sote_analytics").joinpath("templates/sote/directory.js").read_text("utf-8")
+    return f"<script>\n{code}</script>"
 
 
 def _json_for_script(obj) -> str:
@@ -423,7 +388,7 @@ def directory(ctx: ReportContext) -> HTML:
             f'</span><div class="sote-scroll" tabindex="0"><table class="sote-table">'
             f'<thead><tr>{ths}</tr></thead><tbody>{first}</tbody></table></div></div>'
             f'<script type="application/json" id="sote-directory-data">{_json_for_script(data)}</script>'
-            + _DIRECTORY_JS)
+            + _directory_js())
     return HTML(out)
 
 

@@ -113,12 +113,14 @@ def default_notebook() -> Path:
     return Path("notebooks") / "reports" / "regional_report.ipynb"
 
 
-def render_report(
-    level: str, area: str, *, year: int, processed_dir: Path, out_dir: Path,
-    language: str = "fi", reference_dir: Path | None = None, notebook: Path | None = None,
-    self_contained: bool = False,
-) -> ReportResult:
-    """Execute the report notebook for one area and write ``<level>_<area>.html``.
+def national_notebook() -> Path:
+    """The national overview notebook of the project."""
+    return Path("notebooks") / "reports" / "national_overview.ipynb"
+
+
+def render_notebook(notebook: Path, params: dict, stem: str, out_dir: Path, language: str = "fi",
+                    self_contained: bool = False, level: str = "", area: str = "") -> ReportResult:
+    """Execute ``notebook`` with papermill and write ``<stem>.html`` atomically.
 
     The executed notebook is kept in ``out_dir/_executed/`` for debugging. On
     failure no HTML is written and the error is returned (not raised).
@@ -127,15 +129,8 @@ def render_report(
 
     start = time.perf_counter()
     out_dir = Path(out_dir)
-    notebook = Path(notebook) if notebook else default_notebook()
-    stem = f"{level}_{area}" + ("" if language == "fi" else f"_{language}")
     executed = out_dir / "_executed" / f"{stem}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
-    params = {
-        "level": level, "area": str(area), "year": int(year), "language": language,
-        "processed_dir": str(Path(processed_dir).resolve()),
-        "reference_dir": str(Path(reference_dir).resolve()) if reference_dir else None,
-    }
     try:
         pm.execute_notebook(
             str(notebook), str(executed), parameters=params, kernel_name="python3",
@@ -145,11 +140,59 @@ def render_report(
         body = export_html(executed, language, self_contained)
         target = out_dir / f"{stem}.html"
         _atomic_write(target, body)
-        return ReportResult(level, str(area), str(target), str(executed),
-                            time.perf_counter() - start)
+        return ReportResult(level, str(area), str(target), str(executed), time.perf_counter() - start)
     except Exception as exc:  # one area's failure must not stop a batch
-        msg = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+        text = str(exc).strip()
+        msg = f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}"
         return ReportResult(level, str(area), None, str(executed), time.perf_counter() - start, msg)
+
+
+def _stem(level: str, area: str, language: str) -> str:
+    return f"{level}_{area}" + ("" if language == "fi" else f"_{language}")
+
+
+def render_report(
+    level: str, area: str, *, year: int, processed_dir: Path, out_dir: Path,
+    language: str = "fi", reference_dir: Path | None = None, notebook: Path | None = None,
+    self_contained: bool = False,
+) -> ReportResult:
+    """Execute the regional report notebook for one area and write ``<level>_<area>.html``."""
+    params = {
+        "level": level, "area": str(area), "year": int(year), "language": language,
+        "processed_dir": str(Path(processed_dir).resolve()),
+        "reference_dir": str(Path(reference_dir).resolve()) if reference_dir else None,
+    }
+    return render_notebook(Path(notebook) if notebook else default_notebook(), params,
+                           _stem(level, area, language), out_dir, language, self_contained, level, str(area))
+
+
+def render_national(
+    level: str, *, year: int, processed_dir: Path, out_dir: Path, language: str = "fi",
+    reference_dir: Path | None = None, notebook: Path | None = None, self_contained: bool = False,
+) -> ReportResult:
+    """Execute the national overview notebook for ``level`` and write ``national_<level>.html``."""
+    params = {
+        "level": level, "year": int(year), "language": language,
+        "processed_dir": str(Path(processed_dir).resolve()),
+        "reference_dir": str(Path(reference_dir).resolve()) if reference_dir else None,
+    }
+    return render_notebook(Path(notebook) if notebook else national_notebook(), params,
+                           _stem("national", level, language), out_dir, language, self_contained, level,
+                           "national")
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _inputs(paths: list[Path]) -> dict[str, str]:
+    return {str(p): _sha256(p) for p in paths if p.is_file()}
 
 
 @dataclass
@@ -168,49 +211,70 @@ def render_batch(
     level: str, *, year: int, processed_dir: Path, out_dir: Path, language: str = "fi",
     reference_dir: Path | None = None, areas: list[str] | None = None, workers: int | None = None,
     notebook: Path | None = None, self_contained: bool = False, progress: bool = True,
+    national: bool = True,
 ) -> BatchResult:
-    """Render the reports of every area of ``level`` (or of ``areas``) and an index."""
+    """Render the reports of every area of ``level`` (or of ``areas``), the national overview and an index.
+
+    Indicators were computed once (``sote-analytics indicators``); every notebook reads its slice.
+    Areas run in parallel worker processes; a failing area does not stop the others.
+    """
     from tqdm import tqdm
 
     from ..indicators import load_indicators
     from ..reference import load_reference
 
     get_level(level)
+    started = time.time()
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     ref = load_reference(year, reference_dir)
     all_areas = ref.areas(level)
     codes = [str(a) for a in areas] if areas else all_areas["code"].tolist()
     if not self_contained:
         install_assets(out_dir)
-    workers = workers or min(len(codes), os.cpu_count() or 1)
+    workers = workers or max(1, min(len(codes) + 1, os.cpu_count() or 1))
     kwargs = dict(year=year, processed_dir=processed_dir, out_dir=out_dir, language=language,
-                  reference_dir=reference_dir, notebook=notebook, self_contained=self_contained)
+                  reference_dir=reference_dir, self_contained=self_contained)
     results: list[ReportResult] = []
+    national_result: ReportResult | None = None
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(render_report, level, c, **kwargs): c for c in codes}
+        futures = {pool.submit(render_report, level, c, notebook=notebook, **kwargs): c for c in codes}
+        if national:
+            futures[pool.submit(render_national, level, **kwargs)] = "national"
         for fut in tqdm(as_completed(futures), total=len(futures), disable=not progress,
                         desc=f"{level} reports", unit="report"):
             try:
-                results.append(fut.result())
+                r = fut.result()
             except Exception as exc:  # a worker process died
-                results.append(ReportResult(level, futures[fut], None, "", 0.0,
-                                            f"worker failed: {type(exc).__name__}: {exc}"))
+                r = ReportResult(level, futures[fut], None, "", 0.0,
+                                 f"worker failed: {type(exc).__name__}: {exc}")
+            if futures[fut] == "national":
+                national_result = r
+            else:
+                results.append(r)
     order = {c: i for i, c in enumerate(codes)}
     results.sort(key=lambda r: order[r.area])
     ind = load_indicators(processed_dir)
-    index = write_index(out_dir, level, language, results, all_areas, ind.table)
-    manifest = out_dir / "manifest.json"
+    index = write_index(out_dir, level, language, results, all_areas, ind.table, national_result)
+    manifest = out_dir / ("manifest.json" if language == "fi" else f"manifest_{language}.json")
+    processed = Path(processed_dir)
+    nb_paths = [Path(notebook) if notebook else default_notebook(), national_notebook()]
+    all_results = results + ([national_result] if national_result else [])
     _atomic_write(manifest, json.dumps({
         "version": __version__, "level": level, "year": year, "language": language,
-        "processed_dir": str(processed_dir), "reference_dir": str(ref.folder),
-        "reports": [asdict(r) for r in results],
-        "errors": {r.area: r.error for r in results if r.error},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+        "seconds": round(time.time() - started, 2), "workers": workers,
+        "parameters": {"areas": codes, "self_contained": self_contained, "national": national},
+        "processed_dir": str(processed), "reference_dir": str(ref.folder),
+        "inputs": _inputs(sorted(processed.glob("*")) + nb_paths + sorted(Path(ref.folder).glob("*"))),
+        "reports": [asdict(r) for r in all_results],
+        "errors": {r.area: r.error for r in all_results if r.error},
     }, ensure_ascii=False, indent=2))
-    return BatchResult(level, results, str(index), str(manifest))
+    return BatchResult(level, all_results, str(index), str(manifest))
 
 
 def write_index(out_dir: Path, level: str, language: str, results: list[ReportResult],
-                areas, table) -> Path:
+                areas, table, national: ReportResult | None = None) -> Path:
     """``index.html``: one row per area with its key figures and a link (escaped)."""
     lvl = get_level(level)
     sel = table[(table["area_level"] == level) & (table["sector"] == "ALL")]
@@ -229,6 +293,12 @@ def write_index(out_dir: Path, level: str, language: str, results: list[ReportRe
             f"<td>{fmt_number(val.get((r.area, 'associations_per_1000')), 2, language)}</td></tr>"
         )
     title = t("index_title", language, level=lvl.label_plural[language])
+    nat = ""
+    if national is not None and national.html:
+        nat = (f'<p><a href="{html.escape(Path(national.html).name)}">'
+               f'{html.escape(t("national_title", language, level=lvl.label_plural[language]))}</a></p>')
+    elif national is not None:
+        nat = f"<p><strong>{html.escape(national.error or 'failed')}</strong></p>"
     page = f"""<!DOCTYPE html>
 <html lang="{html.escape(language)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -238,12 +308,15 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ccc;padding:.3r
 .sote-banner{{background:#fff3cd;border:2px solid #b38600;padding:.6rem 1rem;font-weight:700}}</style>
 </head><body>
 {{banner}}
+<main>
 <h1>{html.escape(title)}</h1>
+{nat}
 <table><thead><tr><th>{html.escape(t('area', language))}</th><th>{html.escape(t('report', language))}</th>
 <th>{html.escape(t('associations', language))}</th><th>{html.escape(t('per_1000', language))}</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>
+</main>
 </body></html>
 """
     synthetic = table["source"].str.contains("SYNTHETIC", case=False).any()
