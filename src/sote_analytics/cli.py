@@ -211,7 +211,7 @@ def report(
     notebook: Annotated[Path | None, typer.Option()] = None,
 ) -> None:
     """Render HTML reports with papermill and nbconvert, plus index.html."""
-    from .report.run import render_batch
+    from .report.run import BatchInputError, render_batch
 
     if not area and not all_areas:
         typer.secho("error: give --area CODE or --all", fg="red", err=True)
@@ -228,7 +228,7 @@ def report(
             areas=None if all_areas else area, workers=workers, notebook=notebook,
             self_contained=self_contained,
         )
-    except ValueError as exc:
+    except (ValueError, BatchInputError) as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from None
     ok = len(batch.results) - len(batch.failed)

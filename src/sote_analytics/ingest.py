@@ -30,6 +30,9 @@ from .reference import ReferenceData
 from .register import CANONICAL_COLUMNS, RegisterResult, canonicalize
 
 MAX_HEADER_SEARCH = 30
+#: Largest file ingest reads (bytes) and largest single field (characters).
+MAX_FILE_BYTES = 2 * 1024**3
+MAX_FIELD_CHARS = 10 * 1024**2
 #: Headers that look like personal data (contact persons, e-mail, phone): kept in the
 #: canonical register as extra_* for the user's own use, flagged in the quality report,
 #: and never shown in reports.
@@ -183,7 +186,12 @@ def _sniff_delimiter(text: str) -> str:
 def _read_text_rows(data: bytes) -> tuple[list[list[str]], str, str]:
     text, enc = _decode(data)
     delim = _sniff_delimiter(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error as exc:
+        raise IngestError(f"CSV cannot be parsed ({exc}); a field longer than {MAX_FIELD_CHARS:,} characters "
+                          "or an unclosed quote?") from None
     return rows, enc, delim
 
 
@@ -221,6 +229,10 @@ def read_rows(path: Path | str, sheet: str | None = None) -> tuple[list[list[str
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise IngestError(f"{path.name}: {size / 1024**2:,.0f} MB is larger than the {MAX_FILE_BYTES // 1024**2:,} MB "
+                          "limit; split the file")
     data = path.read_bytes()
     info = ReadInfo(path=str(path), file_type="", sha256=hashlib.sha256(data).hexdigest())
     if not data.strip():

@@ -120,7 +120,12 @@ class YTJClient:
         """One business ID, from the cache or the service."""
         path = self._path(business_id)
         if path.exists():
-            return json.loads(path.read_text("utf-8"))
+            try:
+                rec = json.loads(path.read_text("utf-8"))
+                if isinstance(rec, dict) and rec.get("business_id") == business_id:
+                    return rec
+            except (ValueError, UnicodeDecodeError):
+                pass  # a corrupt cache file is fetched again and rewritten
         import requests
 
         self.limiter.wait()

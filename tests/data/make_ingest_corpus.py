@@ -128,6 +128,25 @@ def main():
     write("27_unknown_sector.csv", csv_text(["nimi", "kunta", "toimiala"], [
         ["A ry", "Oulu", "elderly"], ["B ry", "Oulu", "golf"]]))
 
+    nfd = "Ma\u0308ntyharju"
+    write("28_nfd_names.csv", csv_text(["nimi", "kotipaikka"], [
+        [f"{nfd}n Eläkkeensaajat ry", nfd], ["Ja\u0308msa\u0308n VPK ry", "Ja\u0308msa\u0308"]]))
+    write("29_zero_width_rtl.csv", csv_text(["nimi", "kotipaikka"], [
+        ["Hel\u200bsingin Sydänyhdistys ry", "Hel\u200bsinki"], ["\u202eTurun Kuulo ry", "\u202eTurku"],
+        ["Oulun\u200f Omaishoitajat ry", "Ou\u2060lu"], ["Espoon\ufeff Työttömät ry", "Espoo\u00ad"]]))
+    write("30_html_everywhere.csv", csv_text(["nimi", "kotipaikka", "tarkoitus", "rekisterinumero"], [
+        ["<img src=x onerror=alert(1)>", "Oulu", "<script>alert(1)</script>", "500.001"],
+        ["Oulun <b>Sydän</b>yhdistys ry", "Oulu", "<a href=javascript:alert(1)>x</a>", "<i>500.002</i>"],
+        ["C ry", "<b>Oulu</b>", "", "500.003"]]))
+    write("31_formula_injection.csv", csv_text(["nimi", "kotipaikka", "tarkoitus"], [
+        ["=cmd|' /C calc'!A0", "Vaasa", "=HYPERLINK(\"http://x\")"], ["+SUM(1;1)", "Vaasa", "@SUM(A1)"],
+        ["-2+3", "Vaasa", "-"], ["@Vaasan Sydänyhdistys ry", "Vaasa", "+358"]], ","))
+    write("32_thousands_and_units.csv", csv_text(["nimi", "kunta", "jäsenet", "työntekijät", "vapaaehtoiset"], [
+        ["A ry", "Pori", "1 200 jäsentä", "2 hlöä", "3 kpl"], ["B ry", "Pori", "2\u202f500", "15 hlö", "1\u00a0000"],
+        ["C ry", "Pori", "12 345", "0", "7 henkilöä"]], ";"))
+    write("33_nfc_nfd_duplicates.csv", csv_text(["nimi", "kotipaikka"], [
+        ["Mäntyharjun Eläkeläiset ry", "Mäntyharju"], ["Ma\u0308ntyharjun Eläkeläiset ry", "Mäntyharju"]]))
+
 
 if __name__ == "__main__":
     main()

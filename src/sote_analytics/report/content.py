@@ -128,13 +128,18 @@ def _table(df: pd.DataFrame, classes: str = "sote-table", caption: str | None = 
     return body
 
 
-def show_figure(fig, alt: str, table: pd.DataFrame | None = None) -> str:
+def show_figure(fig, alt: str, table: pd.DataFrame | None = None, lang: str = "fi") -> str:
     """A plotly figure as an HTML fragment with a text alternative and, optionally, its data table."""
-    div = fig.to_html(include_plotlyjs=False, full_html=False,
+    import hashlib
+
+    spec = fig.to_json()
+    # a deterministic element id (plotly would draw a random one): same inputs, same HTML
+    div_id = "fig-" + hashlib.sha256((alt + spec).encode("utf-8")).hexdigest()[:16]
+    div = fig.to_html(include_plotlyjs=False, full_html=False, div_id=div_id,
                       config={"displaylogo": False, "responsive": True})
     extra = ""
     if table is not None:
-        extra = (f"<details class='sote-data'><summary>{_h(alt)}: taulukko / tabell / table</summary>"
+        extra = (f"<details class='sote-data'><summary>{_h(alt)}: {_h(t('data_table', lang))}</summary>"
                  f"{_table(table)}</details>")
     return (f'<figure class="sote-figure" role="group" aria-label="{_h(alt)}">{div}'
             f"<figcaption>{_h(alt)}</figcaption>{extra}</figure>")
@@ -201,7 +206,7 @@ def sectors(ctx: ReportContext) -> HTML:
             f"{t('country', lang)} {t('per_1000', lang)}", indicator_label("location_quotient", lang)]
     fig = figures.sector_bar(ctx.table, ctx.level, ctx.area, lang)
     return HTML(_section("sec_sectors_title", "sec_sectors_text", lang)
-                + show_figure(fig, t("per_1000_axis", lang)) + _table(pd.DataFrame(rows, columns=cols)))
+                + show_figure(fig, t("per_1000_axis", lang), lang=lang) + _table(pd.DataFrame(rows, columns=cols)))
 
 
 def maps(ctx: ReportContext) -> HTML:
@@ -219,14 +224,14 @@ def maps(ctx: ReportContext) -> HTML:
                          t("associations", lang): [fmt_number(x, 0, lang) for x in wide["associations"]],
                          t("per_1000", lang): [fmt_number(x, 2, lang) for x in wide["associations_per_1000"]]})
     out = _section("sec_map_title", "sec_map_text", lang)
-    out += show_figure(fig, t("per_1000_axis", lang) + " – " + ctx.area_name, data)
+    out += show_figure(fig, t("per_1000_axis", lang) + " – " + ctx.area_name, data, lang=lang)
     if ctx.level not in ("kunta", "koko_maa"):
         level_b = ctx.ref.boundaries(ctx.level, simplify=MAP_SIMPLIFY)
         per = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["sector"] == ALL)
                         & (ctx.table["indicator"] == "associations_per_1000")].set_index("area_code")["value"]
         cfig = figures.context_map(level_b, per, ctx.area, lang)
         out += f"<p>{_h(t('sec_context_text', lang))}</p>"
-        out += show_figure(cfig, t("per_1000_axis", lang) + " – " + t("country", lang))
+        out += show_figure(cfig, t("per_1000_axis", lang) + " – " + t("country", lang), lang=lang)
     return HTML(out)
 
 
@@ -251,7 +256,7 @@ def gaps(ctx: ReportContext) -> HTML:
     out += _table(pd.DataFrame(rows, columns=cols), "sote-table gaps")
     if n_mun > 1:
         missing = g.groupby("kunta_code").size()
-        out += show_figure(figures.gaps_map(ctx.boundaries(), missing, lang), t("sectors_missing", lang))
+        out += show_figure(figures.gaps_map(ctx.boundaries(), missing, lang), t("sectors_missing", lang), lang=lang)
     return HTML(out)
 
 
@@ -280,7 +285,7 @@ def resources(ctx: ReportContext) -> HTML:
             indicator_label("volunteers_total", lang)]
     fig = figures.share_bar(ctx.table, ctx.level, ctx.area, "paid_staff_share", lang)
     out = _section("sec_resources_title", "sec_resources_text", lang)
-    out += show_figure(fig, indicator_label("paid_staff_share", lang) + " (95 %)")
+    out += show_figure(fig, indicator_label("paid_staff_share", lang) + " (95 %)", lang=lang)
     out += _table(pd.DataFrame(rows, columns=cols))
     acts = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["area_code"] == ctx.area)
                      & (ctx.table["sector"] == ALL) & ctx.table["indicator"].str.endswith("_total")
@@ -307,7 +312,7 @@ def trends(ctx: ReportContext) -> HTML:
     fig = figures.registrations_bar(r, lang)
     dec = r.groupby(r["year"] // 10 * 10)["registrations"].sum()
     data = pd.DataFrame({t("decade", lang): [f"{d}–" for d in dec.index], t("registrations", lang): dec.to_numpy()})
-    return HTML(out + show_figure(fig, t("registrations", lang), data))
+    return HTML(out + show_figure(fig, t("registrations", lang), data, lang=lang))
 
 
 def survey(ctx: ReportContext, k: int = 5) -> HTML:

@@ -86,7 +86,7 @@ def national_map(ctx: NationalContext) -> HTML:
     w = wide(ctx)
     b = ctx.ref.boundaries(ctx.level, simplify=MAP_SIMPLIFY)
     fig = figures.context_map(b, w["associations_per_1000"], highlight="", language=lang)
-    return HTML(show_figure(fig, t("per_1000_axis", lang) + " – " + t("country", lang)))
+    return HTML(show_figure(fig, t("per_1000_axis", lang) + " – " + t("country", lang), lang=lang))
 
 
 def tile_grid(ctx: NationalContext) -> HTML:
@@ -111,4 +111,4 @@ def tile_grid(ctx: NationalContext) -> HTML:
     for s in secs:
         data[sector_label(s, lang)] = [fmt_number(v, 2, lang) for v in w[s]]
     return HTML(_section("grid_title", "grid_text", lang) + legend
-                + show_figure(fig, t("grid_title", lang), data))
+                + show_figure(fig, t("grid_title", lang), data, lang=lang))

@@ -44,13 +44,46 @@ def _plotly_js_path() -> Path:
 
 
 def install_assets(out_dir: Path) -> Path:
-    """Copy plotly.js next to the reports (once); return its path."""
+    """Copy plotly.js next to the reports; a missing or corrupt copy (hash differs) is replaced."""
     target = Path(out_dir) / ASSETS_DIR / PLOTLY_JS
     src = _plotly_js_path()
-    if not target.exists() or target.stat().st_size != src.stat().st_size:
+    if not target.exists() or _sha256(target) != _sha256(src):
         target.parent.mkdir(parents=True, exist_ok=True)
         _atomic_copy(src, target)
     return target
+
+
+class BatchInputError(RuntimeError):
+    """The batch's shared inputs are missing or unreadable; nothing was rendered."""
+
+
+def check_inputs(processed_dir: Path, out_dir: Path) -> None:
+    """Fail fast, before starting workers, on unreadable shared inputs or an unusable output folder."""
+    import pandas as pd
+
+    processed = Path(processed_dir)
+    fix = "run `sote-analytics indicators` to rebuild it"
+    for name in ("indicators.parquet", "municipality_sector_counts.csv"):
+        path = processed / name
+        if not path.is_file():
+            raise BatchInputError(f"{path} is missing: {fix}")
+        try:
+            if name.endswith(".parquet"):
+                pd.read_parquet(path, columns=["area_level"])
+            else:
+                pd.read_csv(path, nrows=5)
+        except Exception as exc:
+            raise BatchInputError(f"{path} is unreadable ({type(exc).__name__}): {fix}") from None
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise BatchInputError(f"output folder {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise BatchInputError(f"cannot write to the output folder {out}: {exc}") from None
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -218,7 +251,6 @@ def render_batch(
     Indicators were computed once (``sote-analytics indicators``); every notebook reads its slice.
     Areas run in parallel worker processes; a failing area does not stop the others.
     """
-    from tqdm import tqdm
 
     from ..indicators import load_indicators
     from ..reference import load_reference
@@ -226,32 +258,23 @@ def render_batch(
     get_level(level)
     started = time.time()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_inputs(processed_dir, out_dir)
     ref = load_reference(year, reference_dir)
-    all_areas = ref.areas(level)
+    try:  # shared reference inputs are checked once, before any worker starts
+        all_areas = ref.areas(level)
+        _ = ref.municipality_boundaries
+    except Exception as exc:
+        raise BatchInputError(f"reference data in {ref.folder} cannot be used: {exc}") from None
     codes = [str(a) for a in areas] if areas else all_areas["code"].tolist()
     if not self_contained:
         install_assets(out_dir)
     workers = workers or max(1, min(len(codes) + 1, os.cpu_count() or 1))
     kwargs = dict(year=year, processed_dir=processed_dir, out_dir=out_dir, language=language,
                   reference_dir=reference_dir, self_contained=self_contained)
-    results: list[ReportResult] = []
-    national_result: ReportResult | None = None
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(render_report, level, c, notebook=notebook, **kwargs): c for c in codes}
-        if national:
-            futures[pool.submit(render_national, level, **kwargs)] = "national"
-        for fut in tqdm(as_completed(futures), total=len(futures), disable=not progress,
-                        desc=f"{level} reports", unit="report"):
-            try:
-                r = fut.result()
-            except Exception as exc:  # a worker process died
-                r = ReportResult(level, futures[fut], None, "", 0.0,
-                                 f"worker failed: {type(exc).__name__}: {exc}")
-            if futures[fut] == "national":
-                national_result = r
-            else:
-                results.append(r)
+    tasks = [("area", c) for c in codes] + ([("national", "national")] if national else [])
+    done = _run_pool(tasks, workers, level, notebook, kwargs, progress)
+    results = [done[key] for key in tasks if key[0] == "area"]
+    national_result = done.get(("national", "national"))
     order = {c: i for i, c in enumerate(codes)}
     results.sort(key=lambda r: order[r.area])
     ind = load_indicators(processed_dir)
@@ -271,6 +294,52 @@ def render_batch(
         "errors": {r.area: r.error for r in all_results if r.error},
     }, ensure_ascii=False, indent=2))
     return BatchResult(level, all_results, str(index), str(manifest))
+
+
+def _run_pool(tasks, workers, level, notebook, kwargs, progress) -> dict:
+    """Run tasks in worker processes; if a worker dies, the pool is rebuilt and the tasks it took
+    down are retried one at a time, so only the task that kills its worker fails."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from tqdm import tqdm
+
+    def submit(pool, key):
+        kind, code = key
+        if kind == "national":
+            return pool.submit(render_national, level, **kwargs)
+        return pool.submit(render_report, level, code, notebook=notebook, **kwargs)
+
+    done: dict = {}
+    pending = list(tasks)
+    bar = tqdm(total=len(tasks), disable=not progress, desc=f"{level} reports", unit="report")
+    isolated = False
+    while pending:
+        broken: list = []
+        size = 1 if isolated else workers
+        batches = [[k] for k in pending] if isolated else [pending]
+        for group in batches:
+            with ProcessPoolExecutor(max_workers=size) as pool:
+                futures = {submit(pool, k): k for k in group}
+                for fut in as_completed(futures):
+                    key = futures[fut]
+                    try:
+                        done[key] = fut.result()
+                        bar.update(1)
+                    except BrokenProcessPool:
+                        if isolated:
+                            done[key] = ReportResult(level, key[1], None, "", 0.0,
+                                                     "worker process died while rendering this report")
+                            bar.update(1)
+                        else:
+                            broken.append(key)
+                    except Exception as exc:
+                        done[key] = ReportResult(level, key[1], None, "", 0.0,
+                                                 f"worker failed: {type(exc).__name__}: {exc}")
+                        bar.update(1)
+        pending = broken
+        isolated = True
+    bar.close()
+    return done
 
 
 def write_index(out_dir: Path, level: str, language: str, results: list[ReportResult],
