@@ -141,7 +141,7 @@ def municipality_map(
             hoverinfo="text",
         )
         shown.add(cls)
-    lat0 = float(np.nanmean(gdf.geometry.centroid.y)) if len(gdf) else 62.0
+    lat0 = _mid_latitude(gdf)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)))
     fig.update_layout(
@@ -196,7 +196,6 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
     """
     import math
 
-    import numpy as np
 
     gdf = boundaries.reset_index(drop=True)
     mun = table[table["area_level"] == "kunta"]
@@ -244,7 +243,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
                    "name": names + ln, "marker.color": [None] * npoly + lc,
                    "visible": [True] * npoly + [v is True for v in lv]}],
         ))
-    lat0 = float(np.nanmean(gdf.geometry.centroid.y)) if len(gdf) else 62.0
+    lat0 = _mid_latitude(gdf)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)))
     fig.update_layout(
@@ -260,7 +259,6 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
     """All areas of a level coloured by a value, one area outlined (national context)."""
     import math
 
-    import numpy as np
 
     gdf = area_boundaries.reset_index(drop=True)
     v = values.reindex(gdf["code"]).to_numpy()
@@ -281,7 +279,7 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
             showlegend=c not in shown and not hi, legendrank=c + 2)
         if not hi:
             shown.add(c)
-    lat0 = float(np.nanmean(gdf.geometry.centroid.y))
+    lat0 = _mid_latitude(gdf)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)))
     fig.update_layout(height=560, margin=dict(l=0, r=0, t=10, b=0), plot_bgcolor="white",
@@ -293,7 +291,6 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
     """Municipalities coloured by how many sote sectors have no association there."""
     import math
 
-    import numpy as np
 
     gdf = boundaries.reset_index(drop=True)
     m = missing.reindex(gdf["code"]).fillna(0).astype(int).to_numpy()
@@ -311,7 +308,7 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
                         text=f"{row[name_col]}: {k}", hoverinfo="text", name=str(k),
                         legendgroup=str(k), showlegend=k not in shown, legendrank=k)
         shown.add(k)
-    lat0 = float(np.nanmean(gdf.geometry.centroid.y))
+    lat0 = _mid_latitude(gdf)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)))
     fig.update_layout(height=520, margin=dict(l=0, r=0, t=10, b=0), plot_bgcolor="white",
@@ -382,3 +379,11 @@ def sectors_color(code: str) -> str:
     from .taxonomy import sectors
 
     return str(sectors().loc[code, "color"])
+
+
+def _mid_latitude(gdf) -> float:
+    """Latitude of the middle of the drawing, for the equal-distance aspect ratio."""
+    if not len(gdf):
+        return 62.0
+    minx, miny, maxx, maxy = gdf.total_bounds
+    return float((miny + maxy) / 2)

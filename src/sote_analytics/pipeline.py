@@ -31,7 +31,7 @@ def build_indicators(
     import pandas as pd
 
     from .ingest import ingest, quality_report
-    from .report.content import DIRECTORY, DIRECTORY_COLUMNS, SURVEY
+    from .report.content import DIRECTORY, DIRECTORY_COLUMNS, SURVEY, write_geometries
 
     processed_dir = Path(processed_dir)
     processed_dir.mkdir(parents=True, exist_ok=True)
@@ -51,6 +51,7 @@ def build_indicators(
         pd.read_csv(survey_path, dtype={"seutukunta_code": str}).to_parquet(processed_dir / SURVEY, index=False)
     else:
         (processed_dir / SURVEY).unlink(missing_ok=True)
+    paths["geometries"] = [str(p) for p in write_geometries(ref, processed_dir)]
     quality = quality_report(ing)
     meta = {
         **res.summary, "source": source, "year": ref.year,

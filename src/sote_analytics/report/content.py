@@ -90,10 +90,40 @@ class ReportContext:
         path = self.processed / SURVEY
         return pd.read_parquet(path) if path.exists() else None
 
+    def level_boundaries(self, level: str):
+        """Simplified boundaries of a level: precomputed GeoParquet of the batch, else from the reference."""
+        return level_boundaries(self.ref, self.processed, level)
+
     def boundaries(self):
         codes = set(self.members["kunta_code"])
-        b = self.ref.boundaries("kunta", simplify=MAP_SIMPLIFY)
+        b = self.level_boundaries("kunta")
         return b[b["code"].isin(codes)]
+
+
+def geo_path(processed: Path, level: str) -> Path:
+    return Path(processed) / f"geo_{level}.parquet"
+
+
+def level_boundaries(ref: ReferenceData, processed: Path, level: str):
+    """Boundaries of ``level`` from the batch's precomputed GeoParquet, else built from the reference."""
+    import geopandas as gpd
+
+    path = geo_path(processed, level)
+    if path.exists():
+        return gpd.read_parquet(path)
+    return ref.boundaries(level, simplify=MAP_SIMPLIFY)
+
+
+def write_geometries(ref: ReferenceData, processed: Path) -> list[Path]:
+    """Precompute simplified boundaries of every level once (GeoParquet), for all reports of a batch."""
+    from ..reference import area_levels
+
+    out = []
+    for lvl in area_levels():
+        path = geo_path(processed, lvl.id)
+        ref.boundaries(lvl.id, simplify=MAP_SIMPLIFY).to_parquet(path, index=False)
+        out.append(path)
+    return out
 
 
 def load_context(level: str, area: str, year: int, language: str, processed_dir: str | Path,
@@ -226,7 +256,7 @@ def maps(ctx: ReportContext) -> HTML:
     out = _section("sec_map_title", "sec_map_text", lang)
     out += show_figure(fig, t("per_1000_axis", lang) + " – " + ctx.area_name, data, lang=lang)
     if ctx.level not in ("kunta", "koko_maa"):
-        level_b = ctx.ref.boundaries(ctx.level, simplify=MAP_SIMPLIFY)
+        level_b = ctx.level_boundaries(ctx.level)
         per = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["sector"] == ALL)
                         & (ctx.table["indicator"] == "associations_per_1000")].set_index("area_code")["value"]
         cfig = figures.context_map(level_b, per, ctx.area, lang)

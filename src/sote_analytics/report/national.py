@@ -13,7 +13,7 @@ from ..i18n import fmt_number, fmt_percent, t
 from ..indicators import IndicatorSet, indicator_label, load_indicators
 from ..reference import ReferenceData, get_level, load_reference
 from ..taxonomy import ALL, sector_label, sote_sectors
-from .content import MAP_SIMPLIFY, RUN_META, _h, _section, _table, show_figure
+from .content import RUN_META, _h, _section, _table, level_boundaries, show_figure
 
 
 @dataclass
@@ -23,6 +23,7 @@ class NationalContext:
     ref: ReferenceData
     indicators: IndicatorSet
     meta: dict
+    processed: Path
 
     @property
     def synthetic(self) -> bool:
@@ -36,7 +37,7 @@ def load_national(level: str, year: int, language: str, processed_dir, reference
     meta_path = processed / RUN_META
     meta = json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {}
     ref = load_reference(int(year), reference_dir or meta.get("reference_dir"))
-    return NationalContext(level, language, ref, load_indicators(processed), meta)
+    return NationalContext(level, language, ref, load_indicators(processed), meta, processed)
 
 
 def title(ctx: NationalContext) -> HTML:
@@ -84,7 +85,7 @@ def national_map(ctx: NationalContext) -> HTML:
 
     lang = ctx.language
     w = wide(ctx)
-    b = ctx.ref.boundaries(ctx.level, simplify=MAP_SIMPLIFY)
+    b = level_boundaries(ctx.ref, ctx.processed, ctx.level)
     fig = figures.context_map(b, w["associations_per_1000"], highlight="", language=lang)
     return HTML(show_figure(fig, t("per_1000_axis", lang) + " – " + t("country", lang), lang=lang))
 
