@@ -385,5 +385,5 @@ def _mid_latitude(gdf) -> float:
     """Latitude of the middle of the drawing, for the equal-distance aspect ratio."""
     if not len(gdf):
         return 62.0
-    minx, miny, maxx, maxy = gdf.total_bounds
+    _, miny, _, maxy = gdf.total_bounds
     return float((miny + maxy) / 2)
