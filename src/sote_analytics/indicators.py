@@ -183,14 +183,41 @@ _AGG = dict(
 )
 
 
-def _aggregate(df: pd.DataFrame, area: np.ndarray) -> pd.DataFrame:
-    """Aggregates by area x sector and by area (sector ALL)."""
-    d = df.assign(area=area)
-    by_sector = d.groupby(["area", "sector"], sort=False).agg(**_AGG)
-    total = d.groupby("area", sort=False).agg(**_AGG)
-    total["sector"] = ALL
-    total = total.set_index("sector", append=True)
-    return pd.concat([by_sector, total])
+def _aggregate(df: pd.DataFrame, a_codes: np.ndarray, a_uniques: np.ndarray, s_codes: np.ndarray,
+               s_uniques: np.ndarray) -> pd.DataFrame:
+    """Aggregates by area x sector and by area (sector ALL), on integer group keys.
+
+    ``a_codes``/``s_codes`` index ``a_uniques``/``s_uniques`` per row (-1: no area). Sums and
+    counts use ``np.bincount``; medians and means a pandas groupby on one integer key.
+    """
+    ns = len(s_uniques) + 1  # the last sector slot is ALL
+    ok = a_codes >= 0
+    key = np.concatenate([(a_codes * ns + s_codes)[ok], (a_codes * ns + ns - 1)[ok]])
+    size = max(len(a_uniques), 1) * ns
+    out: dict[str, np.ndarray] = {}
+    medians: dict[str, tuple[str, str]] = {}
+    for name, (src, how) in _AGG.items():
+        vals = df[src].to_numpy(dtype=float)[ok]
+        vals = np.concatenate([vals, vals])
+        if how == "sum":
+            out[name] = np.bincount(key, weights=np.nan_to_num(vals), minlength=size)
+        elif how == "count":
+            out[name] = np.bincount(key, weights=~np.isnan(vals), minlength=size)
+        else:
+            medians[name] = (src, how)
+    frame = pd.DataFrame(out)
+    present = np.bincount(key, minlength=size) > 0
+    if medians:
+        cols = {src for src, _ in medians.values()}
+        base = pd.DataFrame({c: np.concatenate([df[c].to_numpy(dtype=float)[ok]] * 2) for c in cols})
+        grouped = base.groupby(key)
+        for name, (src, how) in medians.items():
+            frame[name] = getattr(grouped[src], how)().reindex(range(size)).to_numpy()
+    frame = frame[present]
+    idx = frame.index.to_numpy()
+    sectors = np.append(s_uniques.astype(object), ALL)
+    frame.index = pd.MultiIndex.from_arrays([a_uniques[idx // ns], sectors[idx % ns]], names=["area", "sector"])
+    return frame[list(_AGG)]
 
 
 def compute_indicators(
@@ -238,18 +265,28 @@ def compute_indicators(
 
     frames, registrations = [], []
     national = None
+    # strings are factorised once; every level works on integer codes
+    mun_index = pd.Index(ref.municipality_codes)
+    kidx = mun_index.get_indexer(df["kunta_code"].to_numpy(dtype=object))
+    s_codes, s_uniques = pd.factorize(df["sector"].to_numpy(dtype=object))
+    s_uniques = np.asarray(s_uniques, dtype=object)
+    key_by_mun = key.set_index("kunta_code", drop=False).reindex(mun_index)
+    years = df["reg_year"].to_numpy(dtype=float)
     # municipality x sector counts, once: coverage of every level is built from them
     kagg = _aggregate(df[["kunta_code", "sector", "one", "staff_known", "staff_yes"]].assign(
         **{c: np.nan for c in ("staff_sum", "staff_emp", "prod_known", "prod_yes", "members", "volunteers",
-                               "age", "age_u10", "age_10_29", "age_30p")}), df["kunta_code"].to_numpy())
+                               "age", "age_u10", "age_10_29", "age_30p")}),
+        kidx, np.asarray(mun_index, dtype=object), s_codes, s_uniques)
     kfull = pd.MultiIndex.from_product([ref.municipality_codes, sectors], names=["area", "sector"])
     mun_counts = kagg.reindex(kfull)[["associations", "staff_known", "staff_yes"]].fillna(0.0).reset_index() \
         .rename(columns={"area": "kunta_code"})
     for lvl in list(area_levels())[::-1]:  # koko_maa first: national figures for shares
         code_of = dict(zip(key["kunta_code"], key[f"{lvl.id}_code"], strict=True))
-        area = df["kunta_code"].map(code_of).to_numpy()
         areas = ref.areas(lvl.id)
-        agg = _aggregate(df, area)
+        a_uniques = areas["code"].to_numpy(dtype=object)
+        mun_area = pd.Index(a_uniques).get_indexer(key_by_mun[f"{lvl.id}_code"].to_numpy(dtype=object))
+        a_codes = np.where(kidx >= 0, mun_area[np.maximum(kidx, 0)], -1)
+        agg = _aggregate(df, a_codes, a_uniques, s_codes, s_uniques)
         full = pd.MultiIndex.from_product([areas["code"], sectors], names=["area", "sector"])
         counts = [c for c in agg.columns if not c.endswith(("median", "mean"))]
         agg = agg.reindex(full)
@@ -282,12 +319,15 @@ def compute_indicators(
         agg["rank"] = agg.groupby("sector")["per_1000"].rank(method="min", ascending=False)
         agg["level"] = lvl.id
         frames.append(_long_rows(agg))
-        reg_years = pd.DataFrame({"area": area, "sector": df["sector"], "year": df["reg_year"]}).dropna()
-        if len(reg_years):
-            ry = pd.concat([reg_years, reg_years.assign(sector=ALL)]).value_counts().rename(
-                "registrations").reset_index()
-            ry.insert(0, "area_level", lvl.id)
-            registrations.append(ry.rename(columns={"area": "area_code"}))
+        ok = (a_codes >= 0) & ~np.isnan(years)
+        if ok.any():
+            a, sc, yr = a_codes[ok], s_codes[ok], years[ok].astype(int)
+            ry = pd.DataFrame({"a": np.concatenate([a, a]), "s": np.concatenate([sc, np.full(len(sc), -1)]),
+                               "year": np.concatenate([yr, yr])}).value_counts().rename("registrations").reset_index()
+            registrations.append(pd.DataFrame({
+                "area_level": lvl.id, "area_code": a_uniques[ry["a"].to_numpy()],
+                "sector": np.where(ry["s"].to_numpy() < 0, ALL, s_uniques[np.maximum(ry["s"].to_numpy(), 0)]),
+                "year": ry["year"].to_numpy(), "registrations": ry["registrations"].to_numpy()}))
     table = pd.concat(frames[::-1], ignore_index=True)
     if activity is not None:
         table = pd.concat([table, activity_indicators(activity, local, ref)], ignore_index=True)
@@ -344,7 +384,16 @@ def _long_rows(a: pd.DataFrame) -> pd.DataFrame:
         ("age_share_30_plus", _div(a["age_30p"], a["age_known"]), a["age_known"], assoc - a["age_known"], nan, nan),
     ]
     k = len(spec)
+    defs = definitions()
+    ind_order = {name: i for i, name in enumerate(defs)}
+    sector_order = {sec: i for i, sec in enumerate([ALL, *sote_sectors()])}
+    level_order = {lvl.id: i for i, lvl in enumerate(area_levels())}
+    area_num = pd.to_numeric(a["area"], errors="coerce").fillna(-1).to_numpy()
     return pd.DataFrame({
+        "_l": np.full(len(a) * k, level_order[a["level"].iloc[0]]) if len(a) else np.zeros(0, dtype=int),
+        "_c": np.tile(area_num, k),
+        "_s": np.tile(a["sector"].map(sector_order).to_numpy(), k),
+        "_i": np.repeat(np.array([ind_order[x[0]] for x in spec]), len(a)),
         "area_level": np.tile(a["level"].to_numpy(dtype=object), k),
         "area_code": np.tile(a["area"].to_numpy(dtype=object), k),
         "area_name": np.tile(a["name_fi"].to_numpy(dtype=object), k),
@@ -359,23 +408,25 @@ def _long_rows(a: pd.DataFrame) -> pd.DataFrame:
 
 
 def _finish(table: pd.DataFrame) -> pd.DataFrame:
+    """Units, integer counts, and the one sort order: level, area code, sector, indicator."""
     defs = definitions()
     table["unit"] = table["indicator"].map({k: d["unit"] for k, d in defs.items()})
     table["n"] = table["n"].fillna(0).round().astype("int64")
     table["unknown"] = table["unknown"].fillna(0).round().astype("int64")
-    order = {lvl.id: i for i, lvl in enumerate(area_levels())}
-    sector_order = {s: i for i, s in enumerate([ALL, *sote_sectors()])}
-    ind_order = {k: i for i, k in enumerate(defs)}
-    code_num = pd.to_numeric(table["area_code"], errors="coerce").fillna(-1).to_numpy()
-    code_txt = pd.factorize(table["area_code"], sort=True)[0]
-    idx = np.lexsort((
-        table["indicator"].map(ind_order).to_numpy(), table["sector"].map(sector_order).to_numpy(),
-        code_txt, code_num, table["area_level"].map(order).to_numpy(),
-    ))
+    if "_l" not in table or table["_l"].isna().any():  # rows from elsewhere (activity, snapshots)
+        order = {lvl.id: i for i, lvl in enumerate(area_levels())}
+        sector_order = {s: i for i, s in enumerate([ALL, *sote_sectors()])}
+        ind_order = {k: i for i, k in enumerate(defs)}
+        table["_l"] = table["area_level"].map(order)
+        table["_c"] = pd.to_numeric(table["area_code"], errors="coerce").fillna(-1)
+        table["_s"] = table["sector"].map(sector_order)
+        table["_i"] = table["indicator"].map(ind_order)
+    text_rank = pd.factorize(table["area_code"], sort=True)[0]
+    idx = np.lexsort((table["_i"].to_numpy(), table["_s"].to_numpy(), text_rank, table["_c"].to_numpy(),
+                      table["_l"].to_numpy()))
     table = table.iloc[idx]
-    for c in ("area_level", "area_code", "area_name", "sector", "indicator", "unit", "source"):
-        table[c] = table[c].astype(str)
-    return table[TABLE_COLUMNS].reset_index(drop=True)
+    return table[TABLE_COLUMNS].astype({c: "str" for c in ("area_level", "area_code", "area_name", "sector",
+                                                             "indicator", "unit", "source")}).reset_index(drop=True)
 
 
 def activity_indicators(activity: pd.DataFrame, register: pd.DataFrame, ref: ReferenceData) -> pd.DataFrame:
