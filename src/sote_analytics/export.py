@@ -8,13 +8,12 @@ Text cells that a spreadsheet would run as formulas (starting with ``=``, ``+``,
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__, config
+from .atomic import atomic_path
 from .indicators import IndicatorSet, coverage_gaps, data_dictionary, definitions
 from .reference import ReferenceData, get_level
 from .taxonomy import ALL, sector_label, sote_sectors
@@ -119,15 +118,8 @@ def write_workbook(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{level}_{code}.xlsx"
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         wb.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .i18n import t
-from .taxonomy import ALL, sector_label, sote_sectors
+from .taxonomy import sector_label, sote_sectors
 
 #: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 AREA_COLOR = "#0072B2"
@@ -87,71 +87,6 @@ def class_breaks(values, k: int = 5) -> list[float]:
     return out if len(out) > 1 else [out[0], out[0]]
 
 
-def municipality_map(
-    boundaries, table: pd.DataFrame, sector: str = ALL, language: str = "fi"
-) -> go.Figure:
-    """Map of municipalities coloured by associations per 1,000 inhabitants.
-
-    Drawn as filled polygons on plain axes (equal-distance aspect at the
-    area's latitude), so it needs no map tiles and no topojson from a CDN:
-    the page works offline. Values are grouped into quantile classes with a
-    colour-blind-safe palette; hovering shows name, value and count.
-
-    Parameters
-    ----------
-    boundaries : GeoDataFrame
-        Boundaries of the municipalities to draw (``code``, ``name_fi``,
-        ``name_sv``, ``geometry``), e.g. ``ref.boundaries("kunta")`` filtered to
-        an area's municipalities.
-    table : DataFrame
-        Indicator table; its ``kunta`` rows give the values.
-
-    Examples
-    --------
-    >>> fig = municipality_map(ref.boundaries("kunta"), ind.table)  # doctest: +SKIP
-    """
-    import math
-
-    import numpy as np
-
-    mun = table[(table["area_level"] == "kunta") & (table["sector"] == sector)]
-    per = mun[mun["indicator"] == "associations_per_1000"].set_index("area_code")["value"]
-    cnt = mun[mun["indicator"] == "associations"].set_index("area_code")["value"]
-    gdf = boundaries.reset_index(drop=True)
-    values = per.reindex(gdf["code"]).to_numpy()
-    breaks = class_breaks(values)
-    classes = np.clip(np.searchsorted(breaks, values, side="right") - 1, 0, max(len(breaks) - 2, 0))
-    name_col = "name_sv" if language == "sv" else "name_fi"
-    fig = go.Figure()
-    shown: set[int] = set()
-    for i, row in gdf.iterrows():
-        xs, ys = _rings(row.geometry)
-        v = values[i]
-        cls = int(classes[i]) if v == v else -1
-        color = MAP_CLASSES_COLORS[cls * (len(MAP_CLASSES_COLORS) - 1) // max(len(breaks) - 2, 1)] \
-            if cls >= 0 else NO_DATA_COLOR
-        label = (f"{_num(breaks[cls], language)}–{_num(breaks[cls + 1], language)}"
-                 if cls >= 0 else "–")
-        n = cnt.get(row["code"], float("nan"))
-        fig.add_scatter(
-            x=xs, y=ys, mode="lines", fill="toself", fillcolor=color,
-            line=dict(color="white", width=0.7), name=label, legendgroup=label,
-            showlegend=cls not in shown, legendrank=cls + 1,
-            hoveron="fills", text=f"{row[name_col]}: {_num(v, language)} / 1000 (n={_num(n, language, 0)})",
-            hoverinfo="text",
-        )
-        shown.add(cls)
-    lat0 = _mid_latitude(gdf)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)))
-    fig.update_layout(
-        height=560, margin=dict(l=0, r=0, t=10, b=0), plot_bgcolor="white",
-        legend=dict(title=dict(text=t("per_1000", language)), traceorder="normal"),
-        hoverlabel=dict(bgcolor="white"),
-    )
-    return fig
-
-
 def _num(v, language: str, decimals: int = 2) -> str:
     from .i18n import fmt_number
 
@@ -194,7 +129,6 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
     One polygon trace per municipality (drawn once); the menu restyles colours,
     hover texts and the class legend, so the page carries the geometry once.
     """
-    import math
 
 
     gdf = boundaries.reset_index(drop=True)
@@ -243,21 +177,13 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
                    "name": names + ln, "marker.color": [None] * npoly + lc,
                    "visible": [True] * npoly + [v is True for v in lv]}],
         ))
-    lat0 = _mid_latitude(gdf)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)))
-    fig.update_layout(
-        height=580, margin=dict(l=0, r=0, t=40, b=0), plot_bgcolor="white",
-        legend=dict(title=dict(text=t("per_1000", language))), hoverlabel=dict(bgcolor="white"),
-        updatemenus=[dict(buttons=buttons, direction="down", x=0, xanchor="left", y=1.08, yanchor="top",
-                          showactive=True)] if len(states) > 1 else [],
-    )
-    return fig
+    menus = [dict(buttons=buttons, direction="down", x=0, xanchor="left", y=1.08, yanchor="top",
+                  showactive=True)] if len(states) > 1 else []
+    return _map_layout(fig, gdf, 580, t("per_1000", language), top=40, updatemenus=menus)
 
 
 def context_map(area_boundaries, values: pd.Series, highlight: str, language: str = "fi") -> go.Figure:
     """All areas of a level coloured by a value, one area outlined (national context)."""
-    import math
 
 
     gdf = area_boundaries.reset_index(drop=True)
@@ -279,17 +205,11 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
             showlegend=c not in shown and not hi, legendrank=c + 2)
         if not hi:
             shown.add(c)
-    lat0 = _mid_latitude(gdf)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)))
-    fig.update_layout(height=560, margin=dict(l=0, r=0, t=10, b=0), plot_bgcolor="white",
-                      legend=dict(title=dict(text=t("per_1000", language))), hoverlabel=dict(bgcolor="white"))
-    return fig
+    return _map_layout(fig, gdf, 560, t("per_1000", language))
 
 
 def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
     """Municipalities coloured by how many sote sectors have no association there."""
-    import math
 
 
     gdf = boundaries.reset_index(drop=True)
@@ -308,12 +228,7 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
                         text=f"{row[name_col]}: {k}", hoverinfo="text", name=str(k),
                         legendgroup=str(k), showlegend=k not in shown, legendrank=k)
         shown.add(k)
-    lat0 = _mid_latitude(gdf)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat0)))
-    fig.update_layout(height=520, margin=dict(l=0, r=0, t=10, b=0), plot_bgcolor="white",
-                      legend=dict(title=dict(text=t("sectors_missing", language))), hoverlabel=dict(bgcolor="white"))
-    return fig
+    return _map_layout(fig, gdf, 520, t("sectors_missing", language))
 
 
 def share_bar(table: pd.DataFrame, level: str, code: str, indicator: str, language: str = "fi") -> go.Figure:
@@ -379,6 +294,17 @@ def sectors_color(code: str) -> str:
     from .taxonomy import sectors
 
     return str(sectors().loc[code, "color"])
+
+
+def _map_layout(fig: go.Figure, gdf, height: int, legend_title: str, top: int = 10, **layout) -> go.Figure:
+    """Plain axes with an equal-distance aspect at the drawing's latitude (no tiles, no topojson)."""
+    import math
+
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(_mid_latitude(gdf))))
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=top, b=0), plot_bgcolor="white",
+                      legend=dict(title=dict(text=legend_title)), hoverlabel=dict(bgcolor="white"), **layout)
+    return fig
 
 
 def _mid_latitude(gdf) -> float:
