@@ -12,8 +12,10 @@ import html
 import json
 import os
 import shutil
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -149,11 +151,12 @@ def render_notebook(notebook: Path, params: dict, stem: str, out_dir: Path, lang
     executed = out_dir / "_executed" / f"{stem}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     try:
-        pm.execute_notebook(
-            str(notebook), str(executed), parameters=params, kernel_name="python3",
-            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            cwd=str(Path.cwd()),
-        )
+        with _stderr_to(executed.with_suffix(".log")):  # the kernel's own chatter, kept for debugging
+            pm.execute_notebook(
+                str(notebook), str(executed), parameters=params, kernel_name="python3",
+                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                cwd=str(Path.cwd()),
+            )
         body = export_html(executed, language, self_contained)
         target = out_dir / f"{stem}.html"
         _atomic_write(target, body)
@@ -162,6 +165,21 @@ def render_notebook(notebook: Path, params: dict, stem: str, out_dir: Path, lang
         text = str(exc).strip()
         msg = f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}"
         return ReportResult(level, str(area), None, str(executed), time.perf_counter() - start, msg)
+
+
+@contextmanager
+def _stderr_to(path: Path):
+    """Point file descriptor 2 (inherited by the kernel process) at ``path`` for the block."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "ab") as log:
+            os.dup2(log.fileno(), 2)
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _stem(level: str, area: str, language: str) -> str:
