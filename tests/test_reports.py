@@ -151,6 +151,7 @@ def test_swedish_report(hostile_reports):
         assert f"<h2>{heading}</h2>" in page, heading
     assert "SYNTETISKA" not in page  # a real-looking (not synthetic) register: no banner
     assert "Mellersta Österbottens välfärdsområde" in page
+    assert "Keski-Pohjanmaan hyvinvointialue" not in page  # no Finnish area name in the Swedish page
     assert re.search(r"\d,\d\d", page)  # decimal comma in sv
 
 

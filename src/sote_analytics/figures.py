@@ -27,7 +27,8 @@ def _slice(table: pd.DataFrame, level: str, code: str, indicator: str) -> pd.Dat
     return sel.set_index("sector")
 
 
-def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi") -> go.Figure:
+def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
+               area_name: str | None = None) -> go.Figure:
     """Associations per 1,000 inhabitants by sector, the area beside the country.
 
     Examples
@@ -45,7 +46,8 @@ def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi")
     labels = [sector_label(s, language) for s in sectors]
     fig = go.Figure()
     fig.add_bar(
-        y=labels, x=area.loc[sectors, "value"], orientation="h", name=str(area["area_name"].iloc[0]),
+        y=labels, x=area.loc[sectors, "value"], orientation="h",
+        name=area_name or str(area["area_name"].iloc[0]),
         marker_color=AREA_COLOR,
         customdata=counts.loc[sectors, "value"],
         hovertemplate="%{y}: %{x:.2f} / 1000 (n=%{customdata:.0f})<extra></extra>",

@@ -234,7 +234,7 @@ def sectors(ctx: ReportContext) -> HTML:
         ))
     cols = [t("sector", lang), t("associations", lang), t("per_1000", lang),
             f"{t('country', lang)} {t('per_1000', lang)}", indicator_label("location_quotient", lang)]
-    fig = figures.sector_bar(ctx.table, ctx.level, ctx.area, lang)
+    fig = figures.sector_bar(ctx.table, ctx.level, ctx.area, lang, area_name=ctx.area_name)
     return HTML(_section("sec_sectors_title", "sec_sectors_text", lang)
                 + show_figure(fig, t("per_1000_axis", lang), lang=lang) + _table(pd.DataFrame(rows, columns=cols)))
 
