@@ -226,3 +226,18 @@ def test_invariants(ref, some_codes, data):
     np.testing.assert_allclose(per * pop / 1000, counts.reindex(per.index), rtol=1e-9, atol=1e-9)
     iv = t.dropna(subset=["lower"])
     assert ((iv["lower"] <= iv["value"] + 1e-12) & (iv["value"] <= iv["upper"] + 1e-12)).all()
+
+
+def test_pipeline_adds_snapshot_change_when_a_previous_register_is_given(ref, tmp_path):
+    from sote_analytics.pipeline import build_indicators
+
+    old = tmp_path / "old.csv"
+    new = tmp_path / "new.csv"
+    old.write_text("nimi;kotipaikka;rekisterinumero\nA ry;Kokkola;1\nB ry;Kannus;2\n", encoding="utf-8")
+    new.write_text("nimi;kotipaikka;rekisterinumero\nB ry;Kokkola;2\nC ry;Kannus;3\n", encoding="utf-8")
+    _, ind = build_indicators(new, ref, tmp_path / "p", previous_path=old)
+    t = ind.table
+    kok = t[(t.area_level == "kunta") & (t.area_code == "272")].set_index("indicator")["value"]
+    assert (kok["ceased_associations"], kok["moved_in"], kok["net_change"]) == (1, 1, 0)
+    kan = t[(t.area_level == "kunta") & (t.area_code == "217")].set_index("indicator")["value"]
+    assert (kan["new_associations"], kan["moved_out"], kan["net_change"]) == (1, 1, 0)

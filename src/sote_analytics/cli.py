@@ -179,6 +179,7 @@ def indicators(
     out_dir: Annotated[Path | None, typer.Option(help="Processed folder")] = None,
     survey: Annotated[Path | None, typer.Option(help="Survey CSV (default: the demo's with the demo)")] = None,
     activity: Annotated[Path | None, typer.Option(help="Activity figures CSV by association_id")] = None,
+    previous: Annotated[Path | None, typer.Option(help="An older register snapshot: adds net change")] = None,
 ) -> None:
     """Compute all indicators for all areas and save them to data/processed."""
     from .pipeline import build_indicators
@@ -192,7 +193,7 @@ def indicators(
         raise typer.Exit(2)
     if survey is None and register is None and (paths.demo / "survey.csv").exists():
         survey = paths.demo / "survey.csv"
-    res, ind = build_indicators(reg, ref, out_dir or paths.processed, survey, activity)
+    res, ind = build_indicators(reg, ref, out_dir or paths.processed, survey, activity, previous)
     typer.echo(f"{res.rows_in} rows read, {len(res.register)} accepted, "
                f"{len(res.quarantine)} quarantined; {len(ind.table)} indicator rows")
 
@@ -281,7 +282,8 @@ def run_demo(
 ) -> None:
     """The main job: demo data -> indicators -> all wellbeing-area reports."""
     demo(year=year, reference_dir=reference_dir, seed=config.DEFAULT_SEED, out_dir=None)
-    indicators(register=None, year=year, reference_dir=reference_dir, out_dir=None, survey=None, activity=None)
+    indicators(register=None, year=year, reference_dir=reference_dir, out_dir=None, survey=None, activity=None,
+               previous=None)
     failed = None
     try:
         report(level="hyvinvointialue", area=None, all_areas=True, year=year,

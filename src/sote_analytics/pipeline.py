@@ -20,7 +20,7 @@ def build_demo(ref: ReferenceData, demo_dir: Path, seed: int = config.DEFAULT_SE
 
 def build_indicators(
     register_path: Path, ref: ReferenceData, processed_dir: Path, survey_path: Path | None = None,
-    activity_path: Path | None = None,
+    activity_path: Path | None = None, previous_path: Path | None = None,
 ) -> tuple[RegisterResult, IndicatorSet]:
     """Read a register, compute every indicator for every area, save them.
 
@@ -42,6 +42,12 @@ def build_indicators(
         source = f"{SYNTHETIC_NOTE} ({res.source})"
     activity = pd.read_csv(activity_path, dtype={"association_id": str}) if activity_path else None
     ind = compute_indicators(res.register, ref, source, activity=activity)
+    if previous_path:  # net change between two register snapshots
+        from .indicators import snapshot_change
+
+        old = ingest(previous_path, ref).register
+        change = snapshot_change(old, res.register, ref, source=f"{Path(previous_path).name} -> {source}")
+        ind.table = pd.concat([ind.table, change], ignore_index=True)
     paths = save_indicators(ind, processed_dir)
     res.quarantine.to_csv(processed_dir / "quarantine.csv", index=False, lineterminator="\n")
     # the directory keeps only what a report may show: never extras (contact persons, e-mails)

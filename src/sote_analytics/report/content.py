@@ -334,6 +334,12 @@ def trends(ctx: ReportContext) -> HTML:
     lang = ctx.language
     regs = ctx.indicators.registrations
     out = _section("sec_trends_title", "sec_trends_text", lang)
+    change = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["area_code"] == ctx.area)
+                       & ctx.table["indicator"].isin(["new_associations", "ceased_associations", "moved_in",
+                                                      "moved_out", "net_change"])]
+    if len(change):  # two register snapshots were given
+        rows = [(indicator_label(r.indicator, lang), fmt_number(r.value, 0, lang)) for r in change.itertuples()]
+        out += _table(pd.DataFrame(rows, columns=["", t("value", lang)]))
     if regs is None or regs.empty:
         return HTML(out + f"<p>{_h(t('sec_trends_none', lang))}</p>")
     r = regs[(regs["area_level"] == ctx.level) & (regs["area_code"] == ctx.area) & (regs["sector"] == ALL)]
@@ -410,8 +416,7 @@ def directory(ctx: ReportContext) -> HTML:
         for r in d.itertuples()
     ], key=lambda r: r[0].casefold())
     header = [t("name", lang), t("municipality", lang), t("sector", lang), t("produces_services", lang)]
-    data = {"header": header, "rows": rows, "lang": lang,
-            "file": f"yhdistykset_{ctx.level}_{ctx.area}.csv"}
+    data = {"header": header, "lang": lang, "file": f"yhdistykset_{ctx.level}_{ctx.area}.csv"}
     ths = "".join(f'<th scope="col" aria-sort="none"><button type="button">{_h(h)}</button></th>' for h in header)
     first = "".join("<tr>" + "".join(f"<td>{_h(v)}</td>" for v in r) + "</tr>" for r in rows)
     out = _section("sec_directory_title", "sec_directory_text", lang)

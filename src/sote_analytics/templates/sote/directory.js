@@ -3,6 +3,10 @@
   if (!root) return;
   var data = JSON.parse(document.getElementById('sote-directory-data').textContent);
   var tbody = root.querySelector('tbody'), input = root.querySelector('input'), count = root.querySelector('.sote-count');
+  // the rows are in the page already (readable without scripts and in print): read them once
+  data.rows = Array.prototype.map.call(tbody.rows, function (tr) {
+    return Array.prototype.map.call(tr.cells, function (td) { return td.textContent; });
+  });
   var sortKey = 0, sortDir = 1, fmt = root.getAttribute('data-shown');
   function render() {
     var q = input.value.trim().toLowerCase();
