@@ -60,16 +60,21 @@ def test_killed_worker_and_raising_notebook_do_not_stop_the_others(processed, re
     assert not again.failed and (out / "hyvinvointialue_15.html").exists()
 
 
-def test_cli_exit_code_is_non_zero_when_an_area_fails(processed, reference_dir, tmp_path, at_root):
+def test_cli_exit_codes(processed, reference_dir, tmp_path, at_root):
     from typer.testing import CliRunner
 
     from sote_analytics.cli import app
 
     processed_dir, _, _ = processed
-    r = CliRunner().invoke(app, ["report", "--area", "18", "--area", "999", "--processed-dir", str(processed_dir),
-                                 "--out-dir", str(tmp_path / "o"), "--reference-dir", str(reference_dir)])
+    common = ["--processed-dir", str(processed_dir), "--out-dir", str(tmp_path / "o"),
+              "--reference-dir", str(reference_dir)]
+    r = CliRunner().invoke(app, ["report", "--area", "18", "--area", "999", *common])
+    assert r.exit_code == 2 and "no hyvinvointialue with code 999" in r.output  # checked before any work
+    assert not (tmp_path / "o").exists()
+    r = CliRunner().invoke(app, ["report", "--area", "18", "--area", "90", "--notebook",
+                                 str(_fault_notebook(tmp_path)), *common])
     assert r.exit_code == 1
-    assert "FAILED hyvinvointialue 999" in r.output and "2 reports written" in r.output  # area 18 + national
+    assert "FAILED hyvinvointialue 90" in r.output and "2 reports written" in r.output  # area 18 + national
 
 
 def test_unwritable_target_fails_only_that_area(processed, reference_dir, tmp_path, at_root):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -25,14 +25,19 @@ RefDir = Annotated[Path | None, typer.Option("--reference-dir", help=(
 Year = Annotated[int, typer.Option("--year", help="Municipality key year.")]
 
 
+def _fail(message: str, code: int = 2) -> NoReturn:
+    """Print a clear error and exit non-zero."""
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(code)
+
+
 def _ref(year: int, reference_dir: Path | None):
     from .reference import ReferenceDataError, load_reference
 
     try:
         return load_reference(year, reference_dir, config.default_paths().reference_cache)
     except ReferenceDataError as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        _fail(f"{exc}")
 
 
 @reference_app.command("fetch")
@@ -48,8 +53,7 @@ def reference_fetch(
     try:
         manifest = fetch_reference(year, cache, population_from=population_from)
     except FetchError as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        _fail(f"{exc}")
     typer.echo(f"Reference data for {year} in {cache} ({len(manifest['files'])} files)")
 
 
@@ -98,8 +102,7 @@ def ingest(
     try:
         res = run_ingest(file, ref, sheet=sheet, mapping=mapping)
     except IngestError as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        _fail(f"{exc}")
     paths = write_ingest(res, out_dir or config.default_paths().processed / "ingest")
     info = res.info
     how = f"{info.file_type}" + (f", {info.encoding}, delimiter {info.delimiter!r}" if info.encoding else
@@ -130,8 +133,7 @@ def ytj_enrich(
     try:
         enriched = enrich(reg, client, progress=True)
     except YTJUnavailableError as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        _fail(f"{exc}")
     target = out or register.with_name(register.stem + ".ytj.parquet")
     enriched.to_parquet(target, index=False)
     typer.echo(f"{client.requests_made} YTJ requests; written {target}")
@@ -154,18 +156,15 @@ def classify(
     if evaluate:
         path = sample or default_sample_path()
         if not path.exists():
-            typer.secho(f"error: labelled sample {path} not found (use --sample)", fg="red", err=True)
-            raise typer.Exit(2)
+            _fail(f"labelled sample {path} not found (use --sample)")
         typer.echo(format_evaluation(run_evaluate(pd.read_csv(path, dtype=str))))
         return
     if file is None:
-        typer.secho("error: give a FILE or --evaluate", fg="red", err=True)
-        raise typer.Exit(2)
+        _fail("give a FILE or --evaluate")
     df = pd.read_csv(file, dtype=str, sep=None, engine="python")
     name_col = next((c for c in df.columns if c.lower() in ("name", "nimi", "namn")), None)
     if name_col is None:
-        typer.secho("error: no name/nimi/namn column", fg="red", err=True)
-        raise typer.Exit(2)
+        _fail("no name/nimi/namn column")
     res = df.join(run_classify(df[name_col], df.get("purpose")))
     target = out or file.with_name(file.stem + ".classified.csv")
     res.to_csv(target, index=False)
@@ -188,9 +187,7 @@ def indicators(
     ref = _ref(year, reference_dir)
     reg = register or paths.demo / "register.csv"
     if not reg.exists():
-        typer.secho(f"error: register {reg} not found (run `sote-analytics demo`?)", fg="red",
-                    err=True)
-        raise typer.Exit(2)
+        _fail(f"register {reg} not found (run `sote-analytics demo`?)")
     if survey is None and register is None and (paths.demo / "survey.csv").exists():
         survey = paths.demo / "survey.csv"
     res, ind = build_indicators(reg, ref, out_dir or paths.processed, survey, activity, previous)
@@ -215,13 +212,18 @@ def report(
     from .report.run import BatchInputError, render_batch
 
     if not area and not all_areas:
-        typer.secho("error: give --area CODE or --all", fg="red", err=True)
-        raise typer.Exit(2)
+        _fail("give --area CODE or --all")
     if language not in ("fi", "sv", "en"):
-        typer.secho("error: --language must be fi, sv or en", fg="red", err=True)
-        raise typer.Exit(2)
+        _fail("--language must be fi, sv or en")
     paths = config.default_paths()
     ref = _ref(year, reference_dir)
+    try:
+        valid = ref.areas(level)["code"].tolist()
+    except ValueError as exc:
+        _fail(str(exc))
+    unknown = [a for a in (area or []) if a not in valid]
+    if unknown and not all_areas:
+        _fail(f"no {level} with code {', '.join(unknown)} in the {year} key; valid: {', '.join(valid)}")
     try:
         batch = render_batch(
             level, year=year, processed_dir=processed_dir or paths.processed,
@@ -230,8 +232,7 @@ def report(
             self_contained=self_contained,
         )
     except (ValueError, BatchInputError) as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        _fail(f"{exc}")
     ok = len(batch.results) - len(batch.failed)
     typer.echo(f"{ok} reports written, index: {batch.index}")
     for r in batch.failed:
@@ -264,14 +265,12 @@ def export(
     synthetic = bool(json.loads(meta_path.read_text("utf-8")).get("synthetic")) if meta_path.exists() else False
     codes = ref.areas(level)["code"].tolist() if all_areas else (area or [])
     if not codes:
-        typer.secho("error: give --area CODE or --all", fg="red", err=True)
-        raise typer.Exit(2)
+        _fail("give --area CODE or --all")
     for code in codes:
         try:
             path = write_workbook(ind, ref, level, code, out_dir or paths.reports / "excel", synthetic)
         except (ValueError, KeyError) as exc:
-            typer.secho(f"error: {level} {code}: {exc}", fg="red", err=True)
-            raise typer.Exit(2) from None
+            _fail(f"{level} {code}: {exc}")
         typer.echo(f"written {path}")
 
 
