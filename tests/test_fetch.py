@@ -110,8 +110,11 @@ def test_fetch_failure_is_clear_and_writes_nothing(httpserver, tmp_path):
 
 
 def test_real_services_are_not_reachable_from_tests():
-    """The suite blocks outgoing sockets: an accidental download must fail loudly."""
+    """The suite blocks outgoing sockets (pytest-socket): an accidental download fails loudly,
+    and fails with the blocker's error, not a time-out."""
     import socket
 
-    with pytest.raises(Exception):  # noqa: B017 - pytest-socket raises its own error type
+    from pytest_socket import SocketConnectBlockedError
+
+    with pytest.raises(SocketConnectBlockedError):
         socket.create_connection(("192.0.2.1", 80), timeout=1)
