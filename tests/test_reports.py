@@ -181,6 +181,16 @@ def test_report_renders_in_chromium_with_map_and_no_console_errors(batch, tmp_pa
                 # one filled polygon per municipality of Pohjois-Savo (19) + legend traces
                 assert maps.locator(".scatterlayer .trace").count() >= 19
                 assert page.locator(".js-plotly-plot").nth(0).locator(".barlayer .trace").count() == 2
+                # the sector menu: applying a button's restyle recolours the municipalities
+                fills = ("el => Array.from(el.querySelectorAll('.scatterlayer .trace path.js-fill'))"
+                         ".map(p => p.style.fill)")
+                before = maps.evaluate(fills)
+                labels = maps.evaluate("el => el.layout.updatemenus[0].buttons.map(b => b.label)")
+                assert labels[0] == "Kaikki sektorit" and "Omaiset ja läheiset" in labels
+                maps.evaluate("el => { const b = el.layout.updatemenus[0].buttons.find("
+                              "x => x.label === 'Omaiset ja läheiset'); return Plotly.restyle(el, ...b.args); }")
+                page.wait_for_timeout(300)
+                assert maps.evaluate(fills) != before
                 # the directory works from the keyboard: focus the search box, type, see fewer rows
                 total = page.locator("#sote-directory tbody tr").count()
                 page.focus("#sote-directory input")
