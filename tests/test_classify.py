@@ -69,9 +69,10 @@ def test_org_types():
 
 
 def test_rules_are_valid_data():
-    from sote_analytics.classify import org_type_rules
+    from sote_analytics.classify import ORG_TYPES, org_type_rules
 
     rules = sector_rules()
+    assert set(org_type_rules()["org_type"]) <= set(ORG_TYPES)
     assert rules["code"].is_unique
     assert set(rules["sector"]) <= set(sectors().index)
     for table in (rules, org_type_rules()):  # texts are case-folded: patterns must be lower case
@@ -107,3 +108,14 @@ def test_cli_evaluate_prints_figures(monkeypatch):
     r = CliRunner().invoke(app, ["classify", "--evaluate"])
     assert r.exit_code == 0, r.output
     assert "macro-F1=" in r.output and "precision" in r.output and "confusion" in r.output
+
+
+def test_cli_classifies_a_file_read_like_ingest(tmp_path):
+    f = tmp_path / "names.csv"
+    f.write_bytes("Yhdistyksen nimi;Tarkoitus\nKeuruun Eläkkeensaajat ry;\nTuki ry;kehitysvammaisten tuki\n"
+                  .encode("cp1252"))
+    r = CliRunner().invoke(app, ["classify", str(f)])
+    assert r.exit_code == 0, r.output
+    out = pd.read_csv(tmp_path / "names.classified.csv")
+    assert out["sector"].tolist() == ["elderly", "disability"]
+    assert out["Yhdistyksen nimi"].iloc[0] == "Keuruun Eläkkeensaajat ry"

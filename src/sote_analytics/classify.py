@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from io import StringIO
@@ -90,13 +89,6 @@ def _fire(texts, rules: pd.DataFrame) -> np.ndarray:
             hit &= ~pc.match_substring_regex(arr, re2(rule.exclude)).to_numpy(zero_copy_only=False)
         out[:, j] = hit
     return out
-
-
-@dataclass
-class Classification:
-    """Result columns, aligned with the input."""
-
-    frame: pd.DataFrame
 
 
 def classify(names: pd.Series, purposes: pd.Series | None = None) -> pd.DataFrame:

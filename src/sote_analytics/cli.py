@@ -161,11 +161,19 @@ def classify(
         return
     if file is None:
         _fail("give a FILE or --evaluate")
-    df = pd.read_csv(file, dtype=str, sep=None, engine="python")
-    name_col = next((c for c in df.columns if c.lower() in ("name", "nimi", "namn")), None)
-    if name_col is None:
-        _fail("no name/nimi/namn column")
-    res = df.join(run_classify(df[name_col], df.get("purpose")))
+    from .ingest import IngestError, map_columns, read_rows
+
+    try:  # the same reader as ingest: any encoding, delimiter or .xlsx
+        rows, _ = read_rows(file)
+    except IngestError as exc:
+        _fail(str(exc))
+    header = [str(h) for h in rows[0]] if rows else []
+    found = {canonical: i for i, canonical in map_columns(header)[0].items()}
+    if "name" not in found:
+        _fail(f"no name column (nimi / namn / name) in {file.name}")
+    df = pd.DataFrame([r + [""] * (len(header) - len(r)) for r in rows[1:]], columns=header, dtype="string")
+    purpose = df.iloc[:, found["purpose"]] if "purpose" in found else None
+    res = df.join(run_classify(df.iloc[:, found["name"]], purpose))
     target = out or file.with_name(file.stem + ".classified.csv")
     res.to_csv(target, index=False)
     typer.echo(f"{len(res)} names classified: {res['sector'].value_counts().to_dict()}; written {target}")

@@ -41,7 +41,6 @@ TABLE_COLUMNS = [
     "area_level", "area_code", "area_name", "sector", "indicator", "value", "lower", "upper",
     "n", "unknown", "unit", "year", "source",
 ]
-ACTIVITY_MEASURES_KEY = "activity_measures"
 
 
 @cache

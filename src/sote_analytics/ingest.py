@@ -356,7 +356,7 @@ def _quarantine_extra(result: RegisterResult, raw: pd.DataFrame, wide: dict[int,
     add.insert(1, "reason", [lines[int(x)] for x in reg.loc[move, "source_row"]])
     q = pd.concat([q, add], ignore_index=True).sort_values("source_row").reset_index(drop=True)
     out = RegisterResult(reg[~move].reset_index(drop=True), q, result.rows_in, result.source,
-                         result.synthetic, result.notes, result.extras)
+                         result.synthetic, result.extras)
     assert out.rows_in == len(out.register) + len(out.quarantine)
     return out
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -87,7 +86,6 @@ class RegisterResult:
     rows_in: int
     source: str
     synthetic: bool = False
-    notes: list[str] = field(default_factory=list)
     extras: list[str] = field(default_factory=list)
 
     @property
@@ -248,17 +246,3 @@ def _duplicates(out: pd.DataFrame, reasons: list[list[str]]) -> None:
     dup = key.notna() & key.duplicated(keep="first")
     first_row = out["source_row"].groupby(key).transform("first")
     out["likely_duplicate_of"] = first_row.where(dup).astype("Int64")
-
-
-def read_register(path: Path | str, ref: ReferenceData, **kwargs) -> RegisterResult:
-    """Read a register file (CSV or Excel, any supported layout) via :func:`ingest.ingest`.
-
-    Examples
-    --------
-    >>> res = read_register("data/raw/demo/register.csv", ref)  # doctest: +SKIP
-    >>> res.rows_in == len(res.register) + len(res.quarantine)  # doctest: +SKIP
-    True
-    """
-    from .ingest import ingest
-
-    return ingest(path, ref, **kwargs).result
