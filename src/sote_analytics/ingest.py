@@ -311,9 +311,7 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     info.column_mapping = {str(header[i]).strip(): c for i, c in col_map.items()}
     info.unmapped_columns = unmapped
     info.personal_data_columns = [c for c in unmapped if PERSONAL_DATA_HEADER.search(normalize_header(c))]
-    result = canonicalize(raw, ref, source=path.name, today=today, source_rows=row_numbers)
-    if wide:
-        result = _quarantine_extra(result, raw, wide, row_numbers)
+    result = canonicalize(raw, ref, source=path.name, today=today, source_rows=row_numbers, row_problems=wide)
     result.register = apply_classification(result.register, sector_given="sector" in raw.columns)
     return IngestResult(result, info)
 
@@ -338,27 +336,6 @@ def apply_classification(register: pd.DataFrame, sector_given: bool) -> pd.DataF
     reg["sector_source"] = pd.Series("classified", index=reg.index, dtype="string").where(~given, "given")
     reg["sector"] = reg["sector"].where(given, reg["sector_classified"])
     return reg
-
-
-def _quarantine_extra(result: RegisterResult, raw: pd.DataFrame, wide: dict[int, str],
-                      row_numbers: list[int]) -> RegisterResult:
-    """Move rows with more fields than the header to quarantine (their columns are shifted)."""
-    lines = {row_numbers[i]: msg for i, msg in wide.items()}
-    reg = result.register
-    move = reg["source_row"].isin(list(lines))
-    q = result.quarantine.copy()
-    for line, msg in lines.items():
-        hit = q["source_row"] == line
-        if hit.any():
-            q.loc[hit, "reason"] = q.loc[hit, "reason"] + "; " + msg
-    add = raw.iloc[[row_numbers.index(int(line)) for line in reg.loc[move, "source_row"]]].copy()
-    add.insert(0, "source_row", reg.loc[move, "source_row"].to_numpy())
-    add.insert(1, "reason", [lines[int(x)] for x in reg.loc[move, "source_row"]])
-    q = pd.concat([q, add], ignore_index=True).sort_values("source_row").reset_index(drop=True)
-    out = RegisterResult(reg[~move].reset_index(drop=True), q, result.rows_in, result.source,
-                         result.synthetic, result.extras)
-    assert out.rows_in == len(out.register) + len(out.quarantine)
-    return out
 
 
 # ---------------------------------------------------------------------------- quality report

@@ -129,7 +129,8 @@ def reason_category(reason: str) -> str:
 
 
 def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
-                 today: dt.date | None = None, source_rows: list[int] | None = None) -> RegisterResult:
+                 today: dt.date | None = None, source_rows: list[int] | None = None,
+                 row_problems: dict[int, str] | None = None) -> RegisterResult:
     """Turn a frame with canonical input column names into the canonical register.
 
     Parameters
@@ -145,6 +146,9 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
         Dates after it are rejected (default: today).
     source_rows : list of int, optional
         Row numbers in the source file (default 1..n).
+    row_problems : dict, optional
+        Problems the reader found (row position -> reason), e.g. more fields than the header;
+        those rows go to quarantine with the other reasons.
 
     Examples
     --------
@@ -157,6 +161,8 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     n = len(raw)
     rows = pd.Series(source_rows if source_rows is not None else range(1, n + 1), dtype="Int64")
     reasons: list[list[str]] = [[] for _ in range(n)]
+    for i, problem in (row_problems or {}).items():
+        reasons[i].append(problem)
 
     def get(c):
         return raw[c] if c in raw else pd.Series(pd.NA, index=raw.index, dtype="string")

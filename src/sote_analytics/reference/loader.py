@@ -165,6 +165,7 @@ class ReferenceData:
     folder: Path
     year: int
     notes: list[str] = field(default_factory=list)
+    _areas: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def grid(self, level: str = "hyvinvointialue") -> pd.DataFrame | None:
         """Tile-grid layout of the areas (``grid_<level>.csv``: name, code, row, col), if the folder has one."""
@@ -228,12 +229,19 @@ class ReferenceData:
     def areas(self, level: str) -> pd.DataFrame:
         """The areas of a level: code, names, number of municipalities, population.
 
+        Computed once per level; callers get a copy.
+
         Examples
         --------
         >>> ref.areas("koko_maa")[["code", "name_fi"]]  # doctest: +SKIP
           code   name_fi
         0  SSS  Koko maa
         """
+        if level not in self._areas:
+            self._areas[level] = self._compute_areas(level)
+        return self._areas[level].copy()
+
+    def _compute_areas(self, level: str) -> pd.DataFrame:
         lvl = get_level(level)
         cols = {f"{lvl.id}_code": "code"} | {f"{lvl.id}_name_{g}": f"name_{g}" for g in LANGUAGES}
         k = self.key.join(self.population.rename("population"), on="kunta_code")
