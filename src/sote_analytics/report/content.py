@@ -94,7 +94,9 @@ class ReportContext:
         """Simplified boundaries of a level: precomputed GeoParquet of the batch, else from the reference."""
         return level_boundaries(self.ref, self.processed, level)
 
-    def boundaries(self):
+    @cached_property
+    def area_boundaries(self):
+        """The area's municipalities' boundaries (read once per report)."""
         codes = set(self.members["kunta_code"])
         b = self.level_boundaries("kunta")
         return b[b["code"].isin(codes)]
@@ -245,7 +247,7 @@ def maps(ctx: ReportContext) -> HTML:
 
     lang = ctx.language
     secs = [ALL, *_sector_rows(ctx)]
-    fig = figures.sector_map(ctx.boundaries(), ctx.table, secs, lang)
+    fig = figures.sector_map(ctx.area_boundaries, ctx.table, secs, lang)
     mun = ctx.table[(ctx.table["area_level"] == "kunta") & (ctx.table["sector"] == ALL)
                     & ctx.table["area_code"].isin(set(ctx.members["kunta_code"]))]
     wide = mun.pivot_table(index="area_code", columns="indicator", values="value", aggfunc="first")
@@ -286,7 +288,7 @@ def gaps(ctx: ReportContext) -> HTML:
     out += _table(pd.DataFrame(rows, columns=cols), "sote-table gaps")
     if n_mun > 1:
         missing = g.groupby("kunta_code").size()
-        out += show_figure(figures.gaps_map(ctx.boundaries(), missing, lang), t("sectors_missing", lang), lang=lang)
+        out += show_figure(figures.gaps_map(ctx.area_boundaries, missing, lang), t("sectors_missing", lang), lang=lang)
     return HTML(out)
 
 
