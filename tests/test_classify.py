@@ -87,8 +87,8 @@ def test_demo_register_classification_agrees_with_generated_sectors(demo_dir):
     assert agree >= 0.97, got[got["sector"] != reg["sector"]].join(reg[["name", "sector"]], rsuffix="_gen").head()
 
 
-def test_ingest_classifies_when_no_sector_and_reports_disagreements(ref, tmp_path):
-    from sote_analytics.ingest import ingest
+def test_read_register_classifies_when_no_sector_and_reports_disagreements(ref, tmp_path):
+    from sote_analytics.pipeline import read_register as ingest
 
     f = tmp_path / "r.csv"
     f.write_text("nimi;kotipaikka\nKeuruun Eläkkeensaajat ry;Keuruu\nKeuruun Palloseura ry;Keuruu\n", "utf-8")

@@ -41,3 +41,14 @@ def test_formula_injection_is_neutralised(ref, tmp_path):
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+
+
+def test_swedish_workbook_has_swedish_sheets_and_headers(processed, ref, tmp_path):
+    _, _, ind = processed
+    path = write_workbook(ind, ref, "hyvinvointialue", "17", tmp_path, synthetic=True, language="sv")
+    assert path.name == "hyvinvointialue_17_sv.xlsx"
+    wb = openpyxl.load_workbook(path)
+    assert {"Uppgifter", "Föreningar", "Täckning", "Luckor", "Ordlista", "Källor"} <= set(wb.sheetnames)
+    info = {r[0]: r[1] for r in wb["Uppgifter"].iter_rows(values_only=True)}
+    assert "SYNTETISKA" in info["OBS"] and info["Område"] == "Österbottens välfärdsområde"
+    assert [c.value for c in wb["Föreningar"][1]][0] == "Sektor"

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sote_analytics.ingest import IngestError, ingest, quality_html, write_ingest
+from sote_analytics.ingest import IngestError, ingest, write_ingest
+from sote_analytics.quality import quality_html
 
 CORPUS = Path(__file__).parent / "data" / "ingest"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text("utf-8"))
@@ -79,9 +80,26 @@ def test_quality_report_json_and_html(ref, tmp_path):
     assert q["quarantine_examples"]["unknown municipality …"][0]["source_row"] == 2
     assert set(q["completeness"]) >= {"name", "business_id", "paid_staff"}
     page = Path(paths["quality_html"]).read_text()
-    assert "karanteenissa 4" in page
+    assert "hylätty (karanteeniin) 4" in page and 'lang="fi"' in page
     quarantine = pd.read_csv(paths["quarantine_csv"])
     assert len(quarantine) == 4 and "reason" in quarantine
+    # the same page in Swedish and English: the catalogue's strings, no Finnish left in headings
+    for lang, words, finnish in (("sv", "avvisade (i karantän) 4", "Täyttöaste"),
+                                 ("en", "rejected (quarantined) 4", "Täyttöaste")):
+        page = Path(write_ingest(res, tmp_path / lang, language=lang)["quality_html"]).read_text()
+        assert words in page and f'lang="{lang}"' in page and finnish not in page
+
+
+def test_quarantine_reasons_are_counted_per_row_not_split_on_suggestions(ref, tmp_path):
+    """A suggestion list "did you mean: A (x); B (y)" is one reason, not several."""
+    f = tmp_path / "r.csv"
+    f.write_text("nimi;kotipaikka;jäseniä\nA ry;Koski;-3\nB ry;Atlantis;\nC ry;Helsinki;\n", "utf-8")
+    res = ingest(f, ref, today=TODAY)
+    reasons = res.result.summary["quarantine_reasons"]
+    assert sum(reasons.values()) >= res.result.rows_in - len(res.register)
+    assert all(not k[:1].isupper() or k.startswith(("unknown", "ambiguous")) for k in reasons), reasons
+    assert len(res.result.reasons) == len(res.quarantine)
+    assert all(isinstance(r, list) and r for r in res.result.reasons)
 
 
 def test_quality_html_escapes(ref):

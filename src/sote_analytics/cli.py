@@ -96,11 +96,11 @@ def ingest(
 ) -> None:
     """Read a register into the canonical form; write it, the quarantine and a quality report."""
     from .ingest import IngestError, write_ingest
-    from .ingest import ingest as run_ingest
+    from .pipeline import read_register
 
     ref = _ref(year, reference_dir)
     try:
-        res = run_ingest(file, ref, sheet=sheet, mapping=mapping)
+        res = read_register(file, ref, sheet=sheet, mapping=mapping)
     except IngestError as exc:
         _fail(f"{exc}")
     paths = write_ingest(res, out_dir or config.default_paths().processed / "ingest")
@@ -260,17 +260,14 @@ def export(
     out_dir: Annotated[Path | None, typer.Option()] = None,
 ) -> None:
     """Write an Excel workbook per area (Finnish headers, data dictionary, sources)."""
-    import json
-
     from .export import write_workbook
-    from .indicators import load_indicators
+    from .store import Store
 
     paths = config.default_paths()
     ref = _ref(year, reference_dir)
-    processed = processed_dir or paths.processed
-    ind = load_indicators(processed)
-    meta_path = processed / "run.json"
-    synthetic = bool(json.loads(meta_path.read_text("utf-8")).get("synthetic")) if meta_path.exists() else False
+    store = Store(processed_dir or paths.processed)
+    ind = store.load_indicators()
+    synthetic = store.synthetic
     codes = ref.areas(level)["code"].tolist() if all_areas else (area or [])
     if not codes:
         _fail("give --area CODE or --all")

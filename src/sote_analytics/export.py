@@ -14,7 +14,9 @@ import pandas as pd
 
 from . import __version__, config
 from .atomic import atomic_path
-from .indicators import IndicatorSet, coverage_gaps, data_dictionary, definitions
+from .i18n import LANGUAGES, fmt_date, name_column
+from .i18n import t as tr
+from .indicators import IndicatorSet, coverage_gaps, data_dictionary, definitions, families, family_members
 from .reference import ReferenceData, get_level
 from .taxonomy import ALL, sector_label, sote_sectors
 from .validation import neutralize_formula
@@ -24,77 +26,82 @@ FORMATS = {
     "share": "0.0 %", "per 1,000 inhabitants": "0.00", "ratio": "0.00", "rank": "0",
     "years": "0.0", "per association": "0.0",
 }
-SOURCES = [
-    ("Kuntajako, aluejaot", "Tilastokeskus, luokituspalvelu", "CC BY 4.0"),
-    ("Kuntarajat", "Maanmittauslaitos / Tilastokeskus, 1:4,5 milj.", "CC BY 4.0"),
-    ("Väestö", "Tilastokeskus (THL Sotkanet / PxWeb 11ra)", "CC BY 4.0"),
-    ("Y-tunnukset, toimialat (valinnainen)", "PRH, YTJ avoin data", "CC BY 4.0"),
-]
+#: The sources sheet: (dataset, publisher) catalogue keys and the licence.
+SOURCES = [("x_src_key", "x_src_key_by", "CC BY 4.0"), ("x_src_bounds", "x_src_bounds_by", "CC BY 4.0"),
+           ("x_src_pop", "x_src_pop_by", "CC BY 4.0"), ("x_src_ytj", "x_src_ytj_by", "CC BY 4.0")]
 
 
-def area_frames(ind: IndicatorSet, ref: ReferenceData, level: str, code: str) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets for one area as DataFrames (Finnish headers)."""
+def area_frames(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
+                language: str = "fi") -> dict[str, pd.DataFrame]:
+    """The workbook's sheets for one area as DataFrames (headers in ``language``)."""
     defs = definitions()
+    lang = language
     t = ind.table[(ind.table["area_level"] == level) & (ind.table["area_code"] == str(code))]
     if t.empty:
         raise ValueError(f"no indicators for {level} {code}")
     sectors = [ALL, *sote_sectors()]
-    fam_names = {"associations": "Yhdistykset", "coverage": "Kattavuus", "staff": "Henkilöstö",
-                 "services": "Palvelut", "members": "Jäsenet ja vapaaehtoiset", "age": "Ikä",
-                 "activity": "Toiminta"}
     sheets: dict[str, pd.DataFrame] = {}
-    for fam, title in fam_names.items():
-        inds = [i for i, d in defs.items() if d["family"] == fam and i in set(t["indicator"])]
+    present = set(t["indicator"])
+    for fam, names in families().items():
+        title = names[lang]
+        inds = [i for i in family_members(fam) if i in present]
         if not inds:
             continue
         sub = t[t["indicator"].isin(inds)]
         wide = sub.pivot_table(index="sector", columns="indicator", values="value", aggfunc="first",
                                dropna=False).reindex(index=[s for s in sectors if s in set(sub["sector"])])
         n = sub.pivot_table(index="sector", columns="indicator", values="n", aggfunc="first")
-        frame = pd.DataFrame({"Toimiala": [sector_label(s, "fi") for s in wide.index]})
+        frame = pd.DataFrame({tr("sector", lang): [sector_label(s, lang) for s in wide.index]})
         for i in inds:
-            frame[defs[i]["fi"]] = wide[i].to_numpy() if i in wide else float("nan")
+            frame[defs[i][lang]] = wide[i].to_numpy() if i in wide else float("nan")
         base = next((i for i in inds if i in n), None)
         if base is not None:
             frame["n"] = n[base].reindex(wide.index).to_numpy()
-        frame.attrs["units"] = {defs[i]["fi"]: defs[i]["unit"] for i in inds}
+        frame.attrs["units"] = {defs[i][lang]: defs[i]["unit"] for i in inds}
         sheets[title] = frame
     gaps = coverage_gaps(ind.municipality_counts, ref, level, str(code))
     gaps = gaps[gaps["sector"] != ALL]
-    sheets["Katvealueet"] = pd.DataFrame({
-        "Toimiala": [sector_label(s, "fi") for s in gaps["sector"]],
-        "Kuntakoodi": gaps["kunta_code"].to_numpy(), "Kunta": gaps["kunta_name_fi"].to_numpy(),
-        "Väestö": gaps["population"].to_numpy()})
-    sheets["Katvealueet"].attrs["units"] = {"Väestö": "count"}
+    gaps_title = tr("x_sheet_gaps", lang)
+    sheets[gaps_title] = pd.DataFrame({
+        tr("sector", lang): [sector_label(s, lang) for s in gaps["sector"]],
+        tr("x_municipality_code", lang): gaps["kunta_code"].to_numpy(),
+        tr("municipality", lang): gaps[name_column(lang, "kunta_name")].to_numpy(),
+        tr("x_population", lang): gaps["population"].to_numpy()})
+    sheets[gaps_title].attrs["units"] = {tr("x_population", lang): "count"}
     dd = data_dictionary()
-    sheets["Tietosanasto"] = dd.rename(columns={
-        "indicator": "Tunnus", "family_fi": "Ryhmä", "name_fi": "Nimi", "name_sv": "Namn",
-        "name_en": "Name", "unit": "Yksikkö", "definition": "Määritelmä (en)", "caveat": "Huomio (en)"})[
-        ["Tunnus", "Ryhmä", "Nimi", "Namn", "Name", "Yksikkö", "Määritelmä (en)", "Huomio (en)"]]
-    sheets["Lähteet"] = pd.DataFrame(SOURCES, columns=["Aineisto", "Lähde", "Lisenssi"])
+    dd["family_name"] = dd["family"].map({f: n[lang] for f, n in families().items()})
+    cols = {"indicator": tr("x_id", lang), "family_name": tr("x_family", lang), "name_fi": "Nimi",
+            "name_sv": "Namn", "name_en": "Name", "unit": tr("x_unit", lang),
+            "definition": tr("x_definition", lang), "caveat": tr("x_caveat", lang)}
+    sheets[tr("x_sheet_dictionary", lang)] = dd.rename(columns=cols)[list(cols.values())]
+    sheets[tr("x_sheet_sources", lang)] = pd.DataFrame(
+        [(tr(a, lang), tr(b, lang), lic) for a, b, lic in SOURCES],
+        columns=[tr("x_dataset", lang), tr("x_source", lang), tr("x_licence", lang)])
     return sheets
 
 
 def write_workbook(ind: IndicatorSet, ref: ReferenceData, level: str, code: str, out_dir: Path | str,
-                   synthetic: bool = False) -> Path:
-    """Write ``<level>_<code>.xlsx`` (atomically) and return its path."""
+                   synthetic: bool = False, language: str = "fi") -> Path:
+    """Write ``<level>_<code>.xlsx`` (``_sv``/``_en`` for other languages; atomically) and return its path."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     lvl = get_level(level)
-    area_name = ref.areas(level).set_index("code").at[str(code), "name_fi"]
-    sheets = area_frames(ind, ref, level, code)
+    lang = language
+    area_name = ref.areas(level).set_index("code").at[str(code), name_column(lang, "name", LANGUAGES)]
+    sheets = area_frames(ind, ref, level, code, lang)
     wb = Workbook()
     info = wb.active
-    info.title = "Tiedot"
-    rows = [("Alue", area_name), ("Aluetaso", lvl.label["fi"]), ("Aluekoodi", str(code)),
-            ("Kuntajako", ref.year), ("Väestö", f"31.12.{ref.population_year}"),
-            ("Tuotettu", dt.date.today().strftime("%-d.%-m.%Y")), ("Ohjelma", f"sote-analytics {__version__}"),
-            ("Lähde", config.REFERENCE_ATTRIBUTION),
-            ("Huomio", "Paikalliset luvut eivät sisällä valtakunnallisia ja piirijärjestöjä.")]
+    info.title = tr("x_sheet_info", lang)
+    rows = [(tr("x_area", lang), area_name), (tr("x_level", lang), lvl.label[lang]),
+            (tr("x_area_code", lang), str(code)), (tr("x_key_year", lang), ref.year),
+            (tr("x_population", lang), f"31.12.{ref.population_year}"),
+            (tr("x_generated", lang), fmt_date(dt.date.today(), lang)),
+            (tr("x_program", lang), f"sote-analytics {__version__}"),
+            (tr("x_source", lang), config.REFERENCE_ATTRIBUTION), (tr("x_note", lang), tr("x_hq_note", lang))]
     if synthetic:
-        rows.insert(0, ("HUOM", "SYNTEETTINEN ESIMERKKIAINEISTO – luvut eivät kuvaa todellisia yhdistyksiä."))
+        rows.insert(0, (tr("x_warning", lang), tr("x_synthetic", lang)))
     for r in rows:
         info.append([neutralize_formula(str(v)) if isinstance(v, str) else v for v in r])
     info.column_dimensions["A"].width = 16
@@ -117,7 +124,7 @@ def write_workbook(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
         ws.freeze_panes = "B2"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    target = out / f"{level}_{code}.xlsx"
+    target = out / (f"{level}_{code}.xlsx" if lang == "fi" else f"{level}_{code}_{lang}.xlsx")
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return target

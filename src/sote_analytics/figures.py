@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .i18n import t
+from .i18n import name_column, t
 from .taxonomy import sector_label, sote_sectors
 
 #: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -137,7 +137,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
     mun = table[table["area_level"] == "kunta"]
     per = mun[mun["indicator"] == "associations_per_1000"].set_index(["sector", "area_code"])["value"]
     cnt = mun[mun["indicator"] == "associations"].set_index(["sector", "area_code"])["value"]
-    name_col = "name_sv" if language == "sv" else "name_fi"
+    name_col = name_column(language)
     names = gdf[name_col].tolist()
     states = []
     for s in sectors:
@@ -191,7 +191,7 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
     gdf = area_boundaries.reset_index(drop=True)
     v = values.reindex(gdf["code"]).to_numpy()
     cls, labels, colors = _classes(v, language)
-    name_col = "name_sv" if language == "sv" else "name_fi"
+    name_col = name_column(language)
     fig = go.Figure()
     shown: set[int] = set()
     for i, row in gdf.iterrows():
@@ -216,7 +216,7 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
 
     gdf = boundaries.reset_index(drop=True)
     m = missing.reindex(gdf["code"]).fillna(0).astype(int).to_numpy()
-    name_col = "name_sv" if language == "sv" else "name_fi"
+    name_col = name_column(language)
     top = max(int(m.max()), 1)
     fig = go.Figure()
     shown: set[int] = set()

@@ -61,3 +61,17 @@ def fmt_percent(share: float | None, decimals: int = 0, language: str = "fi") ->
 def fmt_date(value: dt.date | dt.datetime, language: str = "fi") -> str:
     """``23.11.2026`` in fi and sv, ``2026-11-23`` in en."""
     return value.strftime("%Y-%m-%d") if language == "en" else f"{value.day}.{value.month}.{value.year}"
+
+
+def name_column(language: str, prefix: str = "name", languages: tuple[str, ...] = ("fi", "sv")) -> str:
+    """The column holding names in ``language``: ``name_sv`` for Swedish, else Finnish.
+
+    Municipality names exist in Finnish and Swedish; area names also in English
+    (pass ``languages=LANGUAGES``).
+
+    Examples
+    --------
+    >>> name_column("sv"), name_column("en"), name_column("en", "name", LANGUAGES), name_column("sv", "kunta_name")
+    ('name_sv', 'name_fi', 'name_en', 'kunta_name_sv')
+    """
+    return f"{prefix}_{language if language in languages else 'fi'}"

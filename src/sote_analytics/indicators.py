@@ -25,10 +25,11 @@ effect) unless ``include_headquarters=True``; those are counted in the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -167,6 +168,9 @@ def _prepare(register: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
         "members": num("members").to_numpy(),
         "volunteers": num("volunteers").to_numpy(),
         "age": age.to_numpy(),
+        "age_u10": (age < 10).astype(float).to_numpy(),
+        "age_10_29": ((age >= 10) & (age < 30)).astype(float).to_numpy(),
+        "age_30p": (age >= 30).astype(float).to_numpy(),
         "reg_year": reg_date.dt.year.to_numpy(),
     })
 
@@ -183,7 +187,7 @@ _AGG = dict(
 
 
 def _aggregate(df: pd.DataFrame, a_codes: np.ndarray, a_uniques: np.ndarray, s_codes: np.ndarray,
-               s_uniques: np.ndarray) -> pd.DataFrame:
+               s_uniques: np.ndarray, aggs: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
     """Aggregates by area x sector and by area (sector ALL), on integer group keys.
 
     ``a_codes``/``s_codes`` index ``a_uniques``/``s_uniques`` per row (-1: no area). Sums and
@@ -195,7 +199,8 @@ def _aggregate(df: pd.DataFrame, a_codes: np.ndarray, a_uniques: np.ndarray, s_c
     size = max(len(a_uniques), 1) * ns
     out: dict[str, np.ndarray] = {}
     medians: dict[str, tuple[str, str]] = {}
-    for name, (src, how) in _AGG.items():
+    aggs = _AGG if aggs is None else aggs
+    for name, (src, how) in aggs.items():
         vals = df[src].to_numpy(dtype=float)[ok]
         vals = np.concatenate([vals, vals])
         if how == "sum":
@@ -216,7 +221,7 @@ def _aggregate(df: pd.DataFrame, a_codes: np.ndarray, a_uniques: np.ndarray, s_c
     idx = frame.index.to_numpy()
     sectors = np.append(s_uniques.astype(object), ALL)
     frame.index = pd.MultiIndex.from_arrays([a_uniques[idx // ns], sectors[idx % ns]], names=["area", "sector"])
-    return frame[list(_AGG)]
+    return frame[list(aggs)]
 
 
 def compute_indicators(
@@ -255,133 +260,380 @@ def compute_indicators(
     hq = reg[hq_mask]
     local = reg if include_headquarters else reg[~hq_mask]
     df = _prepare(local, as_of)
-    df["age_u10"] = (df["age"] < 10).astype(float)
-    df["age_10_29"] = ((df["age"] >= 10) & (df["age"] < 30)).astype(float)
-    df["age_30p"] = (df["age"] >= 30).astype(float)
-    sectors = [ALL, *sote_sectors()]
-    key = ref.key
-    pop = ref.population
-
+    g = _Groups.build(df, ref)
+    mun_counts = _municipality_counts(df, g, ref)
     frames, registrations = [], []
     national = None
-    # strings are factorised once; every level works on integer codes
-    mun_index = pd.Index(ref.municipality_codes)
-    kidx = mun_index.get_indexer(df["kunta_code"].to_numpy(dtype=object))
-    s_codes, s_uniques = pd.factorize(df["sector"].to_numpy(dtype=object))
-    s_uniques = np.asarray(s_uniques, dtype=object)
-    key_by_mun = key.set_index("kunta_code", drop=False).reindex(mun_index)
-    years = df["reg_year"].to_numpy(dtype=float)
-    # municipality x sector counts, once: coverage of every level is built from them
-    kagg = _aggregate(df[["kunta_code", "sector", "one", "staff_known", "staff_yes"]].assign(
-        **{c: np.nan for c in ("staff_sum", "staff_emp", "prod_known", "prod_yes", "members", "volunteers",
-                               "age", "age_u10", "age_10_29", "age_30p")}),
-        kidx, np.asarray(mun_index, dtype=object), s_codes, s_uniques)
-    kfull = pd.MultiIndex.from_product([ref.municipality_codes, sectors], names=["area", "sector"])
-    mun_counts = kagg.reindex(kfull)[["associations", "staff_known", "staff_yes"]].fillna(0.0).reset_index() \
-        .rename(columns={"area": "kunta_code"})
     for lvl in list(area_levels())[::-1]:  # koko_maa first: national figures for shares
-        code_of = dict(zip(key["kunta_code"], key[f"{lvl.id}_code"], strict=True))
-        areas = ref.areas(lvl.id)
-        a_uniques = areas["code"].to_numpy(dtype=object)
-        mun_area = pd.Index(a_uniques).get_indexer(key_by_mun[f"{lvl.id}_code"].to_numpy(dtype=object))
-        a_codes = np.where(kidx >= 0, mun_area[np.maximum(kidx, 0)], -1)
-        agg = _aggregate(df, a_codes, a_uniques, s_codes, s_uniques)
-        full = pd.MultiIndex.from_product([areas["code"], sectors], names=["area", "sector"])
-        counts = [c for c in agg.columns if not c.endswith(("median", "mean"))]
-        agg = agg.reindex(full)
-        agg[counts] = agg[counts].fillna(0.0)
-        agg = agg.reset_index()
-        agg = agg.merge(areas.rename(columns={"code": "area"})[["area", "name_fi", "population",
-                                                                  "n_municipalities"]], on="area")
-        cov = mun_counts[["kunta_code", "sector", "associations"]].assign(
-            area=mun_counts["kunta_code"].map(code_of))
-        cov = cov.join(pop.rename("population"), on="kunta_code")
-        cov["covered"] = (cov["associations"] > 0).astype(float)
-        cov["covered_pop"] = cov["covered"] * cov["population"]
-        c = cov.groupby(["area", "sector"]).agg(covered=("covered", "sum"), covered_pop=("covered_pop", "sum"))
-        agg = agg.join(c, on=["area", "sector"])
-        if hq_mask.any():
-            hq_area = hq["municipality_code"].astype(str).map(code_of)
-            hq_counts = pd.concat([
-                pd.DataFrame({"area": hq_area, "sector": hq["sector"].astype(str)}).value_counts(),
-                pd.DataFrame({"area": hq_area, "sector": ALL}).value_counts(),
-            ]).rename("hq")
-            agg = agg.join(hq_counts, on=["area", "sector"])
-        else:
-            agg["hq"] = 0.0
-        agg["hq"] = agg["hq"].fillna(0.0)
+        agg, a_codes, a_uniques = _level_aggregate(lvl.id, df, g, ref)
+        agg = _coverage(agg, mun_counts, ref, lvl.id)
+        agg = _headquarters(agg, hq, ref, lvl.id)
         if national is None:
             national = agg.set_index("sector")[["associations", "population"]]
-        agg["per_1000"] = _div(agg["associations"] * 1000, agg["population"])
-        agg["share_nat"] = _div(agg["associations"], agg["sector"].map(national["associations"]))
-        agg["pop_share"] = _div(agg["population"], national["population"].iloc[0])
-        agg["rank"] = agg.groupby("sector")["per_1000"].rank(method="min", ascending=False)
+        agg = _relative(agg, national)
         agg["level"] = lvl.id
         frames.append(_long_rows(agg))
-        ok = (a_codes >= 0) & ~np.isnan(years)
-        if ok.any():
-            a, sc, yr = a_codes[ok], s_codes[ok], years[ok].astype(int)
-            ry = pd.DataFrame({"a": np.concatenate([a, a]), "s": np.concatenate([sc, np.full(len(sc), -1)]),
-                               "year": np.concatenate([yr, yr])}).value_counts().rename("registrations").reset_index()
-            registrations.append(pd.DataFrame({
-                "area_level": lvl.id, "area_code": a_uniques[ry["a"].to_numpy()],
-                "sector": np.where(ry["s"].to_numpy() < 0, ALL, s_uniques[np.maximum(ry["s"].to_numpy(), 0)]),
-                "year": ry["year"].to_numpy(), "registrations": ry["registrations"].to_numpy()}))
+        registrations.append(_registrations(lvl.id, df, g, a_codes, a_uniques))
     table = pd.concat(frames[::-1], ignore_index=True)
     if activity is not None:
         table = pd.concat([table, activity_indicators(activity, local, ref)], ignore_index=True)
     table["year"] = ref.year
     table["source"] = source
     table = _finish(table)
-    regs = pd.concat(registrations, ignore_index=True) if registrations else pd.DataFrame(
-        columns=["area_level", "area_code", "sector", "year", "registrations"])
+    regs = pd.concat(registrations, ignore_index=True)
     if len(regs):
         regs["year"] = regs["year"].astype(int)
         regs = regs.sort_values(["area_level", "area_code", "sector", "year"]).reset_index(drop=True)
-    mc = mun_counts.rename(columns={"kunta_code": "kunta_code"}).astype(
-        {"associations": int, "staff_known": int, "staff_yes": int})
+    mc = mun_counts.astype({"associations": int, "staff_known": int, "staff_yes": int})
     return IndicatorSet(table, mc, regs)
 
 
+@dataclass
+class _Groups:
+    """Integer group keys, factorised once: every level works on integers, not strings."""
+
+    mun_index: pd.Index
+    kidx: np.ndarray  # row -> position of its municipality in the key (-1: not in the key)
+    s_codes: np.ndarray
+    s_uniques: np.ndarray
+    key_by_mun: pd.DataFrame
+
+    @classmethod
+    def build(cls, df: pd.DataFrame, ref: ReferenceData) -> _Groups:
+        mun_index = pd.Index(ref.municipality_codes)
+        s_codes, s_uniques = pd.factorize(df["sector"].to_numpy(dtype=object))
+        return cls(mun_index, mun_index.get_indexer(df["kunta_code"].to_numpy(dtype=object)), s_codes,
+                   np.asarray(s_uniques, dtype=object),
+                   ref.key.set_index("kunta_code", drop=False).reindex(mun_index))
+
+
+def _municipality_counts(df: pd.DataFrame, g: _Groups, ref: ReferenceData) -> pd.DataFrame:
+    """Associations (and staff known / with staff) per municipality x sector, zeros included."""
+    counts = ["associations", "staff_known", "staff_yes"]
+    kagg = _aggregate(df, g.kidx, np.asarray(g.mun_index, dtype=object), g.s_codes, g.s_uniques,
+                      aggs={k: _AGG[k] for k in counts})
+    kfull = pd.MultiIndex.from_product([ref.municipality_codes, [ALL, *sote_sectors()]],
+                                       names=["area", "sector"])
+    return kagg.reindex(kfull)[counts].fillna(0.0).reset_index().rename(columns={"area": "kunta_code"})
+
+
+def _level_aggregate(level: str, df: pd.DataFrame, g: _Groups, ref: ReferenceData):
+    """Aggregates of every area x sector of ``level`` (zeros for empty cells), with names and population."""
+    areas = ref.areas(level)
+    a_uniques = areas["code"].to_numpy(dtype=object)
+    mun_area = pd.Index(a_uniques).get_indexer(g.key_by_mun[f"{level}_code"].to_numpy(dtype=object))
+    a_codes = np.where(g.kidx >= 0, mun_area[np.maximum(g.kidx, 0)], -1)
+    agg = _aggregate(df, a_codes, a_uniques, g.s_codes, g.s_uniques)
+    full = pd.MultiIndex.from_product([areas["code"], [ALL, *sote_sectors()]], names=["area", "sector"])
+    counts = [c for c in agg.columns if not c.endswith(("median", "mean"))]
+    agg = agg.reindex(full)
+    agg[counts] = agg[counts].fillna(0.0)
+    agg = agg.reset_index().merge(
+        areas.rename(columns={"code": "area"})[["area", "name_fi", "population", "n_municipalities"]], on="area")
+    return agg, a_codes, a_uniques
+
+
+def _coverage(agg: pd.DataFrame, mun_counts: pd.DataFrame, ref: ReferenceData, level: str) -> pd.DataFrame:
+    """Municipalities (and inhabitants) of each area x sector with at least one association."""
+    cov = mun_counts[["kunta_code", "sector", "associations"]].assign(
+        area=mun_counts["kunta_code"].map(ref.area_of(level)))
+    cov = cov.join(ref.population.rename("population"), on="kunta_code")
+    cov["covered"] = (cov["associations"] > 0).astype(float)
+    cov["covered_pop"] = cov["covered"] * cov["population"]
+    c = cov.groupby(["area", "sector"]).agg(covered=("covered", "sum"), covered_pop=("covered_pop", "sum"))
+    return agg.join(c, on=["area", "sector"])
+
+
+def _headquarters(agg: pd.DataFrame, hq: pd.DataFrame, ref: ReferenceData, level: str) -> pd.DataFrame:
+    """National and district organisations domiciled in each area x sector (not in the local figures)."""
+    if len(hq):
+        hq_area = hq["municipality_code"].astype(str).map(ref.area_of(level))
+        hq_counts = pd.concat([
+            pd.DataFrame({"area": hq_area, "sector": hq["sector"].astype(str)}).value_counts(),
+            pd.DataFrame({"area": hq_area, "sector": ALL}).value_counts(),
+        ]).rename("hq")
+        agg = agg.join(hq_counts, on=["area", "sector"])
+    else:
+        agg["hq"] = 0.0
+    agg["hq"] = agg["hq"].fillna(0.0)
+    return agg
+
+
+def _relative(agg: pd.DataFrame, national: pd.DataFrame) -> pd.DataFrame:
+    """Density, shares of the national totals and rank within the level."""
+    agg["per_1000"] = _div(agg["associations"] * 1000, agg["population"])
+    agg["share_nat"] = _div(agg["associations"], agg["sector"].map(national["associations"]))
+    agg["pop_share"] = _div(agg["population"], national["population"].iloc[0])
+    agg["rank"] = agg.groupby("sector")["per_1000"].rank(method="min", ascending=False)
+    return agg
+
+
+def _registrations(level: str, df: pd.DataFrame, g: _Groups, a_codes: np.ndarray,
+                   a_uniques: np.ndarray) -> pd.DataFrame:
+    """Registrations per year of each area x sector (and ALL), for associations with a known date."""
+    years = df["reg_year"].to_numpy(dtype=float)
+    ok = (a_codes >= 0) & ~np.isnan(years)
+    cols = ["area_level", "area_code", "sector", "year", "registrations"]
+    if not ok.any():
+        return pd.DataFrame(columns=cols)
+    a, sc, yr = a_codes[ok], g.s_codes[ok], years[ok].astype(int)
+    ry = pd.DataFrame({"a": np.concatenate([a, a]), "s": np.concatenate([sc, np.full(len(sc), -1)]),
+                       "year": np.concatenate([yr, yr])}).value_counts().rename("registrations").reset_index()
+    return pd.DataFrame({
+        "area_level": level, "area_code": a_uniques[ry["a"].to_numpy()],
+        "sector": np.where(ry["s"].to_numpy() < 0, ALL, g.s_uniques[np.maximum(ry["s"].to_numpy(), 0)]),
+        "year": ry["year"].to_numpy(), "registrations": ry["registrations"].to_numpy()})
+
+
+# ---------------------------------------------------------------------------- the registry
+class Figure(NamedTuple):
+    """What a formula returns, one value per area x sector row of the aggregate frame."""
+
+    value: object
+    n: object
+    unknown: object = 0.0
+    lower: object = np.nan
+    upper: object = np.nan
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator: its id, its formula, and its metadata from ``data/indicators.yaml``."""
+
+    id: str
+    formula: Callable[[pd.DataFrame], Figure]
+
+    @property
+    def meta(self) -> dict:
+        return definitions()[self.id]
+
+    @property
+    def family(self) -> str:
+        return str(self.meta["family"])
+
+    @property
+    def unit(self) -> str:
+        return str(self.meta["unit"])
+
+    def label(self, language: str = "fi") -> str:
+        return str(self.meta[language])
+
+
+#: Indicator id -> :class:`Indicator`, filled by :func:`register_indicator` below.
+REGISTRY: dict[str, Indicator] = {}
+
+
+def register_indicator(indicator_id: str):
+    """Decorator: register ``formula(agg) -> Figure`` as the formula of ``indicator_id``.
+
+    ``agg`` has one row per area x sector with the sums, counts and medians of
+    :data:`_AGG` plus ``population``, ``n_municipalities``, ``covered``,
+    ``covered_pop``, ``hq``, ``per_1000``, ``share_nat``, ``pop_share`` and ``rank``.
+    The id must have an entry in ``data/indicators.yaml`` (checked at import).
+    """
+    def deco(formula: Callable[[pd.DataFrame], Figure]):
+        REGISTRY[indicator_id] = Indicator(indicator_id, formula)
+        return formula
+    return deco
+
+
+def _unknown(a: pd.DataFrame, known: str) -> np.ndarray:
+    return a["associations"].to_numpy() - a[known].to_numpy()
+
+
+@register_indicator("associations")
+def _associations(a):
+    return Figure(a["associations"], a["associations"])
+
+
+@register_indicator("associations_per_1000")
+def _associations_per_1000(a):
+    return Figure(a["per_1000"], a["associations"])
+
+
+@register_indicator("share_of_national")
+def _share_of_national(a):
+    return Figure(a["share_nat"], a["associations"])
+
+
+@register_indicator("population_share")
+def _population_share(a):
+    return Figure(a["pop_share"], a["associations"])
+
+
+@register_indicator("location_quotient")
+def _location_quotient(a):
+    return Figure(_div(a["share_nat"], a["pop_share"]), a["associations"])
+
+
+@register_indicator("rank_per_1000")
+def _rank_per_1000(a):
+    return Figure(a["rank"], a["associations"])
+
+
+@register_indicator("headquarters")
+def _headquarters_count(a):
+    return Figure(a["hq"], a["hq"])
+
+
+@register_indicator("municipality_coverage")
+def _municipality_coverage(a):
+    return Figure(_div(a["covered"], a["n_municipalities"]), a["n_municipalities"])
+
+
+@register_indicator("population_coverage")
+def _population_coverage(a):
+    return Figure(_div(a["covered_pop"], a["population"]), a["n_municipalities"])
+
+
+@register_indicator("paid_staff_share")
+def _paid_staff_share(a):
+    lo, hi = wilson_interval(a["staff_yes"], a["staff_known"])
+    return Figure(_div(a["staff_yes"], a["staff_known"]), a["staff_known"], _unknown(a, "staff_known"), lo, hi)
+
+
+@register_indicator("paid_staff_median")
+def _paid_staff_median(a):
+    return Figure(a["staff_median"], a["staff_yes"], _unknown(a, "staff_known"))
+
+
+@register_indicator("paid_staff_mean")
+def _paid_staff_mean(a):
+    return Figure(a["staff_mean"], a["staff_yes"], _unknown(a, "staff_known"))
+
+
+@register_indicator("paid_staff_per_1000")
+def _paid_staff_per_1000(a):
+    return Figure(_div(a["staff_sum"] * 1000, a["population"]), a["staff_known"], _unknown(a, "staff_known"))
+
+
+@register_indicator("service_producers")
+def _service_producers(a):
+    return Figure(a["prod_yes"], a["prod_known"], _unknown(a, "prod_known"))
+
+
+@register_indicator("service_producer_share")
+def _service_producer_share(a):
+    lo, hi = wilson_interval(a["prod_yes"], a["prod_known"])
+    return Figure(_div(a["prod_yes"], a["prod_known"]), a["prod_known"], _unknown(a, "prod_known"), lo, hi)
+
+
+@register_indicator("members_total")
+def _members_total(a):
+    return Figure(a["members_sum"], a["members_known"], _unknown(a, "members_known"))
+
+
+@register_indicator("members_per_1000")
+def _members_per_1000(a):
+    return Figure(_div(a["members_sum"] * 1000, a["population"]), a["members_known"], _unknown(a, "members_known"))
+
+
+@register_indicator("members_median")
+def _members_median(a):
+    return Figure(a["members_median"], a["members_known"], _unknown(a, "members_known"))
+
+
+@register_indicator("volunteers_total")
+def _volunteers_total(a):
+    return Figure(a["vol_sum"], a["vol_known"], _unknown(a, "vol_known"))
+
+
+@register_indicator("volunteers_per_1000")
+def _volunteers_per_1000(a):
+    return Figure(_div(a["vol_sum"] * 1000, a["population"]), a["vol_known"], _unknown(a, "vol_known"))
+
+
+@register_indicator("volunteers_median")
+def _volunteers_median(a):
+    return Figure(a["vol_median"], a["vol_known"], _unknown(a, "vol_known"))
+
+
+@register_indicator("age_median")
+def _age_median(a):
+    return Figure(a["age_median"], a["age_known"], _unknown(a, "age_known"))
+
+
+@register_indicator("age_share_under_10")
+def _age_share_under_10(a):
+    return Figure(_div(a["age_u10"], a["age_known"]), a["age_known"], _unknown(a, "age_known"))
+
+
+@register_indicator("age_share_10_29")
+def _age_share_10_29(a):
+    return Figure(_div(a["age_10_29"], a["age_known"]), a["age_known"], _unknown(a, "age_known"))
+
+
+@register_indicator("age_share_30_plus")
+def _age_share_30_plus(a):
+    return Figure(_div(a["age_30p"], a["age_known"]), a["age_known"], _unknown(a, "age_known"))
+
+
+def check_registry(registry: dict[str, Indicator] | None = None, yaml_ids=None) -> None:
+    """Raise ``RuntimeError`` unless the registry's formulas and the YAML's register indicators match one to one.
+
+    Examples
+    --------
+    >>> check_registry()
+    >>> check_registry(yaml_ids=[*REGISTRY, "invented"])
+    Traceback (most recent call last):
+    ...
+    RuntimeError: indicators.yaml and the formula registry differ: in the YAML only ['invented']; ...
+    """
+    registry = REGISTRY if registry is None else registry
+    yaml_ids = set(_yaml()["indicators"]) if yaml_ids is None else set(yaml_ids)
+    only_yaml, only_code = sorted(yaml_ids - set(registry)), sorted(set(registry) - yaml_ids)
+    if only_yaml or only_code:
+        raise RuntimeError(f"indicators.yaml and the formula registry differ: in the YAML only {only_yaml}; "
+                           f"with a formula only {only_code}")
+
+
+def families() -> dict[str, dict[str, str]]:
+    """Indicator family id -> its names in fi/sv/en, in the YAML's order."""
+    return dict(_yaml()["families"])
+
+
+def family_members(family: str) -> list[str]:
+    """The ids of every indicator of ``family`` (generated activity indicators included), in YAML order."""
+    return [k for k, d in definitions().items() if d["family"] == family]
+
+
+def listed(name: str) -> list[str]:
+    """An ordered list of indicator ids that the YAML names for a view (``key_figures``, ``ranking``)."""
+    ids = list(_yaml()["views"][name])
+    unknown = [i for i in ids if i not in definitions()]
+    if unknown:
+        raise RuntimeError(f"indicators.yaml views.{name} names unknown indicators {unknown}")
+    return ids
+
+
+def format_value(indicator: str, value, language: str = "fi") -> str:
+    """An indicator's value formatted for people: shares as percentages, other units by their decimals.
+
+    Examples
+    --------
+    >>> format_value("municipality_coverage", 0.5), format_value("associations_per_1000", 1.234, "en")
+    ('50\xa0%', '1.23')
+    """
+    from .i18n import fmt_number, fmt_percent
+
+    d = definitions()[indicator]
+    decimals = int(d.get("decimals", _UNIT_DECIMALS.get(d["unit"], 0)))
+    if d["unit"] == "share":
+        return fmt_percent(value, decimals, language)
+    return fmt_number(value, decimals, language)
+
+
+_UNIT_DECIMALS = {"share": 0, "per 1,000 inhabitants": 2, "ratio": 2, "years": 1, "per association": 1}
+
+
 def _long_rows(a: pd.DataFrame) -> pd.DataFrame:
-    """Turn one level's wide aggregate frame into long indicator rows."""
-    nan = np.full(len(a), np.nan)
-    assoc = a["associations"].to_numpy()
-    pop = a["population"].to_numpy()
-    staff_lo, staff_hi = wilson_interval(a["staff_yes"], a["staff_known"])
-    prod_lo, prod_hi = wilson_interval(a["prod_yes"], a["prod_known"])
-    zero = np.zeros(len(a))
-    spec = [
-        ("associations", assoc, assoc, zero, nan, nan),
-        ("associations_per_1000", a["per_1000"], assoc, zero, nan, nan),
-        ("share_of_national", a["share_nat"], assoc, zero, nan, nan),
-        ("population_share", a["pop_share"], assoc, zero, nan, nan),
-        ("location_quotient", _div(a["share_nat"], a["pop_share"]), assoc, zero, nan, nan),
-        ("rank_per_1000", a["rank"], assoc, zero, nan, nan),
-        ("headquarters", a["hq"], a["hq"], zero, nan, nan),
-        ("municipality_coverage", _div(a["covered"], a["n_municipalities"]), a["n_municipalities"], zero, nan, nan),
-        ("population_coverage", _div(a["covered_pop"], pop), a["n_municipalities"], zero, nan, nan),
-        ("paid_staff_share", _div(a["staff_yes"], a["staff_known"]), a["staff_known"],
-         assoc - a["staff_known"], staff_lo, staff_hi),
-        ("paid_staff_median", a["staff_median"], a["staff_yes"], assoc - a["staff_known"], nan, nan),
-        ("paid_staff_mean", a["staff_mean"], a["staff_yes"], assoc - a["staff_known"], nan, nan),
-        ("paid_staff_per_1000", _div(a["staff_sum"] * 1000, pop), a["staff_known"],
-         assoc - a["staff_known"], nan, nan),
-        ("service_producers", a["prod_yes"], a["prod_known"], assoc - a["prod_known"], nan, nan),
-        ("service_producer_share", _div(a["prod_yes"], a["prod_known"]), a["prod_known"],
-         assoc - a["prod_known"], prod_lo, prod_hi),
-        ("members_total", a["members_sum"], a["members_known"], assoc - a["members_known"], nan, nan),
-        ("members_per_1000", _div(a["members_sum"] * 1000, pop), a["members_known"],
-         assoc - a["members_known"], nan, nan),
-        ("members_median", a["members_median"], a["members_known"], assoc - a["members_known"], nan, nan),
-        ("volunteers_total", a["vol_sum"], a["vol_known"], assoc - a["vol_known"], nan, nan),
-        ("volunteers_per_1000", _div(a["vol_sum"] * 1000, pop), a["vol_known"], assoc - a["vol_known"], nan, nan),
-        ("volunteers_median", a["vol_median"], a["vol_known"], assoc - a["vol_known"], nan, nan),
-        ("age_median", a["age_median"], a["age_known"], assoc - a["age_known"], nan, nan),
-        ("age_share_under_10", _div(a["age_u10"], a["age_known"]), a["age_known"], assoc - a["age_known"], nan, nan),
-        ("age_share_10_29", _div(a["age_10_29"], a["age_known"]), a["age_known"], assoc - a["age_known"], nan, nan),
-        ("age_share_30_plus", _div(a["age_30p"], a["age_known"]), a["age_known"], assoc - a["age_known"], nan, nan),
-    ]
+    """Turn one level's wide aggregate frame into long indicator rows, one block per registered indicator."""
+    spec = [(ind_id, ind.formula(a)) for ind_id, ind in REGISTRY.items()]
+    size = len(a)
+
+    def col(x) -> np.ndarray:
+        return np.broadcast_to(np.asarray(x, dtype=float), (size,))
+
     k = len(spec)
     defs = definitions()
     ind_order = {name: i for i, name in enumerate(defs)}
@@ -389,20 +641,20 @@ def _long_rows(a: pd.DataFrame) -> pd.DataFrame:
     level_order = {lvl.id: i for i, lvl in enumerate(area_levels())}
     area_num = pd.to_numeric(a["area"], errors="coerce").fillna(-1).to_numpy()
     return pd.DataFrame({
-        "_l": np.full(len(a) * k, level_order[a["level"].iloc[0]]) if len(a) else np.zeros(0, dtype=int),
+        "_l": np.full(size * k, level_order[a["level"].iloc[0]]) if size else np.zeros(0, dtype=int),
         "_c": np.tile(area_num, k),
         "_s": np.tile(a["sector"].map(sector_order).to_numpy(), k),
-        "_i": np.repeat(np.array([ind_order[x[0]] for x in spec]), len(a)),
+        "_i": np.repeat(np.array([ind_order[x[0]] for x in spec]), size),
         "area_level": np.tile(a["level"].to_numpy(dtype=object), k),
         "area_code": np.tile(a["area"].to_numpy(dtype=object), k),
         "area_name": np.tile(a["name_fi"].to_numpy(dtype=object), k),
         "sector": np.tile(a["sector"].to_numpy(dtype=object), k),
-        "indicator": np.repeat(np.array([x[0] for x in spec], dtype=object), len(a)),
-        "value": np.concatenate([np.asarray(x[1], dtype=float) for x in spec]),
-        "lower": np.concatenate([np.asarray(x[4], dtype=float) for x in spec]),
-        "upper": np.concatenate([np.asarray(x[5], dtype=float) for x in spec]),
-        "n": np.concatenate([np.asarray(x[2], dtype=float) for x in spec]),
-        "unknown": np.concatenate([np.asarray(x[3], dtype=float) for x in spec]),
+        "indicator": np.repeat(np.array([x[0] for x in spec], dtype=object), size),
+        "value": np.concatenate([col(f.value) for _, f in spec]),
+        "lower": np.concatenate([col(f.lower) for _, f in spec]),
+        "upper": np.concatenate([col(f.upper) for _, f in spec]),
+        "n": np.concatenate([col(f.n) for _, f in spec]),
+        "unknown": np.concatenate([col(f.unknown) for _, f in spec]),
     })
 
 
@@ -442,7 +694,7 @@ def activity_indicators(activity: pd.DataFrame, register: pd.DataFrame, ref: Ref
         activity[["association_id", *measures]], on="association_id", how="left")
     rows = []
     for lvl in area_levels():
-        code_of = dict(zip(ref.key["kunta_code"], ref.key[f"{lvl.id}_code"], strict=True))
+        code_of = ref.area_of(lvl.id)
         areas = ref.areas(lvl.id).set_index("code")
         b = base.assign(area=base["municipality_code"].astype(str).map(code_of))
         both = pd.concat([b, b.assign(sector=ALL)])
@@ -486,7 +738,7 @@ def snapshot_change(old: pd.DataFrame, new: pd.DataFrame, ref: ReferenceData, so
     moved = both[(o[both] != n[both]).to_numpy()]
     frames = []
     for lvl in area_levels():
-        code_of = dict(zip(ref.key["kunta_code"], ref.key[f"{lvl.id}_code"], strict=True))
+        code_of = ref.area_of(lvl.id)
         areas = ref.areas(lvl.id).set_index("code")
         counts = {
             "new_associations": n[n.index.difference(o.index)].map(code_of).value_counts(),
@@ -523,30 +775,4 @@ def coverage_gaps(municipality_counts: pd.DataFrame, ref: ReferenceData, level: 
         ["sector", "kunta_name_fi"]).reset_index(drop=True)
 
 
-def save_indicators(ind: IndicatorSet, out_dir) -> dict[str, str]:
-    """Write the table (Parquet and CSV), counts, registrations and the data dictionary."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "parquet": out / "indicators.parquet",
-        "csv": out / "indicators.csv",
-        "municipality_counts": out / "municipality_sector_counts.csv",
-        "registrations": out / "registrations.parquet",
-        "data_dictionary": out / "data_dictionary.csv",
-    }
-    ind.table.to_parquet(paths["parquet"], index=False)
-    ind.table.to_csv(paths["csv"], index=False, lineterminator="\n")
-    ind.municipality_counts.to_csv(paths["municipality_counts"], index=False, lineterminator="\n")
-    ind.registrations.to_parquet(paths["registrations"], index=False)
-    data_dictionary().to_csv(paths["data_dictionary"], index=False, lineterminator="\n")
-    return {k: str(v) for k, v in paths.items()}
-
-
-def load_indicators(in_dir) -> IndicatorSet:
-    """Read what :func:`save_indicators` wrote."""
-    d = Path(in_dir)
-    table = pd.read_parquet(d / "indicators.parquet")
-    mc = pd.read_csv(d / "municipality_sector_counts.csv", dtype={"kunta_code": str, "sector": str})
-    regs = pd.read_parquet(d / "registrations.parquet") if (d / "registrations.parquet").exists() \
-        else pd.DataFrame()
-    return IndicatorSet(table, mc, regs)
+check_registry()  # a formula without a YAML entry (or the reverse) fails at import

@@ -26,8 +26,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .errors import SoteAnalyticsError
 from .reference import ReferenceData
 from .register import CANONICAL_COLUMNS, RegisterResult, canonicalize
+from .text import normalize_text
 
 MAX_HEADER_SEARCH = 30
 #: Largest file ingest reads (bytes) and largest single field (characters).
@@ -44,7 +46,7 @@ PERSONAL_DATA_HEADER = re.compile(
 REQUIRED = ("name", "municipality")
 
 
-class IngestError(ValueError):
+class IngestError(SoteAnalyticsError, ValueError):
     """The file as a whole cannot be read as a register; the message says why."""
 
 
@@ -80,8 +82,15 @@ class IngestResult:
     def quarantine(self) -> pd.DataFrame:
         return self.result.quarantine
 
+    @property
+    def sector_given(self) -> bool:
+        """True when the file has a sector column (the classifier then only fills its gaps)."""
+        return "sector" in self.info.column_mapping.values()
+
     def quality(self) -> dict:
-        """The data-quality report as a JSON-serialisable dict."""
+        """The data-quality report as a JSON-serialisable dict (see :mod:`.quality`)."""
+        from .quality import quality_report
+
         return quality_report(self)
 
 
@@ -105,10 +114,7 @@ def normalize_header(text: object) -> str:
     >>> normalize_header("  Y-tunnus "), normalize_header("Yhdistyksen_nimi"), normalize_header("FO-nummer")
     ('y tunnus', 'yhdistyksen nimi', 'fo nummer')
     """
-    import unicodedata
-
-    s = unicodedata.normalize("NFKC", str(text or "")).casefold()
-    s = re.sub(r"[\u200b-\u200f\ufeff]", "", s)
+    s = normalize_text(text, form="NFKC", casefold=True)
     s = re.sub(r"[\-_./,:;()\[\]#*'\"]", " ", s)
     return re.sub(r"\s+", " ", s).strip()
 
@@ -312,129 +318,12 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     info.unmapped_columns = unmapped
     info.personal_data_columns = [c for c in unmapped if PERSONAL_DATA_HEADER.search(normalize_header(c))]
     result = canonicalize(raw, ref, source=path.name, today=today, source_rows=row_numbers, row_problems=wide)
-    result.register = apply_classification(result.register, sector_given="sector" in raw.columns)
     return IngestResult(result, info)
 
 
-def apply_classification(register: pd.DataFrame, sector_given: bool) -> pd.DataFrame:
-    """Classify every accepted row; where the source gave no sector, use the classifier's.
-
-    Adds ``sector_classified``, ``subsector``, ``classification_rule``, ``org_type``,
-    ``is_headquarters`` and ``sector_source`` (``given`` or ``classified``).
-    """
-    from .classify import classify
-    from .taxonomy import UNCLASSIFIED
-
-    reg = register.copy()
-    cls = classify(reg["name"], reg["purpose"])
-    reg["sector_classified"] = cls["sector"].astype("string")
-    reg["subsector"] = cls["subsector"].astype("string")
-    reg["classification_rule"] = cls["rule"].astype("string")
-    reg["org_type"] = cls["org_type"].astype("string")
-    reg["is_headquarters"] = cls["is_headquarters"].astype(bool)
-    given = reg["sector"].ne(UNCLASSIFIED) if sector_given else pd.Series(False, index=reg.index)
-    reg["sector_source"] = pd.Series("classified", index=reg.index, dtype="string").where(~given, "given")
-    reg["sector"] = reg["sector"].where(given, reg["sector_classified"])
-    return reg
-
-
-# ---------------------------------------------------------------------------- quality report
-def quality_report(res: IngestResult) -> dict:
-    """Rows in/accepted/quarantined, completeness per field, resolution methods, duplicates,
-    quarantine reasons with counts and examples."""
-    reg, q = res.register, res.quarantine
-    fields = ["name", "register_number", "business_id", "registration_date", "municipality_code",
-              "sector", "purpose", "paid_staff", "members", "volunteers", "produces_services"]
-    completeness = {f: (float(reg[f].notna().mean()) if len(reg) else 0.0) for f in fields}
-    if len(reg):
-        completeness["sector"] = float((reg["sector"] != "unclassified").mean())
-    examples: dict[str, list[dict]] = {}
-    summary = res.result.summary
-    from .register import reason_category
-
-    cats = q["reason"].map(lambda r: {reason_category(p) for p in str(r).split("; ")}) if len(q) else None
-    for reason in summary["quarantine_reasons"]:
-        hit = q[cats.map(lambda c, x=reason: x in c)]
-        examples[reason] = [{"source_row": int(r.source_row), "reason": str(r.reason)}
-                            for r in hit.head(3).itertuples()]
-    disagree = pd.DataFrame()
-    if len(reg) and "sector_classified" in reg:
-        given = reg[reg["sector_source"] == "given"]
-        disagree = given[given["sector"] != given["sector_classified"]]
-    return {
-        "classification": {
-            "classified_rows": int((reg.get("sector_source") == "classified").sum()) if len(reg) else 0,
-            "given_rows": int((reg.get("sector_source") == "given").sum()) if len(reg) else 0,
-            "disagreements": len(disagree),
-            "disagreement_examples": [
-                {"source_row": int(r.source_row), "name": str(r.name), "given": str(r.sector),
-                 "classified": str(r.sector_classified), "rule": str(r.classification_rule)}
-                for r in disagree.head(10).itertuples()],
-            "headquarters": int(reg["is_headquarters"].sum()) if "is_headquarters" in reg else 0,
-        },
-        "file": Path(res.info.path).name,
-        "sha256": res.info.sha256,
-        "read": {"file_type": res.info.file_type, "encoding": res.info.encoding,
-                 "delimiter": res.info.delimiter, "sheet": res.info.sheet,
-                 "header_row": res.info.header_row, "blank_rows_skipped": res.info.blank_rows_skipped,
-                 "column_mapping": res.info.column_mapping, "unmapped_columns": res.info.unmapped_columns,
-                 "personal_data_columns": res.info.personal_data_columns},
-        "rows_in": res.result.rows_in, "accepted": len(reg), "quarantined": len(q),
-        "completeness": completeness,
-        "resolution_methods": summary["resolution_methods"],
-        "likely_duplicates": summary["likely_duplicates"],
-        "quarantine_reasons": summary["quarantine_reasons"],
-        "quarantine_examples": examples,
-    }
-
-
-_QUALITY_TEMPLATE = """<!DOCTYPE html>
-<html lang="fi"><head><meta charset="utf-8"><title>Aineiston laatu: {{ q.file }}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:900px;margin:2rem auto;padding:0 1rem}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border-bottom:1px solid #ccc;padding:.25rem .6rem;
-text-align:left}</style></head><body>
-<h1>Aineiston laatu: {{ q.file }}</h1>
-<p>Rivejä luettu {{ q.rows_in }}, hyväksytty {{ q.accepted }}, karanteenissa {{ q.quarantined }}.
-Tyhjiä rivejä ohitettu {{ q.read.blank_rows_skipped }}.</p>
-<h2>Luku</h2><table>{% for k, v in q.read.items()
-  if k not in ("column_mapping", "unmapped_columns", "personal_data_columns") %}
-<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
-<h2>Sarakkeet</h2><table><tr><th>Tiedostossa</th><th>Kanoninen</th></tr>
-{% for k, v in q.read.column_mapping.items() %}<tr><td>{{ k }}</td><td>{{ v }}</td></tr>{% endfor %}
-{% for k in q.read.unmapped_columns %}<tr><td>{{ k }}</td><td>(säilytetty: extra_
-{%- if k in q.read.personal_data_columns %}; henkilötietoa, ei koskaan raporteissa{% endif %})</td></tr>
-{%- endfor %}</table>
-<h2>Täyttöaste</h2><table>{% for k, v in q.completeness.items() %}
-<tr><th>{{ k }}</th><td>{{ "%.0f"|format(v * 100) }} %</td></tr>{% endfor %}</table>
-<h2>Kuntien tunnistus</h2><table>{% for k, v in q.resolution_methods.items() %}
-<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
-<p>Todennäköisiä kaksoiskappaleita (sama nimi ja kunta): {{ q.likely_duplicates }}.</p>
-<h2>Toimialaluokitus</h2><p>Luokiteltu nimen perusteella {{ q.classification.classified_rows }} riviä;
-toimiala annettu {{ q.classification.given_rows }} rivillä, joista luokittelija on eri mieltä
-{{ q.classification.disagreements }} rivillä. Valtakunnallisia ja piiritason järjestöjä
-{{ q.classification.headquarters }}.</p>
-{% if q.classification.disagreement_examples %}<table><tr><th>Rivi</th><th>Nimi</th><th>Annettu</th>
-<th>Luokittelija</th><th>Sääntö</th></tr>{% for e in q.classification.disagreement_examples %}
-<tr><td>{{ e.source_row }}</td><td>{{ e.name }}</td><td>{{ e.given }}</td><td>{{ e.classified }}</td>
-<td>{{ e.rule }}</td></tr>{% endfor %}</table>{% endif %}
-<h2>Karanteenin syyt</h2><table><tr><th>Syy</th><th>Rivejä</th><th>Esimerkkejä</th></tr>
-{% for k, v in q.quarantine_reasons.items() %}<tr><td>{{ k }}</td><td>{{ v }}</td><td>
-{% for e in q.quarantine_examples.get(k, []) %}rivi {{ e.source_row }}: {{ e.reason }}<br>{% endfor %}
-</td></tr>{% endfor %}</table>
-</body></html>
-"""
-
-
-def quality_html(report: dict) -> str:
-    """The quality report as a readable HTML page (everything escaped)."""
-    from jinja2 import Environment
-
-    env = Environment(autoescape=True)
-    return env.from_string(_QUALITY_TEMPLATE).render(q=report)
-
-
-def write_ingest(res: IngestResult, out_dir: Path | str) -> dict[str, str]:
-    """Write register (Parquet, CSV), quarantine CSV and quality report (JSON, HTML)."""
+def write_ingest(res: IngestResult, out_dir: Path | str, language: str = "fi") -> dict[str, str]:
+    """Write register (Parquet, CSV), quarantine CSV and quality report (JSON, HTML in ``language``)."""
+    from .quality import quality_html
     from .validation import neutralize_formula
 
     out = Path(out_dir)
@@ -455,5 +344,5 @@ def write_ingest(res: IngestResult, out_dir: Path | str) -> dict[str, str]:
     safe(res.quarantine).to_csv(paths["quarantine_csv"], index=False, lineterminator="\n")
     report = res.quality()
     paths["quality_json"].write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), "utf-8")
-    paths["quality_html"].write_text(quality_html(report), "utf-8")
+    paths["quality_html"].write_text(quality_html(report, language), "utf-8")
     return {k: str(v) for k, v in paths.items()}

@@ -87,14 +87,20 @@ class RegisterResult:
     source: str
     synthetic: bool = False
     extras: list[str] = field(default_factory=list)
+    #: One list of reasons per quarantined row (the ``reason`` column joins them for people).
+    reasons: list[list[str]] = field(default_factory=list)
+
+    def reason_categories(self) -> list[set[str]]:
+        """Per quarantined row, the categories of its reasons (values removed)."""
+        lists = self.reasons or [[str(r)] for r in self.quarantine.get("reason", [])]
+        return [{reason_category(r) for r in rs} for rs in lists]
 
     @property
     def summary(self) -> dict:
-        """Rows in / accepted / quarantined, resolution methods, reasons."""
+        """Rows in / accepted / quarantined, resolution methods, quarantined rows per reason category."""
         reasons: dict[str, int] = {}
-        for text in self.quarantine.get("reason", pd.Series(dtype=str)):
-            for part in str(text).split("; "):
-                key = reason_category(part)
+        for cats in self.reason_categories():
+            for key in sorted(cats):
                 reasons[key] = reasons.get(key, 0) + 1
         return {
             "source": self.source,
@@ -228,7 +234,8 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     if len(accepted):
         schema().validate(accepted)
     synthetic = bool(n and "synthetic" in raw and raw["synthetic"].astype(str).str.lower().eq("true").all())
-    result = RegisterResult(accepted, quarantine.reset_index(drop=True), n, source, synthetic, extras=extras)
+    result = RegisterResult(accepted, quarantine.reset_index(drop=True), n, source, synthetic, extras=extras,
+                            reasons=[reasons[i] for i in bad])
     if result.rows_in != len(result.register) + len(result.quarantine):
         raise AssertionError("row accounting broken")
     return result

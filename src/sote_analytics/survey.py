@@ -130,7 +130,7 @@ def response_rates(survey: pd.DataFrame, register: pd.DataFrame, ref, level: str
     areas that appear in the survey are shown. Respondent counts below ``k``
     are suppressed (and so are their rates).
     """
-    code_of = dict(zip(ref.key["kunta_code"], ref.key[f"{level}_code"], strict=True))
+    code_of = ref.area_of(level)
     reg = register.assign(area=register["municipality_code"].astype(str).map(code_of))
     areas = sorted(survey[area_column].astype(str).unique())
     reg = reg[reg["area"].isin(areas)]

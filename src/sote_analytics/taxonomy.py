@@ -44,5 +44,7 @@ def sector_label(code: str, language: str = "fi") -> str:
     'All sectors'
     """
     if code == ALL:
-        return {"fi": "Kaikki sektorit", "sv": "Alla sektorer", "en": "All sectors"}[language]
+        from .i18n import t
+
+        return t("all_sectors_menu", language)
     return str(sectors().loc[code, f"label_{language}"])

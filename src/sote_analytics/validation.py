@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
 
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+from .business_id import is_valid as is_valid_business_id
+from .text import normalize_text
+
 _COUNT_UNITS = re.compile(
     r"\s*(hlö|hlöä|henkilöä|henkeä|henk|kpl|st|stycken|pers|personer|persons|people|jäsentä|members)\.?$",
     re.IGNORECASE,
 )
-BUSINESS_ID = re.compile(r"^(\d{7})-(\d)$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -32,12 +32,7 @@ def clean_text(col: pd.Series) -> pd.Series:
     ['Helsinki ry', 'Äänekoski']
     """
     def one(v):
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-            return pd.NA
-        s = unicodedata.normalize("NFC", str(v))
-        s = _INVISIBLE.sub("", s)
-        s = re.sub(r"\s+", " ", s).strip()
-        return s or pd.NA
+        return normalize_text(v) or pd.NA
 
     return map_unique(col, one).astype("string")
 
@@ -50,30 +45,12 @@ def map_unique(col: pd.Series, fn) -> pd.Series:
     return values.map(lambda v: table.get(v, pd.NA) if v is not pd.NA and v == v else fn(v))
 
 
-def business_id_valid(value: str) -> bool:
-    """True for a well-formed Finnish business ID (Y-tunnus) with a correct check digit.
-
-    Examples
-    --------
-    >>> business_id_valid("0737546-2"), business_id_valid("0737546-3"), business_id_valid("737546-2")
-    (True, False, False)
-    """
-    m = BUSINESS_ID.match(value)
-    if not m:
-        return False
-    weights = (7, 9, 10, 5, 8, 4, 2)
-    rem = sum(int(d) * w for d, w in zip(m.group(1), weights, strict=True)) % 11
-    if rem == 1:
-        return False
-    return int(m.group(2)) == (0 if rem == 0 else 11 - rem)
-
-
 def parse_business_id(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Business IDs, spaces removed and 8-digit forms without hyphen accepted ("07375462")."""
     text = clean_text(col).str.replace(" ", "", regex=False)
     text = text.where(~text.str.fullmatch(r"\d{8}", na=False), text.str[:7] + "-" + text.str[7:])
     text = text.where(~text.str.fullmatch(r"\d{6}-\d", na=False), "0" + text)
-    problems = map_unique(text, lambda v: "" if v is pd.NA or v is None or business_id_valid(v)
+    problems = map_unique(text, lambda v: "" if v is pd.NA or v is None or is_valid_business_id(v)
                           else f"invalid business ID {v!r} (format 1234567-8 with a check digit)")
     return text, problems.astype("object")
 

@@ -21,10 +21,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import config
+from ..errors import SoteAnalyticsError
 from .levels import LANGUAGES, AreaLevel, area_levels, get_level
 
 
-class ReferenceDataError(RuntimeError):
+class ReferenceDataError(SoteAnalyticsError, RuntimeError):
     """Reference data are missing, inconsistent or cannot be reconciled."""
 
 
@@ -251,6 +252,17 @@ class ReferenceData:
         out["population"] = g["population"].sum()
         out = out.reset_index().rename(columns=cols)
         return out.sort_values("code", key=_natural_key).reset_index(drop=True)
+
+    def area_of(self, level: str) -> dict[str, str]:
+        """Municipality code -> code of its area at ``level`` (the one municipality-to-area lookup).
+
+        Examples
+        --------
+        >>> ref.area_of("hyvinvointialue")["179"]  # doctest: +SKIP
+        '15'
+        """
+        lvl = get_level(level)
+        return dict(zip(self.key["kunta_code"], self.key[f"{lvl.id}_code"], strict=True))
 
     def members(self, level: str, code: str) -> pd.DataFrame:
         """Municipalities of one area (rows of :attr:`key`); raise if the area is unknown."""

@@ -11,9 +11,7 @@ association produces services: never personal data.
 from __future__ import annotations
 
 import datetime as dt
-import html
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -21,47 +19,69 @@ import pandas as pd
 from IPython.display import HTML
 
 from .. import __version__, config
-from ..i18n import fmt_date, fmt_number, fmt_percent, t
-from ..indicators import IndicatorSet, coverage_gaps, indicator_label, load_indicators
+from ..i18n import LANGUAGES, fmt_date, fmt_number, fmt_percent, name_column, t
+from ..indicators import IndicatorSet, coverage_gaps, format_value, indicator_label, listed
 from ..reference import ReferenceData, get_level, load_reference
+from ..store import Store
 from ..taxonomy import ALL, UNCLASSIFIED, sector_label, sote_sectors
-
-RUN_META = "run.json"
-DIRECTORY = "directory.parquet"
-SURVEY = "survey.parquet"
-#: The only register columns a report may show (no contact persons, e-mails, phones).
-DIRECTORY_COLUMNS = ["name", "municipality_code", "sector", "produces_services"]
-MAP_SIMPLIFY = 0.005  # degrees; coverage simplification keeps shared borders shared
+from .fragments import banner as banner_html
+from .fragments import h as _h
+from .fragments import json_for_script, section, show_figure, table
 
 
 @dataclass
-class ReportContext:
-    """Everything a report for one area needs, read from the processed folder."""
+class BaseContext:
+    """What every report needs: level, language, reference data, indicators and the processed folder."""
 
     level: str
-    area: str
     language: str
     ref: ReferenceData
     indicators: IndicatorSet
-    processed: Path
-    meta: dict = field(default_factory=dict)
+    store: Store
+
+    @cached_property
+    def meta(self) -> dict:
+        return self.store.meta()
+
+    @property
+    def processed(self) -> Path:
+        return self.store.path
 
     @property
     def table(self) -> pd.DataFrame:
         return self.indicators.table
 
-    @cached_property
-    def area_name(self) -> str:
-        names = self.ref.areas(self.level).set_index("code")
-        return str(names.at[self.area, f"name_{self.language}"])
-
     @property
     def synthetic(self) -> bool:
         return bool(self.meta.get("synthetic", False))
 
+    def level_boundaries(self, level: str):
+        """Simplified boundaries of a level: precomputed GeoParquet of the batch, else from the reference."""
+        return self.store.boundaries(self.ref, level)
+
+    def area_names(self, level: str | None = None) -> pd.Series:
+        """Area code -> name in the report's language."""
+        return self.ref.areas(level or self.level).set_index("code")[name_column(self.language, "name", LANGUAGES)]
+
+
+@dataclass
+class ReportContext(BaseContext):
+    """Everything a report for one area needs, read from the processed folder."""
+
+    area: str = ""
+
+    @cached_property
+    def area_name(self) -> str:
+        return str(self.area_names().at[self.area])
+
     @cached_property
     def members(self) -> pd.DataFrame:
         return self.ref.members(self.level, self.area)
+
+    @cached_property
+    def municipality_names(self) -> pd.Series:
+        """The area's municipality code -> name in the report's language (fi or sv)."""
+        return self.members.set_index("kunta_code")[name_column(self.language, "kunta_name")]
 
     @cached_property
     def _index(self) -> pd.Series:
@@ -79,20 +99,11 @@ class ReportContext:
 
     @cached_property
     def directory(self) -> pd.DataFrame:
-        path = self.processed / DIRECTORY
-        if not path.exists():
-            return pd.DataFrame(columns=DIRECTORY_COLUMNS)
-        d = pd.read_parquet(path, columns=DIRECTORY_COLUMNS)
-        return d[d["municipality_code"].isin(set(self.members["kunta_code"]))]
+        return self.store.directory(self.members["kunta_code"])
 
     @cached_property
     def survey(self) -> pd.DataFrame | None:
-        path = self.processed / SURVEY
-        return pd.read_parquet(path) if path.exists() else None
-
-    def level_boundaries(self, level: str):
-        """Simplified boundaries of a level: precomputed GeoParquet of the batch, else from the reference."""
-        return level_boundaries(self.ref, self.processed, level)
+        return self.store.survey()
 
     @cached_property
     def area_boundaries(self):
@@ -102,105 +113,42 @@ class ReportContext:
         return b[b["code"].isin(codes)]
 
 
-def geo_path(processed: Path, level: str) -> Path:
-    return Path(processed) / f"geo_{level}.parquet"
-
-
-def level_boundaries(ref: ReferenceData, processed: Path, level: str):
-    """Boundaries of ``level`` from the batch's precomputed GeoParquet, else built from the reference."""
-    import geopandas as gpd
-
-    path = geo_path(processed, level)
-    if path.exists():
-        return gpd.read_parquet(path)
-    return ref.boundaries(level, simplify=MAP_SIMPLIFY)
-
-
-def write_geometries(ref: ReferenceData, processed: Path) -> list[Path]:
-    """Precompute simplified boundaries of every level once (GeoParquet), for all reports of a batch."""
-    from ..reference import area_levels
-
-    out = []
-    for lvl in area_levels():
-        path = geo_path(processed, lvl.id)
-        ref.boundaries(lvl.id, simplify=MAP_SIMPLIFY).to_parquet(path, index=False)
-        out.append(path)
-    return out
+def load_base(level: str, year: int, language: str, processed_dir: str | Path,
+              reference_dir: str | Path | None = None) -> dict:
+    """The parts every report context is made of (checks level and language)."""
+    get_level(level)
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be fi, sv or en, not {language!r}")
+    store = Store(Path(processed_dir))
+    ref = load_reference(int(year), reference_dir or store.meta().get("reference_dir"))
+    return {"level": level, "language": language, "ref": ref, "indicators": store.load_indicators(),
+            "store": store}
 
 
 def load_context(level: str, area: str, year: int, language: str, processed_dir: str | Path,
                  reference_dir: str | Path | None = None) -> ReportContext:
     """Load the context of one report; fails with a clear message on a bad area."""
-    get_level(level)
-    if language not in ("fi", "sv", "en"):
-        raise ValueError(f"language must be fi, sv or en, not {language!r}")
-    processed = Path(processed_dir)
-    meta_path = processed / RUN_META
-    meta = json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {}
-    ref = load_reference(int(year), reference_dir or meta.get("reference_dir"))
-    ref.members(level, str(area))  # raises ValueError naming valid codes
-    return ReportContext(level, str(area), language, ref, load_indicators(processed), processed, meta)
-
-
-def _h(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _section(title_key: str, text_key: str | None, lang: str, **fmt) -> str:
-    out = f"<h2>{_h(t(title_key, lang))}</h2>"
-    if text_key:
-        out += f"<p class='sote-lead'>{_h(t(text_key, lang, **fmt))}</p>"
-    return out
-
-
-def _table(df: pd.DataFrame, classes: str = "sote-table", caption: str | None = None) -> str:
-    body = df.to_html(index=False, escape=True, classes=classes, border=0, na_rep="–")
-    if caption:
-        body = body.replace(">\n  <thead>", f">\n  <caption>{_h(caption)}</caption>\n  <thead>", 1)
-    return body
-
-
-def show_figure(fig, alt: str, table: pd.DataFrame | None = None, lang: str = "fi") -> str:
-    """A plotly figure as an HTML fragment with a text alternative and, optionally, its data table."""
-    import hashlib
-
-    spec = fig.to_json()
-    # a deterministic element id (plotly would draw a random one): same inputs, same HTML
-    div_id = "fig-" + hashlib.sha256((alt + spec).encode("utf-8")).hexdigest()[:16]
-    div = fig.to_html(include_plotlyjs=False, full_html=False, div_id=div_id,
-                      config={"displaylogo": False, "responsive": True})
-    extra = ""
-    if table is not None:
-        extra = (f"<details class='sote-data'><summary>{_h(alt)}: {_h(t('data_table', lang))}</summary>"
-                 f"{_table(table)}</details>")
-    return (f'<figure class="sote-figure" role="group" aria-label="{_h(alt)}">{div}'
-            f"<figcaption>{_h(alt)}</figcaption>{extra}</figure>")
+    ctx = ReportContext(**load_base(level, year, language, processed_dir, reference_dir), area=str(area))
+    _ = ctx.members  # raises ValueError naming valid codes
+    return ctx
 
 
 # ---------------------------------------------------------------------------- sections
 def banner(ctx: ReportContext) -> HTML:
     """The synthetic-data banner (empty for real data) and the report title."""
-    parts = []
-    if ctx.synthetic:
-        parts.append(f'<div class="sote-banner" role="alert">{_h(t("synthetic_banner", ctx.language))}</div>')
-    parts.append(f"<h1>{_h(t('report_title', ctx.language, area=ctx.area_name))}</h1>")
-    return HTML("\n".join(parts))
+    parts = [banner_html(ctx.synthetic, ctx.language),
+             f"<h1>{_h(t('report_title', ctx.language, area=ctx.area_name))}</h1>"]
+    return HTML("\n".join(p for p in parts if p))
 
 
 def key_figures(ctx: ReportContext) -> HTML:
     """Key figures of the area beside the whole country."""
     lang = ctx.language
     rows = []
-    for ind, fmt in (
-        ("associations", lambda v: fmt_number(v, 0, lang)),
-        ("associations_per_1000", lambda v: fmt_number(v, 2, lang)),
-        ("municipality_coverage", lambda v: fmt_percent(v, 0, lang)),
-        ("population_coverage", lambda v: fmt_percent(v, 0, lang)),
-        ("paid_staff_share", lambda v: fmt_percent(v, 0, lang)),
-        ("service_producers", lambda v: fmt_number(v, 0, lang)),
-        ("service_producer_share", lambda v: fmt_percent(v, 0, lang)),
-        ("members_per_1000", lambda v: fmt_number(v, 0, lang)),
-    ):
+    for ind in listed("key_figures"):
+        def fmt(v, ind=ind):
+            return format_value(ind, v, lang)
+
         a = ctx.value(ind)
         c = ctx.value(ind, level="koko_maa", code="SSS")
         interval = ""
@@ -214,7 +162,7 @@ def key_figures(ctx: ReportContext) -> HTML:
     rows.append((t("municipalities", lang), fmt_number(pop["n_municipalities"], 0, lang),
                  fmt_number(len(ctx.ref.key), 0, lang), ""))
     df = pd.DataFrame(rows, columns=["", ctx.area_name, t("country", lang), "n"])
-    return HTML(_section("sec_key_title", "sec_key_text", lang) + _table(df, "sote-table key-figures"))
+    return HTML(section("sec_key_title", "sec_key_text", lang) + table(df, "sote-table key-figures"))
 
 
 def _sector_rows(ctx: ReportContext) -> list[str]:
@@ -237,8 +185,8 @@ def sectors(ctx: ReportContext) -> HTML:
     cols = [t("sector", lang), t("associations", lang), t("per_1000", lang),
             f"{t('country', lang)} {t('per_1000', lang)}", indicator_label("location_quotient", lang)]
     fig = figures.sector_bar(ctx.table, ctx.level, ctx.area, lang, area_name=ctx.area_name)
-    return HTML(_section("sec_sectors_title", "sec_sectors_text", lang)
-                + show_figure(fig, t("per_1000_axis", lang), lang=lang) + _table(pd.DataFrame(rows, columns=cols)))
+    return HTML(section("sec_sectors_title", "sec_sectors_text", lang)
+                + show_figure(fig, t("per_1000_axis", lang), lang=lang) + table(pd.DataFrame(rows, columns=cols)))
 
 
 def maps(ctx: ReportContext) -> HTML:
@@ -251,11 +199,11 @@ def maps(ctx: ReportContext) -> HTML:
     mun = ctx.table[(ctx.table["area_level"] == "kunta") & (ctx.table["sector"] == ALL)
                     & ctx.table["area_code"].isin(set(ctx.members["kunta_code"]))]
     wide = mun.pivot_table(index="area_code", columns="indicator", values="value", aggfunc="first")
-    names = ctx.members.set_index("kunta_code")[f"kunta_name_{'sv' if lang == 'sv' else 'fi'}"]
+    names = ctx.municipality_names
     data = pd.DataFrame({t("municipality", lang): names.reindex(wide.index).to_numpy(),
                          t("associations", lang): [fmt_number(x, 0, lang) for x in wide["associations"]],
                          t("per_1000", lang): [fmt_number(x, 2, lang) for x in wide["associations_per_1000"]]})
-    out = _section("sec_map_title", "sec_map_text", lang)
+    out = section("sec_map_title", "sec_map_text", lang)
     out += show_figure(fig, t("per_1000_axis", lang) + " – " + ctx.area_name, data, lang=lang)
     if ctx.level not in ("kunta", "koko_maa"):
         level_b = ctx.level_boundaries(ctx.level)
@@ -275,7 +223,7 @@ def gaps(ctx: ReportContext) -> HTML:
     g = coverage_gaps(ctx.indicators.municipality_counts, ctx.ref, ctx.level, ctx.area)
     g = g[(g["sector"] != ALL) & (g["sector"] != UNCLASSIFIED)]
     n_mun = len(ctx.members)
-    name_col = "kunta_name_sv" if lang == "sv" else "kunta_name_fi"
+    name_col = name_column(lang, "kunta_name")
     rows = []
     for s in sote_sectors():
         if s == UNCLASSIFIED:
@@ -284,8 +232,8 @@ def gaps(ctx: ReportContext) -> HTML:
         rows.append((sector_label(s, lang), f"{n_mun - len(gs)} / {n_mun}",
                      ", ".join(gs[name_col]) if len(gs) else t("none", lang)))
     cols = [t("sector", lang), indicator_label("municipality_coverage", lang), t("municipalities_without", lang)]
-    out = _section("sec_gaps_title", "sec_gaps_text", lang)
-    out += _table(pd.DataFrame(rows, columns=cols), "sote-table gaps")
+    out = section("sec_gaps_title", "sec_gaps_text", lang)
+    out += table(pd.DataFrame(rows, columns=cols), "sote-table gaps")
     if n_mun > 1:
         missing = g.groupby("kunta_code").size()
         out += show_figure(figures.gaps_map(ctx.area_boundaries, missing, lang), t("sectors_missing", lang), lang=lang)
@@ -316,16 +264,16 @@ def resources(ctx: ReportContext) -> HTML:
             indicator_label("service_producers", lang), indicator_label("members_total", lang),
             indicator_label("volunteers_total", lang)]
     fig = figures.share_bar(ctx.table, ctx.level, ctx.area, "paid_staff_share", lang)
-    out = _section("sec_resources_title", "sec_resources_text", lang)
+    out = section("sec_resources_title", "sec_resources_text", lang)
     out += show_figure(fig, indicator_label("paid_staff_share", lang) + " (95 %)", lang=lang)
-    out += _table(pd.DataFrame(rows, columns=cols))
+    out += table(pd.DataFrame(rows, columns=cols))
     acts = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["area_code"] == ctx.area)
                      & (ctx.table["sector"] == ALL) & ctx.table["indicator"].str.endswith("_total")
                      & ctx.table["indicator"].str.startswith(("participants", "events", "volunteer_hours", "grants"))]
     if len(acts):
         arows = [(indicator_label(r.indicator, lang), fmt_number(r.value, 0, lang), fmt_number(r.n, 0, lang))
                  for r in acts.itertuples()]
-        out += _table(pd.DataFrame(arows, columns=["", t("value", lang), "n"]))
+        out += table(pd.DataFrame(arows, columns=["", t("value", lang), "n"]))
     return HTML(out)
 
 
@@ -335,13 +283,13 @@ def trends(ctx: ReportContext) -> HTML:
 
     lang = ctx.language
     regs = ctx.indicators.registrations
-    out = _section("sec_trends_title", "sec_trends_text", lang)
+    out = section("sec_trends_title", "sec_trends_text", lang)
     change = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["area_code"] == ctx.area)
                        & ctx.table["indicator"].isin(["new_associations", "ceased_associations", "moved_in",
                                                       "moved_out", "net_change"])]
     if len(change):  # two register snapshots were given
         rows = [(indicator_label(r.indicator, lang), fmt_number(r.value, 0, lang)) for r in change.itertuples()]
-        out += _table(pd.DataFrame(rows, columns=["", t("value", lang)]))
+        out += table(pd.DataFrame(rows, columns=["", t("value", lang)]))
     if regs is None or regs.empty:
         return HTML(out + f"<p>{_h(t('sec_trends_none', lang))}</p>")
     r = regs[(regs["area_level"] == ctx.level) & (regs["area_code"] == ctx.area) & (regs["sector"] == ALL)]
@@ -361,7 +309,7 @@ def survey(ctx: ReportContext, k: int = 5) -> HTML:
     s = ctx.survey
     if s is None:
         return HTML("")
-    out = _section("sec_survey_title", "sec_survey_text", lang, k=k)
+    out = section("sec_survey_title", "sec_survey_text", lang, k=k)
     subs = set(ctx.members["seutukunta_code"])
     s = s[s["seutukunta_code"].astype(str).isin(subs)] if "seutukunta_code" in s else s.iloc[0:0]
     if s.empty:
@@ -371,7 +319,7 @@ def survey(ctx: ReportContext, k: int = 5) -> HTML:
     ct = ct.map(lambda v: "–" if pd.isna(v) else fmt_number(v, 0, lang))
     ct.columns.name = None
     ct = ct.rename_axis(t("sector", lang)).reset_index()
-    out += f"<h3>{_h(t('sector', lang))} × {_h(t('area', lang))}</h3>" + _table(ct)
+    out += f"<h3>{_h(t('sector', lang))} × {_h(t('area', lang))}</h3>" + table(ct)
     for col in [c for c in s.columns if s[c].dtype == object and c not in ("seutukunta", "sector", "response_id",
                                                                            "association_id", "seutukunta_code")]:
         multi = s[col].astype(str).str.contains(";").any()
@@ -379,7 +327,7 @@ def survey(ctx: ReportContext, k: int = 5) -> HTML:
         res = res.assign(share=[fmt_percent(x, 0, lang) for x in res["share"]],
                          lower=[fmt_percent(x, 0, lang) for x in res["lower"]],
                          upper=[fmt_percent(x, 0, lang) for x in res["upper"]])
-        out += f"<h3>{_h(col)}</h3>" + _table(res[["option", "n", "share", "lower", "upper"]])
+        out += f"<h3>{_h(col)}</h3>" + table(res[["option", "n", "share", "lower", "upper"]])
     for col in [c for c in s.columns if c.startswith("yhteistyo") or c.endswith("_likert")]:
         lk = likert(s, col, k=k)
         out += f"<h3>{_h(col)}</h3>"
@@ -400,16 +348,11 @@ def _directory_js() -> str:
     return f"<script>\n{code}</script>"
 
 
-def _json_for_script(obj) -> str:
-    return (json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("&", "\\u0026"))
-
-
 def directory(ctx: ReportContext) -> HTML:
     """Searchable, sortable, keyboard-usable directory of the area's associations with CSV download."""
     lang = ctx.language
     d = ctx.directory
-    names = ctx.members.set_index("kunta_code")[f"kunta_name_{'sv' if lang == 'sv' else 'fi'}"]
+    names = ctx.municipality_names
     yes, no, unk = t("answer_yes", lang), t("answer_no", lang), t("unknown", lang)
     rows = sorted([
         [str(r.name), str(names.get(r.municipality_code, r.municipality_code)), sector_label(str(r.sector), lang)
@@ -421,7 +364,7 @@ def directory(ctx: ReportContext) -> HTML:
     data = {"header": header, "lang": lang, "file": f"yhdistykset_{ctx.level}_{ctx.area}.csv"}
     ths = "".join(f'<th scope="col" aria-sort="none"><button type="button">{_h(h)}</button></th>' for h in header)
     first = "".join("<tr>" + "".join(f"<td>{_h(v)}</td>" for v in r) + "</tr>" for r in rows)
-    out = _section("sec_directory_title", "sec_directory_text", lang)
+    out = section("sec_directory_title", "sec_directory_text", lang)
     out += (f'<div id="sote-directory" class="sote-directory" '
             f'data-shown="{_h(t("shown_rows", lang, n="{n}", total="{total}"))}">'
             f'<label>{_h(t("search", lang))} <input type="search" autocomplete="off"></label> '
@@ -429,7 +372,7 @@ def directory(ctx: ReportContext) -> HTML:
             f'<span class="sote-count" aria-live="polite">{_h(t("shown_rows", lang, n=len(rows), total=len(rows)))}'
             f'</span><div class="sote-scroll" tabindex="0"><table class="sote-table">'
             f'<thead><tr>{ths}</tr></thead><tbody>{first}</tbody></table></div></div>'
-            f'<script type="application/json" id="sote-directory-data">{_json_for_script(data)}</script>'
+            f'<script type="application/json" id="sote-directory-data">{json_for_script(data)}</script>'
             + _directory_js())
     return HTML(out)
 
@@ -451,5 +394,5 @@ def data_method(ctx: ReportContext) -> HTML:
     ]
     items.extend(_h(n) for n in m.get("reference_notes", []))
     items.append(_h(t("version_note", lang, version=__version__, date=fmt_date(dt.date.today(), lang))))
-    return HTML(_section("sec_method_title", None, lang)
+    return HTML(section("sec_method_title", None, lang)
                 + "<ul class='sote-method'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")

@@ -2,95 +2,63 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
-
 import pandas as pd
 from IPython.display import HTML
 
-from ..i18n import fmt_number, fmt_percent, t
-from ..indicators import IndicatorSet, indicator_label, load_indicators
-from ..reference import ReferenceData, get_level, load_reference
+from ..i18n import fmt_number, t
+from ..indicators import format_value, indicator_label, listed
+from ..reference import get_level
 from ..taxonomy import ALL, sector_label, sote_sectors
-from .content import RUN_META, _h, _section, _table, level_boundaries, show_figure
+from .content import BaseContext, load_base
+from .fragments import banner, h, section, show_figure, table
+
+NationalContext = BaseContext
 
 
-@dataclass
-class NationalContext:
-    level: str
-    language: str
-    ref: ReferenceData
-    indicators: IndicatorSet
-    meta: dict
-    processed: Path
-
-    @property
-    def synthetic(self) -> bool:
-        return bool(self.meta.get("synthetic", False))
-
-
-def load_national(level: str, year: int, language: str, processed_dir, reference_dir=None) -> NationalContext:
+def load_national(level: str, year: int, language: str, processed_dir, reference_dir=None) -> BaseContext:
     """Load what the national overview of ``level`` needs."""
-    get_level(level)
-    processed = Path(processed_dir)
-    meta_path = processed / RUN_META
-    meta = json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {}
-    ref = load_reference(int(year), reference_dir or meta.get("reference_dir"))
-    return NationalContext(level, language, ref, load_indicators(processed), meta, processed)
+    return BaseContext(**load_base(level, year, language, processed_dir, reference_dir))
 
 
-def title(ctx: NationalContext) -> HTML:
+def title(ctx: BaseContext) -> HTML:
+    """The synthetic-data banner (empty for real data) and the overview's title."""
     lang = ctx.language
-    parts = []
-    if ctx.synthetic:
-        parts.append(f'<div class="sote-banner" role="alert">{_h(t("synthetic_banner", lang))}</div>')
     label = get_level(ctx.level).label_plural[lang]
-    parts.append(f"<h1>{_h(t('national_title', lang, level=label))}</h1>")
-    return HTML("\n".join(parts))
+    parts = [banner(ctx.synthetic, lang), f"<h1>{h(t('national_title', lang, level=label))}</h1>"]
+    return HTML("\n".join(p for p in parts if p))
 
 
-def wide(ctx: NationalContext) -> pd.DataFrame:
+def wide(ctx: BaseContext) -> pd.DataFrame:
     tb = ctx.indicators.table
     sel = tb[(tb["area_level"] == ctx.level) & (tb["sector"] == ALL)]
-    w = sel.pivot_table(index="area_code", columns="indicator", values="value", aggfunc="first")
-    names = ctx.ref.areas(ctx.level).set_index("code")[f"name_{ctx.language}"]
-    w.insert(0, "name", names.reindex(w.index))
+    w = sel.pivottable(index="area_code", columns="indicator", values="value", aggfunc="first")
+    w.insert(0, "name", ctx.area_names().reindex(w.index))
     return w.sort_values("associations_per_1000", ascending=False)
 
 
-def ranking(ctx: NationalContext) -> HTML:
+def ranking(ctx: BaseContext) -> HTML:
     """All areas of the level, densest first, with the key indicators."""
     lang = ctx.language
     w = wide(ctx)
-    cols = {
-        "rank_per_1000": (t("rank", lang), lambda v: fmt_number(v, 0, lang)),
-        "associations": (indicator_label("associations", lang), lambda v: fmt_number(v, 0, lang)),
-        "associations_per_1000": (indicator_label("associations_per_1000", lang), lambda v: fmt_number(v, 2, lang)),
-        "location_quotient": (indicator_label("location_quotient", lang), lambda v: fmt_number(v, 2, lang)),
-        "municipality_coverage": (indicator_label("municipality_coverage", lang), lambda v: fmt_percent(v, 0, lang)),
-        "paid_staff_share": (indicator_label("paid_staff_share", lang), lambda v: fmt_percent(v, 0, lang)),
-        "service_producer_share": (indicator_label("service_producer_share", lang),
-                                   lambda v: fmt_percent(v, 0, lang)),
-    }
     df = pd.DataFrame({t("area", lang): w["name"].to_numpy()})
-    for key, (label, fmt) in cols.items():
-        df[label] = [fmt(v) for v in w[key]]
-    return HTML(_section("ranking_title", "ranking_text", lang) + _table(df))
+    for key in listed("ranking"):
+        label = t("rank", lang) if key == "rank_per_1000" else indicator_label(key, lang)
+        df[label] = [format_value(key, v, lang) for v in w[key]]
+    return HTML(section("ranking_title", "ranking_text", lang) + table(df))
 
 
-def national_map(ctx: NationalContext) -> HTML:
+def national_map(ctx: BaseContext) -> HTML:
     """Choropleth of the areas of the level (associations per 1,000 inhabitants)."""
     from .. import figures
 
     lang = ctx.language
     w = wide(ctx)
-    b = level_boundaries(ctx.ref, ctx.processed, ctx.level)
+    b = ctx.level_boundaries(ctx.level)
     fig = figures.context_map(b, w["associations_per_1000"], highlight="", language=lang)
     return HTML(show_figure(fig, t("per_1000_axis", lang) + " – " + t("country", lang), lang=lang))
 
 
-def tile_grid(ctx: NationalContext) -> HTML:
+def tile_grid(ctx: BaseContext) -> HTML:
     """Small multiples of the wellbeing areas by sector (only for that level, with a grid layout)."""
     from .. import figures
 
@@ -101,15 +69,15 @@ def tile_grid(ctx: NationalContext) -> HTML:
     fig = figures.tile_grid(ctx.indicators.table, grid, lang)
     secs = [s for s in sote_sectors() if s != "unclassified"]
     legend = "<ul class='sote-legend'>" + "".join(
-        f"<li><span class='sote-swatch' style='background:{_h(figures.sectors_color(s))}'></span>"
-        f"{_h(sector_label(s, lang))}</li>" for s in secs) + "</ul>"
+        f"<li><span class='sote-swatch' style='background:{h(figures.sectors_color(s))}'></span>"
+        f"{h(sector_label(s, lang))}</li>" for s in secs) + "</ul>"
     tb = ctx.indicators.table
     sel = tb[(tb["area_level"] == "hyvinvointialue") & (tb["indicator"] == "associations_per_1000")
              & tb["sector"].isin(secs)]
-    w = sel.pivot_table(index="area_code", columns="sector", values="value", aggfunc="first")[secs]
-    names = ctx.ref.areas("hyvinvointialue").set_index("code")[f"name_{lang}"]
+    w = sel.pivottable(index="area_code", columns="sector", values="value", aggfunc="first")[secs]
+    names = ctx.area_names("hyvinvointialue")
     data = pd.DataFrame({t("area", lang): names.reindex(w.index).to_numpy()})
     for s in secs:
         data[sector_label(s, lang)] = [fmt_number(v, 2, lang) for v in w[s]]
-    return HTML(_section("grid_title", "grid_text", lang) + legend
+    return HTML(section("grid_title", "grid_text", lang) + legend
                 + show_figure(fig, t("grid_title", lang), data, lang=lang))

@@ -8,7 +8,6 @@ The notebooks read indicators computed once for the batch.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -22,8 +21,11 @@ from pathlib import Path
 
 from .. import __version__
 from ..atomic import atomic_path, atomic_write_text
-from ..i18n import fmt_number, t
+from ..errors import NotebookExecutionError, SoteAnalyticsError
+from ..i18n import LANGUAGES, fmt_number, name_column, t
 from ..reference import get_level
+from ..store import Store, StoreError
+from ..templating import render_page
 
 ASSETS_DIR = "assets"
 PLOTLY_JS = "plotly.min.js"
@@ -37,6 +39,10 @@ class ReportResult:
     executed: str
     seconds: float
     error: str | None = None
+    #: For an error raised inside the notebook: the exception's name, value and traceback (as papermill keeps them).
+    error_name: str | None = None
+    error_value: str | None = None
+    traceback: list[str] | None = None
 
 
 def _plotly_js_path() -> Path:
@@ -55,27 +61,16 @@ def install_assets(out_dir: Path) -> Path:
     return target
 
 
-class BatchInputError(RuntimeError):
+class BatchInputError(SoteAnalyticsError, RuntimeError):
     """The batch's shared inputs are missing or unreadable; nothing was rendered."""
 
 
 def check_inputs(processed_dir: Path, out_dir: Path) -> None:
     """Fail fast, before starting workers, on unreadable shared inputs or an unusable output folder."""
-    import pandas as pd
-
-    processed = Path(processed_dir)
-    fix = "run `sote-analytics indicators` to rebuild it"
-    for name in ("indicators.parquet", "municipality_sector_counts.csv"):
-        path = processed / name
-        if not path.is_file():
-            raise BatchInputError(f"{path} is missing: {fix}")
-        try:
-            if name.endswith(".parquet"):
-                pd.read_parquet(path, columns=["area_level"])
-            else:
-                pd.read_csv(path, nrows=5)
-        except Exception as exc:
-            raise BatchInputError(f"{path} is unreadable ({type(exc).__name__}): {fix}") from None
+    try:
+        Store(processed_dir).check()
+    except StoreError as exc:
+        raise BatchInputError(str(exc)) from None
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise BatchInputError(f"output folder {out} is a file, not a folder")
@@ -128,13 +123,13 @@ def export_html(executed_notebook: Path, language: str, self_contained: bool = F
 
 
 def default_notebook() -> Path:
-    """The regional report notebook of the project (``notebooks/reports/``)."""
-    return Path("notebooks") / "reports" / "regional_report.ipynb"
+    """The regional report notebook shipped with the package (``notebooks/reports/`` links to it)."""
+    return Path(str(resources.files("sote_analytics").joinpath("notebooks/regional_report.ipynb")))
 
 
 def national_notebook() -> Path:
-    """The national overview notebook of the project."""
-    return Path("notebooks") / "reports" / "national_overview.ipynb"
+    """The national overview notebook shipped with the package."""
+    return Path(str(resources.files("sote_analytics").joinpath("notebooks/national_overview.ipynb")))
 
 
 def render_notebook(notebook: Path, params: dict, stem: str, out_dir: Path, language: str = "fi",
@@ -162,9 +157,22 @@ def render_notebook(notebook: Path, params: dict, stem: str, out_dir: Path, lang
         _atomic_write(target, body)
         return ReportResult(level, str(area), str(target), str(executed), time.perf_counter() - start)
     except Exception as exc:  # one area's failure must not stop a batch
+        err = _notebook_error(exc)
+        if err is not None:  # raised inside the notebook: keep its name, value and traceback
+            return ReportResult(level, str(area), None, str(executed), time.perf_counter() - start, str(err),
+                                err.ename, err.evalue, err.traceback)
         text = str(exc).strip()
         msg = f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}"
         return ReportResult(level, str(area), None, str(executed), time.perf_counter() - start, msg)
+
+
+def _notebook_error(exc: Exception) -> NotebookExecutionError | None:
+    """papermill's execution error as the package's own, or None for any other exception."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if not isinstance(exc, PapermillExecutionError):
+        return None
+    return NotebookExecutionError(exc.ename, exc.evalue, exc.traceback, exc.exec_count)
 
 
 @contextmanager
@@ -254,7 +262,6 @@ def render_batch(
     Areas run in parallel worker processes; a failing area does not stop the others.
     """
 
-    from ..indicators import load_indicators
     from ..reference import load_reference
 
     get_level(level)
@@ -279,10 +286,11 @@ def render_batch(
     national_result = done.get(("national", "national"))
     order = {c: i for i, c in enumerate(codes)}
     results.sort(key=lambda r: order[r.area])
-    ind = load_indicators(processed_dir)
-    index = write_index(out_dir, level, language, results, all_areas, ind.table, national_result)
+    store = Store(processed_dir)
+    ind = store.load_indicators()
+    index = write_index(out_dir, level, language, results, all_areas, ind.table, national_result,
+                        synthetic=store.synthetic)
     manifest = out_dir / ("manifest.json" if language == "fi" else f"manifest_{language}.json")
-    processed = Path(processed_dir)
     nb_paths = [Path(notebook) if notebook else default_notebook(), national_notebook()]
     all_results = results + ([national_result] if national_result else [])
     _atomic_write(manifest, json.dumps({
@@ -290,8 +298,8 @@ def render_batch(
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
         "seconds": round(time.time() - started, 2), "workers": workers,
         "parameters": {"areas": codes, "self_contained": self_contained, "national": national},
-        "processed_dir": str(processed), "reference_dir": str(ref.folder),
-        "inputs": _inputs(sorted(processed.glob("*")) + nb_paths + sorted(Path(ref.folder).glob("*"))),
+        "processed_dir": str(store.path), "reference_dir": str(ref.folder),
+        "inputs": _inputs(store.files() + nb_paths + sorted(Path(ref.folder).glob("*"))),
         "reports": [asdict(r) for r in all_results],
         "errors": {r.area: r.error for r in all_results if r.error},
     }, ensure_ascii=False, indent=2))
@@ -345,54 +353,24 @@ def _run_pool(tasks, workers, level, notebook, kwargs, progress) -> dict:
 
 
 def write_index(out_dir: Path, level: str, language: str, results: list[ReportResult],
-                areas, table, national: ReportResult | None = None) -> Path:
-    """``index.html``: one row per area with its key figures and a link (escaped)."""
+                areas, table, national: ReportResult | None = None, synthetic: bool = False) -> Path:
+    """``index.html``: one row per area with its key figures and a link (rendered from a template, escaped)."""
     lvl = get_level(level)
     sel = table[(table["area_level"] == level) & (table["sector"] == "ALL")]
     val = sel.set_index(["area_code", "indicator"])["value"]
-    names = areas.set_index("code")[f"name_{language}"]
-    rows = []
-    for r in results:
-        name = html.escape(str(names.get(r.area, r.area)))
-        if r.html:
-            link = f'<a href="{html.escape(Path(r.html).name)}">{name}</a>'
-        else:
-            link = f"{name} <strong>({html.escape(r.error or 'failed')})</strong>"
-        rows.append(
-            f"<tr><td>{html.escape(r.area)}</td><td>{link}</td>"
-            f"<td>{fmt_number(val.get((r.area, 'associations')), 0, language)}</td>"
-            f"<td>{fmt_number(val.get((r.area, 'associations_per_1000')), 2, language)}</td></tr>"
-        )
-    title = t("index_title", language, level=lvl.label_plural[language])
-    nat = ""
-    if national is not None and national.html:
-        nat = (f'<p><a href="{html.escape(Path(national.html).name)}">'
-               f'{html.escape(t("national_title", language, level=lvl.label_plural[language]))}</a></p>')
-    elif national is not None:
-        nat = f"<p><strong>{html.escape(national.error or 'failed')}</strong></p>"
-    page = f"""<!DOCTYPE html>
-<html lang="{html.escape(language)}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:900px;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}
-table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ccc;padding:.3rem .6rem;text-align:left}}
-.sote-banner{{background:#fff3cd;border:2px solid #b38600;padding:.6rem 1rem;font-weight:700}}</style>
-</head><body>
-{{banner}}
-<main>
-<h1>{html.escape(title)}</h1>
-{nat}
-<table><thead><tr><th>{html.escape(t('area', language))}</th><th>{html.escape(t('report', language))}</th>
-<th>{html.escape(t('associations', language))}</th><th>{html.escape(t('per_1000', language))}</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table>
-</main>
-</body></html>
-"""
-    synthetic = table["source"].str.contains("SYNTHETIC", case=False).any()
-    banner = (f'<div class="sote-banner" role="alert">{html.escape(t("synthetic_banner", language))}</div>'
-              if synthetic else "")
+    names = areas.set_index("code")[name_column(language, "name", LANGUAGES)]
+    rows = [{
+        "code": r.area, "name": str(names.get(r.area, r.area)), "href": Path(r.html).name if r.html else None,
+        "error": r.error or "failed",
+        "associations": fmt_number(val.get((r.area, "associations")), 0, language),
+        "per_1000": fmt_number(val.get((r.area, "associations_per_1000")), 2, language),
+    } for r in results]
+    nat = None
+    if national is not None:
+        nat = {"href": Path(national.html).name if national.html else None, "error": national.error or "failed",
+               "label": t("national_title", language, level=lvl.label_plural[language])}
+    page = render_page("index.html.j2", language, title=t("index_title", language, level=lvl.label_plural[language]),
+                       rows=rows, national=nat, synthetic=synthetic)
     path = Path(out_dir) / ("index.html" if language == "fi" else f"index_{language}.html")
-    _atomic_write(path, page.replace("{banner}", banner))
+    _atomic_write(path, page)
     return path

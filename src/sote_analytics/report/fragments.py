@@ -1,0 +1,75 @@
+"""HTML fragments shared by the report sections: escaping, headings, tables, figures, the banner.
+
+Every value that came from data goes through :func:`h` (directly or via
+pandas' escaping ``to_html``); data embedded for scripts is JSON with ``<``,
+``>`` and ``&`` escaped (:func:`json_for_script`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+
+import pandas as pd
+
+from ..i18n import t
+
+
+def h(text: object) -> str:
+    """Escape text for HTML (quotes included).
+
+    Examples
+    --------
+    >>> h('<a href="x">')
+    '&lt;a href=&quot;x&quot;&gt;'
+    """
+    return html.escape(str(text), quote=True)
+
+
+def section(title_key: str, text_key: str | None, lang: str, **fmt) -> str:
+    """A section heading and its plain-language lead paragraph from the text catalogue."""
+    out = f"<h2>{h(t(title_key, lang))}</h2>"
+    if text_key:
+        out += f"<p class='sote-lead'>{h(t(text_key, lang, **fmt))}</p>"
+    return out
+
+
+def table(df: pd.DataFrame, classes: str = "sote-table", caption: str | None = None) -> str:
+    """A DataFrame as an escaped HTML table (missing values as an en dash)."""
+    body = df.to_html(index=False, escape=True, classes=classes, border=0, na_rep="–")
+    if caption:
+        body = body.replace(">\n  <thead>", f">\n  <caption>{h(caption)}</caption>\n  <thead>", 1)
+    return body
+
+
+def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi") -> str:
+    """A plotly figure as an HTML fragment with a text alternative and, optionally, its data table."""
+    spec = fig.to_json()
+    # a deterministic element id (plotly would draw a random one): same inputs, same HTML
+    div_id = "fig-" + hashlib.sha256((alt + spec).encode("utf-8")).hexdigest()[:16]
+    div = fig.to_html(include_plotlyjs=False, full_html=False, div_id=div_id,
+                      config={"displaylogo": False, "responsive": True})
+    extra = ""
+    if data is not None:
+        extra = (f"<details class='sote-data'><summary>{h(alt)}: {h(t('data_table', lang))}</summary>"
+                 f"{table(data)}</details>")
+    return (f'<figure class="sote-figure" role="group" aria-label="{h(alt)}">{div}'
+            f"<figcaption>{h(alt)}</figcaption>{extra}</figure>")
+
+
+def banner(synthetic: bool, lang: str) -> str:
+    """The synthetic-data banner, or nothing for real data."""
+    return f'<div class="sote-banner" role="alert">{h(t("synthetic_banner", lang))}</div>' if synthetic else ""
+
+
+def json_for_script(obj) -> str:
+    """JSON safe inside a ``<script>`` element.
+
+    Examples
+    --------
+    >>> json_for_script({"n": "</script>"})
+    '{"n": "\\\\u003c/script\\\\u003e"}'
+    """
+    return (json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026"))

@@ -1,0 +1,213 @@
+"""The processed folder: one owner for its file names, run metadata and tables.
+
+Every stage that reads or writes ``data/processed/`` goes through a
+:class:`Store`: the pipeline writes the indicators, the directory, the survey,
+the precomputed boundaries and ``run.json``; the command line and the reports
+read them. Nothing else knows a file name of this folder, and nothing here
+imports the presentation stage (``report``).
+
+=============================  ==================================================
+``indicators.parquet``/.csv    the tidy indicator table (:mod:`.indicators`)
+``municipality_sector_counts``  associations per municipality x sector
+``registrations.parquet``      registrations per year, area and sector
+``data_dictionary.csv``        every indicator's names, unit, definition, caveat
+``quarantine.csv``             rejected rows with their reasons (formula-safe)
+``directory.parquet``          what a report may list: name, municipality, sector,
+                               service production, organisation type
+``survey.parquet``             the survey responses, if a survey was given
+``geo_<level>.parquet``        simplified boundaries of every level (GeoParquet)
+``run.json``                   source, row counts, synthetic flag, reference folder
+=============================  ==================================================
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .atomic import atomic_write_text
+from .errors import SoteAnalyticsError
+
+INDICATORS = "indicators.parquet"
+INDICATORS_CSV = "indicators.csv"
+MUNICIPALITY_COUNTS = "municipality_sector_counts.csv"
+REGISTRATIONS = "registrations.parquet"
+DATA_DICTIONARY = "data_dictionary.csv"
+QUARANTINE = "quarantine.csv"
+DIRECTORY = "directory.parquet"
+SURVEY = "survey.parquet"
+RUN_META = "run.json"
+#: The only register columns a report may show (no contact persons, e-mails, phones).
+DIRECTORY_COLUMNS = ["name", "municipality_code", "sector", "produces_services"]
+#: Boundary simplification (degrees); coverage simplification keeps shared borders shared.
+MAP_SIMPLIFY = 0.005
+#: The files a report batch cannot do without.
+REQUIRED = (INDICATORS, MUNICIPALITY_COUNTS)
+
+
+class StoreError(SoteAnalyticsError):
+    """The processed folder is missing a file or a file is unreadable; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Store:
+    """The processed folder of a run.
+
+    Parameters
+    ----------
+    path : Path
+        The folder (``data/processed`` by default, see :mod:`.config`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> s = Store(Path(tempfile.mkdtemp()))
+    >>> s.write_meta({"source": "my_register.csv", "synthetic": False})
+    >>> s.meta()["source"], s.synthetic
+    ('my_register.csv', False)
+    >>> s.geo_path("kunta").name
+    'geo_kunta.parquet'
+    """
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
+    def file(self, name: str) -> Path:
+        """Path of a file of the folder."""
+        return self.path / name
+
+    # ------------------------------------------------------------------ run metadata
+    def meta(self) -> dict:
+        """``run.json`` as a dict (empty when the folder has none)."""
+        p = self.file(RUN_META)
+        if not p.is_file():
+            return {}
+        try:
+            return json.loads(p.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{p} is unreadable ({exc}); run `sote-analytics indicators` again") from None
+
+    def write_meta(self, meta: dict) -> None:
+        """Write ``run.json`` atomically."""
+        atomic_write_text(self.file(RUN_META), json.dumps(meta, ensure_ascii=False, indent=2, default=str))
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the register of this run is the synthetic demo (decided once, in ``run.json``)."""
+        return bool(self.meta().get("synthetic", False))
+
+    # ------------------------------------------------------------------ indicators
+    def save_indicators(self, ind) -> dict[str, str]:
+        """Write the indicator table (Parquet and CSV), counts, registrations and the data dictionary."""
+        from .indicators import data_dictionary
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "parquet": self.file(INDICATORS), "csv": self.file(INDICATORS_CSV),
+            "municipality_counts": self.file(MUNICIPALITY_COUNTS), "registrations": self.file(REGISTRATIONS),
+            "data_dictionary": self.file(DATA_DICTIONARY),
+        }
+        ind.table.to_parquet(paths["parquet"], index=False)
+        ind.table.to_csv(paths["csv"], index=False, lineterminator="\n")
+        ind.municipality_counts.to_csv(paths["municipality_counts"], index=False, lineterminator="\n")
+        ind.registrations.to_parquet(paths["registrations"], index=False)
+        data_dictionary().to_csv(paths["data_dictionary"], index=False, lineterminator="\n")
+        return {k: str(v) for k, v in paths.items()}
+
+    def load_indicators(self):
+        """Read what :meth:`save_indicators` wrote, as an :class:`~.indicators.IndicatorSet`."""
+        from .indicators import IndicatorSet
+
+        self.check()
+        table = pd.read_parquet(self.file(INDICATORS))
+        mc = pd.read_csv(self.file(MUNICIPALITY_COUNTS), dtype={"kunta_code": str, "sector": str})
+        regs = self.file(REGISTRATIONS)
+        return IndicatorSet(table, mc, pd.read_parquet(regs) if regs.exists() else pd.DataFrame())
+
+    def check(self) -> None:
+        """Fail with a :class:`StoreError` naming the fix when a required file is missing or unreadable."""
+        fix = "run `sote-analytics indicators` (or `sote-analytics run FILE`) to build it"
+        if not self.path.is_dir():
+            raise StoreError(f"processed folder {self.path} does not exist: {fix}")
+        for name in REQUIRED:
+            p = self.file(name)
+            if not p.is_file():
+                raise StoreError(f"{p} is missing: {fix}")
+            try:
+                if name.endswith(".parquet"):
+                    pd.read_parquet(p, columns=["area_level"])
+                else:
+                    pd.read_csv(p, nrows=5)
+            except Exception as exc:
+                raise StoreError(f"{p} is unreadable ({type(exc).__name__}): {fix}") from None
+
+    # ------------------------------------------------------------------ register-derived tables
+    def write_quarantine(self, quarantine: pd.DataFrame) -> Path:
+        """The quarantine with formula-like text neutralised (a spreadsheet must not run it)."""
+        from .validation import neutralize_formula
+
+        p = self.file(QUARANTINE)
+        quarantine.astype("object").map(neutralize_formula).to_csv(p, index=False, lineterminator="\n")
+        return p
+
+    def write_directory(self, register: pd.DataFrame) -> Path:
+        """The directory a report may show; never extras (contact persons, e-mails)."""
+        p = self.file(DIRECTORY)
+        register[["association_id", *DIRECTORY_COLUMNS, "org_type"]].to_parquet(p, index=False)
+        return p
+
+    def directory(self, municipality_codes=None) -> pd.DataFrame:
+        """The directory, optionally only the associations domiciled in ``municipality_codes``."""
+        p = self.file(DIRECTORY)
+        if not p.exists():
+            return pd.DataFrame(columns=DIRECTORY_COLUMNS)
+        d = pd.read_parquet(p, columns=DIRECTORY_COLUMNS)
+        return d if municipality_codes is None else d[d["municipality_code"].isin(set(municipality_codes))]
+
+    def write_survey(self, survey_path: Path | None) -> Path | None:
+        """Store the survey responses (or remove a previous run's when there is none)."""
+        p = self.file(SURVEY)
+        if survey_path is None:
+            p.unlink(missing_ok=True)
+            return None
+        pd.read_csv(survey_path, dtype={"seutukunta_code": str}).to_parquet(p, index=False)
+        return p
+
+    def survey(self) -> pd.DataFrame | None:
+        """The survey responses, or None."""
+        p = self.file(SURVEY)
+        return pd.read_parquet(p) if p.exists() else None
+
+    # ------------------------------------------------------------------ geometries
+    def geo_path(self, level: str) -> Path:
+        """Path of the precomputed boundaries of ``level``."""
+        return self.file(f"geo_{level}.parquet")
+
+    def write_geometries(self, ref) -> list[Path]:
+        """Precompute simplified boundaries of every level once (GeoParquet), for all reports of a batch."""
+        from .reference import area_levels
+
+        out = []
+        for lvl in area_levels():
+            p = self.geo_path(lvl.id)
+            ref.boundaries(lvl.id, simplify=MAP_SIMPLIFY).to_parquet(p, index=False)
+            out.append(p)
+        return out
+
+    def boundaries(self, ref, level: str):
+        """Boundaries of ``level``: the precomputed GeoParquet, else built from the reference."""
+        p = self.geo_path(level)
+        if p.exists():
+            import geopandas as gpd
+
+            return gpd.read_parquet(p)
+        return ref.boundaries(level, simplify=MAP_SIMPLIFY)
+
+    def files(self) -> list[Path]:
+        """Every file of the folder (for a manifest's input hashes)."""
+        return sorted(p for p in self.path.glob("*") if p.is_file()) if self.path.is_dir() else []

@@ -1,0 +1,41 @@
+"""Jinja pages of the package (index, data quality) with one stylesheet shared with the reports.
+
+The templates live in ``templates/pages/``; they extend ``base.html.j2``,
+which inlines ``templates/sote/sote.css``, the stylesheet of the report pages,
+so every page of a publication looks the same. Every value is escaped
+(autoescape) and every visible string comes from the text catalogue.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from .i18n import fmt_percent, t
+
+
+@cache
+def environment():
+    """The Jinja environment over ``templates/pages`` and ``templates/sote`` (autoescape on)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    base = resources.files("sote_analytics").joinpath("templates")
+    return Environment(
+        loader=FileSystemLoader([str(base.joinpath("pages")), str(base.joinpath("sote"))]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        keep_trailing_newline=True,
+    )
+
+
+def render_page(template: str, language: str = "fi", **context) -> str:
+    """Render ``templates/pages/<template>`` in ``language``.
+
+    Examples
+    --------
+    >>> page = render_page("index.html.j2", "sv", title="<b>T</b>", rows=[], national=None, synthetic=True)
+    >>> "&lt;b&gt;T&lt;/b&gt;" in page, 'lang="sv"' in page, "SYNTETISKA" in page
+    (True, True, True)
+    """
+    return environment().get_template(template).render(
+        lang=language, t=lambda key, **fmt: t(key, language, **fmt),
+        pct=lambda v: fmt_percent(v, 0, language), **context)
