@@ -49,7 +49,8 @@ from pathlib import Path
 
 FIRST_YEAR = 1970
 
-SRC_STATFI = "Statistics Finland, lakkautetut kunnat vuoteen 2021 (via pttry/statficlassifications data/abolished_mun_key.rda)"
+SRC_STATFI = ("Statistics Finland, lakkautetut kunnat vuoteen 2021 "
+              "(via pttry/statficlassifications data/abolished_mun_key.rda)")
 SRC_YEARS = "halahti/SocSci23 reform_years_municipalities.do (fi.wikipedia Kuntaliitos Suomessa)"
 SRC_SV = "JonasMuellerGastell/FinlandKuntaHarmon Data/kuntacodes_utf8.csv"
 SRC_REF = "reference municipality_mergers_2013_2025.csv (NLS boundaries and Statistics Finland keys)"
@@ -143,7 +144,8 @@ def read_swedish(path: Path) -> dict[str, tuple[str, str]]:
         for row in csv.DictReader(f):
             sv = (row["Name_Sv"] or "").strip()
             if sv and sv != row["Name_Fi"] and sv not in SWEDISH_REJECT:
-                out[str(int(float(row["code"]))).zfill(3)] = (row["Name_Fi"].strip(), re.sub(r"\blk$", "landskommun", sv))
+                code = str(int(float(row["code"]))).zfill(3)
+                out[code] = (row["Name_Fi"].strip(), re.sub(r"\blk$", "landskommun", sv))
     return out
 
 

@@ -295,10 +295,15 @@ class MunicipalityResolver:
     def _merger_names(self, mergers: pd.DataFrame) -> None:
         rows = [r for r in mergers.itertuples(index=False) if int(r.effective_year) <= self.year]
         code_of_name = {normalize_name(n): c for c, n in self.name_of.items()}
+
+        def codes(r) -> tuple[str, str]:
+            old = str(r.old_code).zfill(3) if _present(r.old_code) else ""
+            new = str(r.new_code).zfill(3) if _present(r.new_code) else ""
+            return old, new or code_of_name.get(normalize_name(r.new_name_fi), "")
+
         step: dict[str, set[str]] = {}
         for r in rows:
-            old = str(r.old_code).zfill(3) if _present(r.old_code) else ""
-            new = str(r.new_code).zfill(3) if _present(r.new_code) else code_of_name.get(normalize_name(r.new_name_fi), "")
+            old, new = codes(r)
             if old and new and old != new:
                 step.setdefault(old, set()).add(new)
 
@@ -311,8 +316,7 @@ class MunicipalityResolver:
 
         targets_of_name: dict[str, set[str]] = {}
         for r in rows:
-            old = str(r.old_code).zfill(3) if _present(r.old_code) else ""
-            new = str(r.new_code).zfill(3) if _present(r.new_code) else code_of_name.get(normalize_name(r.new_name_fi), "")
+            old, new = codes(r)
             targets = final(old) if old and old in step else final(new) if new else frozenset()
             if not targets:
                 continue
