@@ -15,31 +15,68 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from importlib import resources
 from io import StringIO
 
 import pandas as pd
 
-#: Minimum rapidfuzz score (0-100) for a fuzzy match to be accepted ...
-FUZZY_MIN_SCORE = 85.0
-#: ... and by how much it must beat the best other municipality.
-FUZZY_MIN_MARGIN = 8.0
-
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+#: Words that say what kind of body the name is ("Helsingin kaupunki", "Vasa stad"): dropped.
 _SUFFIXES = re.compile(
-    r"\s+(kunta|kaupunki|kauppala|stad|kommun|köping|municipality|city|town|"
-    r"maalaiskunta|mlk|landskommun)$"
+    r"\s+(kunta|kaupunki|kauppala|stad|kommun|köping|municipality|city|town)$"
 )
+#: A rural municipality is another municipality than the town of the same stem
+#: ("Jyväskylän maalaiskunta" is not "Jyväskylä"): kept, as one canonical word.
+_RURAL = ((re.compile(r"\b(maalaiskunta|maalaisk|mlk)$"), "mlk"), (re.compile(r"\b(landskommun|lk)$"), "lk"))
+#: Letters a name may hold (besides spaces and hyphens, which normalisation turns into spaces).
+_NAME_CHARS = re.compile(r"[a-zåäöéüæø ]+")
+
+
+@dataclass(frozen=True)
+class FuzzyThresholds:
+    """When a misspelt name is accepted without asking: all of these must hold.
+
+    Defaults are read from ``data/fuzzy_matching.yaml`` (:func:`fuzzy_thresholds`).
+    """
+
+    min_similarity: float = 90.0
+    min_margin: float = 10.0
+    min_length_ratio: float = 0.8
+    max_edits: int = 2
+    min_length: int = 4
+    max_length: int = 40
+    suggestions: int = 3
+
+
+@cache
+def fuzzy_thresholds() -> FuzzyThresholds:
+    """The documented thresholds of ``data/fuzzy_matching.yaml``."""
+    import yaml
+
+    text = resources.files("sote_analytics").joinpath("data/fuzzy_matching.yaml").read_text("utf-8")
+    return FuzzyThresholds(**yaml.safe_load(text))
+
+
+#: Kept for callers of the earlier API: the similarity and margin of :func:`fuzzy_thresholds`.
+FUZZY_MIN_SCORE = FuzzyThresholds.min_similarity
+FUZZY_MIN_MARGIN = FuzzyThresholds.min_margin
+
+
+def _read_data_csv(name: str) -> pd.DataFrame:
+    text = resources.files("sote_analytics").joinpath(f"data/{name}").read_text("utf-8")
+    return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
 
 
 @cache
 def merger_table() -> pd.DataFrame:
-    """The package's table of municipality mergers since 2005.
+    """The package's table of municipalities abolished since 1970.
 
-    Columns: ``old_code`` (empty where not confirmed), ``old_name_fi``,
-    ``old_name_sv``, ``new_code``, ``new_name_fi``, ``effective_year``, ``note``.
+    Columns: ``old_code``, ``old_name_fi``, ``old_name_sv``, ``new_code``, ``new_name_fi``,
+    ``effective_year``, ``source``. A municipality divided between several has one row per
+    successor. Built by ``scripts/build_municipality_mergers.py``; ``new_code`` may itself
+    have merged later (chains are followed by :class:`MunicipalityResolver`).
 
     Examples
     --------
@@ -47,14 +84,69 @@ def merger_table() -> pd.DataFrame:
     >>> t.loc[t["old_name_fi"] == "Pertunmaa", ["new_name_fi", "effective_year"]].values.tolist()
     [['Mäntyharju', 2025]]
     """
-    text = (
-        resources.files("sote_analytics")
-        .joinpath("data/municipality_mergers.csv")
-        .read_text("utf-8")
-    )
-    df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    df = _read_data_csv("municipality_mergers.csv")
     df["effective_year"] = df["effective_year"].astype(int)
     return df
+
+
+@cache
+def name_forms() -> pd.DataFrame:
+    """Earlier names of municipalities that still exist under another name (``data/municipality_name_forms.csv``)."""
+    return _read_data_csv("municipality_name_forms.csv")
+
+
+@cache
+def _irregular_genitives() -> dict[str, str]:
+    df = _read_data_csv("municipality_genitives.csv")
+    return dict(zip(df["name_fi"], df["genitive_fi"], strict=True))
+
+
+#: Compound endings of Finnish place names and their genitives ("Seinäjoki" -> "Seinäjoen").
+_COMPOUND_GENITIVE = (
+    ("lampi", "lammen"), ("järvi", "järven"), ("lahti", "lahden"), ("joki", "joen"), ("mäki", "mäen"),
+    ("niemi", "niemen"), ("salmi", "salmen"), ("saari", "saaren"), ("vesi", "veden"), ("koski", "kosken"),
+    ("kaupunki", "kaupungin"), ("kangas", "kankaan"),
+)
+#: Consonant gradation before the final vowel ("Kurikka" -> "Kurikan", "Hanko" -> "Hangon").
+_GRADATION = (("kk", "k"), ("pp", "p"), ("tt", "t"), ("nk", "ng"), ("ht", "hd"), ("lt", "ll"),
+              ("rt", "rr"), ("nt", "nn"), ("mp", "mm"))
+_VOWELS = "aeiouyäöå"
+
+
+def finnish_genitive(name: str) -> str:
+    """The Finnish genitive of a municipality name, as in "Helsingin kaupunki".
+
+    Irregular names come from ``data/municipality_genitives.csv``; the rest follow the
+    rules of Finnish place names (compound endings, -nen -> -sten, consonant gradation).
+
+    Examples
+    --------
+    >>> [finnish_genitive(n) for n in ("Helsinki", "Vaasa", "Pedersöre", "Seinäjoki", "Kaskinen", "Turku")]
+    ['Helsingin', 'Vaasan', 'Pedersören', 'Seinäjoen', 'Kaskisten', 'Turun']
+    """
+    irregular = _irregular_genitives()
+    if name in irregular:
+        return irregular[name]
+    low = name.casefold()
+    for ending, gen in _COMPOUND_GENITIVE:
+        if low.endswith(ending):
+            return name[: len(name) - len(ending)] + (gen if name[-len(ending)].islower() else gen.capitalize())
+    if low.endswith("nen"):
+        return name[:-3] + "sten"
+    if low[-1] == "s":
+        return name + "ksen"
+    if low[-1] not in _VOWELS:
+        return name + "in"
+    if len(low) >= 2 and low[-2] not in _VOWELS:  # single final vowel: gradation applies
+        for strong, weak in _GRADATION:
+            if low[:-1].endswith(strong):
+                return name[: len(name) - 1 - len(strong)] + weak + name[-1] + "n"
+    return name + "n"
+
+
+def swedish_genitive(name: str) -> str:
+    """The Swedish genitive ("Raseborgs stad"): ``name + 's'`` unless it ends in s, x or z."""
+    return name if name[-1:].casefold() in "sxz" else name + "s"
 
 
 def normalize_name(value: object) -> str:
@@ -72,6 +164,8 @@ def normalize_name(value: object) -> str:
     'koski tl'
     >>> normalize_name("Nummi-Pusula")
     'nummi pusula'
+    >>> normalize_name("JYVÄSKYLÄN MAALAISKUNTA"), normalize_name("Jyväskylä landskommun")
+    ('jyväskylän mlk', 'jyväskylä lk')
     """
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return ""
@@ -82,6 +176,8 @@ def normalize_name(value: object) -> str:
     previous = None
     while previous != text:
         previous, text = text, _SUFFIXES.sub("", text).strip()
+    for pattern, canonical in _RURAL:
+        text = pattern.sub(canonical, text)
     return text
 
 
@@ -94,16 +190,58 @@ def ascii_fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class Resolution:
-    """Result of resolving one raw value."""
+    """Result of resolving one raw value.
+
+    ``suggestions`` is a list of ``"Name (code)"`` strings, best first: for an unresolved
+    value the nearest municipalities (or, for a municipality that was divided, its
+    successors); for a fuzzy match the one accepted.
+    """
 
     code: str | None
     method: str | None
     reason: str | None = None
-    suggestions: tuple[str, ...] = ()
+    suggestions: list[str] = field(default_factory=list)
+
+
+def looks_like_name(raw: object, norm: str, thresholds: FuzzyThresholds | None = None) -> bool:
+    """Whether a raw value is shaped like a place name, so that guessing is allowed.
+
+    Letters (with spaces and hyphens) only, a plausible length, at least one vowel, and
+    consistent letter case: all lower, all upper, or each word capitalised. Random strings
+    such as ``"paIMiZNO"`` or ``"4YLAIMaA"`` fail.
+
+    Examples
+    --------
+    >>> [looks_like_name(v, normalize_name(v)) for v in ("Jyväskyylä", "HELSINKKI", "paIMiZNO", "4YLAIMaA")]
+    [True, True, False, False]
+    """
+    t = thresholds or fuzzy_thresholds()
+    letters = norm.replace(" ", "")
+    if not (t.min_length <= len(letters) <= t.max_length) or not _NAME_CHARS.fullmatch(norm):
+        return False
+    if not any(c in _VOWELS for c in letters):
+        return False
+    words = re.split(r"[\s\-]+", unicodedata.normalize("NFKC", str(raw)).strip())
+    for w in words:
+        core = "".join(c for c in w if c.isalpha())
+        if not core:
+            continue
+        if not (core.islower() or core.isupper() or (core[0].isupper() and core[1:].islower())):
+            return False
+    return True
 
 
 class MunicipalityResolver:
     """Resolve raw municipality values to codes of one key year.
+
+    Name forms known exactly (method ``exact`` or ``swedish``): the key's Finnish, Swedish
+    and English names; Finnish genitives ("Helsingin kaupunki", "Pedersören kunta") and
+    Swedish genitives ("Raseborgs stad"); earlier names of existing municipalities
+    (``data/municipality_name_forms.csv``). Method ``merger``: names and codes of
+    municipalities abolished since 1970, followed through later mergers to the key year.
+    A name or code that leads to several municipalities of the key (a municipality divided
+    between several) is never resolved: it gets the candidates as suggestions.
+    Method ``fuzzy``: a misspelling accepted under :class:`FuzzyThresholds`.
 
     Parameters
     ----------
@@ -114,6 +252,8 @@ class MunicipalityResolver:
         The key year; mergers effective after it are ignored.
     mergers : DataFrame, optional
         Merger table (default :func:`merger_table`).
+    thresholds : FuzzyThresholds, optional
+        Default :func:`fuzzy_thresholds`.
 
     Examples
     --------
@@ -122,51 +262,101 @@ class MunicipalityResolver:
     ...     "kunta_name_sv": ["Helsingfors", "Mäntyharju"],
     ...     "kunta_name_en": ["Helsinki", "Mäntyharju"]})
     >>> r = MunicipalityResolver(key, 2025)
-    >>> r.resolve_one("91").code, r.resolve_one("Helsingfors").method
-    ('091', 'swedish')
+    >>> r.resolve_one("91").code, r.resolve_one("Helsingfors").method, r.resolve_one("HELSINGIN KAUPUNKI").code
+    ('091', 'swedish', '091')
     >>> r.resolve_one("Pertunmaa")
-    Resolution(code='507', method='merger', reason=None, suggestions=())
+    Resolution(code='507', method='merger', reason=None, suggestions=[])
     """
 
-    def __init__(self, key: pd.DataFrame, year: int, mergers: pd.DataFrame | None = None):
+    def __init__(self, key: pd.DataFrame, year: int, mergers: pd.DataFrame | None = None,
+                 thresholds: FuzzyThresholds | None = None):
         self.year = int(year)
+        self.thresholds = thresholds or fuzzy_thresholds()
         self.codes = set(key["kunta_code"])
         self.name_of = dict(zip(key["kunta_code"], key["kunta_name_fi"], strict=True))
-        self._exact: dict[str, tuple[str, str]] = {}
-        for lang, method in (("en", "exact"), ("sv", "swedish"), ("fi", "exact")):
+        # variant -> (codes, method); the first method registered for a variant wins
+        self._exact: dict[str, tuple[frozenset[str], str]] = {}
+        for lang, method in (("fi", "exact"), ("sv", "swedish"), ("en", "exact")):
             for code, name in zip(key["kunta_code"], key[f"kunta_name_{lang}"], strict=True):
-                self._add(name, code, method)
-        fi_names = {normalize_name(n): c for c, n in self.name_of.items()}
+                self._add(name, {code}, method)
+        for code, name in zip(key["kunta_code"], key["kunta_name_fi"], strict=True):
+            if not _SUFFIXES.search(str(name)):  # "Pedersören kunta" is a genitive already
+                self._add(finnish_genitive(str(name)), {code}, "exact")
+        for code, name in zip(key["kunta_code"], key["kunta_name_sv"], strict=True):
+            self._add(swedish_genitive(str(name)), {code}, "swedish")
+        for row in name_forms().itertuples(index=False):
+            if row.code in self.codes:
+                self._add(row.name, {row.code}, "exact")
         mergers = merger_table() if mergers is None else mergers
-        self._old_codes: dict[str, str] = {}
-        for row in mergers.sort_values("effective_year").itertuples(index=False):
-            if int(row.effective_year) > self.year:
-                continue
-            target = self._successor(row, fi_names)
-            if target is None:
-                continue
-            for name in (row.old_name_fi, getattr(row, "old_name_sv", "")):
-                if name and normalize_name(name) not in self._exact:
-                    self._add(name, target, "merger", overwrite=False)
-            if row.old_code:
-                self._old_codes[str(row.old_code).zfill(3)] = target
-        self._choices = list(self._exact)
+        self._old_codes: dict[str, frozenset[str]] = {}
+        self._merger_names(mergers)
 
-    def _successor(self, row, fi_names: dict[str, str]) -> str | None:
-        code = str(row.new_code).zfill(3) if row.new_code else fi_names.get(normalize_name(row.new_name_fi))
-        if code is None:
-            # the successor itself merged later: follow the chain by name
-            entry = self._exact.get(normalize_name(row.new_name_fi))
-            return entry[0] if entry else None
-        return code if code in self.codes else None
+    # ---- building -------------------------------------------------------------------
+    def _merger_names(self, mergers: pd.DataFrame) -> None:
+        rows = [r for r in mergers.itertuples(index=False) if int(r.effective_year) <= self.year]
+        code_of_name = {normalize_name(n): c for c, n in self.name_of.items()}
 
-    def _add(self, name: object, code: str, method: str, overwrite: bool = True) -> None:
-        norm = normalize_name(name)
+        def codes(r) -> tuple[str, str]:
+            old = str(r.old_code).zfill(3) if _present(r.old_code) else ""
+            new = str(r.new_code).zfill(3) if _present(r.new_code) else ""
+            return old, new or code_of_name.get(normalize_name(r.new_name_fi), "")
+
+        step: dict[str, set[str]] = {}
+        for r in rows:
+            old, new = codes(r)
+            if old and new and old != new:
+                step.setdefault(old, set()).add(new)
+
+        def final(code: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+            if code in self.codes or code not in step:
+                return frozenset({code}) if code in self.codes else frozenset()
+            if code in seen:
+                raise ValueError(f"municipality merger table has a cycle through {code}")
+            return frozenset().union(*(final(c, seen | {code}) for c in step[code]))
+
+        targets_of_name: dict[str, set[str]] = {}
+        for r in rows:
+            old, new = codes(r)
+            targets = final(old) if old and old in step else final(new) if new else frozenset()
+            if not targets:
+                continue
+            if old:
+                self._old_codes[old] = targets
+            for name in (r.old_name_fi, getattr(r, "old_name_sv", "")):
+                if _present(name):
+                    targets_of_name.setdefault(normalize_name(name), set()).update(targets)
+        for norm, targets in targets_of_name.items():
+            self._add(norm, targets, "merger", normalized=True)
+
+    def _add(self, name: object, codes: set[str], method: str, normalized: bool = False) -> None:
+        norm = str(name) if normalized else normalize_name(name)
         if not norm:
             return
         for variant in {norm, ascii_fold(norm), norm.replace(" ", "")}:
-            if overwrite or variant not in self._exact:
-                self._exact[variant] = (code, method)
+            if variant not in self._exact:
+                self._exact[variant] = (frozenset(codes), method)
+            elif method != "merger" and self._exact[variant][1] != "merger":
+                # two current municipalities share a form: it names neither for certain
+                have, m = self._exact[variant]
+                self._exact[variant] = (have | frozenset(codes), m)
+
+    @property
+    def _choices(self) -> list[str]:
+        return list(self._choice_codes)
+
+    @cached_property
+    def _choice_codes(self) -> dict[str, frozenset[str]]:
+        return {v: codes for v, (codes, _) in self._exact.items() if len(v) >= 3}
+
+    def _label(self, code: str) -> str:
+        return f"{self.name_of[code]} ({code})"
+
+    # ---- resolving ------------------------------------------------------------------
+    def _found(self, codes: frozenset[str], method: str, what: str) -> Resolution:
+        if len(codes) == 1:
+            return Resolution(next(iter(codes)), method)
+        return Resolution(None, None, f"ambiguous municipality {what}: it became part of several "
+                          "municipalities", sorted(self._label(c) for c in codes))
 
     def resolve_one(self, value: object) -> Resolution:
         """Resolve one raw value (code or name)."""
@@ -180,39 +370,52 @@ class MunicipalityResolver:
             if code in self.codes:
                 return Resolution(code, "code")
             if code in self._old_codes:
-                return Resolution(self._old_codes[code], "merger")
+                return self._found(self._old_codes[code], "merger", f"code {code}")
             return Resolution(None, None, f"unknown municipality code {code}")
         for variant in (norm, ascii_fold(norm), norm.replace(" ", "")):
             if variant in self._exact:
-                code, method = self._exact[variant]
-                return Resolution(code, method)
-        return self._fuzzy(norm)
+                codes, method = self._exact[variant]
+                return self._found(codes, method, repr(norm))
+        return self._fuzzy(value, norm)
 
-    def _fuzzy(self, norm: str) -> Resolution:
+    def _fuzzy(self, raw: object, norm: str) -> Resolution:
         from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import Levenshtein
 
-        hits = process.extract(norm, self._choices, scorer=fuzz.ratio, limit=12)
-        best_by_code: dict[str, float] = {}
+        t = self.thresholds
+        choices = self._choice_codes
+        hits = process.extract(norm, list(choices), scorer=fuzz.ratio, limit=15)
+        best_by_code: dict[str, tuple[float, str]] = {}
         for choice, score, _ in hits:
-            code = self._exact[choice][0]
-            best_by_code[code] = max(best_by_code.get(code, 0.0), score)
-        ranked = sorted(best_by_code.items(), key=lambda kv: -kv[1])
-        suggestions = tuple(f"{self.name_of[c]} ({c})" for c, _ in ranked[:3])
-        if ranked:
-            best_code, best = ranked[0]
-            second = ranked[1][1] if len(ranked) > 1 else 0.0
-            if best >= FUZZY_MIN_SCORE and best - second >= FUZZY_MIN_MARGIN:
-                return Resolution(best_code, "fuzzy", None, suggestions[:1])
-        return Resolution(
-            None, None, f"unknown municipality {norm!r}", suggestions
+            for code in choices[choice]:
+                if score > best_by_code.get(code, (-1.0, ""))[0]:
+                    best_by_code[code] = (score, choice)
+        ranked = sorted(best_by_code.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        suggestions = [self._label(c) for c, _ in ranked[: t.suggestions]]
+        reason = f"unknown municipality {norm!r}"
+        if not ranked or not looks_like_name(raw, norm, t):
+            return Resolution(None, None, reason, suggestions)
+        best_code, (best, choice) = ranked[0]
+        second = ranked[1][1][0] if len(ranked) > 1 else 0.0
+        rural = {"mlk", "lk"}
+        ok = (
+            best >= t.min_similarity
+            and best - second >= t.min_margin
+            and min(len(norm), len(choice)) / max(len(norm), len(choice)) >= t.min_length_ratio
+            and Levenshtein.distance(norm, choice) <= t.max_edits
+            and bool(rural & set(norm.split())) == bool(rural & set(choice.split()))
+            and len(choices[choice]) == 1
         )
+        if ok:
+            return Resolution(best_code, "fuzzy", None, suggestions[:1])
+        return Resolution(None, None, reason, suggestions)
 
     def resolve(self, values: pd.Series) -> pd.DataFrame:
         """Resolve a column; each distinct value is resolved once.
 
-        Returns a frame aligned with ``values`` with columns
-        ``municipality_code``, ``resolution_method``, ``resolution_error``,
-        ``suggestions``.
+        Returns a frame aligned with ``values`` with columns ``municipality_code``,
+        ``resolution_method``, ``resolution_error`` and ``suggestions`` (a list per row,
+        empty when there is none).
         """
         uniques = pd.unique(values.astype("object"))
         table = {v: self.resolve_one(v) for v in uniques}
@@ -222,7 +425,11 @@ class MunicipalityResolver:
                 "municipality_code": res.map(lambda r: r.code).astype("string"),
                 "resolution_method": res.map(lambda r: r.method).astype("string"),
                 "resolution_error": res.map(lambda r: r.reason).astype("string"),
-                "suggestions": res.map(lambda r: "; ".join(r.suggestions)).astype("string"),
+                "suggestions": res.map(lambda r: list(r.suggestions)).astype("object"),
             },
             index=values.index,
         )
+
+
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and pd.isna(value)) and str(value).strip() != ""

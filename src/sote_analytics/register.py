@@ -182,7 +182,7 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     mun_raw = clean_text(get("municipality"))
     res = resolver.resolve(mun_raw)
     for i in res.index[res["municipality_code"].isna()]:
-        sugg = res.at[i, "suggestions"]
+        sugg = "; ".join(res.at[i, "suggestions"])
         reasons[i].append(str(res.at[i, "resolution_error"]) + (f" (did you mean: {sugg})" if sugg else ""))
 
     out = pd.DataFrame(index=raw.index)
