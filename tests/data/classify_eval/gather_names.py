@@ -1,4 +1,4 @@
-# ruff: noqa: E501, E701, E702
+# ruff: noqa: E501, E701, E702, SIM115
 """Rebuild real_names.csv from the public sources (run by hand; needs the source files).
 
 Usage: ``python gather_names.py RAW_DIR`` where RAW_DIR holds, extracted with ``git show``:
