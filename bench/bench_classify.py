@@ -21,7 +21,10 @@ def main(n: int = 100_000) -> None:
     dt = time.perf_counter() - t0
     write_result("classify", [
         f"classify {n:,} names ({names.nunique():,} distinct): {dt:.2f} s ({n / dt:,.0f} names/s)",
-        f"  unclassified {(got['sector'] == 'unclassified').mean():.1%}",
+        f"  unclassified {(got['sector'] == 'unclassified').mean():.1%}, "
+        f"low confidence {(got['confidence'] == 'low').mean():.1%}",
+        "  decided by: " + ", ".join(f"{k or 'unclassified'} {v:.1%}"
+                                     for k, v in got["sector_source"].value_counts(normalize=True).items()),
     ])
 
 

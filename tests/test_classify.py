@@ -119,3 +119,85 @@ def test_cli_classifies_a_file_read_like_ingest(tmp_path):
     out = pd.read_csv(tmp_path / "names.classified.csv")
     assert out["sector"].tolist() == ["elderly", "disability"]
     assert out["Yhdistyksen nimi"].iloc[0] == "Keuruun Eläkkeensaajat ry"
+
+
+# ---------------------------------------------------------------------------- issue 12: real names
+REAL = Path(__file__).parent / "data" / "classify_eval" / "real_names.csv"
+#: Figures measured when issue 12 was resolved (see README, method). The held-out half was only
+#: scored; these are regression floors, below the issue's goals (recall 0.90, accuracy 0.85).
+REAL_FLOORS = {"development": {"sote_recall": 0.64, "sote_precision": 0.95, "accuracy": 0.74},
+               "heldout": {"sote_recall": 0.62, "sote_precision": 0.95, "accuracy": 0.67}}
+
+
+@pytest.fixture(scope="module")
+def real():
+    return pd.read_csv(REAL, dtype=str)
+
+
+def test_real_names_set_has_provenance_and_a_fixed_split(real):
+    import hashlib
+    import unicodedata
+
+    assert len(real) >= 300
+    assert real[["source_repo", "source_path", "source_commit"]].ne("").all().all()
+    assert set(real["primary_sector"]) <= set(sectors().index)
+    assert (real["primary_sector"] == "not_sote").sum() >= 100  # false positives are tested
+    want = ["development" if int(hashlib.sha1(unicodedata.normalize("NFC", n).casefold().encode()).hexdigest(), 16)
+            % 2 == 0 else "heldout" for n in real["name"]]
+    assert real["split"].tolist() == want
+
+
+@pytest.mark.parametrize("split", ["development", "heldout"])
+def test_real_names_do_not_fall_below_the_resolved_figures(real, split):
+    ev = evaluate(real[real["split"] == split].reset_index(drop=True))
+    floors = REAL_FLOORS[split]
+    assert ev["sote_precision"] >= floors["sote_precision"], ev["sote_confusion"]
+    assert ev["sote_recall"] >= floors["sote_recall"], ev["errors"].head(20)
+    assert ev["accuracy"] >= floors["accuracy"], ev["errors"].head(20)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 goals not reached on the held-out half (see README, method)")
+def test_heldout_reaches_the_issue_goals(real):
+    ev = evaluate(real[real["split"] == "heldout"].reset_index(drop=True))
+    assert ev["sote_recall"] >= 0.90 and ev["sote_precision"] >= 0.95 and ev["accuracy"] >= 0.85
+
+
+@pytest.mark.parametrize("name,sector,source,confidence", [
+    ("Suomen Sarkoidoosiyhdistys ry", "patient_health", "name_lexicon", "medium"),   # ICD-10 term in a compound
+    ("Suomen Marfan-yhdistys", "patient_health", "name_lexicon", "medium"),          # eponym, word start
+    ("Myositis-yhdistys ry", "patient_health", "name_shape", "low"),                  # shape, no lexicon hit
+    ("Diabetesliitto ry", "patient_health", "known_org", "high"),
+    ("Keuruun Eläkkeensaajat ry", "elderly", "name_rule", "high"),
+    ("Kuopion Omaishoitajat ja Muistiyhdistys ry", "patient_health", "name_rule", "medium"),  # collision
+    ("Tampereen Kokoomus ry", "not_sote", "name_rule", "high"),
+    ("Kuokkalan Pursiseura", "unclassified", "", "low"),
+])
+def test_signals_and_confidence(name, sector, source, confidence):
+    got = classify(pd.Series([name])).iloc[0]
+    assert (got["sector"], got["sector_source"], got["confidence"]) == (sector, source, confidence)
+
+
+def test_signal_order_known_then_category_then_purpose_then_name():
+    from sote_analytics.classify import SECTOR_SOURCES
+
+    names = pd.Series(["Diabetesliitto ry", "Tuki ry", "Tuki ry", "Keuruun Palloseura ry"])
+    cats = pd.Series(["Vammaisjärjestöt", "Vammaisjärjestöt", "", ""])
+    purposes = pd.Series(["", "", "kehitysvammaisten tuki", ""])
+    got = classify(names, purposes, cats)
+    assert got["sector_source"].tolist() == ["known_org", "source_category", "purpose", "name_rule"]
+    assert got["sector"].tolist() == ["patient_health", "disability", "disability", "not_sote"]
+    assert set(got["sector_source"]) <= set(SECTOR_SOURCES)
+    assert classify(names).columns.tolist() == got.columns.tolist()  # the old call shape still works
+
+
+def test_knowledge_tables_are_cited_and_valid():
+    from sote_analytics.classify import _read_csv, conditions
+
+    lex = conditions()
+    assert len(lex) >= 500 and lex["term"].is_unique
+    assert set(lex["sector"]) <= set(sectors().index) and set(lex["match"]) <= {"anywhere", "word_start"}
+    assert (lex["term"] == lex["term"].str.lower()).all()
+    for name in ("conditions.csv", "national_organisations.csv", "source_categories.csv"):
+        table = _read_csv(name)
+        assert table["source"].str.len().gt(0).all(), name
+        assert set(table["sector"]) <= set(sectors().index), name

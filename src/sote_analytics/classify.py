@@ -26,9 +26,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .taxonomy import UNCLASSIFIED
+from .taxonomy import NOT_SOTE, UNCLASSIFIED
 
 ORG_TYPES = ("local", "district", "national", "foundation")
+#: Values of ``sector_source`` in the order the signals are tried.
+SECTOR_SOURCES = ("known_org", "source_category", "purpose", "name_rule", "name_lexicon", "name_shape")
+CONFIDENCES = ("high", "medium", "low")
+#: Medical word shapes (name_shape): a word part ending so, before a word end or a hyphen/compound tail.
+MEDICAL_SHAPE = (r"[a-zåäö]{3,}(oosi|iitti|itis|osis|patia|emia|plasia|trofia|syndrooma|oireyhtymä)"
+                 r"|(oireyhtymä|syndrooma|sairaat|sairaiden|sairaudet|sairauksien|potilaat|potilaiden|sairastavat|sairastavien)")
+LEGAL_FORM = re.compile(r"\b(ry|rf|r\.y\.?|r\.f\.?|sr|rp|r\.p\.?)$")
 WORD_BOUNDARY = r"(?:^|$|[^a-z0-9åäöéèüõšžæøçñ_])"
 HEADQUARTERS = ("district", "national")
 
@@ -52,6 +59,40 @@ def org_type_rules() -> pd.DataFrame:
     df = _read_csv("org_type_rules.csv")
     df["priority"] = df["priority"].astype(int)
     return df
+
+
+@cache
+def conditions() -> pd.DataFrame:
+    """The condition lexicon (term, language, sector, subsector, icd10, source)."""
+    return _read_csv("conditions.csv")
+
+
+@cache
+def national_organisations() -> dict[str, tuple[str, str, str]]:
+    """Normalised name or alias -> (sector, subsector, org_type)."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for row in _read_csv("national_organisations.csv").itertuples(index=False):
+        for alias in [row.name, *[a for a in row.aliases.split(";") if a.strip()]]:
+            out[org_key(alias)] = (row.sector, row.subsector, row.org_type)
+    return out
+
+
+@cache
+def source_categories() -> dict[str, str]:
+    """Normalised source category -> sector."""
+    return {normalize_text(r.category): r.sector for r in _read_csv("source_categories.csv").itertuples(index=False)}
+
+
+def org_key(value: object) -> str:
+    """Name key for known organisations: normalised, legal form (ry, rf, sr) dropped.
+
+    Examples
+    --------
+    >>> org_key("Diabetesliitto  RY")
+    'diabetesliitto'
+    """
+    s = normalize_text(value)
+    return LEGAL_FORM.sub("", s).strip(" ,.-")
 
 
 def normalize_text(value: object) -> str:
@@ -91,21 +132,82 @@ def _fire(texts, rules: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def classify(names: pd.Series, purposes: pd.Series | None = None) -> pd.DataFrame:
-    """Classify associations by name (and purpose text where given).
+def _rules_pass(uniques: np.ndarray, rules: pd.DataFrame):
+    """Primary sector, subsector, code, all codes, all sectors, agreement of the fired rules."""
+    fired = _fire(uniques, rules)
+    prio = np.where(fired, rules["priority"].to_numpy()[None, :], np.iinfo(np.int32).max)
+    best = prio.argmin(axis=1)  # first minimum = file order on ties
+    any_fired = fired.any(axis=1)
+    sector = np.where(any_fired, rules["sector"].to_numpy()[best], "")
+    subsector = np.where(any_fired, rules["subsector"].to_numpy()[best], "")
+    code = np.where(any_fired, rules["code"].to_numpy()[best], "")
+    codes = rules["code"].to_numpy()
+    secs = rules["sector"].to_numpy()
+    # the fired-rule patterns repeat: join once per distinct pattern
+    patterns, pinv = np.unique(np.packbits(fired, axis=1), axis=0, return_inverse=True)
+    pinv = pinv.reshape(-1)
+    bits = np.unpackbits(patterns, axis=1, count=fired.shape[1]).astype(bool)
+    p_rules = np.array([";".join(codes[row]) for row in bits], dtype=object)
+    p_secs = np.array([";".join(dict.fromkeys(secs[row])) for row in bits], dtype=object)
+    p_agree = np.array([len(set(secs[row])) <= 1 for row in bits], dtype=bool)
+    return sector, subsector, code, p_rules[pinv], p_secs[pinv], p_agree[pinv]
+
+
+@cache
+def _lexicon_rules() -> pd.DataFrame:
+    """The condition lexicon as one RE2 alternation per (sector, subsector), specific groups first."""
+    lex = conditions()
+    rows = []
+    for (sector, subsector), g in lex.groupby(["sector", "subsector"], sort=False):
+        terms = sorted({(r"\b" if m == "word_start" else "") + re.escape(t)
+                        for t, m in zip(g["term"].str.casefold(), g["match"], strict=True)}, key=len, reverse=True)
+        rows.append({"code": f"LEX:{subsector or sector}", "sector": sector, "subsector": subsector,
+                     "include": "|".join(terms), "exclude": "",
+                     "priority": 50 if subsector == "patient_other" else 40})
+    return pd.DataFrame(rows)
+
+
+def _lexicon_pass(uniques: np.ndarray):
+    """Sector, subsector and code of the condition terms found in each text ("" when none)."""
+    sector, subsector, code, _, _, _ = _rules_pass(uniques, _lexicon_rules())
+    return sector, subsector, code
+
+
+def _shape_pass(uniques: np.ndarray) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.match_substring_regex(pa.array(uniques, type=pa.string()), MEDICAL_SHAPE).to_numpy(
+        zero_copy_only=False)
+
+
+def _per_unique(values: pd.Series, fn):
+    """Apply ``fn`` to the distinct normalised values; returns (inverse index, fn's results)."""
+    uniques, inverse = np.unique(values.to_numpy(dtype=object).astype(str), return_inverse=True)
+    return inverse, fn(uniques)
+
+
+def classify(names: pd.Series, purposes: pd.Series | None = None,
+             categories: pd.Series | None = None) -> pd.DataFrame:
+    """Classify associations by known name, source category, purpose text and name.
 
     Parameters
     ----------
     names : Series of str
     purposes : Series of str, optional
         Aligned with ``names``; empty values are ignored.
+    categories : Series of str, optional
+        The source's own category column (e.g. "Potilasjärjestöt"), aligned with ``names``.
 
     Returns
     -------
     DataFrame
-        ``sector`` (primary), ``subsector``, ``sectors`` (all fired, ``;``-separated),
-        ``rule`` (code of the rule that gave the primary sector), ``rules`` (all fired),
-        ``org_type`` (local, district, national, foundation), ``is_headquarters``.
+        ``sector`` (primary), ``subsector``, ``sectors`` (all fired name rules plus the
+        decided sector, ``;``-separated), ``rule`` (code that gave the primary sector:
+        a rule code, ``LEX:<group>``, ``SHAPE``, ``KNOWN`` or ``CATEGORY``), ``rules`` (all
+        fired name rules), ``org_type`` (local, district, national, foundation),
+        ``is_headquarters``, ``sector_source`` (one of :data:`SECTOR_SOURCES`, empty when
+        unclassified) and ``confidence`` (high, medium, low).
 
     Examples
     --------
@@ -113,38 +215,88 @@ def classify(names: pd.Series, purposes: pd.Series | None = None) -> pd.DataFram
     ...                     "Keuruun Eläkkeensaajat ry", "Suomen Punainen Risti", "Kuokkalan Pursiseura"]))[
     ...     ["sector", "rule", "org_type"]].values.tolist()
     [['not_sote', 'NS01', 'local'], ['patient_health', 'PH04', 'local'], ['elderly', 'EL01', 'local'], \
-['general_health', 'GH01', 'national'], ['unclassified', '', 'local']]
+['general_health', 'KNOWN', 'national'], ['unclassified', '', 'local']]
+    >>> classify(pd.Series(["Suomen Sarkoidoosiyhdistys ry"]))[["sector", "sector_source", "confidence"]
+    ...     ].values.tolist()
+    [['patient_health', 'name_lexicon', 'medium']]
     """
+    n = len(names)
     text = names.map(normalize_text)
-    if purposes is not None:
-        p = purposes.reindex(names.index).map(normalize_text)
-        text = text.where(p == "", text + " || " + p)
-    uniques, inverse = np.unique(text.to_numpy(dtype=object).astype(str), return_inverse=True)
-    rules = sector_rules()
-    fired = _fire(uniques, rules)
-    prio = np.where(fired, rules["priority"].to_numpy()[None, :], np.iinfo(np.int32).max)
-    best = prio.argmin(axis=1)  # first minimum = file order on ties
-    any_fired = fired.any(axis=1)
-    sector = np.where(any_fired, rules["sector"].to_numpy()[best], UNCLASSIFIED)
-    subsector = np.where(any_fired, rules["subsector"].to_numpy()[best], "")
-    code = np.where(any_fired, rules["code"].to_numpy()[best], "")
-    codes = rules["code"].to_numpy()
-    secs = rules["sector"].to_numpy()
-    all_rules = np.array([";".join(codes[row]) for row in fired], dtype=object)
-    all_secs = np.array([";".join(dict.fromkeys(secs[row])) for row in fired], dtype=object)
+    inv, (r_sec, r_sub, r_code, r_all, r_secs, r_agree) = _per_unique(text, lambda u: _rules_pass(u, sector_rules()))
+    sector, subsector, code = r_sec[inv].astype(object), r_sub[inv].astype(object), r_code[inv].astype(object)
+    all_rules, all_secs = r_all[inv], r_secs[inv]
+    source = np.where(sector != "", "name_rule", "").astype(object)
+    confidence = np.where(sector != "", np.where(r_agree[inv], "high", "medium"), "").astype(object)
 
+    def fill(mask, sec, sub, cod, src, conf):
+        nonlocal sector, subsector, code, source, confidence
+        sector = np.where(mask, sec, sector)
+        subsector = np.where(mask, sub, subsector)
+        code = np.where(mask, cod, code)
+        source = np.where(mask, src, source)
+        confidence = np.where(mask, conf, confidence)
+
+    # name lexicon and shape only where no name rule fired
+    open_ = sector == ""
+    if open_.any():
+        rest = text[open_]
+        inv_l, (l_sec, l_sub, l_code) = _per_unique(rest, _lexicon_pass)
+        inv_s, shaped = _per_unique(rest, _shape_pass)
+        lex = np.full(n, "", dtype=object)
+        lex_sub, lex_code = lex.copy(), lex.copy()
+        shp = np.zeros(n, dtype=bool)
+        lex[open_], lex_sub[open_], lex_code[open_] = l_sec[inv_l], l_sub[inv_l], l_code[inv_l]
+        shp[open_] = shaped[inv_s]
+        fill(open_ & (lex != ""), lex, lex_sub, lex_code, "name_lexicon", "medium")
+        fill((sector == "") & shp, "patient_health", "patient_other", "SHAPE", "name_shape", "low")
+
+    # purpose text, before the name
+    if purposes is not None:
+        ptext = purposes.reindex(names.index).map(normalize_text)
+        inv_p, (p_sec, p_sub, p_code, _, _, _) = _per_unique(ptext, lambda u: _rules_pass(u, sector_rules()))
+        inv_q, (q_sec, q_sub, q_code) = _per_unique(ptext, _lexicon_pass)
+        has_rule = (p_sec[inv_p] != "") & (ptext.to_numpy() != "")
+        has_lex = ~has_rule & (q_sec[inv_q] != "") & (ptext.to_numpy() != "")
+        fill(has_lex, q_sec[inv_q], q_sub[inv_q], q_code[inv_q], "purpose", "medium")
+        fill(has_rule, p_sec[inv_p], p_sub[inv_p], p_code[inv_p], "purpose", "medium")
+
+    # the source's own category, before purpose and name
+    if categories is not None:
+        cmap = source_categories()
+        cat = categories.reindex(names.index).map(normalize_text).map(lambda c: cmap.get(c, "")).to_numpy(dtype=object)
+        fill(cat != "", cat, "", "CATEGORY", "source_category", "high")
+
+    # known national organisations, first of all
+    known = national_organisations()
+    keys = text.str.replace(LEGAL_FORM.pattern, "", regex=True).str.strip(" ,.-")
+    hit = keys.map(known.get).to_numpy(dtype=object)
+    is_known = np.array([h is not None for h in hit], dtype=bool)
+    k_sec = np.array([h[0] if h else "" for h in hit], dtype=object)
+    k_sub = np.array([h[1] if h else "" for h in hit], dtype=object)
+    fill(is_known, k_sec, k_sub, "KNOWN", "known_org", "high")
+
+    unclassified = sector == ""
+    sector = np.where(unclassified, UNCLASSIFIED, sector)
+    confidence = np.where(unclassified, "low", confidence)
+    all_secs = np.array([s if (d == UNCLASSIFIED or d in s.split(";")) else ";".join(filter(None, [d, s]))
+                         for s, d in zip(all_secs, sector, strict=True)], dtype=object) if n else all_secs
+
+    inv_o, ofired = _per_unique(text, lambda u: _fire(u, org_type_rules()))
     orules = org_type_rules()
-    ofired = _fire(uniques, orules)
     oprio = np.where(ofired, orules["priority"].to_numpy()[None, :], np.iinfo(np.int32).max)
     obest = oprio.argmin(axis=1)
-    org = np.where(ofired.any(axis=1), orules["org_type"].to_numpy()[obest], "local")
+    org = np.where(ofired.any(axis=1), orules["org_type"].to_numpy()[obest], "local")[inv_o].astype(object)
+    k_org = np.array([h[2] if h else "" for h in hit], dtype=object)
+    org = np.where(k_org != "", k_org, org)
 
     out = pd.DataFrame({
-        "sector": sector[inverse], "subsector": subsector[inverse], "sectors": all_secs[inverse],
-        "rule": code[inverse], "rules": all_rules[inverse], "org_type": org[inverse],
+        "sector": sector, "subsector": subsector, "sectors": all_secs, "rule": code, "rules": all_rules,
+        "org_type": org, "sector_source": source, "confidence": confidence,
     }, index=names.index)
     out["is_headquarters"] = out["org_type"].isin(HEADQUARTERS)
-    return out
+    return out[["sector", "subsector", "sectors", "rule", "rules", "org_type", "is_headquarters",
+                "sector_source", "confidence"]].astype({c: "str" for c in (
+                    "sector", "subsector", "sectors", "rule", "rules", "org_type", "sector_source", "confidence")})
 
 
 # ---------------------------------------------------------------------------- evaluation
@@ -167,8 +319,18 @@ def evaluate(sample: pd.DataFrame) -> dict:
         rec = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         per[s] = {"precision": prec, "recall": rec, "f1": f1, "support": int((y == s).sum())}
+    sote_y = y != NOT_SOTE
+    sote_p = (p != NOT_SOTE) & (p != UNCLASSIFIED)
+    tp = int((sote_y & sote_p).sum())
     result = {
         "n": len(sample),
+        "sote_precision": tp / int(sote_p.sum()) if sote_p.any() else 0.0,
+        "sote_recall": tp / int(sote_y.sum()) if sote_y.any() else 0.0,
+        "sote_confusion": pd.crosstab(pd.Series(np.where(sote_y, "sote", "not sote"), name="label"),
+                                      pd.Series(np.where(sote_p, "sote", np.where(p == UNCLASSIFIED, UNCLASSIFIED,
+                                                                                  "not sote")), name="predicted")),
+        "low_confidence_share": float((pred["confidence"] == "low").mean()) if len(pred) else 0.0,
+        "decided_by": pred["sector_source"].replace("", UNCLASSIFIED).value_counts(normalize=True).to_dict(),
         "per_sector": per,
         "macro_f1": float(np.mean([v["f1"] for v in per.values()])),
         "accuracy": float((y == p).mean()),
@@ -187,11 +349,30 @@ def format_evaluation(ev: dict) -> str:
     for s, v in ev["per_sector"].items():
         lines.append(f"{s:20s} {v['precision']:9.3f} {v['recall']:7.3f} {v['f1']:6.3f} {v['support']:5d}")
     lines.append(f"\nn={ev['n']}  macro-F1={ev['macro_f1']:.3f}  accuracy={ev['accuracy']:.3f}  "
-                 f"unclassified={ev['unclassified_share']:.1%}")
+                 f"unclassified={ev['unclassified_share']:.1%}  low confidence={ev['low_confidence_share']:.1%}")
+    lines.append(f"sote vs not sote: precision={ev['sote_precision']:.3f}  recall={ev['sote_recall']:.3f}")
+    lines.append("decided by: " + ", ".join(f"{k} {v:.1%}" for k, v in ev["decided_by"].items()))
     if "org_type_accuracy" in ev:
         lines.append(f"organisation type accuracy={ev['org_type_accuracy']:.3f}")
+    lines.append("\nsote confusion (rows: label, columns: predicted)\n" + ev["sote_confusion"].to_string())
     lines.append("\nconfusion (rows: label, columns: predicted)\n" + ev["confusion"].to_string())
     return "\n".join(lines)
+
+
+def evaluate_sets(sample: pd.DataFrame, real: pd.DataFrame | None = None) -> str:
+    """The report of ``classify --evaluate``: the project sample, then each split of the real-names set."""
+    parts = ["== project sample (in-sample: rules and labels written together)", format_evaluation(evaluate(sample))]
+    if real is not None:
+        for split in ("development", "heldout"):
+            part = real[real["split"] == split].reset_index(drop=True)
+            parts += [f"\n== real names, {split} half ({len(part)} names from public lists; "
+                      "tests/data/classify_eval/README.md)", format_evaluation(evaluate(part))]
+    return "\n".join(parts)
+
+
+def real_names_path() -> Path:
+    """The second evaluation set (real names with provenance, development/held-out split)."""
+    return Path("tests") / "data" / "classify_eval" / "real_names.csv"
 
 
 def default_sample_path() -> Path:
