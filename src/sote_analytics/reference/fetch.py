@@ -216,8 +216,9 @@ def municipality_list(client: _Client, urls: ServiceURLs, year: int,
 def listed_correspondences(listing: object) -> list[str]:
     """Local ids (``a#b``) of the tables in a ``GET correspondenceTables`` answer.
 
-    Entries are objects whose ``value`` (or ``localId``) holds the table's link, as
-    rOpenGov/geofi ``inst/extras/municipality_keys.R`` reads them.
+    Entries are the tables' links: a JSON array of strings, which rOpenGov/geofi
+    ``inst/extras/municipality_keys.R`` reads as the tibble column ``value``
+    (objects with a ``value`` or ``localId`` are accepted too).
 
     Examples
     --------
@@ -254,11 +255,16 @@ def pick_correspondence(ids: Iterable[str], source: str, target: str) -> str | N
 def map_pairs(maps: object, what: str) -> list[tuple[str, str]]:
     """``(source code, target code)`` pairs of a ``/maps`` answer.
 
-    Accepts the bare listing (``value`` links ending ``…/maps/<source>/<target>``, as
-    read by rOpenGov/geofi) and the older ``content=data`` form (``sourceItem``/``targetItem``).
+    Accepts the bare listing (links ending ``…/maps/<source>/<target>``: a JSON array of
+    strings, which rOpenGov/geofi reads as the tibble column ``value``; objects with a
+    ``value`` are accepted too) and the older ``content=data`` form
+    (``sourceItem``/``targetItem``).
     """
+    if not isinstance(maps, list) or not maps:
+        raise FetchError(f"{what}: expected a non-empty JSON list, got {_shape(maps)}")
     pairs = []
-    for m in _list_of_dicts(maps, what):
+    for m in maps:
+        m = m if isinstance(m, dict) else {"value": m}
         if "sourceItem" in m and "targetItem" in m:
             pairs.append((str(m["sourceItem"]["code"]), str(m["targetItem"]["code"])))
             continue
@@ -829,7 +835,7 @@ def check_services(year: int, urls: ServiceURLs | None = None, timeout: float = 
             all(found.values())
 
     probe("classification: correspondence tables", f"{cls}/correspondenceTables",
-          "[{value: …/correspondenceTables/kunta_1_<date>%23<level>_<n>_<date>}] for every level", p_listing)
+          "[\"…/correspondenceTables/kunta_1_<date>%23<level>_<n>_<date>\"] for every level", p_listing)
 
     table = pick_correspondence(listing, f"kunta_1_{date}", "hyvinvointialue") or \
         f"kunta_1_{date}#hyvinvointialue_1_{date}"
@@ -838,7 +844,7 @@ def check_services(year: int, urls: ServiceURLs | None = None, timeout: float = 
     def p_maps():
         raw = c.get(maps_url)
         pairs = map_pairs(raw, table)
-        return f"{len(pairs)} links {_shape(raw[:1])}", True
+        return f"{len(pairs)} links, e.g. {str(raw[0])[-60:]!r}", True
 
     probe("classification: bare /maps", maps_url, "[{value: …/maps/<municipality>/<area>}]", p_maps)
 
@@ -883,7 +889,7 @@ def check_services(year: int, urls: ServiceURLs | None = None, timeout: float = 
     probe("Sotkanet regions", f"{urls.sotkanet}/regions", "[{id, code, category: KUNTA, title}]", p_sotkanet)
 
     def p_ytj():
-        res = c.get(f"{urls.ytj}/companies", params={"name": "yhdistys", "companyForm": "AYH"})
+        res = c.get(f"{urls.ytj}/companies", params={"name": "yhdistys"})
         comp = res["companies"][0] if res.get("companies") else {}
         mbl = comp.get("mainBusinessLine") or {}
         types = sorted({a.get("type") for a in comp.get("addresses", [])})
@@ -892,8 +898,17 @@ def check_services(year: int, urls: ServiceURLs | None = None, timeout: float = 
         return f"totalResults={res.get('totalResults')}, typeCodeSet={mbl.get('typeCodeSet')!r}, " \
                f"address types {types}", ok
 
-    probe("YTJ v3 companies", f"{urls.ytj}/companies?name=yhdistys&companyForm=AYH",
+    probe("YTJ v3 companies", f"{urls.ytj}/companies?name=yhdistys",
           "{totalResults, companies: [{mainBusinessLine.typeCodeSet: TOIMI…, addresses.type 1|2}]}", p_ytj)
+
+    def p_ytj_form():
+        res = c.get(f"{urls.ytj}/companies", params={"companyForm": "AYH", "location": "Tampere"})
+        forms = {(f.get("type"), (f.get("descriptions") or [{}])[0].get("description"))
+                 for co in res.get("companies", [])[:20] for f in co.get("companyForms", [])}
+        return f"totalResults={res.get('totalResults')}, forms seen {sorted(forms, key=str)[:3]}", True
+
+    probe("YTJ v3 companyForm=AYH (informational)", f"{urls.ytj}/companies?companyForm=AYH&location=Tampere",
+          "associations (aatteellinen yhdistys); AYH is unverified", p_ytj_form)
     return out
 
 
