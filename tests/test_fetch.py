@@ -315,3 +315,39 @@ def test_real_services_are_not_reachable_from_tests():
 
     with pytest.raises(SocketConnectBlockedError):
         socket.create_connection(("192.0.2.1", 80), timeout=1)
+
+
+def test_embedded_snapshot_is_what_the_script_builds_and_ships_in_the_wheel(reference_dir, tmp_path):
+    import importlib.util
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("build_snapshot", root / "scripts" / "build_reference_snapshot.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    shipped = root / "src" / "sote_analytics" / "data" / "reference_snapshot"
+    meta = json.loads((shipped / "snapshot.json").read_text("utf-8"))
+    mod.build(reference_dir, tmp_path, 2025, pop_years=8, tolerance=meta["simplify_tolerance_degrees"],
+              digits=meta["coordinate_decimals"])
+    for name in meta["outputs"]:
+        if name != "README.md":  # carries the build date
+            assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name
+    assert sum(p.stat().st_size for p in shipped.iterdir()) < 1_500_000
+    assert "CC BY 4.0" in (shipped / "README.md").read_text("utf-8")
+    data = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
+    assert "data/reference_snapshot/*" in data["tool"]["setuptools"]["package-data"]["sote_analytics"]
+
+
+def test_offline_fetch_says_no_network_and_what_to_do(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a local port nobody listens on: connection refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    urls = ServiceURLs(classification=base, wfs=base, pxweb_population=base, sotkanet=base, ytj=base)
+    res = fetch_reference(2025, tmp_path, urls=urls, retries=1, sleep=lambda s: None)
+    assert set(res.failed) == set(PARTS) and not res.complete
+    text = res.summary()
+    assert "no network" in text and "embedded snapshot" in text and "--only key,hierarchy" in text
+    assert not (tmp_path / "municipality_key_2025.csv").exists()

@@ -117,6 +117,9 @@ class _Client:
         for attempt in range(self.retries):
             try:
                 r = self.session.request(method, url, timeout=self.timeout, **kw)
+            except requests.ConnectionError:
+                host = re.sub(r"^\w+://([^/]+).*", r"\1", url)
+                last = FetchError(f"{method} {r_url(url, kw)}: cannot connect to {host} (no network?)")
             except requests.RequestException as exc:
                 last = FetchError(f"{method} {r_url(url, kw)}: {exc.__class__.__name__}: {exc}")
             else:
@@ -491,7 +494,10 @@ def population(client: _Client, urls: ServiceURLs, first_year: int, last_year: i
     try:
         return population_pxweb(client, urls, first_year)
     except FetchError as exc:
-        df, info = population_sotkanet(client, urls, first_year, last_year)
+        try:
+            df, info = population_sotkanet(client, urls, first_year, last_year)
+        except FetchError as exc2:
+            raise FetchError(f"PxWeb: {exc}; Sotkanet: {exc2}") from None
         info["pxweb_error"] = str(exc)
         return df, info
 
@@ -674,7 +680,9 @@ class FetchResult:
                 extra = " (from Sotkanet: PxWeb failed)"
             lines.append(f"  {p:<11} {status:<11} {PART_LABELS[p]}{extra}")
         if not self.complete:
-            todo = ", ".join(sorted(self.failed)) or "the missing parts"
+            todo = ", ".join(p for p in PARTS if p in self.failed) or "the missing parts"
+            if self.failed and all("cannot connect" in e for e in self.failed.values()):
+                lines.append("No service could be reached: this machine seems to have no network.")
             lines.append(
                 f"The cache in {self.cache_dir} is PARTIAL and will not be used: reports use the "
                 "embedded snapshot until it is complete. You can\n"
