@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lab install reference clean bench
+.PHONY: demo test lab install reference reference-fetch reference-snapshot clean bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -18,12 +18,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Reference data: $SOTE_REFERENCE_DIR if set, else the cache, else download (explicit fetch).
+# Reference data: $SOTE_REFERENCE_DIR if set, else a complete download cache, else the snapshot
+# embedded in the package (no network needed). Download with `make reference-fetch`.
 reference: $(STAMP)
-	@if [ -n "$$SOTE_REFERENCE_DIR" ]; then echo "reference data: $$SOTE_REFERENCE_DIR"; \
-	elif [ -f data/raw/reference/manifest.json ]; then echo "reference data: data/raw/reference (cached)"; \
-	else $(BIN)/sote-analytics reference fetch --year 2025; fi
 	$(BIN)/sote-analytics reference check --year 2025
+
+reference-fetch: $(STAMP)
+	$(BIN)/sote-analytics reference fetch --year 2025
+
+reference-snapshot: $(STAMP)
+	$(BIN)/python scripts/build_reference_snapshot.py --source $${SOTE_REFERENCE_DIR:-../shared/reference} --year 2025
 
 demo: reference
 	$(BIN)/sote-analytics run-demo --year 2025

@@ -1,112 +1,309 @@
-"""The fetchers against a local HTTP server serving the documented response shapes."""
+"""The fetchers against a local HTTP server serving the services' current response shapes.
 
+Fixtures: ``tests/fixtures/reference/`` (README there names where each shape was seen).
+"""
+
+from __future__ import annotations
+
+import copy
 import json
+from pathlib import Path
 
+import pandas as pd
 import pytest
+import requests
 from werkzeug import Response
 
-from sote_analytics.reference import load_reference
-from sote_analytics.reference.fetch import FetchError, ServiceURLs, fetch_reference
+from sote_analytics.reference import load_reference, resolve_reference
+from sote_analytics.reference.fetch import (
+    PARTS,
+    ServiceURLs,
+    cache_is_complete,
+    check_services,
+    fetch_reference,
+    format_probes,
+)
 
-MUNIS = {"020": ("Akaa", "Ackas"), "091": ("Helsinki", "Helsingfors"),
-         "507": ("Mäntyharju", "Mäntyharju")}
-AREAS = {  # level -> municipality -> (code, fi name)
-    "seutukunta_1": {"020": ("063", "Etelä-Pirkanmaa"), "091": ("011", "Helsinki"),
-                     "507": ("101", "Mikkeli")},
-    "maakunta_1": {"020": ("06", "Pirkanmaa"), "091": ("01", "Uusimaa"),
-                   "507": ("10", "Etelä-Savo")},
-    "hyvinvointialue_1": {"020": ("08", "Pirkanmaan hyvinvointialue"),
-                          "091": ("90", "Helsingin kaupunki"),
-                          "507": ("12", "Etelä-Savon hyvinvointialue")},
-    "yhteistyoalue_1": {"020": ("3", "Sisä-Suomen yhteistyöalue"),
-                        "091": ("1", "Etelä-Suomen yhteistyöalue"),
-                        "507": ("2", "Itä-Suomen yhteistyöalue")},
-}
+FIX = Path(__file__).parent / "fixtures" / "reference"
 
 
-def _item(code, name, lang):
-    return {"code": code, "classificationItemNames": [{"lang": lang, "name": name}]}
+def _fx(name: str):
+    return json.loads((FIX / name).read_text("utf-8"))
 
 
-def _square(x, y):
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1],
-                                                 [x, y]]]}
+class Services:
+    """The official services as a local server; attributes switch failure modes."""
+
+    def __init__(self, httpserver):
+        self.server = httpserver
+        self.items = _fx("classification_items.json")
+        self.maps = _fx("correspondence_maps_bare.json")
+        self.wfs = _fx("wfs_kunta4500k_2025.json")
+        self.px_meta = _fx("pxweb_11ra_metadata.json")
+        self.px_data = _fx("pxweb_11ra_jsonstat2.json")
+        self.wfs_status = 200
+        self.px_status = 200
+        self.throttle = 0  # answer 429 this many times first
+        self.hits: list[str] = []
+        s = httpserver
+        self.listing = _fx("correspondence_tables.json")
+        s.expect_request("/cls/correspondenceTables").respond_with_handler(lambda r: self._json(self.listing))
+        for cid in self.items:
+            s.expect_request(f"/cls/classifications/{cid}/classificationItems") \
+                .respond_with_handler(lambda r, c=cid: self._items(r, c))
+        for tid in self.maps:
+            s.expect_request(f"/cls/correspondenceTables/{tid}/maps") \
+                .respond_with_handler(lambda r, t=tid: self._maps(r, t))
+        s.expect_request("/wfs").respond_with_handler(self._wfs)
+        s.expect_request("/px", method="GET").respond_with_handler(
+            lambda r: self._px(self.px_meta))
+        s.expect_request("/px", method="POST").respond_with_handler(lambda r: self._px(self.px_data))
+        s.expect_request("/sotkanet/regions").respond_with_json(_fx("sotkanet_regions.json"))
+        s.expect_request("/sotkanet/json").respond_with_json(_fx("sotkanet_json_127.json"))
+        s.expect_request("/ytj/companies").respond_with_json(_fx("ytj_companies_association.json"))
+        self.urls = ServiceURLs(classification=s.url_for("/cls"), wfs=s.url_for("/wfs"),
+                                pxweb_population=s.url_for("/px"), sotkanet=s.url_for("/sotkanet"),
+                                ytj=s.url_for("/ytj"))
+
+    def _json(self, obj, status=200):
+        return Response(json.dumps(obj, ensure_ascii=False), status=status, content_type="application/json")
+
+    def _items(self, request, cid):
+        if self.throttle:
+            self.throttle -= 1
+            return Response("Too many requests", status=429, headers={"Retry-After": "2"})
+        return self._json(self.items[cid][request.args.get("lang", "fi")])
+
+    def _maps(self, request, tid):
+        # Since October 2026 the service answers 500 when content, meta or lang is given.
+        if {"content", "meta", "lang"} & set(request.args):
+            return Response('{"message":"Internal Server Error"}', status=500,
+                            content_type="application/json")
+        self.hits.append(request.full_path)
+        return self._json(self.maps[tid])
+
+    def _wfs(self, request):
+        if self.wfs_status != 200:
+            return Response("Service Unavailable", status=self.wfs_status)
+        assert request.args["typeName"] == "tilastointialueet:kunta4500k_2025"
+        return self._json(self.wfs)
+
+    def _px(self, obj):
+        if self.px_status != 200:
+            return Response("Bad Request", status=self.px_status)
+        return self._json(obj)
 
 
-def _serve(httpserver):
-    def classification(request):
-        lang = request.args.get("lang", "fi")
-        idx = 0 if lang == "fi" else 1
-        return Response(json.dumps([_item(c, n[min(idx, 1)], lang) for c, n in MUNIS.items()]),
-                        content_type="application/json")
-
-    httpserver.expect_request("/cls/classifications/kunta_1_20250101/classificationItems") \
-        .respond_with_handler(classification)
-    for level, mapping in AREAS.items():
-        maps = [{"sourceItem": _item(m, MUNIS[m][0], "fi"), "targetItem": _item(c, n, "fi")}
-                for m, (c, n) in mapping.items()]
-        httpserver.expect_request(
-            f"/cls/correspondenceTables/kunta_1_20250101#{level}_20250101/maps"
-        ).respond_with_json(maps)
-    for y in (2024, 2025):
-        maps = [{"sourceItem": _item(c, MUNIS[c][0], "fi"), "targetItem": _item(c, MUNIS[c][0], "fi")}
-                for c in MUNIS]
-        if y == 2025:
-            maps.append({"sourceItem": _item("588", "Pertunmaa", "fi"),
-                         "targetItem": _item("507", "Mäntyharju", "fi")})
-        httpserver.expect_request(
-            f"/cls/correspondenceTables/kunta_1_{y - 1}0101#kunta_1_{y}0101/maps"
-        ).respond_with_json(maps)
-    feats = [{"type": "Feature", "properties": {"kunta": c, "nimi": n[0], "namn": n[1], "vuosi": 2025},
-              "geometry": _square(20 + i, 60)} for i, (c, n) in enumerate(MUNIS.items())]
-    httpserver.expect_request("/wfs", query_string={
-        "service": "WFS", "version": "2.0.0", "request": "GetFeature",
-        "typeName": "tilastointialueet:kunta4500k_2025", "outputFormat": "application/json",
-        "srsName": "EPSG:4326"}).respond_with_json({"type": "FeatureCollection", "features": feats})
-    httpserver.expect_request("/px", method="GET").respond_with_json({"variables": [
-        {"code": "Alue", "values": ["SSS", "KU020", "KU091", "KU507"]},
-        {"code": "Tiedot", "values": ["vaesto"]},
-        {"code": "Vuosi", "values": ["2014", "2023", "2024"]}]})
-    js = {"version": "2.0", "class": "dataset", "id": ["Alue", "Tiedot", "Vuosi"],
-          "size": [3, 1, 2],
-          "dimension": {"Alue": {"category": {"index": {"KU020": 0, "KU091": 1, "KU507": 2}}},
-                        "Tiedot": {"category": {"index": {"vaesto": 0}}},
-                        "Vuosi": {"category": {"index": {"2023": 0, "2024": 1}}}},
-          "value": [16500, 16400, 674500, 684000, 5500, 7900]}
-    httpserver.expect_request("/px", method="POST").respond_with_json(js)
-    return ServiceURLs(classification=httpserver.url_for("/cls"), wfs=httpserver.url_for("/wfs"),
-                       pxweb_population=httpserver.url_for("/px"))
+@pytest.fixture
+def services(httpserver):
+    return Services(httpserver)
 
 
-def test_fetch_writes_a_cache_that_loads(httpserver, tmp_path):
-    urls = _serve(httpserver)
-    manifest = fetch_reference(2025, tmp_path, population_from=2020, mergers_from=2024, urls=urls,
-                               retries=1)
-    assert set(manifest["files"]) == {
-        "municipality_key_2025.csv", "municipalities_2025_statfi_4500k.geojson",
-        "population_by_municipality_2023_2024.csv", "municipality_mergers_2024_2025.csv"}
-    assert all(r["url"].startswith("http://localhost") for r in manifest["requests"])
-    assert "CC BY 4.0" in manifest["licence"]
+def _fetch(services, cache, **kw):
+    kw.setdefault("population_from", 2023)
+    kw.setdefault("mergers_from", 2025)
+    return fetch_reference(2025, cache, urls=services.urls, retries=2, sleep=lambda s: None, **kw)
+
+
+def test_fetch_with_todays_shapes_gives_a_complete_cache_that_loads(services, tmp_path):
+    res = _fetch(services, tmp_path)
+    assert res.failed == {} and res.complete
+    man = res.manifest
+    assert {p: man["parts"][p]["status"] for p in PARTS} == dict.fromkeys(PARTS, "ok")
+    assert man["parts"]["hierarchy"]["tables"]["hyvinvointialue"] == \
+        "kunta_1_20250101#hyvinvointialue_1_20250101"
+    assert man["parts"]["population"]["source"] == "pxweb"
+    assert man["parts"]["population"]["area_variable"] == "alue_23_20260101"
+    assert cache_is_complete(tmp_path, 2025) == (True, "complete")
+    # the bare /maps was asked without content/meta/lang (which answer HTTP 500)
+    assert services.hits and all("content=" not in h and "lang=" not in h for h in services.hits)
 
     ref = load_reference(2025, reference_dir=tmp_path)
     assert ref.municipality_codes == ["020", "091", "507"]
-    assert ref.areas("hyvinvointialue").set_index("code").loc["12", "name_fi"] == \
-        "Etelä-Savon hyvinvointialue"
+    hva = ref.areas("hyvinvointialue").set_index("code")
+    assert hva.loc["12", "name_fi"] == "Etelä-Savon hyvinvointialue"
+    assert hva.loc["8", "name_sv"] == "Birkalands välfärdsområde"  # "08" from the service
     assert ref.key.set_index("kunta_code").loc["091", "kunta_name_sv"] == "Helsingfors"
-    assert ref.population_year == 2024
-    assert int(ref.population["091"]) == 684000
-    assert len(ref.boundaries("hyvinvointialue")) == 3
-    assert ("588", "507") in set(zip(ref.mergers["old_code"], ref.mergers["new_code"], strict=True))
+    assert ref.population_year == 2025 and int(ref.population["091"]) == 694392
+    assert len(ref.boundaries("maakunta")) == 3
+    # Pertunmaa left the 2025 list; its successor comes from the package's mergers table
+    m = ref.mergers
+    assert ("588", "507", 2025) in set(zip(m["old_code"], m["new_code"], m["effective_year"], strict=True))
 
 
-def test_fetch_failure_is_clear_and_writes_nothing(httpserver, tmp_path):
-    httpserver.expect_request("/cls/classifications/kunta_1_20250101/classificationItems") \
-        .respond_with_data("oops", status=503)
-    urls = ServiceURLs(classification=httpserver.url_for("/cls"), wfs=httpserver.url_for("/wfs"),
-                       pxweb_population=httpserver.url_for("/px"))
-    with pytest.raises(FetchError, match="SOTE_REFERENCE_DIR"):
-        fetch_reference(2025, tmp_path / "cache", urls=urls, retries=2)
-    assert not (tmp_path / "cache").exists()
+def test_maps_with_parameters_answers_500(services):
+    url = services.urls.classification + \
+        "/correspondenceTables/kunta_1_20250101%23maakunta_1_20250101/maps"
+    assert requests.get(url, params={"content": "data", "meta": "min", "lang": "fi"}).status_code == 500
+    links = requests.get(url).json()
+    assert links[0].endswith("/maps/020/06")
+
+
+def test_a_failing_part_leaves_the_others_cached_and_is_not_taken_for_complete(
+        services, tmp_path, monkeypatch):
+    services.wfs_status = 503
+    res = _fetch(services, tmp_path)
+    assert set(res.failed) == {"boundaries"} and not res.complete
+    assert "HTTP 503" in res.failed["boundaries"]
+    for p in ("key", "hierarchy", "population", "mergers"):
+        assert res.manifest["parts"][p]["status"] == "ok"
+    assert (tmp_path / "municipality_key_2025.csv").is_file()
+    text = res.summary()
+    assert "boundaries  failed" in text and "--only boundaries" in text and "SOTE_REFERENCE_DIR" in text
+
+    # the loader passes over the partial cache and says so
+    monkeypatch.delenv("SOTE_REFERENCE_DIR", raising=False)
+    origin = resolve_reference(cache_dir=tmp_path, year=2025)
+    assert origin.kind == "embedded"
+    assert "parts missing or failed: boundaries" in origin.detail
+
+    # retrying only what failed completes the cache without refetching the rest
+    services.wfs_status = 200
+    before = {p: res.manifest["parts"][p]["retrieved"] for p in ("key", "population")}
+    res2 = _fetch(services, tmp_path, parts=["boundaries"])
+    assert res2.complete and res2.failed == {}
+    assert {p: res2.manifest["parts"][p]["retrieved"] for p in ("key", "population")} == before
+    assert resolve_reference(cache_dir=tmp_path, year=2025).kind == "cache"
+    ref = load_reference(2025, cache_dir=tmp_path)
+    assert ref.origin.kind == "cache" and "fetched" in ref.notes[0]
+
+
+def test_a_changed_file_makes_the_cache_incomplete(services, tmp_path):
+    _fetch(services, tmp_path)
+    pop = next(tmp_path.glob("population_by_municipality_*.csv"))
+    pop.write_text(pop.read_text("utf-8").replace("694392", "1"), "utf-8")
+    ok, why = cache_is_complete(tmp_path, 2025)
+    assert not ok and pop.name in why
+    assert not cache_is_complete(tmp_path, 2024)[0]
+
+
+def test_old_pxweb_table_id_400_falls_back_to_sotkanet(services, tmp_path):
+    services.px_status = 400  # what the long id statfin_vaerak_pxt_11ra.px answers since June 2026
+    res = _fetch(services, tmp_path)
+    pop = res.manifest["parts"]["population"]
+    assert res.complete and pop["source"] == "sotkanet" and "HTTP 400" in pop["pxweb_error"]
+    df = pd.read_csv(tmp_path / "population_by_municipality_2023_2024.csv", dtype={"municipality_code": str})
+    assert sorted(df["municipality_code"].unique()) == ["020", "091", "507"]  # no MAAKUNTA rows
+    assert int(df.query("year == 2024 and municipality_code == '091'")["population"].iloc[0]) == 694392
+    assert "from Sotkanet" in res.summary()
+
+
+def test_pre_june_2026_pxweb_shape_is_still_read(services, tmp_path):
+    meta = copy.deepcopy(services.px_meta)
+    rename = {"alue_23_20260101": "Alue", "contentscode": "Tiedot", "timeperiod_y": "Vuosi"}
+    for v in meta["variables"]:
+        v["code"] = rename[v["code"]]
+    meta["variables"][1]["values"] = ["vaesto", "vaesto_p"]
+    data = copy.deepcopy(services.px_data)
+    data["id"] = [rename[i] for i in data["id"]]
+    data["dimension"] = {rename[k]: v for k, v in data["dimension"].items()}
+    services.px_meta, services.px_data = meta, data
+    res = _fetch(services, tmp_path, parts=["population"])
+    assert res.manifest["parts"]["population"]["area_variable"] == "Alue"
+
+
+def test_wfs_in_latitude_longitude_order_is_swapped(services, tmp_path):
+    def swap(c):
+        return [swap(x) for x in c] if isinstance(c[0], list) else [c[1], c[0]]
+
+    for f in services.wfs["features"]:
+        f["geometry"]["coordinates"] = swap(f["geometry"]["coordinates"])
+    res = _fetch(services, tmp_path, parts=["key", "boundaries"])
+    assert res.manifest["parts"]["boundaries"]["axis_order_swapped"] is True
+    gj = json.loads((tmp_path / "municipalities_2025_statfi_4500k.geojson").read_text("utf-8"))
+    assert gj["features"][0]["geometry"]["coordinates"][0][0][0] == [21, 61]
+    assert gj["features"][0]["properties"]["NATCODE"] == "020"
+
+
+def test_boundaries_missing_a_municipality_fail_that_part(services, tmp_path):
+    services.wfs["features"] = services.wfs["features"][:2]
+    res = _fetch(services, tmp_path, parts=["key", "boundaries"])
+    assert "507" in res.failed["boundaries"]
+
+
+def test_a_disappeared_municipality_without_known_successor_is_named(services, tmp_path):
+    for lang in ("fi", "sv", "en"):
+        services.items["kunta_1_20240101"][lang].append(
+            {"code": "999", "classificationItemNames": [{"lang": lang, "name": "Kuvitteellinen"}]})
+    res = _fetch(services, tmp_path, parts=["key", "mergers"])
+    assert "999 Kuvitteellinen (ceased 2025)" in res.failed["mergers"]
+    assert "municipality_mergers.csv" in res.failed["mergers"]
+    assert res.manifest["parts"]["key"]["status"] == "ok"
+
+
+def test_a_missing_level_table_says_what_is_listed(services, tmp_path):
+    services.listing = [u for u in services.listing if "yhteistyoalue" not in u]
+    res = _fetch(services, tmp_path, parts=["hierarchy"])
+    msg = res.failed["hierarchy"]
+    assert "yhteistyoalue" in msg and "hyvinvointialue_1_20250101" in msg
+
+
+def test_rate_limiting_is_retried_after_the_servers_pause(services, tmp_path):
+    services.throttle = 1
+    waits: list[float] = []
+    res = fetch_reference(2025, tmp_path, urls=services.urls, parts=["key"], retries=3,
+                          sleep=waits.append)
+    assert res.manifest["parts"]["key"]["status"] == "ok"
+    assert waits == [2.0]
+    assert [r["status"] for r in res.manifest["parts"]["key"]["requests"]][:2] == [429, 200]
+
+
+def test_check_reports_found_against_expected_shapes(services):
+    probes = {p.service: p for p in check_services(2025, urls=services.urls, sleep=lambda s: None)}
+    assert all(p.ok for p in probes.values()), format_probes(list(probes.values()))
+    assert "alue_23_20260101" in probes["PxWeb population 11ra"].found
+    assert "HTTP 500" in probes["classification: /maps with content/meta/lang"].found
+    ytj = probes["YTJ v3 companies"].found
+    assert "typeCodeSet='TOIMI3'" in ytj and "address types [1, 2]" in ytj
+    assert "yhteistyoalue=yhteistyoalue_1_20250101" in probes["classification: correspondence tables"].found
+
+
+def test_check_flags_a_shape_change(services):
+    services.px_meta = {"variables": [{"code": "Alue", "values": ["KU020"]},
+                                      {"code": "Vuosi", "values": ["2024"]},
+                                      {"code": "Tiedot", "values": ["vaesto"]}]}
+    services.wfs_status = 503
+    probes = {p.service: p for p in check_services(2025, urls=services.urls, sleep=lambda s: None)}
+    assert not probes["PxWeb population 11ra"].ok
+    assert "no area (alue_<n>_<date>) variable" in probes["PxWeb population 11ra"].found
+    assert probes["WFS boundaries"].found == "HTTP 503"
+    assert "MISMATCH] PxWeb" in format_probes(list(probes.values()))
+
+
+def test_loader_uses_the_embedded_snapshot_without_env_or_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOTE_REFERENCE_DIR", raising=False)
+    monkeypatch.setenv("SOTE_DATA_DIR", str(tmp_path / "data"))
+    ref = load_reference(2025)
+    assert ref.origin.kind == "embedded"
+    assert len(ref.key) == 308 and len(ref.areas("hyvinvointialue")) == 23
+    assert ref.notes[0].startswith("Reference data: the compact snapshot embedded in the package, built ")
+    assert len(ref.boundaries("hyvinvointialue")) == 23  # 2023 polygons, Pertunmaa dissolved
+    assert 5_500_000 < int(ref.population.sum()) < 5_700_000
+
+
+def test_a_partial_cache_is_not_taken_for_complete(tmp_path, monkeypatch, reference_dir):
+    monkeypatch.delenv("SOTE_REFERENCE_DIR", raising=False)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    # a key file alone (what the old loader accepted) and a manifest that is not complete
+    (cache / "municipality_key_2025.csv").write_bytes((reference_dir / "municipality_key_2025.csv").read_bytes())
+    (cache / "manifest.json").write_text(json.dumps({"version": 2, "year": 2025, "complete": False, "parts": {
+        "key": {"status": "ok"}, "hierarchy": {"status": "ok"}, "boundaries": {"status": "failed"}}}))
+    origin = resolve_reference(cache_dir=cache, year=2025)
+    assert origin.kind == "embedded"
+    assert "boundaries" in origin.detail and "population" in origin.detail
+    # the option and the environment variable still come first
+    monkeypatch.setenv("SOTE_REFERENCE_DIR", str(reference_dir))
+    assert resolve_reference(cache_dir=cache, year=2025).kind == "env"
+    assert resolve_reference(reference_dir, cache_dir=cache, year=2025).kind == "reference-dir"
+
+
+def test_no_source_for_the_year_says_how_to_fix(tmp_path, monkeypatch):
+    from sote_analytics.reference import ReferenceNotFoundError
+
+    monkeypatch.delenv("SOTE_REFERENCE_DIR", raising=False)
+    with pytest.raises(ReferenceNotFoundError, match=r"reference fetch --year 2019"):
+        resolve_reference(cache_dir=tmp_path, year=2019)
 
 
 def test_real_services_are_not_reachable_from_tests():
@@ -118,3 +315,39 @@ def test_real_services_are_not_reachable_from_tests():
 
     with pytest.raises(SocketConnectBlockedError):
         socket.create_connection(("192.0.2.1", 80), timeout=1)
+
+
+def test_embedded_snapshot_is_what_the_script_builds_and_ships_in_the_wheel(reference_dir, tmp_path):
+    import importlib.util
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("build_snapshot", root / "scripts" / "build_reference_snapshot.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    shipped = root / "src" / "sote_analytics" / "data" / "reference_snapshot"
+    meta = json.loads((shipped / "snapshot.json").read_text("utf-8"))
+    mod.build(reference_dir, tmp_path, 2025, pop_years=8, tolerance=meta["simplify_tolerance_degrees"],
+              digits=meta["coordinate_decimals"])
+    for name in meta["outputs"]:
+        if name != "README.md":  # carries the build date
+            assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name
+    assert sum(p.stat().st_size for p in shipped.iterdir()) < 1_500_000
+    assert "CC BY 4.0" in (shipped / "README.md").read_text("utf-8")
+    data = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
+    assert "data/reference_snapshot/*" in data["tool"]["setuptools"]["package-data"]["sote_analytics"]
+
+
+def test_offline_fetch_says_no_network_and_what_to_do(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a local port nobody listens on: connection refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    urls = ServiceURLs(classification=base, wfs=base, pxweb_population=base, sotkanet=base, ytj=base)
+    res = fetch_reference(2025, tmp_path, urls=urls, retries=1, sleep=lambda s: None)
+    assert set(res.failed) == set(PARTS) and not res.complete
+    text = res.summary()
+    assert "no network" in text and "embedded snapshot" in text and "--only key,hierarchy" in text
+    assert not (tmp_path / "municipality_key_2025.csv").exists()

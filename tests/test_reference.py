@@ -69,10 +69,11 @@ def test_area_outline_matches_its_municipalities(ref):
 
 def test_offline_without_folder_or_cache_says_how_to_fix(tmp_path, monkeypatch):
     monkeypatch.delenv("SOTE_REFERENCE_DIR", raising=False)
+    # 2025 now falls back to the embedded snapshot; a year it lacks still needs a source
     with pytest.raises(ReferenceNotFoundError) as err:
-        locate_reference(None, tmp_path / "empty-cache", 2025)
+        locate_reference(None, tmp_path / "empty-cache", 2024)
     msg = str(err.value)
-    assert "sote-analytics reference fetch --year 2025" in msg
+    assert "sote-analytics reference fetch --year 2024" in msg
     assert "SOTE_REFERENCE_DIR" in msg and "--reference-dir" in msg
 
 

@@ -44,17 +44,39 @@ def _ref(year: int, reference_dir: Path | None):
 def reference_fetch(
     year: Year = config.DEFAULT_YEAR,
     cache_dir: Annotated[Path | None, typer.Option(help="Cache folder")] = None,
-    population_from: Annotated[int, typer.Option(help="First population year")] = 2015,
+    population_from: Annotated[int, typer.Option(help="First population year")] = config.POPULATION_FROM,
+    only: Annotated[str | None, typer.Option(
+        "--only", help="Comma-separated parts to (re)fetch: key,hierarchy,boundaries,population,mergers; "
+        "the others keep what an earlier fetch of the same year cached.")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Write nothing: call each service once and compare the shape found with the "
+        "shape the code expects.")] = False,
 ) -> None:
-    """Download key, boundaries, population and mergers from the official services."""
-    from .reference.fetch import FetchError, fetch_reference
+    """Download key, hierarchy, boundaries, population and mergers from the official services.
 
+    Each part is cached on its own; a failed part is reported with what to do, and a
+    partial cache is never used in place of a complete one.
+    """
+    from .reference.fetch import PARTS, check_services, fetch_reference, format_probes
+
+    if check:
+        probes = check_services(year)
+        typer.echo(format_probes(probes))
+        bad = [p.service for p in probes if not p.ok]
+        if bad:
+            _fail(f"{len(bad)} service(s) answered in a shape the code does not expect: {', '.join(bad)}", 1)
+        typer.echo("All services answered in the expected shapes.")
+        return
+    parts = [p.strip() for p in only.split(",") if p.strip()] if only else None
+    unknown = sorted(set(parts or []) - set(PARTS))
+    if unknown:
+        _fail(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     cache = cache_dir or config.default_paths().reference_cache
-    try:
-        manifest = fetch_reference(year, cache, population_from=population_from)
-    except FetchError as exc:
-        _fail(f"{exc}")
-    typer.echo(f"Reference data for {year} in {cache} ({len(manifest['files'])} files)")
+    result = fetch_reference(year, cache, parts=parts, population_from=population_from)
+    typer.echo(f"Reference data for {year} in {cache}:")
+    typer.echo(result.summary())
+    if not result.complete:
+        raise typer.Exit(1)
 
 
 @reference_app.command("check")

@@ -27,11 +27,22 @@ DEFAULT_SEED = 2025
 #: Attribution shown in everything built from the reference data.
 REFERENCE_ATTRIBUTION = "Lähde: Tilastokeskus, Maanmittauslaitos, THL (CC BY 4.0)"
 
+#: Statistics Finland classification service (municipality lists, correspondences).
 CLASSIFICATION_API = "https://data.stat.fi/api/classifications/v2"
+#: Statistics Finland WFS (municipal boundaries 1:4.5 million, layer ``kunta4500k_<year>``).
 WFS_URL = "https://geo.stat.fi/geoserver/wfs"
-PXWEB_POPULATION_URL = (
-    "https://pxdata.stat.fi/PxWeb/api/v1/fi/StatFin/vaerak/statfin_vaerak_pxt_11ra.px"
-)
+#: PxWeb table 11ra (key figures on population by region). Since 8 June 2026 the table
+#: id is the short ``11ra.px``; the old ``statfin_vaerak_pxt_11ra.px`` answers HTTP 400.
+PXWEB_POPULATION_URL = "https://pxdata.stat.fi/PxWeb/api/v1/fi/StatFin/vaerak/11ra.px"
+#: THL Sotkanet REST API: a second, independent source of population (indicator 127).
+SOTKANET_API = "https://sotkanet.fi/rest/1.1"
+#: Sotkanet indicator "Väestö 31.12." (population on 31 Dec).
+SOTKANET_POPULATION_INDICATOR = 127
+#: PRH open data YTJ API v3 (only probed by ``reference fetch --check``).
+YTJ_API = "https://avoindata.prh.fi/opendata-ytj-api/v3"
+#: First year of the population series and of the mergers derived by ``reference fetch``.
+POPULATION_FROM = 2015
+MERGERS_FROM = 2014
 
 
 @dataclass(frozen=True)
@@ -85,3 +96,11 @@ def reference_dir_from_env() -> Path | None:
     """The folder named by ``SOTE_REFERENCE_DIR``, or None."""
     value = os.environ.get(REFERENCE_DIR_ENV)
     return Path(value) if value else None
+
+
+def embedded_reference_dir() -> Path:
+    """Folder of the reference snapshot shipped inside the package (may be absent in a
+    source checkout that has not run ``scripts/build_reference_snapshot.py``)."""
+    from importlib import resources
+
+    return Path(str(resources.files("sote_analytics").joinpath("data", "reference_snapshot")))

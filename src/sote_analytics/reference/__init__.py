@@ -1,8 +1,8 @@
 """Reference geography: municipality key, area hierarchy, boundaries, population.
 
-Two sources behind one interface: a local folder in the format of the shared
-reference snapshot, or the cache written by :func:`fetch_reference` from the
-official services.
+Three sources behind one interface: a local folder in the format of the shared
+reference snapshot, the cache written by :func:`fetch_reference` from the
+official services, or the compact snapshot embedded in the package.
 """
 
 from .levels import LANGUAGES, AreaLevel, area_levels, get_level, level_ids
@@ -10,8 +10,10 @@ from .loader import (
     ReferenceData,
     ReferenceDataError,
     ReferenceNotFoundError,
+    ReferenceOrigin,
     load_reference,
     locate_reference,
+    resolve_reference,
     successor_map,
 )
 
@@ -21,10 +23,12 @@ __all__ = [
     "ReferenceData",
     "ReferenceDataError",
     "ReferenceNotFoundError",
+    "ReferenceOrigin",
     "area_levels",
     "get_level",
     "level_ids",
     "load_reference",
     "locate_reference",
+    "resolve_reference",
     "successor_map",
 ]

@@ -1,7 +1,8 @@
 """Read reference geography from a folder: key, boundaries, population, mergers.
 
 A reference folder has the layout of ``../shared/reference/`` (and of the cache
-that ``sote-analytics reference fetch`` writes)::
+that ``sote-analytics reference fetch`` writes, and of the compact snapshot embedded
+in the package, ``data/reference_snapshot/``)::
 
     municipality_key_<year>.csv                 one row per municipality
     municipalities_<year>_<source>.geojson      municipal boundaries (NATCODE)
@@ -42,37 +43,118 @@ _HOW_TO_FIX = (
 )
 
 
-def locate_reference(
+@dataclass(frozen=True)
+class ReferenceOrigin:
+    """Where the reference data of a run came from.
+
+    Parameters
+    ----------
+    kind : str
+        ``reference-dir`` (the option), ``env`` (``$SOTE_REFERENCE_DIR``), ``cache``
+        (a complete ``reference fetch``) or ``embedded`` (the snapshot in the package).
+    folder : Path
+    date : str or None
+        When the data were retrieved (cache) or the snapshot built (embedded).
+    detail : str
+        Anything else worth saying, e.g. why a partial cache was passed over.
+    """
+
+    kind: str
+    folder: Path
+    date: str | None = None
+    detail: str = ""
+
+    def describe(self) -> str:
+        """One sentence for the report's data section."""
+        what = {
+            "reference-dir": f"the folder {self.folder} (--reference-dir)",
+            "env": f"the folder {self.folder} (${config.REFERENCE_DIR_ENV})",
+            "cache": f"the official services, fetched into {self.folder}",
+            "embedded": "the compact snapshot embedded in the package",
+        }[self.kind]
+        verb = {"cache": "fetched", "embedded": "built"}.get(self.kind, "dated")
+        when = f", {verb} {self.date}" if self.date else ""
+        return f"Reference data: {what}{when}." + (f" {self.detail}" if self.detail else "")
+
+
+def _snapshot_date(folder: Path) -> str | None:
+    import json
+
+    for name, keys in (("manifest.json", ("retrieved", "built")), ("snapshot.json", ("built",))):
+        path = folder / name
+        if path.is_file():
+            try:
+                meta = json.loads(path.read_text("utf-8"))
+            except ValueError:
+                return None
+            for k in keys:
+                if meta.get(k):
+                    return str(meta[k])[:10]
+            dates = [p.get("retrieved", "") for p in meta.get("parts", {}).values()]
+            return min(dates)[:10] if dates and all(dates) else None
+    return None
+
+
+def resolve_reference(
     reference_dir: Path | str | None = None,
     cache_dir: Path | str | None = None,
     year: int = config.DEFAULT_YEAR,
-) -> Path:
-    """Find the folder to read reference data from.
+    embedded_dir: Path | str | None = None,
+) -> ReferenceOrigin:
+    """Choose the folder to read reference data from, and say why.
 
-    The order is: ``reference_dir`` if given, else ``$SOTE_REFERENCE_DIR``, else
-    the download cache (``data/raw/reference/`` by default) if it holds a key
-    for ``year``.
+    The order is: ``reference_dir`` if given; else ``$SOTE_REFERENCE_DIR``; else the
+    download cache (``data/raw/reference/``) if its manifest says complete for
+    ``year``; else the snapshot embedded in the package. A partial cache is never
+    taken for a complete one.
 
     Raises
     ------
     ReferenceNotFoundError
         With a message that says how to get the data.
     """
+    from .fetch import cache_is_complete
+
     cache = Path(cache_dir) if cache_dir else config.default_paths().reference_cache
-    chosen = Path(reference_dir) if reference_dir else config.reference_dir_from_env()
+    if reference_dir:
+        kind, chosen = "reference-dir", Path(reference_dir)
+    else:
+        env = config.reference_dir_from_env()
+        kind, chosen = ("env", env) if env is not None else ("", None)
     if chosen is not None:
         if not chosen.is_dir():
             raise ReferenceNotFoundError(
                 f"Reference folder {chosen} does not exist.\n"
                 + _HOW_TO_FIX.format(year=year, cache=cache)
             )
-        return chosen
-    if (cache / f"municipality_key_{year}.csv").is_file():
-        return cache
+        if chosen.resolve() == config.embedded_reference_dir().resolve():
+            kind = "embedded"  # handed on by a previous stage of the same run
+        return ReferenceOrigin(kind, chosen, _snapshot_date(chosen))
+    detail = ""
+    if (cache / "manifest.json").is_file():
+        ok, why = cache_is_complete(cache, int(year))
+        if ok:
+            return ReferenceOrigin("cache", cache, _snapshot_date(cache))
+        detail = f"The download cache {cache} was not used: {why}."
+    embedded = Path(embedded_dir) if embedded_dir else config.embedded_reference_dir()
+    if (embedded / f"municipality_key_{year}.csv").is_file():
+        return ReferenceOrigin("embedded", embedded, _snapshot_date(embedded), detail)
     raise ReferenceNotFoundError(
         f"No reference data for {year}: no --reference-dir, no ${config.REFERENCE_DIR_ENV}, "
-        f"and no cached download in {cache}.\n" + _HOW_TO_FIX.format(year=year, cache=cache)
+        f"no complete download in {cache}"
+        + (f" ({detail.rstrip('.')})" if detail else "")
+        + f", and the embedded snapshot has no {year} key.\n"
+        + _HOW_TO_FIX.format(year=year, cache=cache)
     )
+
+
+def locate_reference(
+    reference_dir: Path | str | None = None,
+    cache_dir: Path | str | None = None,
+    year: int = config.DEFAULT_YEAR,
+) -> Path:
+    """The folder :func:`resolve_reference` chooses (see there for the order)."""
+    return resolve_reference(reference_dir, cache_dir, year).folder
 
 
 def _clean_code(series: pd.Series, width: int | None = None) -> pd.Series:
@@ -166,6 +248,7 @@ class ReferenceData:
     folder: Path
     year: int
     notes: list[str] = field(default_factory=list)
+    origin: ReferenceOrigin | None = None
     _areas: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def grid(self, level: str = "hyvinvointialue") -> pd.DataFrame | None:
@@ -426,7 +509,7 @@ def load_reference(
     reference_dir: Path | str | None = None,
     cache_dir: Path | str | None = None,
 ) -> ReferenceData:
-    """Load the reference geography of ``year`` from a folder or the cache.
+    """Load the reference geography of ``year`` (folder, cache or embedded snapshot).
 
     Parameters
     ----------
@@ -444,7 +527,7 @@ def load_reference(
     Raises
     ------
     ReferenceNotFoundError
-        When there is no folder and no cache; the message says how to fix it.
+        When no source has the year; the message says how to fix it.
 
     Examples
     --------
@@ -452,7 +535,8 @@ def load_reference(
     >>> ref.areas("hyvinvointialue")["code"].tolist()[:3]  # doctest: +SKIP
     ['1', '2', '3']
     """
-    folder = locate_reference(reference_dir, cache_dir, year)
-    ref = ReferenceData(folder=folder, year=int(year))
+    origin = resolve_reference(reference_dir, cache_dir, year)
+    ref = ReferenceData(folder=origin.folder, year=int(year), origin=origin)
+    ref.notes.append(origin.describe())
     _ = ref.key  # fail early on a missing or broken key
     return ref
