@@ -17,7 +17,6 @@ Matching is vectorised with Arrow's RE2 engine over the distinct texts, so
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 from importlib import resources
 from io import StringIO
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .taxonomy import NOT_SOTE, UNCLASSIFIED
+from .text import normalize_text as _normalize
 
 ORG_TYPES = ("local", "district", "national", "foundation")
 #: Values of ``sector_source`` in the order the signals are tried.
@@ -96,18 +96,14 @@ def org_key(value: object) -> str:
 
 
 def normalize_text(value: object) -> str:
-    """Lower-case, NFC, invisible characters removed, white space collapsed.
+    """Lower-case, NFC, invisible characters removed, white space collapsed (see :mod:`.text`).
 
     Examples
     --------
-    >>> normalize_text("  MLL:n  Keuruun\\u200b paikallisyhdistys RY ")
+    >>> normalize_text("  MLL:n  Keuruun\u200b paikallisyhdistys RY ")
     'mll:n keuruun paikallisyhdistys ry'
     """
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    s = unicodedata.normalize("NFC", str(value)).casefold()
-    s = re.sub("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]", "", s)
-    return re.sub(r"\s+", " ", s).strip()
+    return _normalize(value, casefold=True)
 
 
 def _fire(texts, rules: pd.DataFrame) -> np.ndarray:

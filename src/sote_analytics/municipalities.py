@@ -22,7 +22,8 @@ from io import StringIO
 
 import pandas as pd
 
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+from .text import normalize_text
+
 #: Words that say what kind of body the name is ("Helsingin kaupunki", "Vasa stad"): dropped.
 _SUFFIXES = re.compile(
     r"\s+(kunta|kaupunki|kauppala|stad|kommun|köping|municipality|city|town)$"
@@ -169,8 +170,7 @@ def normalize_name(value: object) -> str:
     """
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
-    text = _ZERO_WIDTH.sub("", text).casefold()
+    text = normalize_text(value, form="NFKC", casefold=True)
     text = re.sub(r"[\-‐-―_./,()']", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     previous = None
