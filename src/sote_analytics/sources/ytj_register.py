@@ -427,7 +427,7 @@ def iter_json_array(text: io.TextIOBase, chunk: int = 1 << 22) -> Iterator[dict]
         if pos >= len(buf):
             if not started:
                 raise YTJFetchError("bulk file is empty")
-            raise YTJFetchError("bulk file ends before its closing ']'")
+            raise YTJFetchError("bulk file is truncated: it ends before its closing ']'")
         if not started:
             if buf[pos] != "[":
                 raise YTJFetchError("bulk file is not a JSON array")
@@ -439,7 +439,7 @@ def iter_json_array(text: io.TextIOBase, chunk: int = 1 << 22) -> Iterator[dict]
             obj, end = dec.raw_decode(buf, pos)
         except json.JSONDecodeError:
             if eof:
-                raise YTJFetchError(f"bulk file has invalid JSON near character {pos}") from None
+                raise YTJFetchError(f"bulk file is truncated or has invalid JSON near character {pos}") from None
             more = text.read(chunk)
             eof = not more
             buf, pos = buf[pos:] + more, 0
