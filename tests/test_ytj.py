@@ -242,7 +242,9 @@ def test_offline_messages(tmp_path, ref):
 
 def test_bulk_download_resumes_with_range_and_streams(httpserver, tmp_path, ref):
     fake = FakeYTJ({})
-    records = [*ys.synthetic_associations(ref, 300, seed=5), ys.company_record(__import__("numpy").random.default_rng(1), "0112038-9", "Esimerkki Oy", ("16", "Osakeyhtiö"), ("049", "Espoo"), "70100")]
+    company = ys.company_record(__import__("numpy").random.default_rng(1), "0112038-9", "Esimerkki Oy",
+                                ("16", "Osakeyhtiö"), ("049", "Espoo"), "70100")
+    records = [*ys.synthetic_associations(ref, 300, seed=5), company]
     fake.bulk = ys.write_bulk_zip(records, tmp_path / "src.zip").read_bytes()
     url = fake.install(httpserver)
     cache = tmp_path / "cache"
