@@ -30,7 +30,7 @@ def main(n: int = 250_000) -> None:
             subprocess.run([sys.executable, __file__, "--generate", str(bulk), str(n)], check=True)
         ref = reference()
         with measured("build", times):
-            reg, man = build_ytj_register(Path(tmp) / "cache", ref, bulk=bulk, synthetic=True)
+            _reg, man = build_ytj_register(Path(tmp) / "cache", ref, bulk=bulk, synthetic=True)
         size = bulk.stat().st_size
     c = man["counts"]
     assert c["records_seen"] == n
