@@ -161,6 +161,44 @@ def ytj_enrich(
     typer.echo(f"{client.requests_made} YTJ requests; written {target}")
 
 
+register_app = typer.Typer(help="Registers from open data (network only in 'fetch').", no_args_is_help=True)
+app.add_typer(register_app, name="register")
+
+
+@register_app.command("fetch")
+def register_fetch(
+    source: Annotated[str, typer.Option(help="Open data source (only 'ytj')")] = "ytj",
+    municipality: Annotated[list[str] | None, typer.Option("--municipality", help="Municipality code")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="The whole country")] = False,
+    bulk: Annotated[Path | None, typer.Option(help="Local all_companies ZIP/JSON to read")] = None,
+    bulk_download: Annotated[bool, typer.Option(help="Download and read /all_companies")] = False,
+    out: Annotated[Path | None, typer.Option(help="Output path (.parquet and .csv are written)")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Answer cache")] = None,
+    offline: Annotated[bool, typer.Option(help="Use the cache only")] = False,
+    per_minute: Annotated[float, typer.Option(help="Request rate ceiling (service: 300/min shared)")] = 250,
+    year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
+) -> None:
+    """Fetch associations and foundations from PRH's YTJ open data into a canonical register."""
+    from .sources.ytj_register import YTJFetchError, build_ytj_register, write_register
+    from .ytj import YTJUnavailableError
+
+    if source != "ytj":
+        _fail(f"unknown source {source!r} (available: ytj)")
+    ref = _ref(year, reference_dir)
+    cache = cache_dir or config.default_paths().raw / "ytj_register"
+    try:
+        reg, manifest = build_ytj_register(cache, ref, municipality, all_=all_, bulk=bulk,
+                                           download_bulk_file=bulk_download, offline=offline,
+                                           progress=True, per_minute=per_minute)
+    except (YTJFetchError, YTJUnavailableError) as exc:
+        _fail(f"{exc}")
+    paths = write_register(reg, out or config.default_paths().processed / "ytj" / "register")
+    c = manifest["counts"]
+    typer.echo(f"YTJ: {c['accepted']} associations/foundations ({c['by_status'].get('dissolved', 0)} dissolved), "
+               f"{c['quarantined']} quarantined; written {paths['parquet']} and {paths['csv']}")
+    typer.echo(f"  manifest: {cache / 'manifest.json'}")
+
+
 @app.command()
 def classify(
     file: Annotated[Path | None, typer.Argument(help="CSV with a name column (and purpose)")] = None,

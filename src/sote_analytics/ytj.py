@@ -1,7 +1,8 @@
 """Optional enrichment from PRH's open YTJ API v3 (CC BY 4.0), by business ID.
 
-For each business ID: main business line (TOL 2008 code), municipality code
-from the addresses, and whether the association is in the employer register
+For each business ID: main business line (TOL code; ``typeCodeSet`` TOIMI3 = TOL 2008,
+TOIMI4 = TOL 2025), municipality code of the visiting address, else the postal one
+(neither is the registered domicile), and whether the association is in the employer register
 (register ``"7"`` with no end date) as a paid-staff proxy.
 
 The client is batched, rate-limited (the service allows about 300 queries a
@@ -72,14 +73,9 @@ def parse_company(payload: dict, business_id: str) -> dict:
                 "ytj_municipality_code": None, "ytj_employer_register": None, "ytj_error": None}
     line = match.get("mainBusinessLine") or {}
     tol = line.get("type")
-    mun = None
-    for addr in match.get("addresses") or []:
-        for po in addr.get("postOffices") or []:
-            if po.get("municipalityCode"):
-                mun = str(po["municipalityCode"]).zfill(3)
-                break
-        if mun:
-            break
+    from .sources.ytj_register import municipality_of
+
+    mun, _ = municipality_of(match)  # visiting address (type 1), else postal (type 2)
     entries = match.get("registeredEntries") or []
     employer = any(str(e.get("register")) == EMPLOYER_REGISTER and not e.get("endDate") for e in entries)
     return {"business_id": business_id, "ytj_status": "found", "ytj_tol_code": tol,

@@ -1,0 +1,1 @@
+"""Registers built from open data sources (network only in explicit fetch commands)."""
