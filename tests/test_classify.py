@@ -94,11 +94,13 @@ def test_read_register_classifies_when_no_sector_and_reports_disagreements(ref, 
     f.write_text("nimi;kotipaikka\nKeuruun Eläkkeensaajat ry;Keuruu\nKeuruun Palloseura ry;Keuruu\n", "utf-8")
     res = ingest(f, ref)
     assert res.register["sector"].tolist() == ["elderly", "not_sote"]
-    assert set(res.register["sector_source"]) == {"classified"}
+    assert set(res.register["sector_source"]) == {"name_rule"}  # the signal that decided
+    assert set(res.register["confidence"]) <= {"high", "medium"}
     g = tmp_path / "g.csv"
     g.write_text("nimi;kotipaikka;toimiala\nKeuruun Eläkkeensaajat ry;Keuruu;carers\n", "utf-8")
     res = ingest(g, ref)
     assert res.register.loc[0, "sector"] == "carers"  # the given sector is kept
+    assert res.register.loc[0, "sector_source"] == "given"
     q = res.quality()["classification"]
     assert q["disagreements"] == 1 and q["disagreement_examples"][0]["classified"] == "elderly"
 
@@ -201,3 +203,17 @@ def test_knowledge_tables_are_cited_and_valid():
         table = _read_csv(name)
         assert table["source"].str.len().gt(0).all(), name
         assert set(table["sector"]) <= set(sectors().index), name
+
+
+def test_a_source_category_word_is_a_signal_not_an_error(ref, tmp_path):
+    """A directory's own category ("Potilasjärjestöt") classifies a name that has no sector word."""
+    from sote_analytics.pipeline import read_register
+
+    f = tmp_path / "links.csv"
+    f.write_text("Nimi;Kotipaikka;Luokka\nTukikohta ry;Keuruu;Potilasjärjestöt\nX ry;Keuruu;golf\n", "utf-8")
+    res = read_register(f, ref)
+    assert res.result.rows_in == len(res.register) + len(res.quarantine) == 2
+    row = res.register.iloc[0]
+    assert (row["sector"], row["sector_source"], row["source_category"]) == (
+        "patient_health", "source_category", "Potilasjärjestöt")
+    assert "unknown sector 'golf'" in res.quarantine["reason"].iloc[0]

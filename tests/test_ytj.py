@@ -304,7 +304,7 @@ def test_tol_is_second_signal_after_name(ref):
     flat = __import__("pandas").DataFrame([yr.parse_company(c) for c in recs[:3]])
     reg, _q = yr.to_canonical(flat, ref, TODAY)
     by = reg.set_index("business_id")
-    assert by.loc["0737546-2", "sector_source"] == "classified"  # the name decides (carers)
+    assert by.loc["0737546-2", "sector_source"] == "name_rule"  # the name decides (carers)
     assert by.loc["2535509-4", "sector"] == "other_sote"  # 'Tukiranka ry': no name rule; TOL 88
     assert by.loc["2535509-4", "sector_source"] == "tol"
     assert by.loc["2535509-4", "classification_rule"] == "TOL88"

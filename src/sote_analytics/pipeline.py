@@ -29,20 +29,25 @@ def apply_classification(register: pd.DataFrame, sector_given: bool) -> pd.DataF
     """Classify every accepted row; where the source gave no sector, use the classifier's.
 
     Adds ``sector_classified``, ``subsector``, ``classification_rule``, ``org_type``,
-    ``is_headquarters`` and ``sector_source`` (``given`` or ``classified``).
+    ``is_headquarters``, ``confidence`` (high/medium/low) and ``sector_source``: ``given`` when the
+    file's sector code was kept, else the signal that decided (:data:`.classify.SECTOR_SOURCES`:
+    known organisation, the source's category, purpose, name rule, condition lexicon, medical word shape),
+    ``none`` when nothing did.
     """
     from .classify import classify
     from .taxonomy import UNCLASSIFIED
 
     reg = register.copy()
-    cls = classify(reg["name"], reg["purpose"])
+    cls = classify(reg["name"], reg["purpose"], reg.get("source_category"))
     reg["sector_classified"] = cls["sector"].astype("string")
     reg["subsector"] = cls["subsector"].astype("string")
     reg["classification_rule"] = cls["rule"].astype("string")
     reg["org_type"] = cls["org_type"].astype("string")
     reg["is_headquarters"] = cls["is_headquarters"].astype(bool)
     given = reg["sector"].ne(UNCLASSIFIED) if sector_given else pd.Series(False, index=reg.index)
-    reg["sector_source"] = pd.Series("classified", index=reg.index, dtype="string").where(~given, "given")
+    signal = cls["sector_source"].astype("string").replace("", "none")
+    reg["sector_source"] = signal.where(~given, "given")
+    reg["confidence"] = cls["confidence"].astype("string").replace("", "low").where(~given, "high")
     reg["sector"] = reg["sector"].where(given, reg["sector_classified"])
     return reg
 

@@ -23,6 +23,7 @@ produces_services      bool (nullable)
 source_file            file name
 source_row             line/row number in the source (1 = first data row)
 likely_duplicate_of    source_row of a likely duplicate (same name + municipality)
+source_category        the source's own category word (e.g. "Potilasjärjestöt"), a classification signal
 extra_*                columns of the source that map to nothing, kept as text
 =====================  =========================================================
 
@@ -49,7 +50,7 @@ CANONICAL_COLUMNS = [
     "association_id", "name", "register_number", "business_id", "registration_date",
     "municipality_code", "municipality_name_raw", "resolution_method", "sector", "purpose",
     "paid_staff", "members", "volunteers", "produces_services", "source_file", "source_row",
-    "likely_duplicate_of",
+    "likely_duplicate_of", "source_category",
 ]
 COUNT_COLUMNS = ["paid_staff", "members", "volunteers"]
 INPUT_COLUMNS = ["association_id", "name", "register_number", "business_id", "registration_date",
@@ -201,9 +202,16 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     out["resolution_method"] = res["resolution_method"]
     sector = clean_text(get("sector"))
     known = set(sectors().index)
-    for i in sector.index[sector.notna() & ~sector.isin(known)]:
-        reasons[i].append(f"unknown sector {sector[i]!r} (valid: {', '.join(sorted(known))})")
-    out["sector"] = sector.fillna(UNCLASSIFIED)
+    # a sector column holds either the taxonomy's codes or the source's own vocabulary ("Potilasjärjestöt"):
+    # a known vocabulary word is a classification signal (kept as source_category), anything else an error
+    category = sector.where(sector.notna() & ~sector.isin(known))
+    vocabulary = _category_vocabulary()
+    for i in category.index[category.notna()]:
+        if _normal(category[i]) not in vocabulary:
+            reasons[i].append(f"unknown sector {sector[i]!r} (valid: {', '.join(sorted(known))}, "
+                              "or a category of data/source_categories.csv)")
+    out["sector"] = sector.where(sector.isin(known)).fillna(UNCLASSIFIED)
+    out["source_category"] = category
     out["purpose"] = clean_text(get("purpose"))
     for c in COUNT_COLUMNS:
         out[c], p = parse_count(get(c), c)
@@ -239,6 +247,21 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     if result.rows_in != len(result.register) + len(result.quarantine):
         raise AssertionError("row accounting broken")
     return result
+
+
+def _normal(value: object) -> str:
+    from .text import normalize_text
+
+    return normalize_text(value, casefold=True)
+
+
+def _category_vocabulary() -> set[str]:
+    """The source vocabularies' categories that map to a sector (``data/source_categories.csv``)."""
+    from importlib import resources
+    from io import StringIO
+
+    text = resources.files("sote_analytics").joinpath("data/source_categories.csv").read_text("utf-8")
+    return {_normal(c) for c in pd.read_csv(StringIO(text), dtype=str)["category"]}
 
 
 def _duplicates(out: pd.DataFrame, reasons: list[list[str]]) -> None:

@@ -604,7 +604,7 @@ def _merged_into(ref, codes: list[str]) -> list[str]:
 
 def to_canonical(flat: pd.DataFrame, ref, today: dt.date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Flat YTJ rows -> (canonical register with the YTJ columns, quarantine with reasons)."""
-    from ..ingest import apply_classification
+    from ..pipeline import apply_classification
     from ..register import CANONICAL_COLUMNS, canonicalize
 
     if not len(flat):
