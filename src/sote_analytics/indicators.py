@@ -139,6 +139,39 @@ class IndicatorSet:
     registrations: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+def location(register: pd.DataFrame) -> pd.Series:
+    """Where an association counts locally: its domicile, else the one municipality it operates in.
+
+    Associations with no domicile that operate in several municipalities (district and national
+    organisations) have no local place ("<NA>"): they count in coverage by area of operation.
+    """
+    mun = register["municipality_code"].astype("string")
+    if "operating_area_codes" in register:
+        codes = register["operating_area_codes"].astype("string")
+        mun = mun.fillna(codes.where(~codes.str.contains("|", regex=False).fillna(True)))
+    return mun.astype(str)
+
+
+def operating_counts(register: pd.DataFrame, ref: ReferenceData) -> pd.DataFrame:
+    """Associations operating in each municipality x sector (and ALL): domicile or area of operation.
+
+    Every sote association counts, national and district organisations included: one that
+    operates in the whole country covers every municipality.
+    """
+    reg = register[register["sector"].astype(str) != NOT_SOTE]
+    codes = location(reg).where(lambda c: c != "<NA>", "")
+    if "operating_area_codes" in reg:
+        codes = codes + "|" + reg["operating_area_codes"].astype("string").fillna("").astype(str)
+    pairs = pd.DataFrame({"id": range(len(reg)), "sector": reg["sector"].astype(str).to_numpy(),
+                          "kunta_code": codes.str.split("|").to_numpy()}).explode("kunta_code")
+    pairs = pairs[pairs["kunta_code"].isin(set(ref.municipality_codes))].drop_duplicates(["id", "kunta_code"])
+    both = pd.concat([pairs, pairs.assign(sector=ALL)])
+    counts = both.groupby(["kunta_code", "sector"]).size().rename("operating")
+    full = pd.MultiIndex.from_product([ref.municipality_codes, [ALL, *sote_sectors()]],
+                                      names=["kunta_code", "sector"])
+    return counts.reindex(full, fill_value=0).astype(float).reset_index()
+
+
 def _prepare(register: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """The per-association columns the aggregations need (numeric, NaN = unknown)."""
     def num(col):
@@ -156,7 +189,7 @@ def _prepare(register: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
         reg_date = pd.Series(pd.NaT, index=register.index)
     age = (pd.Timestamp(as_of) - reg_date).dt.days / 365.2425
     return pd.DataFrame({
-        "kunta_code": register["municipality_code"].astype(str).to_numpy(),
+        "kunta_code": location(register).to_numpy(),
         "sector": register["sector"].astype(str).to_numpy(),
         "one": 1.0,
         "staff_known": staff.notna().astype(float).to_numpy(),
@@ -261,7 +294,7 @@ def compute_indicators(
     local = reg if include_headquarters else reg[~hq_mask]
     df = _prepare(local, as_of)
     g = _Groups.build(df, ref)
-    mun_counts = _municipality_counts(df, g, ref)
+    mun_counts = _municipality_counts(df, g, ref).merge(operating_counts(register, ref), on=["kunta_code", "sector"])
     frames, registrations = [], []
     national = None
     for lvl in list(area_levels())[::-1]:  # koko_maa first: national figures for shares
@@ -284,7 +317,7 @@ def compute_indicators(
     if len(regs):
         regs["year"] = regs["year"].astype(int)
         regs = regs.sort_values(["area_level", "area_code", "sector", "year"]).reset_index(drop=True)
-    mc = mun_counts.astype({"associations": int, "staff_known": int, "staff_yes": int})
+    mc = mun_counts.astype({"associations": int, "staff_known": int, "staff_yes": int, "operating": int})
     return IndicatorSet(table, mc, regs)
 
 
@@ -335,12 +368,16 @@ def _level_aggregate(level: str, df: pd.DataFrame, g: _Groups, ref: ReferenceDat
 
 def _coverage(agg: pd.DataFrame, mun_counts: pd.DataFrame, ref: ReferenceData, level: str) -> pd.DataFrame:
     """Municipalities (and inhabitants) of each area x sector with at least one association."""
-    cov = mun_counts[["kunta_code", "sector", "associations"]].assign(
+    cov = mun_counts[["kunta_code", "sector", "associations", "operating"]].assign(
         area=mun_counts["kunta_code"].map(ref.area_of(level)))
     cov = cov.join(ref.population.rename("population"), on="kunta_code")
     cov["covered"] = (cov["associations"] > 0).astype(float)
     cov["covered_pop"] = cov["covered"] * cov["population"]
-    c = cov.groupby(["area", "sector"]).agg(covered=("covered", "sum"), covered_pop=("covered_pop", "sum"))
+    cov["covered_op"] = (cov["operating"] > 0).astype(float)
+    cov["covered_op_pop"] = cov["covered_op"] * cov["population"]
+    c = cov.groupby(["area", "sector"]).agg(covered=("covered", "sum"), covered_pop=("covered_pop", "sum"),
+                                            covered_op=("covered_op", "sum"),
+                                            covered_op_pop=("covered_op_pop", "sum"))
     return agg.join(c, on=["area", "sector"])
 
 
@@ -441,6 +478,11 @@ def _unknown(a: pd.DataFrame, known: str) -> np.ndarray:
     return a["associations"].to_numpy() - a[known].to_numpy()
 
 
+def _if_known(value, a: pd.DataFrame, known: str) -> np.ndarray:
+    """``value`` where at least one association's figure is known, else NaN: unknown is never written as 0."""
+    return np.where(a[known].to_numpy() > 0, np.asarray(value, dtype=float), np.nan)
+
+
 @register_indicator("associations")
 def _associations(a):
     return Figure(a["associations"], a["associations"])
@@ -486,6 +528,16 @@ def _population_coverage(a):
     return Figure(_div(a["covered_pop"], a["population"]), a["n_municipalities"])
 
 
+@register_indicator("municipality_coverage_operating_area")
+def _municipality_coverage_operating_area(a):
+    return Figure(_div(a["covered_op"], a["n_municipalities"]), a["n_municipalities"])
+
+
+@register_indicator("population_coverage_operating_area")
+def _population_coverage_operating_area(a):
+    return Figure(_div(a["covered_op_pop"], a["population"]), a["n_municipalities"])
+
+
 @register_indicator("paid_staff_share")
 def _paid_staff_share(a):
     lo, hi = wilson_interval(a["staff_yes"], a["staff_known"])
@@ -504,12 +556,13 @@ def _paid_staff_mean(a):
 
 @register_indicator("paid_staff_per_1000")
 def _paid_staff_per_1000(a):
-    return Figure(_div(a["staff_sum"] * 1000, a["population"]), a["staff_known"], _unknown(a, "staff_known"))
+    return Figure(_if_known(_div(a["staff_sum"] * 1000, a["population"]), a, "staff_known"), a["staff_known"],
+                  _unknown(a, "staff_known"))
 
 
 @register_indicator("service_producers")
 def _service_producers(a):
-    return Figure(a["prod_yes"], a["prod_known"], _unknown(a, "prod_known"))
+    return Figure(_if_known(a["prod_yes"], a, "prod_known"), a["prod_known"], _unknown(a, "prod_known"))
 
 
 @register_indicator("service_producer_share")
@@ -520,12 +573,13 @@ def _service_producer_share(a):
 
 @register_indicator("members_total")
 def _members_total(a):
-    return Figure(a["members_sum"], a["members_known"], _unknown(a, "members_known"))
+    return Figure(_if_known(a["members_sum"], a, "members_known"), a["members_known"], _unknown(a, "members_known"))
 
 
 @register_indicator("members_per_1000")
 def _members_per_1000(a):
-    return Figure(_div(a["members_sum"] * 1000, a["population"]), a["members_known"], _unknown(a, "members_known"))
+    return Figure(_if_known(_div(a["members_sum"] * 1000, a["population"]), a, "members_known"),
+                  a["members_known"], _unknown(a, "members_known"))
 
 
 @register_indicator("members_median")
@@ -535,12 +589,13 @@ def _members_median(a):
 
 @register_indicator("volunteers_total")
 def _volunteers_total(a):
-    return Figure(a["vol_sum"], a["vol_known"], _unknown(a, "vol_known"))
+    return Figure(_if_known(a["vol_sum"], a, "vol_known"), a["vol_known"], _unknown(a, "vol_known"))
 
 
 @register_indicator("volunteers_per_1000")
 def _volunteers_per_1000(a):
-    return Figure(_div(a["vol_sum"] * 1000, a["population"]), a["vol_known"], _unknown(a, "vol_known"))
+    return Figure(_if_known(_div(a["vol_sum"] * 1000, a["population"]), a, "vol_known"), a["vol_known"],
+                  _unknown(a, "vol_known"))
 
 
 @register_indicator("volunteers_median")

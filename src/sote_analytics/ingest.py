@@ -43,7 +43,9 @@ PERSONAL_DATA_HEADER = re.compile(
     r"puhelin|gsm|phone|telefon|kontaktperson|ordförande|contact|henkilötunnus|syntymä",
     re.IGNORECASE,
 )
-REQUIRED = ("name", "municipality")
+REQUIRED = ("name",)
+#: A register needs one of these besides the name: a domicile or an area of operation.
+LOCATION = ("municipality", "operating_area")
 
 
 class IngestError(SoteAnalyticsError, ValueError):
@@ -243,7 +245,10 @@ def read_rows(path: Path | str, sheet: str | None = None) -> tuple[list[list[str
     info = ReadInfo(path=str(path), file_type="", sha256=hashlib.sha256(data).hexdigest())
     if not data.strip():
         raise IngestError(f"{path.name}: the file is empty")
-    if data[:4] == b"PK\x03\x04":
+    if data[:4] == b"PAR1":  # Parquet, e.g. the canonical register that `ingest` writes
+        rows = _read_parquet_rows(path)
+        info.file_type = "parquet"
+    elif data[:4] == b"PK\x03\x04":
         rows, info.sheet = _read_excel_rows(path, sheet)
         info.file_type = "xlsx"
     elif path.suffix.lower() in (".xls",) or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
@@ -256,18 +261,41 @@ def read_rows(path: Path | str, sheet: str | None = None) -> tuple[list[list[str
     return rows, info
 
 
-def _find_header(rows: list[list[str]], user: dict[str, str]) -> int:
+def _read_parquet_rows(path: Path) -> list[list[str]]:
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:
+        raise IngestError(f"{path.name}: not a readable Parquet file ({type(exc).__name__})") from None
+    body = df.astype("string").fillna("").to_numpy().tolist()
+    return [[str(c) for c in df.columns], *body]
+
+
+def _check_quotes(rows: list[list[str]], delimiter: str, path: Path) -> None:
+    """A quote opened and never closed swallows the following lines into one field: say so, with the row."""
+    for i, row in enumerate(rows):
+        for field_ in row:
+            if "\n" in field_ and field_.count("\n") >= 2 and any(delimiter in ln for ln in field_.split("\n")[1:]):
+                n = field_.count("\n")
+                raise IngestError(
+                    f"{path.name}: row {i + 1} opens a quote (\") that is never closed, so the next {n} lines "
+                    "were read as one field; close the quote or remove it, then read the file again")
+
+
+def _find_header(rows: list[list[str]], user: dict[str, str], required: tuple[str, ...] = ("name",),
+                 any_of: tuple[str, ...] = ()) -> int:
     for i, row in enumerate(rows[:MAX_HEADER_SEARCH]):
-        mapping, _ = map_columns(row, user)
-        if set(REQUIRED) <= set(mapping.values()):
+        found = set(map_columns(row, user)[0].values())
+        if set(required) <= found and (not any_of or found & set(any_of)):
             return i
     best = max(range(min(len(rows), MAX_HEADER_SEARCH)),
                key=lambda i: len(map_columns(rows[i], user)[0]), default=0)
     found = sorted(set(map_columns(rows[best], user)[0].values())) if rows else []
     raise IngestError(
-        "no header row with an association name and a municipality column found in the first "
+        f"no header row with {' and '.join(required)}{' and ' + ' or '.join(any_of) if any_of else ''} "
+        "columns found in the first "
         f"{MAX_HEADER_SEARCH} rows (recognised: {', '.join(found) or 'nothing'}). Expected headers "
-        "such as 'nimi'/'namn'/'name' and 'kotipaikka'/'hemort'/'municipality'; map others with --mapping."
+        "such as 'nimi'/'namn'/'name' and 'kotipaikka'/'hemort'/'municipality' or 'toiminta-alue'; "
+        "map others with --mapping."
     )
 
 
@@ -287,7 +315,9 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     rows, info = read_rows(path, sheet)
     if not any(any(c.strip() for c in r) for r in rows):
         raise IngestError(f"{path.name}: the file has no data (only empty cells)")
-    h = _find_header(rows, user)
+    if info.delimiter:
+        _check_quotes(rows, info.delimiter, path)
+    h = _find_header(rows, user, REQUIRED, LOCATION)
     header = rows[h]
     body = rows[h + 1:]
     info.header_row = h + 1

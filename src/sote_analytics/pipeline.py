@@ -43,7 +43,15 @@ def apply_classification(register: pd.DataFrame, sector_given: bool) -> pd.DataF
     reg["subsector"] = cls["subsector"].astype("string")
     reg["classification_rule"] = cls["rule"].astype("string")
     reg["org_type"] = cls["org_type"].astype("string")
-    reg["is_headquarters"] = cls["is_headquarters"].astype(bool)
+    # the level of the area of operation says national or district, whatever the name says
+    if "operating_area_level" in reg:
+        from .operating_area import LEVEL_ORG_TYPE
+
+        implied = reg["operating_area_level"].map(LEVEL_ORG_TYPE).astype("string")
+        reg["org_type"] = implied.fillna(reg["org_type"])
+        reg["is_headquarters"] = reg["org_type"].isin(["national", "district"])
+    else:
+        reg["is_headquarters"] = cls["is_headquarters"].astype(bool)
     given = reg["sector"].ne(UNCLASSIFIED) if sector_given else pd.Series(False, index=reg.index)
     signal = cls["sector_source"].astype("string").replace("", "none")
     reg["sector_source"] = signal.where(~given, "given")

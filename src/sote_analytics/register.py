@@ -44,17 +44,23 @@ import pandas as pd
 from .municipalities import MunicipalityResolver, normalize_name
 from .reference import ReferenceData
 from .taxonomy import UNCLASSIFIED, sectors
-from .validation import clean_text, parse_bool, parse_business_id, parse_count, parse_date
+from .text import is_unknown_word
+from .validation import clean_text, map_unique, parse_bool, parse_business_id, parse_count, parse_date
 
 CANONICAL_COLUMNS = [
     "association_id", "name", "register_number", "business_id", "registration_date",
     "municipality_code", "municipality_name_raw", "resolution_method", "sector", "purpose",
     "paid_staff", "members", "volunteers", "produces_services", "source_file", "source_row",
-    "likely_duplicate_of", "source_category",
+    "likely_duplicate_of", "source_category", "operating_area_raw", "operating_area_codes",
+    "operating_area_level", "operating_area_unresolved",
 ]
 COUNT_COLUMNS = ["paid_staff", "members", "volunteers"]
+#: Column names the quarantine and register use themselves; a source's columns of these names are renamed.
+RESERVED_COLUMNS = {"source_row", "reason", "source_file", "resolution_method", "likely_duplicate_of",
+                    "municipality_name_raw", "municipality_code"}
 INPUT_COLUMNS = ["association_id", "name", "register_number", "business_id", "registration_date",
-                 "municipality", "sector", "purpose", *COUNT_COLUMNS, "produces_services", "synthetic"]
+                 "municipality", "operating_area", "sector", "purpose", *COUNT_COLUMNS, "produces_services",
+                 "synthetic"]
 
 
 def schema():
@@ -65,9 +71,9 @@ def schema():
         {
             "association_id": pa.Column("string", nullable=False, unique=True),
             "name": pa.Column("string", nullable=False),
-            "municipality_code": pa.Column("string", pa.Check.str_matches(r"^\d{3}$"), nullable=False),
-            "resolution_method": pa.Column(
-                "string", pa.Check.isin(["code", "exact", "swedish", "merger", "fuzzy"])),
+            "municipality_code": pa.Column("string", pa.Check.str_matches(r"^\d{3}$"), nullable=True),
+            "resolution_method": pa.Column("string", nullable=True),
+            "operating_area_codes": pa.Column("string", pa.Check.str_matches(r"^\d{3}(\|\d{3})*$"), nullable=True),
             "sector": pa.Column("string", pa.Check.isin(list(sectors().index))),
             "business_id": pa.Column("string", pa.Check.str_matches(r"^\d{7}-\d$"), nullable=True),
             **{c: pa.Column("Int64", pa.Check.ge(0), nullable=True) for c in COUNT_COLUMNS},
@@ -165,6 +171,11 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     (2, 1, ['name missing'])
     """
     raw = raw.reset_index(drop=True)
+    # the source's own columns named like internal ones (source_row, reason) are kept as extras, renamed
+    raw = raw.rename(columns={c: f"input_{c}" for c in raw.columns if c in RESERVED_COLUMNS})
+    # "ei tiedossa", "okänd", "?": unknown, not an error
+    raw = raw.apply(lambda col: col.mask(map_unique(col, is_unknown_word).fillna(False).astype(bool))
+                    if col.name != "name" else col)
     n = len(raw)
     rows = pd.Series(source_rows if source_rows is not None else range(1, n + 1), dtype="Int64")
     reasons: list[list[str]] = [[] for _ in range(n)]
@@ -179,10 +190,22 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
         for i, p in problems[hit].items():
             reasons[i].append(p)
 
+    from .operating_area import OperatingAreaResolver
+
     resolver = MunicipalityResolver(ref.key, ref.year, ref.mergers)
     mun_raw = clean_text(get("municipality"))
     res = resolver.resolve(mun_raw)
+    area_raw = clean_text(get("operating_area"))
+    area = OperatingAreaResolver(ref, resolver).resolve(area_raw)
+    has_area = area["operating_area_codes"].notna()
     for i in res.index[res["municipality_code"].isna()]:
+        if mun_raw[i] is pd.NA and has_area[i]:
+            continue  # a national or district organisation: no domicile, an area of operation
+        if mun_raw[i] is pd.NA:
+            reasons[i].append("no location (neither a domicile nor an area of operation)"
+                              + (f"; area of operation {area_raw[i]!r} not recognised" if area_raw[i] is not pd.NA
+                                 else ""))
+            continue
         sugg = "; ".join(res.at[i, "suggestions"])
         reasons[i].append(str(res.at[i, "resolution_error"]) + (f" (did you mean: {sugg})" if sugg else ""))
 
@@ -218,6 +241,9 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
         note(p)
     out["produces_services"], p = parse_bool(get("produces_services"), "produces_services")
     note(p)
+    out["operating_area_raw"] = area_raw
+    for c in ("operating_area_codes", "operating_area_level", "operating_area_unresolved"):
+        out[c] = area[c]
     out["source_file"] = source
     out["source_row"] = rows.to_numpy()
     missing_id = out["association_id"].isna()
@@ -275,8 +301,6 @@ def _duplicates(out: pd.DataFrame, reasons: list[list[str]]) -> None:
             for i in dup[dup].index:
                 reasons[i].append(f"duplicate {label} {vals[i]} (first at row {first_row[i]})")
         ok = ok & ~dup
-    from .validation import map_unique
-
     names = map_unique(out["name"], lambda v: normalize_name(v) if v is not pd.NA else "")
     key = (names.astype(str) + "|" + out["municipality_code"].fillna("").astype(str)).where(ok & (names != ""))
     dup = key.notna() & key.duplicated(keep="first")

@@ -66,3 +66,21 @@ def normalize_text(value: object, *, form: str = "NFC", casefold: bool = False) 
     if casefold:
         s = s.casefold()
     return _SPACE.sub(" ", s).strip()
+
+
+#: Words that mean "not known" in a register (fi/sv/en and placeholders): read as missing, never as an error.
+UNKNOWN_WORDS = frozenset({
+    "ei tiedossa", "ei tiedetä", "tuntematon", "ei tietoa", "okänd", "okänt", "okända", "vet ej", "unknown",
+    "n/a", "na", "n.a.", "-", "–", "—", "?", "??", "???", "..", "...", "#n/a",
+})
+
+
+def is_unknown_word(value: object) -> bool:
+    """True for a cell that says "unknown" (the product's own label "ei tiedossa" included).
+
+    Examples
+    --------
+    >>> is_unknown_word(" Ei tiedossa "), is_unknown_word("okänd"), is_unknown_word("?"), is_unknown_word("0")
+    (True, True, True, False)
+    """
+    return normalize_text(value, casefold=True) in UNKNOWN_WORDS
