@@ -112,13 +112,14 @@ def test_cli_evaluate_prints_figures(monkeypatch):
     assert "macro-F1=" in r.output and "precision" in r.output and "confusion" in r.output
 
 
-def test_cli_classifies_a_file_read_like_ingest(tmp_path):
+def test_cli_classifies_a_file_read_like_ingest(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOTE_DATA_DIR", str(tmp_path / "data"))
     f = tmp_path / "names.csv"
     f.write_bytes("Yhdistyksen nimi;Tarkoitus\nKeuruun Eläkkeensaajat ry;\nTuki ry;kehitysvammaisten tuki\n"
                   .encode("cp1252"))
     r = CliRunner().invoke(app, ["classify", str(f)])
     assert r.exit_code == 0, r.output
-    out = pd.read_csv(tmp_path / "names.classified.csv")
+    out = pd.read_csv(tmp_path / "data" / "processed" / "classify" / "names.classified.csv")
     assert out["sector"].tolist() == ["elderly", "disability"]
     assert out["Yhdistyksen nimi"].iloc[0] == "Keuruun Eläkkeensaajat ry"
 
@@ -217,3 +218,17 @@ def test_a_source_category_word_is_a_signal_not_an_error(ref, tmp_path):
     assert (row["sector"], row["sector_source"], row["source_category"]) == (
         "patient_health", "source_category", "Potilasjärjestöt")
     assert "unknown sector 'golf'" in res.quarantine["reason"].iloc[0]
+
+
+def test_classify_reads_title_rows_and_writes_formula_safe_csv(tmp_path, monkeypatch):
+    """classify FILE uses ingest's reader (title rows above the header) and never writes a live formula."""
+    monkeypatch.setenv("SOTE_DATA_DIR", str(tmp_path / "data"))
+    f = tmp_path / "list.csv"
+    f.write_text("Yhdistysluettelo 2026\n\nNimi;Kunta\n=HYPERLINK(\"http://x\");Keuruu\n"
+                 "Keuruun Eläkkeensaajat ry;Keuruu\n", "utf-8")
+    r = CliRunner().invoke(app, ["classify", str(f), "--out", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0, r.output
+    out = pd.read_csv(tmp_path / "o.csv", dtype=str)
+    assert len(out) == 2 and out["Nimi"].iloc[0].startswith("'=")
+    assert out["sector"].iloc[1] == "elderly"
+    assert not (tmp_path / "list.classified.csv").exists()

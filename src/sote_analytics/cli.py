@@ -115,6 +115,9 @@ def ingest(
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: first)")] = None,
     mapping: Annotated[Path | None, typer.Option(help="YAML {header: canonical column}")] = None,
     out_dir: Annotated[Path | None, typer.Option(help="Output folder")] = None,
+    keep_personal_data: Annotated[bool, typer.Option(
+        help="Keep contact persons, e-mails and phones as extra_* columns (default: dropped)")] = False,
+    language: Annotated[str, typer.Option(help="Language of the quality page: fi, sv or en")] = "fi",
 ) -> None:
     """Read a register into the canonical form; write it, the quarantine and a quality report."""
     from .ingest import IngestError, write_ingest
@@ -122,10 +125,10 @@ def ingest(
 
     ref = _ref(year, reference_dir)
     try:
-        res = read_register(file, ref, sheet=sheet, mapping=mapping)
+        res = read_register(file, ref, sheet=sheet, mapping=mapping, keep_personal_data=keep_personal_data)
     except IngestError as exc:
         _fail(f"{exc}")
-    paths = write_ingest(res, out_dir or config.default_paths().processed / "ingest")
+    paths = write_ingest(res, out_dir or config.default_paths().processed / "ingest", language=language)
     info = res.info
     how = f"{info.file_type}" + (f", {info.encoding}, delimiter {info.delimiter!r}" if info.encoding else
                                  f", sheet {info.sheet!r}")
@@ -134,7 +137,8 @@ def ingest(
     if info.unmapped_columns:
         typer.echo(f"  kept unmapped columns as extra_*: {', '.join(info.unmapped_columns)}")
     if info.personal_data_columns:
-        typer.echo(f"  personal data columns (never shown in reports): {', '.join(info.personal_data_columns)}")
+        kept = "kept as extra_*" if keep_personal_data else "dropped"
+        typer.echo(f"  personal data columns ({kept}; never in reports): {', '.join(info.personal_data_columns)}")
     typer.echo(f"  quality report: {paths['quality_html']}")
 
 
@@ -221,21 +225,25 @@ def classify(
         return
     if file is None:
         _fail("give a FILE or --evaluate")
-    from .ingest import IngestError, map_columns, read_rows
+    from .ingest import IngestError, find_header, map_columns, read_rows
+    from .validation import neutralize_formula
 
-    try:  # the same reader as ingest: any encoding, delimiter or .xlsx
+    try:  # the same reader as ingest: any encoding, delimiter, title rows, .xlsx
         rows, _ = read_rows(file)
+        h = find_header(rows, {}, ("name",))
     except IngestError as exc:
         _fail(str(exc))
-    header = [str(h) for h in rows[0]] if rows else []
+    header = [str(c) for c in rows[h]]
     found = {canonical: i for i, canonical in map_columns(header)[0].items()}
-    if "name" not in found:
-        _fail(f"no name column (nimi / namn / name) in {file.name}")
-    df = pd.DataFrame([r + [""] * (len(header) - len(r)) for r in rows[1:]], columns=header, dtype="string")
+    width = max(len(header), *(len(r) for r in rows[h + 1:])) if len(rows) > h + 1 else len(header)
+    header = header + [f"column_{j + 1}" for j in range(len(header), width)]
+    body = [r + [""] * (width - len(r)) for r in rows[h + 1:] if any(str(c).strip() for c in r)]
+    df = pd.DataFrame(body, columns=header, dtype="string")
     purpose = df.iloc[:, found["purpose"]] if "purpose" in found else None
     res = df.join(run_classify(df.iloc[:, found["name"]], purpose))
-    target = out or file.with_name(file.stem + ".classified.csv")
-    res.to_csv(target, index=False)
+    target = out or config.default_paths().processed / "classify" / f"{file.stem}.classified.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    res.astype("object").map(neutralize_formula).to_csv(target, index=False)
     typer.echo(f"{len(res)} names classified: {res['sector'].value_counts().to_dict()}; written {target}")
 
 
@@ -328,9 +336,16 @@ def export(
     store = Store(processed_dir or paths.processed)
     ind = store.load_indicators()
     synthetic = store.synthetic
-    codes = ref.areas(level)["code"].tolist() if all_areas else (area or [])
+    try:
+        valid = ref.areas(level)["code"].tolist()
+    except ValueError as exc:
+        _fail(str(exc))
+    codes = valid if all_areas else (area or [])
     if not codes:
         _fail("give --area CODE or --all")
+    unknown = [c for c in codes if c not in valid]
+    if unknown:
+        _fail(f"no {level} with code {', '.join(unknown)} in the {year} key; valid: {', '.join(valid)}")
     for code in codes:
         try:
             path = write_workbook(ind, ref, level, code, out_dir or paths.reports / "excel", synthetic)
@@ -365,7 +380,26 @@ def run_demo(
 
 
 def main() -> None:  # console script
-    app(prog_name="sote-analytics")
+    """Every error a user can cause ends in one line and exit status 2, never a traceback."""
+    from .errors import SoteAnalyticsError
+
+    try:
+        app(prog_name="sote-analytics", standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except SoteAnalyticsError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.secho("interrupted", fg="red", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
 
 
 if __name__ == "__main__":

@@ -35,9 +35,9 @@ MAX_HEADER_SEARCH = 30
 #: Largest file ingest reads (bytes) and largest single field (characters).
 MAX_FILE_BYTES = 2 * 1024**3
 MAX_FIELD_CHARS = 10 * 1024**2
-#: Headers that look like personal data (contact persons, e-mail, phone): kept in the
-#: canonical register as extra_* for the user's own use, flagged in the quality report,
-#: and never shown in reports.
+#: Headers that look like personal data (contact persons, e-mail, phone): counted in the
+#: quality report and dropped before anything is written (``keep_personal_data=True`` keeps
+#: them as extra_* for the user's own use); never shown in reports.
 PERSONAL_DATA_HEADER = re.compile(
     r"puheenjohtaja|yhteyshenkil|sihteeri|rahastonhoitaja|sähköposti|sahkoposti|e ?mail|e post|"
     r"puhelin|gsm|phone|telefon|kontaktperson|ordförande|contact|henkilötunnus|syntymä",
@@ -281,7 +281,7 @@ def _check_quotes(rows: list[list[str]], delimiter: str, path: Path) -> None:
                     "were read as one field; close the quote or remove it, then read the file again")
 
 
-def _find_header(rows: list[list[str]], user: dict[str, str], required: tuple[str, ...] = ("name",),
+def find_header(rows: list[list[str]], user: dict[str, str], required: tuple[str, ...] = ("name",),
                  any_of: tuple[str, ...] = ()) -> int:
     for i, row in enumerate(rows[:MAX_HEADER_SEARCH]):
         found = set(map_columns(row, user)[0].values())
@@ -300,7 +300,8 @@ def _find_header(rows: list[list[str]], user: dict[str, str], required: tuple[st
 
 
 def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
-           mapping: Path | str | dict | None = None, today: dt.date | None = None) -> IngestResult:
+           mapping: Path | str | dict | None = None, today: dt.date | None = None,
+           keep_personal_data: bool = False) -> IngestResult:
     """Read any supported register file into the canonical register.
 
     Examples
@@ -317,7 +318,7 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
         raise IngestError(f"{path.name}: the file has no data (only empty cells)")
     if info.delimiter:
         _check_quotes(rows, info.delimiter, path)
-    h = _find_header(rows, user, REQUIRED, LOCATION)
+    h = find_header(rows, user, REQUIRED, LOCATION)
     header = rows[h]
     body = rows[h + 1:]
     info.header_row = h + 1
@@ -347,6 +348,8 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     info.column_mapping = {str(header[i]).strip(): c for i, c in col_map.items()}
     info.unmapped_columns = unmapped
     info.personal_data_columns = [c for c in unmapped if PERSONAL_DATA_HEADER.search(normalize_header(c))]
+    if not keep_personal_data:  # counted in the quality report, never carried into processed outputs
+        raw = raw.drop(columns=[c for c in info.personal_data_columns if c in raw.columns])
     result = canonicalize(raw, ref, source=path.name, today=today, source_rows=row_numbers, row_problems=wide)
     return IngestResult(result, info)
 
