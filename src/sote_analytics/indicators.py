@@ -143,13 +143,13 @@ def location(register: pd.DataFrame) -> pd.Series:
     """Where an association counts locally: its domicile, else the one municipality it operates in.
 
     Associations with no domicile that operate in several municipalities (district and national
-    organisations) have no local place ("<NA>"): they count in coverage by area of operation.
+    organisations) have no local place (missing): they count in coverage by area of operation.
     """
     mun = register["municipality_code"].astype("string")
     if "operating_area_codes" in register:
         codes = register["operating_area_codes"].astype("string")
         mun = mun.fillna(codes.where(~codes.str.contains("|", regex=False).fillna(True)))
-    return mun.astype(str)
+    return mun
 
 
 def operating_counts(register: pd.DataFrame, ref: ReferenceData) -> pd.DataFrame:
@@ -159,9 +159,9 @@ def operating_counts(register: pd.DataFrame, ref: ReferenceData) -> pd.DataFrame
     operates in the whole country covers every municipality.
     """
     reg = register[register["sector"].astype(str) != NOT_SOTE]
-    codes = location(reg).where(lambda c: c != "<NA>", "")
+    codes = location(reg).fillna("")
     if "operating_area_codes" in reg:
-        codes = codes + "|" + reg["operating_area_codes"].astype("string").fillna("").astype(str)
+        codes = codes + "|" + reg["operating_area_codes"].astype("string").fillna("")
     pairs = pd.DataFrame({"id": range(len(reg)), "sector": reg["sector"].astype(str).to_numpy(),
                           "kunta_code": codes.str.split("|").to_numpy()}).explode("kunta_code")
     pairs = pairs[pairs["kunta_code"].isin(set(ref.municipality_codes))].drop_duplicates(["id", "kunta_code"])
@@ -189,7 +189,7 @@ def _prepare(register: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
         reg_date = pd.Series(pd.NaT, index=register.index)
     age = (pd.Timestamp(as_of) - reg_date).dt.days / 365.2425
     return pd.DataFrame({
-        "kunta_code": location(register).to_numpy(),
+        "kunta_code": location(register).fillna("").astype(str).to_numpy(),
         "sector": register["sector"].astype(str).to_numpy(),
         "one": 1.0,
         "staff_known": staff.notna().astype(float).to_numpy(),

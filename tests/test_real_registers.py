@@ -1,0 +1,78 @@
+"""Real-shaped registers end to end: areas of operation, national organisations, old and genitive names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from sote_analytics.ingest import write_ingest
+from sote_analytics.pipeline import read_register
+
+CORPUS = Path(__file__).parent / "data" / "real_shaped"
+EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_real_shaped_file(name, ref):
+    exp = EXPECTED[name]
+    res = read_register(CORPUS / name, ref)
+    r = res.result
+    assert r.rows_in == len(r.register) + len(r.quarantine)  # every row read is accounted for
+    assert (r.rows_in, len(r.register), len(r.quarantine)) == (exp["rows"], exp["accepted"], exp["quarantined"])
+    reasons = " | ".join(r.quarantine["reason"]) if len(r.quarantine) else ""
+    for sub in exp.get("reasons", []):
+        assert sub in reasons
+    by_name = r.register.set_index("name")
+    for key, column in (("domiciles", "municipality_code"), ("org_types", "org_type"),
+                        ("levels", "operating_area_level"), ("sectors", "sector"),
+                        ("unresolved", "operating_area_unresolved")):
+        for org, value in exp.get(key, {}).items():
+            assert by_name.at[org, column] == value, (org, column)
+
+
+def test_keski_suomi_covers_exactly_the_22_municipalities_of_wellbeing_area_15(ref):
+    res = read_register(CORPUS / "link_directory.csv", ref)
+    row = res.register.set_index("name").loc["Keski-Suomen Esimerkkipiiri ry"]
+    codes = set(row["operating_area_codes"].split("|"))
+    assert codes == set(ref.members("hyvinvointialue", "15")["kunta_code"]) and len(codes) == 22
+    assert pd.isna(row["municipality_code"]) and bool(row["is_headquarters"])
+
+
+def test_koko_suomi_is_national_and_covers_every_municipality(ref):
+    res = read_register(CORPUS / "link_directory.csv", ref)
+    row = res.register.set_index("name").loc["Esimerkkiliitto ry"]
+    assert row["org_type"] == "national" and row["operating_area_level"] == "koko_maa"
+    assert len(row["operating_area_codes"].split("|")) == len(ref.key)
+
+
+def test_coverage_by_area_of_operation_differs_from_domicile(ref):
+    """A district organisation operating in Keski-Suomi covers its municipalities by area of operation only."""
+    from sote_analytics.indicators import compute_indicators
+
+    reg = read_register(CORPUS / "link_directory.csv", ref).register
+    reg = reg.assign(sector="disability")
+    tb = compute_indicators(reg, ref).table
+    sel = tb[(tb["area_level"] == "hyvinvointialue") & (tb["area_code"] == "15") & (tb["sector"] == "disability")]
+    v = sel.set_index("indicator")["value"]
+    assert v["municipality_coverage_operating_area"] == 1.0
+    assert v["municipality_coverage"] < 1.0  # by domicile, only Jyväskylä, Muurame and Laukaa (local rows)
+
+
+def test_personal_data_never_reaches_the_written_register(ref, tmp_path):
+    res = read_register(CORPUS / "lahella_export.csv", ref)
+    assert set(res.info.personal_data_columns) == {"Yhteyshenkilö", "Sähköposti", "Puhelin"}
+    paths = write_ingest(res, tmp_path)
+    for key in ("register_csv", "quarantine_csv"):
+        text = Path(paths[key]).read_text("utf-8")
+        assert "example.org" not in text and "040 123" not in text and "Meikäläinen" not in text
+    kept = read_register(CORPUS / "lahella_export.csv", ref, keep_personal_data=True)
+    assert "extra_Sähköposti" in kept.register.columns
+
+
+def test_unknown_words_are_missing_not_errors(ref):
+    res = read_register(CORPUS / "lahella_export.csv", ref)
+    row = res.register.set_index("name").loc["Saarijärven Ystävät ry"]
+    assert pd.isna(row["source_category"]) and row["municipality_code"] == "729"
