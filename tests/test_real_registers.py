@@ -76,3 +76,25 @@ def test_unknown_words_are_missing_not_errors(ref):
     res = read_register(CORPUS / "lahella_export.csv", ref)
     row = res.register.set_index("name").loc["Saarijärven Ystävät ry"]
     assert pd.isna(row["source_category"]) and row["municipality_code"] == "729"
+
+
+@pytest.mark.slow
+def test_run_on_a_real_shaped_file_from_an_empty_folder(reference_dir, tmp_path, monkeypatch):
+    """`sote-analytics run FILE` from a folder that is not the repository: reports, index, Excel."""
+    from typer.testing import CliRunner
+
+    from sote_analytics.cli import app
+
+    work = tmp_path / "empty"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    src = work / "rekisteri.csv"
+    src.write_bytes((CORPUS / "swedish_register.csv").read_bytes())
+    r = CliRunner().invoke(app, ["run", str(src), "--level", "hyvinvointialue", "--language", "sv",
+                                 "--reference-dir", str(reference_dir), "--workers", "2"])
+    assert r.exit_code == 0, r.output
+    out = work / "sote-output" / "reports"
+    assert (out / "index_sv.html").exists() and (out / "hyvinvointialue_17_sv.html").exists()
+    page = (out / "hyvinvointialue_17_sv.html").read_text("utf-8")
+    assert "Plotly.newPlot" in page and "SYNTET" not in page.upper()  # real data: no synthetic banner
+    assert (out / "excel" / "hyvinvointialue_17_sv.xlsx").exists()

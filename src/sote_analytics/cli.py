@@ -354,6 +354,52 @@ def export(
         typer.echo(f"written {path}")
 
 
+@app.command("run")
+def run_register(
+    register: Annotated[Path, typer.Argument(help="Your register: CSV, .xlsx or Parquet (raw or from ingest)")],
+    survey: Annotated[Path | None, typer.Option(help="Survey CSV")] = None,
+    activity: Annotated[Path | None, typer.Option(help="Activity figures CSV by association_id")] = None,
+    level: Annotated[str, typer.Option(help="Area level of the reports")] = "hyvinvointialue",
+    language: Annotated[str, typer.Option(help="fi, sv or en")] = "fi",
+    out_dir: Annotated[Path, typer.Option(help="Output folder (processed/, reports/)")] = Path("sote-output"),
+    year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
+    workers: Annotated[int | None, typer.Option(help="Parallel workers")] = None,
+) -> None:
+    """The real-data main job: ingest, classify, indicators, every report of LEVEL, index and Excel."""
+    from .pipeline import build_indicators
+    from .report.run import BatchInputError, render_batch
+
+    if not register.is_file():
+        _fail(f"{register}: no such file")
+    if language not in ("fi", "sv", "en"):
+        _fail("--language must be fi, sv or en")
+    ref = _ref(year, reference_dir)
+    try:
+        ref.areas(level)
+    except ValueError as exc:
+        _fail(str(exc))
+    processed, reports = out_dir / "processed", out_dir / "reports"
+    res, ind = build_indicators(register, ref, processed, survey, activity)
+    typer.echo(f"{register.name}: {res.rows_in} rows read, {len(res.register)} accepted, "
+               f"{len(res.quarantine)} quarantined (reasons in {processed / 'quarantine.csv'})")
+    try:
+        batch = render_batch(level, year=year, processed_dir=processed, out_dir=reports, language=language,
+                             reference_dir=ref.folder, workers=workers)
+    except BatchInputError as exc:
+        _fail(str(exc))
+    from .export import write_workbook
+    from .store import Store
+
+    store = Store(processed)
+    for code in ref.areas(level)["code"]:
+        write_workbook(ind, ref, level, code, reports / "excel", store.synthetic, language)
+    typer.echo(f"{len(batch.results) - len(batch.failed)} reports written, index: {batch.index}")
+    for r in batch.failed:
+        typer.secho(f"FAILED {r.level} {r.area}: {r.error}", fg="red", err=True)
+    if batch.failed:
+        raise typer.Exit(1)
+
+
 @app.command("run-demo")
 def run_demo(
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,

@@ -31,7 +31,7 @@ def title(ctx: BaseContext) -> HTML:
 def wide(ctx: BaseContext) -> pd.DataFrame:
     tb = ctx.indicators.table
     sel = tb[(tb["area_level"] == ctx.level) & (tb["sector"] == ALL)]
-    w = sel.pivottable(index="area_code", columns="indicator", values="value", aggfunc="first")
+    w = sel.pivot_table(index="area_code", columns="indicator", values="value", aggfunc="first")
     w.insert(0, "name", ctx.area_names().reindex(w.index))
     return w.sort_values("associations_per_1000", ascending=False)
 
@@ -74,7 +74,7 @@ def tile_grid(ctx: BaseContext) -> HTML:
     tb = ctx.indicators.table
     sel = tb[(tb["area_level"] == "hyvinvointialue") & (tb["indicator"] == "associations_per_1000")
              & tb["sector"].isin(secs)]
-    w = sel.pivottable(index="area_code", columns="sector", values="value", aggfunc="first")[secs]
+    w = sel.pivot_table(index="area_code", columns="sector", values="value", aggfunc="first")[secs]
     names = ctx.area_names("hyvinvointialue")
     data = pd.DataFrame({t("area", lang): names.reindex(w.index).to_numpy()})
     for s in secs:
