@@ -553,7 +553,9 @@ def method_note(note: str, lang: str) -> str | None:
 def _source_text(source: str, lang: str) -> str:
     from ..demo import SYNTHETIC_NOTE
 
-    return t("synthetic_source", lang) if source == SYNTHETIC_NOTE else source
+    if source.startswith(SYNTHETIC_NOTE):  # the demo's own label, perhaps followed by the file name
+        return t("synthetic_source", lang) + source[len(SYNTHETIC_NOTE):]
+    return source
 
 
 def data_method(ctx: ReportContext) -> HTML:
