@@ -69,7 +69,7 @@ def test_html_has_no_code_and_has_the_sections(batch):
     assert "Lähde: Tilastokeskus, Maanmittauslaitos, THL (CC BY 4.0)" in page
     assert "Traceback" not in page and "Warning" not in page
     assert 'aria-label="' in page and "<figcaption>" in page  # text alternatives
-    assert page.count('<details class="sote-data">') >= 2  # data tables for the charts
+    assert len(re.findall(r"<details class=.sote-data.", page)) >= 2  # data tables for the charts
     size_without_plotly = len(page.encode())
     assert size_without_plotly < 500_000
 
@@ -95,7 +95,7 @@ def test_index_links_reports_with_key_figures(batch):
     assert 'href="hyvinvointialue_13.html"' in index and 'href="hyvinvointialue_90.html"' in index
     assert 'href="national_hyvinvointialue.html"' in index
     assert "SYNTEETTINEN" in index and '<html lang="fi">' in index
-    assert re.search(r"Pohjois-Savon hyvinvointialue</a></td><td>\d", index)
+    assert re.search(r"Pohjois-Savon hyvinvointialue</a></td>\s*<td>\d", index)
     assert "999" in index  # the failed area is named
 
 

@@ -66,9 +66,13 @@ def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
     return fig
 
 
-#: Five-class sequential palette (cividis), colour-blind safe, light to dark.
-MAP_CLASSES_COLORS = ["#fde737", "#a8a878", "#7c7b78", "#4b5a7c", "#00224e"]
-NO_DATA_COLOR = "#eeeeee"
+#: Five-class sequential palette (ColorBrewer Blues), light to dark, no neutral grey in the middle.
+MAP_CLASSES_COLORS = ["#c6dbef", "#9ecae1", "#4292c6", "#2171b5", "#08306b"]
+#: "No associations": white with a hatch pattern, named in the legend (never a class colour).
+NO_DATA_COLOR = "#ffffff"
+NO_DATA_PATTERN = dict(shape="/", fgcolor="#6b6b6b", size=6, solidity=0.15)
+#: Municipality names are printed on a map when it has at most this many municipalities.
+MAX_LABELS = 40
 
 
 def class_breaks(values, k: int = 5) -> list[float]:
@@ -153,7 +157,8 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
     for i, row in gdf.iterrows():
         xs, ys = _rings(row.geometry)
         fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fills[i],
-                        line=dict(color="white", width=0.7), hoveron="fills", text=texts[i],
+                        fillpattern=NO_DATA_PATTERN if fills[i] == NO_DATA_COLOR else dict(shape=""),
+                        line=dict(color="#555555", width=0.6), hoveron="fills", text=texts[i],
                         hoverinfo="text", showlegend=False, name=names[i])
     nleg = len(MAP_CLASSES_COLORS) + 1
     for _ in range(nleg):  # legend-only traces, relabelled by the menu
@@ -162,11 +167,13 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
     npoly = len(gdf)
 
     def legend_args(labels, colors):
-        names = [*labels, t("none", language)] + [""] * (nleg - len(labels) - 1)
+        names = [*labels, t("map_none_label", language)] + [""] * (nleg - len(labels) - 1)
         cols = [*colors, NO_DATA_COLOR] + ["rgba(0,0,0,0)"] * (nleg - len(labels) - 1)
         vis = [True] * (len(labels) + 1) + ["legendonly"] * (nleg - len(labels) - 1)
         return names, cols, vis
 
+    label_text = _add_labels(fig, gdf, names)
+    nlab = len(label_text)
     names0, cols0, vis0 = legend_args(labels, colors)
     for j in range(nleg):
         fig.data[npoly + j].update(name=names0[j], marker_color=cols0[j], visible=vis0[j] is True)
@@ -175,13 +182,27 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
         ln, lc, lv = legend_args(labels, colors)
         buttons.append(dict(
             label=sector_label(s, language), method="restyle",
-            args=[{"fillcolor": fills + [None] * nleg, "text": texts + [None] * nleg,
-                   "name": names + ln, "marker.color": [None] * npoly + lc,
-                   "visible": [True] * npoly + [v is True for v in lv]}],
+            args=[{"fillcolor": fills + [None] * nleg + [None] * nlab,
+                   "fillpattern.shape": ["/" if f == NO_DATA_COLOR else "" for f in fills] + [""] * (nleg + nlab),
+                   "text": texts + [None] * nleg + label_text,
+                   "name": names + ln + [""] * nlab, "marker.color": [None] * npoly + lc + [None] * nlab,
+                   "visible": [True] * npoly + [v is True for v in lv] + [True] * nlab}],
         ))
-    menus = [dict(buttons=buttons, direction="down", x=0, xanchor="left", y=1.08, yanchor="top",
-                  showactive=True)] if len(states) > 1 else []
-    return _map_layout(fig, gdf, 580, t("per_1000", language), top=40, updatemenus=menus)
+    menus = [dict(buttons=buttons, direction="down", x=0, xanchor="left", y=1.0, yanchor="bottom",
+                  showactive=True, pad=dict(b=4))] if len(states) > 1 else []
+    return _map_layout(fig, gdf, 600, t("per_1000", language), top=50, updatemenus=menus)
+
+
+def _add_labels(fig: go.Figure, gdf, names: list[str]) -> list:
+    """Municipality names at a point inside each polygon (maps with at most MAX_LABELS municipalities);
+    returns the restyle ``text`` entry of the label trace ([] when no labels)."""
+    if not 1 < len(gdf) <= MAX_LABELS:
+        return []
+    pts = [g.representative_point() for g in gdf.geometry]
+    fig.add_scatter(x=[round(p.x, 4) for p in pts], y=[round(p.y, 4) for p in pts], mode="text", text=names,
+                    textfont=dict(size=10, color="#111111"), hoverinfo="skip", showlegend=False,
+                    name="")
+    return [names]
 
 
 def context_map(area_boundaries, values: pd.Series, highlight: str, language: str = "fi") -> go.Figure:
@@ -201,9 +222,10 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
         fig.add_scatter(
             x=xs, y=ys, mode="lines", fill="toself",
             fillcolor=colors[c] if c >= 0 else NO_DATA_COLOR,
-            line=dict(color="#D55E00" if hi else "white", width=3 if hi else 0.6),
+            fillpattern=NO_DATA_PATTERN if c < 0 else None,
+            line=dict(color="#D55E00" if hi else "#555555", width=3 if hi else 0.5),
             hoveron="fills", text=f"{row[name_col]}: {_num(v[i], language)} / 1000", hoverinfo="text",
-            name=labels[c] if c >= 0 else t("none", language), legendgroup=str(c),
+            name=labels[c] if c >= 0 else t("map_none_label", language), legendgroup=str(c),
             showlegend=c not in shown and not hi, legendrank=c + 2)
         if not hi:
             shown.add(c)
@@ -217,19 +239,26 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
     gdf = boundaries.reset_index(drop=True)
     m = missing.reindex(gdf["code"]).fillna(0).astype(int).to_numpy()
     name_col = name_column(language)
-    top = max(int(m.max()), 1)
     fig = go.Figure()
     shown: set[int] = set()
-    palette = ["#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"]
+    palette = ["#ffffff", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
+    values = sorted(set(m.tolist()) - {0})
+    # at most four classes of counts, each with its own colour and a label naming its counts
+    groups = [values[i * len(values) // 4:(i + 1) * len(values) // 4] for i in range(4)] if len(values) > 4 \
+        else [[v] for v in values]
+    groups = [g for g in groups if g]
+    bucket_of = {v: i + 1 for i, g in enumerate(groups) for v in g}
+    label = {0: "0"} | {i + 1: (str(g[0]) if len(g) == 1 else f"{g[0]}–{g[-1]}") for i, g in enumerate(groups)}
     for i, row in gdf.iterrows():
         xs, ys = _rings(row.geometry)
         k = int(m[i])
-        bucket = 0 if k == 0 else 1 + min(4, (k - 1) * 4 // max(top - 1, 1)) if top > 1 else (1 if k else 0)
-        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=palette[bucket],
-                        line=dict(color="#888888", width=0.5), hoveron="fills",
-                        text=f"{row[name_col]}: {k}", hoverinfo="text", name=str(k),
-                        legendgroup=str(k), showlegend=k not in shown, legendrank=k)
-        shown.add(k)
+        b = bucket_of.get(k, 0)
+        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=palette[b],
+                        line=dict(color="#555555", width=0.5), hoveron="fills",
+                        text=f"{row[name_col]}: {k}", hoverinfo="text", name=label[b],
+                        legendgroup=str(b), showlegend=b not in shown, legendrank=b)
+        shown.add(b)
+    _add_labels(fig, gdf, gdf[name_col].tolist())
     return _map_layout(fig, gdf, 520, t("sectors_missing", language))
 
 
@@ -274,7 +303,7 @@ def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> 
     names = {}
     for g in grid.itertuples():
         names[(int(g.row), int(g.col))] = g
-    titles = [str(names[(r, c)].name).replace(" hyvinvointialue", "") if (r, c) in names else ""
+    titles = [str(names[(r, c)].name).replace(" hyvinvointialue", "<br>hyvinvointialue") if (r, c) in names else ""
               for r in range(1, rows + 1) for c in range(1, cols + 1)]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.03,
                         vertical_spacing=0.05)
@@ -285,9 +314,10 @@ def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> 
                     showlegend=False, customdata=[sector_label(s, language) for s in sectors],
                     hovertemplate="%{customdata}: %{y:.2f} / 1000<extra>" + str(g.name) + "</extra>")
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(range=[0, vmax * 1.05], showticklabels=False, gridcolor="#eee")
+    fig.update_yaxes(range=[0, vmax * 1.05], showticklabels=True, nticks=3, tickfont=dict(size=9),
+                     gridcolor="#eee")
     fig.update_annotations(font_size=10)
-    fig.update_layout(height=140 * rows, margin=dict(l=10, r=10, t=30, b=10), template="plotly_white",
+    fig.update_layout(height=150 * rows, margin=dict(l=10, r=10, t=40, b=10), template="plotly_white",
                       separators=", " if language != "en" else ".,")
     return fig
 
@@ -305,7 +335,8 @@ def _map_layout(fig: go.Figure, gdf, height: int, legend_title: str, top: int = 
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(_mid_latitude(gdf))))
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=top, b=0), plot_bgcolor="white",
-                      legend=dict(title=dict(text=legend_title)), hoverlabel=dict(bgcolor="white"), **layout)
+                      legend=dict(title=dict(text=legend_title), orientation="h", y=-0.02, yanchor="top", x=0),
+                      hoverlabel=dict(bgcolor="white"), **layout)
     return fig
 
 

@@ -18,15 +18,18 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML
 
-from .. import __version__, config
+from .. import __version__
 from ..i18n import LANGUAGES, fmt_date, fmt_number, fmt_percent, name_column, t
-from ..indicators import IndicatorSet, coverage_gaps, format_value, indicator_label, listed
+from ..indicators import IndicatorSet, coverage_gaps, definitions, format_value, indicator_label, listed
 from ..reference import ReferenceData, get_level, load_reference
 from ..store import Store
 from ..taxonomy import ALL, UNCLASSIFIED, sector_label, sote_sectors
 from .fragments import banner as banner_html
 from .fragments import h as _h
 from .fragments import json_for_script, section, show_figure, table
+
+#: Ratios resting on fewer associations than this are marked for care.
+SMALL_N = 5
 
 
 @dataclass
@@ -134,17 +137,70 @@ def load_context(level: str, area: str, year: int, language: str, processed_dir:
 
 
 # ---------------------------------------------------------------------------- sections
+def _stem(level: str, area: str, lang: str) -> str:
+    return f"{level}_{area}" + ("" if lang == "fi" else f"_{lang}")
+
+
+def navigation(ctx: ReportContext) -> str:
+    """Links up (index, national overview) and across (Excel file, the report in the other languages)."""
+    lang = ctx.language
+    suffix = "" if lang == "fi" else f"_{lang}"
+    links = [(f"index{suffix}.html", t("nav_index", lang)),
+             (f"national_{ctx.level}{suffix}.html", t("nav_national", lang)),
+             (f"{_stem(ctx.level, ctx.area, lang)}.xlsx", t("nav_excel", lang))]
+    links += [(f"{_stem(ctx.level, ctx.area, other)}.html", t(f"nav_lang_{other}", lang))
+              for other in LANGUAGES if other != lang]
+    items = "".join(f'<li><a href="{_h(href)}">{_h(text)}</a></li>' for href, text in links)
+    return f'<nav class="sote-nav" aria-label="{_h(t("nav_label", lang))}"><ul>{items}</ul></nav>'
+
+
+def rank_sentence(ctx: ReportContext) -> str:
+    """'Rank r of N areas of the level' by density, or '' when the level has one area or no rank."""
+    tb = ctx.table
+    sel = tb[(tb["area_level"] == ctx.level) & (tb["sector"] == ALL) & (tb["indicator"] == "rank_per_1000")]
+    mine = sel[sel["area_code"] == ctx.area]["value"]
+    if len(sel) < 2 or mine.empty or pd.isna(mine.iloc[0]):
+        return ""
+    label = get_level(ctx.level).label_plural[ctx.language]
+    return t("rank_sentence", ctx.language, rank=fmt_number(mine.iloc[0], 0, ctx.language),
+             total=fmt_number(sel["value"].notna().sum(), 0, ctx.language), level=label)
+
+
 def banner(ctx: ReportContext) -> HTML:
-    """The synthetic-data banner (empty for real data) and the report title."""
+    """The synthetic-data banner (empty for real data), the report title, links and the area's rank."""
+    rank = rank_sentence(ctx)
     parts = [banner_html(ctx.synthetic, ctx.language),
-             f"<h1>{_h(t('report_title', ctx.language, area=ctx.area_name))}</h1>"]
+             f"<h1>{_h(t('report_title', ctx.language, area=ctx.area_name))}</h1>", navigation(ctx),
+             f"<p class='sote-rank'>{_h(rank)}</p>" if rank else ""]
     return HTML("\n".join(p for p in parts if p))
 
 
+def _small(n) -> bool:
+    return pd.notna(n) and 0 < n < SMALL_N
+
+
+def _with_n(text: str, n, lang: str) -> str:
+    """A ratio with its n, marked (*) when it rests on fewer than five associations."""
+    return text + (" *" if _small(n) else "")
+
+
+def paid_staff_text(row: pd.Series, lang: str) -> tuple[str, str]:
+    """The paid-staff share said plainly: ('X % yhdistyksistä on palkattua henkilöstöä (k / n, n = …)',
+    'Y % toimii ilman palkattua henkilöstöä'); ('', '') when no association's staff is known."""
+    n = row["n"]
+    if pd.isna(row["value"]) or pd.isna(n) or n == 0:
+        return "", ""
+    k = round(float(row["value"]) * float(n))
+    return (t("paid_staff_sentence", lang, share=fmt_percent(row["value"], 0, lang), k=fmt_number(k, 0, lang),
+              n=fmt_number(n, 0, lang)),
+            t("no_paid_staff_headline", lang, share=fmt_percent(1 - row["value"], 0, lang)))
+
+
 def key_figures(ctx: ReportContext) -> HTML:
-    """Key figures of the area beside the whole country."""
+    """Key figures of the area beside the whole country, the paid-staff headline and small-count marks."""
     lang = ctx.language
     rows = []
+    small = False
     for ind in listed("key_figures"):
         def fmt(v, ind=ind):
             return format_value(ind, v, lang)
@@ -154,15 +210,25 @@ def key_figures(ctx: ReportContext) -> HTML:
         interval = ""
         if pd.notna(a["lower"]):
             interval = f" ({fmt_percent(a['lower'], 0, lang)}–{fmt_percent(a['upper'], 0, lang)})"
-        rows.append((indicator_label(ind, lang), fmt(a["value"]) + interval, fmt(c["value"]),
-                     fmt_number(a["n"], 0, lang)))
+        label = t("paid_staff_plain", lang) if ind == "paid_staff_share" else indicator_label(ind, lang)
+        unit = definitions()[ind]["unit"]
+        value = fmt(a["value"]) + interval
+        if unit != "count" and _small(a["n"]):
+            value, small = value + " *", True
+        rows.append((label, value, fmt(c["value"]), fmt_number(a["n"], 0, lang)))
     pop = ctx.ref.areas(ctx.level).set_index("code").loc[ctx.area]
     rows.append((t("population", lang), fmt_number(pop["population"], 0, lang),
                  fmt_number(ctx.ref.population.sum(), 0, lang), ""))
     rows.append((t("municipalities", lang), fmt_number(pop["n_municipalities"], 0, lang),
                  fmt_number(len(ctx.ref.key), 0, lang), ""))
     df = pd.DataFrame(rows, columns=["", ctx.area_name, t("country", lang), "n"])
-    return HTML(section("sec_key_title", "sec_key_text", lang) + table(df, "sote-table key-figures"))
+    sentence, headline = paid_staff_text(ctx.value("paid_staff_share"), lang)
+    out = section("sec_key_title", "sec_key_text", lang)
+    if headline:
+        out += f"<p class='sote-headline'><strong>{_h(headline)}</strong>. {_h(sentence)}</p>"
+    out += table(df, "sote-table key-figures", caption=t("key_figures", lang), row_headers=True)
+    notes = [t("unknown_mark_note", lang)] + ([t("small_n_note", lang)] if small else [])
+    return HTML(out + "".join(f"<p class='sote-note'>{_h(x)}</p>" for x in notes))
 
 
 def _sector_rows(ctx: ReportContext) -> list[str]:
@@ -180,13 +246,22 @@ def sectors(ctx: ReportContext) -> HTML:
             sector_label(s, lang), fmt_number(ctx.value("associations", s)["value"], 0, lang),
             fmt_number(ctx.value("associations_per_1000", s)["value"], 2, lang),
             fmt_number(ctx.value("associations_per_1000", s, "koko_maa", "SSS")["value"], 2, lang),
-            fmt_number(ctx.value("location_quotient", s)["value"], 2, lang),
+            _with_n(fmt_number(ctx.value("location_quotient", s)["value"], 2, lang),
+                    ctx.value("associations", s)["value"], lang),
         ))
     cols = [t("sector", lang), t("associations", lang), t("per_1000", lang),
             f"{t('country', lang)} {t('per_1000', lang)}", indicator_label("location_quotient", lang)]
     fig = figures.sector_bar(ctx.table, ctx.level, ctx.area, lang, area_name=ctx.area_name)
+    per = {s: ctx.value("associations_per_1000", s)["value"] for s in _sector_rows(ctx) if s != UNCLASSIFIED}
+    top = max(per, key=lambda k: -1 if pd.isna(per[k]) else per[k]) if per else ALL
+    alt = t("bar_alt", lang, area=ctx.area_name,
+            v=fmt_number(ctx.value("associations_per_1000")["value"], 2, lang),
+            c=fmt_number(ctx.value("associations_per_1000", ALL, "koko_maa", "SSS")["value"], 2, lang),
+            top=sector_label(top, lang))
     return HTML(section("sec_sectors_title", "sec_sectors_text", lang)
-                + show_figure(fig, t("per_1000_axis", lang), lang=lang) + table(pd.DataFrame(rows, columns=cols)))
+                + show_figure(fig, t("per_1000_axis", lang), lang=lang, description=alt)
+                + table(pd.DataFrame(rows, columns=cols), caption=t("per_1000_axis", lang), row_headers=True)
+                + f"<p class='sote-note'>{_h(t('lq_explained', lang))} {_h(t('small_n_note', lang))}</p>")
 
 
 def maps(ctx: ReportContext) -> HTML:
@@ -240,6 +315,15 @@ def gaps(ctx: ReportContext) -> HTML:
     return HTML(out)
 
 
+def _at_least(row: pd.Series, decimals: int, lang: str) -> str:
+    """A sum of known values: '–' when nothing is known (never 0), 'at least x' when some values are unknown."""
+    v, n = row["value"], row["n"]
+    if pd.isna(v) or (pd.notna(n) and n == 0):
+        return "–"
+    text = fmt_number(v, decimals, lang)
+    return t("at_least", lang, v=text) if pd.notna(row["unknown"]) and row["unknown"] > 0 else text
+
+
 def resources(ctx: ReportContext) -> HTML:
     """Paid staff, members, volunteers and service producers by sector."""
     from .. import figures
@@ -250,30 +334,42 @@ def resources(ctx: ReportContext) -> HTML:
         st = ctx.value("paid_staff_share", s)
         interval = (f" ({fmt_percent(st['lower'], 0, lang)}–{fmt_percent(st['upper'], 0, lang)})"
                     if pd.notna(st["lower"]) else "")
+        known = st["n"] if pd.notna(st["n"]) else 0
+        share = "–" if not known else (fmt_percent(st["value"], 0, lang) + interval
+                                       + f" ({fmt_number(round(st['value'] * known), 0, lang)} / "
+                                       f"{fmt_number(known, 0, lang)})")
         rows.append((
             sector_label(s, lang), fmt_number(ctx.value("associations", s)["value"], 0, lang),
-            fmt_percent(st["value"], 0, lang) + interval,
+            _with_n(share, known, lang),
             fmt_number(st["unknown"], 0, lang),
-            fmt_number(ctx.value("paid_staff_per_1000", s)["value"], 2, lang),
+            _at_least(ctx.value("paid_staff_per_1000", s), 2, lang),
             fmt_number(ctx.value("service_producers", s)["value"], 0, lang),
-            fmt_number(ctx.value("members_total", s)["value"], 0, lang),
-            fmt_number(ctx.value("volunteers_total", s)["value"], 0, lang),
+            _at_least(ctx.value("members_total", s), 0, lang),
+            _at_least(ctx.value("volunteers_total", s), 0, lang),
         ))
-    cols = [t("sector", lang), t("associations", lang), indicator_label("paid_staff_share", lang),
+    cols = [t("sector", lang), t("associations", lang), t("paid_staff_plain", lang),
             t("unknown", lang), indicator_label("paid_staff_per_1000", lang),
             indicator_label("service_producers", lang), indicator_label("members_total", lang),
             indicator_label("volunteers_total", lang)]
     fig = figures.share_bar(ctx.table, ctx.level, ctx.area, "paid_staff_share", lang)
     out = section("sec_resources_title", "sec_resources_text", lang)
-    out += show_figure(fig, indicator_label("paid_staff_share", lang) + " (95 %)", lang=lang)
-    out += table(pd.DataFrame(rows, columns=cols))
+    sentence, headline = paid_staff_text(ctx.value("paid_staff_share"), lang)
+    unknown = ctx.value("paid_staff_share")["unknown"]
+    if sentence:
+        out += f"<p>{_h(sentence)} {_h(headline)}.</p>"
+    if pd.notna(unknown) and unknown > 0:
+        out += f"<p>{_h(t('paid_staff_unknown_sentence', lang, u=fmt_number(unknown, 0, lang)))}</p>"
+    out += show_figure(fig, t("paid_staff_caption", lang), lang=lang, description=sentence or None)
+    out += table(pd.DataFrame(rows, columns=cols), caption=t("sec_resources_title", lang), row_headers=True)
+    out += (f"<p class='sote-note'>{_h(t('at_least_note', lang))} {_h(t('unknown_mark_note', lang))} "
+            f"{_h(t('small_n_note', lang))}</p>")
     acts = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["area_code"] == ctx.area)
                      & (ctx.table["sector"] == ALL) & ctx.table["indicator"].str.endswith("_total")
                      & ctx.table["indicator"].str.startswith(("participants", "events", "volunteer_hours", "grants"))]
     if len(acts):
-        arows = [(indicator_label(r.indicator, lang), fmt_number(r.value, 0, lang), fmt_number(r.n, 0, lang))
-                 for r in acts.itertuples()]
-        out += table(pd.DataFrame(arows, columns=["", t("value", lang), "n"]))
+        arows = [(indicator_label(r.indicator, lang), _at_least(pd.Series(r._asdict()), 0, lang),
+                  fmt_number(r.n, 0, lang)) for r in acts.itertuples()]
+        out += table(pd.DataFrame(arows, columns=["", t("value", lang), "n"]), row_headers=True)
     return HTML(out)
 
 
@@ -301,8 +397,39 @@ def trends(ctx: ReportContext) -> HTML:
     return HTML(out + show_figure(fig, t("registrations", lang), data, lang=lang))
 
 
+#: Survey columns that describe the respondent, not an answer.
+SURVEY_ID_COLUMNS = ("seutukunta", "sector", "response_id", "association_id", "seutukunta_code", "synthetic")
+
+
+def question_label(column: str, lang: str) -> str:
+    """A survey question's readable label from the text catalogue (``sq_<column>``), else the column
+    name made readable (underscores to spaces, first letter capitalised)."""
+    try:
+        return t(f"sq_{column}", lang)
+    except KeyError:
+        text = column.replace("_", " ").strip()
+        return text[:1].upper() + text[1:]
+
+
+def _survey_kind(col: pd.Series) -> str:
+    """'likert' (integers 1-5), 'numeric', 'multi' (';'-separated text), 'single' (text) or 'skip'."""
+    if pd.api.types.is_bool_dtype(col):
+        return "skip"
+    if pd.api.types.is_numeric_dtype(col):
+        v = col.dropna()
+        return "likert" if len(v) and v.isin([1, 2, 3, 4, 5]).all() else "numeric"
+    if pd.api.types.is_string_dtype(col) or col.dtype == object:
+        return "multi" if col.dropna().astype(str).str.contains(";").any() else "single"
+    return "skip"
+
+
+def _pct_interval(lo, hi, lang: str) -> str:
+    return "–" if pd.isna(lo) else f"{fmt_percent(lo, 0, lang)}–{fmt_percent(hi, 0, lang)}"
+
+
 def survey(ctx: ReportContext, k: int = 5) -> HTML:
-    """Survey summary for the area (small cells suppressed), if a survey was given."""
+    """Survey summary for the area: response rate, every question (labels from the catalogue), small cells
+    suppressed; if a survey was given."""
     from ..survey import crosstab, likert, multiple_choice, single_choice
 
     lang = ctx.language
@@ -314,30 +441,53 @@ def survey(ctx: ReportContext, k: int = 5) -> HTML:
     s = s[s["seutukunta_code"].astype(str).isin(subs)] if "seutukunta_code" in s else s.iloc[0:0]
     if s.empty:
         return HTML(out + f"<p>{_h(t('sec_survey_none', lang))}</p>")
+    n_reg = ctx.value("associations")["value"]
+    if pd.notna(n_reg) and n_reg > 0:
+        rate = t("survey_response_rate", lang, r=fmt_number(len(s), 0, lang), n=fmt_number(n_reg, 0, lang),
+                 share=fmt_percent(len(s) / n_reg, 0, lang))
+        out += f"<p class='sote-headline'>{_h(rate)}</p>"
     s = s.assign(sector=s["sector"].map(lambda x: sector_label(x, lang) if x in set(sote_sectors()) else x))
     ct = crosstab(s, "sector", "seutukunta", k)
     ct = ct.map(lambda v: "–" if pd.isna(v) else fmt_number(v, 0, lang))
-    ct.columns.name = None
+    ct.columns = [t("survey_total", lang) if c == "Yhteensä" else c for c in ct.columns]
+    ct.index = [t("survey_total", lang) if i == "Yhteensä" else i for i in ct.index]
     ct = ct.rename_axis(t("sector", lang)).reset_index()
-    out += f"<h3>{_h(t('sector', lang))} × {_h(t('area', lang))}</h3>" + table(ct)
-    for col in [c for c in s.columns if s[c].dtype == object and c not in ("seutukunta", "sector", "response_id",
-                                                                           "association_id", "seutukunta_code")]:
-        multi = s[col].astype(str).str.contains(";").any()
-        res = multiple_choice(s, col, k=k) if multi else single_choice(s, col, k=k)
-        res = res.assign(share=[fmt_percent(x, 0, lang) for x in res["share"]],
-                         lower=[fmt_percent(x, 0, lang) for x in res["lower"]],
-                         upper=[fmt_percent(x, 0, lang) for x in res["upper"]])
-        out += f"<h3>{_h(col)}</h3>" + table(res[["option", "n", "share", "lower", "upper"]])
-    for col in [c for c in s.columns if c.startswith("yhteistyo") or c.endswith("_likert")]:
-        lk = likert(s, col, k=k)
-        out += f"<h3>{_h(col)}</h3>"
-        if lk["suppressed"]:
-            out += "<p>–</p>"
+    out += f"<h3>{_h(t('sector', lang))} × {_h(t('area', lang))}</h3>" + table(ct, row_headers=True)
+    cols = [t("survey_option", lang), "n", t("survey_share", lang), t("survey_interval", lang)]
+    for col in [c for c in s.columns if c not in SURVEY_ID_COLUMNS]:
+        kind = _survey_kind(s[col])
+        if kind == "skip":
+            continue
+        out += f"<h3>{_h(question_label(col, lang))}</h3>"
+        if kind in ("single", "multi"):
+            answers = s[col].astype("object").where(s[col].notna(), None).dropna().astype(str)
+            frame = pd.DataFrame({col: answers})
+            res = multiple_choice(frame, col, k=k) if kind == "multi" else single_choice(frame, col, k=k)
+            answer_keys = {"kyllä": "answer_yes", "ei": "answer_no", "ehkä": "answer_maybe"}
+            opt = [t(answer_keys[o], lang) if o in answer_keys else str(o) for o in res["option"]]
+            df = pd.DataFrame({cols[0]: opt, cols[1]: [fmt_number(x, 0, lang) for x in res["n"]],
+                               cols[2]: [fmt_percent(x, 0, lang) for x in res["share"]],
+                               cols[3]: [_pct_interval(a, b, lang) for a, b in zip(res["lower"], res["upper"],
+                                                                                 strict=True)]})
+            out += table(df, caption=question_label(col, lang), row_headers=True)
+            if kind == "multi":
+                out += f"<p class='sote-note'>{_h(t('survey_multi_note', lang))}</p>"
+        elif kind == "likert":
+            lk = likert(s, col, k=k)
+            if lk["suppressed"]:
+                out += "<p>–</p>"
+            else:
+                out += "<p>" + _h(t("survey_likert_text", lang, n=fmt_number(lk["n"], 0, lang),
+                                    mean=fmt_number(lk["mean"], 2, lang), lo=fmt_number(lk["mean_lower"], 2, lang),
+                                    hi=fmt_number(lk["mean_upper"], 2, lang),
+                                    agree=fmt_percent(lk["agree_share"], 0, lang),
+                                    alo=fmt_percent(lk["agree_lower"], 0, lang),
+                                    ahi=fmt_percent(lk["agree_upper"], 0, lang))) + "</p>"
         else:
-            out += (f"<p>n = {lk['n']}; ka / medel / mean {fmt_number(lk['mean'], 2, lang)} "
-                    f"({fmt_number(lk['mean_lower'], 2, lang)}–{fmt_number(lk['mean_upper'], 2, lang)}); "
-                    f"4–5: {fmt_percent(lk['agree_share'], 0, lang)} "
-                    f"({fmt_percent(lk['agree_lower'], 0, lang)}–{fmt_percent(lk['agree_upper'], 0, lang)})</p>")
+            v = pd.to_numeric(s[col], errors="coerce").dropna()
+            out += ("<p>–</p>" if len(v) < k else "<p>" + _h(t(
+                "survey_numeric_text", lang, n=fmt_number(len(v), 0, lang), median=fmt_number(v.median(), 0, lang),
+                total=fmt_number(v.sum(), 0, lang))) + "</p>")
     return HTML(out)
 
 
@@ -361,10 +511,11 @@ def directory(ctx: ReportContext) -> HTML:
         for r in d.itertuples()
     ], key=lambda r: r[0].casefold())
     header = [t("name", lang), t("municipality", lang), t("sector", lang), t("produces_services", lang)]
-    data = {"header": header, "lang": lang, "file": f"yhdistykset_{ctx.level}_{ctx.area}.csv"}
+    data = {"header": header, "lang": lang, "file": f"{t('directory_file', lang)}_{ctx.level}_{ctx.area}.csv"}
     ths = "".join(f'<th scope="col" aria-sort="none"><button type="button">{_h(h)}</button></th>' for h in header)
     first = "".join("<tr>" + "".join(f"<td>{_h(v)}</td>" for v in r) + "</tr>" for r in rows)
     out = section("sec_directory_title", "sec_directory_text", lang)
+    out += f"<p class='sote-print-only'>{_h(t('directory_print_note', lang))}</p>"
     out += (f'<div id="sote-directory" class="sote-directory" '
             f'data-shown="{_h(t("shown_rows", lang, n="{n}", total="{total}"))}">'
             f'<label>{_h(t("search", lang))} <input type="search" autocomplete="off"></label> '
@@ -377,22 +528,58 @@ def directory(ctx: ReportContext) -> HTML:
     return HTML(out)
 
 
+def method_note(note: str, lang: str) -> str | None:
+    """A reference note (written in English by the loader) in the report's language, or None if unknown."""
+    import re
+
+    if lang == "en":
+        return note
+    m = re.fullmatch(r"Population of (\d{4}) \(31\.12\.\) used for the (\d{4}) municipality key: "
+                     r"the newest year available\.", note)
+    if m:
+        return t("method_pop_year", lang, pop=m.group(1), year=m.group(2))
+    m = re.fullmatch(r"Boundaries of (\d{4}): polygons of merged municipalities (.+) dissolved into their "
+                     r"successors of (\d{4})\.", note)
+    if m:
+        return t("method_boundaries_merged", lang, byear=m.group(1), codes=m.group(2), year=m.group(3))
+    m = re.match(r"Reference data: (the compact snapshot embedded|the official services|the folder)", note)
+    if m:
+        what = {"the compact snapshot embedded": "method_ref_embedded", "the official services": "method_ref_cache",
+                "the folder": "method_ref_folder"}[m.group(1)]
+        return t("method_reference_origin", lang, what=t(what, lang))
+    return None
+
+
+def _source_text(source: str, lang: str) -> str:
+    from ..demo import SYNTHETIC_NOTE
+
+    if source.startswith(SYNTHETIC_NOTE):  # the demo's own label, perhaps followed by the file name
+        return t("synthetic_source", lang) + source[len(SYNTHETIC_NOTE):]
+    return source
+
+
 def data_method(ctx: ReportContext) -> HTML:
-    """Sources, licences, caveats, ingest quality, version and run time."""
+    """Sources, licences, caveats, ingest quality, version and run time, all in the report's language."""
     lang = ctx.language
     m = ctx.meta
     unc = ctx.value("associations", UNCLASSIFIED)["value"]
     tot = ctx.value("associations")["value"]
     items = [
-        f"{_h(config.REFERENCE_ATTRIBUTION)}. "
+        _h(t("attribution", lang)) + ". "
         + _h(t("reference_note", lang, year=ctx.ref.year, pop_year=ctx.ref.population_year)),
-        _h(t("data_note", lang, source=m.get("source", "–"), rows=fmt_number(m.get("rows_in"), 0, lang),
-             accepted=fmt_number(m.get("accepted"), 0, lang), quarantined=fmt_number(m.get("quarantined"), 0, lang))),
+        _h(t("data_note", lang, source=_source_text(str(m.get("source", "–")), lang),
+             rows=fmt_number(m.get("rows_in"), 0, lang), accepted=fmt_number(m.get("accepted"), 0, lang),
+             quarantined=fmt_number(m.get("quarantined"), 0, lang))),
         _h(t("hq_caveat", lang, n=fmt_number(ctx.value("headquarters")["value"], 0, lang))),
         _h(t("unclassified_note", lang, n=fmt_number(unc, 0, lang),
              share=fmt_percent(unc / tot if tot else float("nan"), 1, lang))),
+        _h(t("lq_explained", lang)),
     ]
-    items.extend(_h(n) for n in m.get("reference_notes", []))
+    notes = [method_note(n, lang) for n in m.get("reference_notes", [])]
+    items.extend(_h(n) for n in notes if n)
+    untranslated = sum(n is None for n in notes)
+    if untranslated:
+        items.append(_h(t("method_notes_en", lang, n=untranslated)))
     items.append(_h(t("version_note", lang, version=__version__, date=fmt_date(dt.date.today(), lang))))
     return HTML(section("sec_method_title", None, lang)
                 + "<ul class='sote-method'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")

@@ -35,32 +35,44 @@ def section(title_key: str, text_key: str | None, lang: str, **fmt) -> str:
     return out
 
 
-def table(df: pd.DataFrame, classes: str = "sote-table", caption: str | None = None) -> str:
-    """A DataFrame as an escaped HTML table (missing values as an en dash)."""
+def table(df: pd.DataFrame, classes: str = "sote-table", caption: str | None = None,
+          row_headers: bool = False) -> str:
+    """A DataFrame as an escaped HTML table (missing values as an en dash) in a box that scrolls sideways
+    on a narrow screen; with ``row_headers`` the first column is ``<th scope="row">``."""
+    import re
+
     body = df.to_html(index=False, escape=True, classes=classes, border=0, na_rep="–")
+    body = body.replace('<th>', '<th scope="col">')
+    if row_headers:
+        body = re.sub(r"<tr>\n(\s*)<td>(.*?)</td>", r'<tr>\n\1<th scope="row">\2</th>', body)
     if caption:
         body = body.replace(">\n  <thead>", f">\n  <caption>{h(caption)}</caption>\n  <thead>", 1)
-    return body
+    return f'<div class="sote-table-wrap" tabindex="0" role="region" aria-label="{h(caption or "")}">{body}</div>' \
+        if caption else f'<div class="sote-table-wrap">{body}</div>'
 
 
-def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi") -> str:
-    """A plotly figure as an HTML fragment with a text alternative and, optionally, its data table."""
+def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi",
+                description: str | None = None) -> str:
+    """A plotly figure as an HTML fragment with a text alternative (``description``: the chart's main
+    finding; else ``alt``) and, optionally, its data table. The toolbar shows only on hover."""
     spec = fig.to_json()
     # a deterministic element id (plotly would draw a random one): same inputs, same HTML
     div_id = "fig-" + hashlib.sha256((alt + spec).encode("utf-8")).hexdigest()[:16]
     div = fig.to_html(include_plotlyjs=False, full_html=False, div_id=div_id,
-                      config={"displaylogo": False, "responsive": True})
+                      config={"displaylogo": False, "responsive": True, "displayModeBar": "hover"})
     extra = ""
     if data is not None:
-        extra = (f"<details class='sote-data'><summary>{h(alt)}: {h(t('data_table', lang))}</summary>"
-                 f"{table(data)}</details>")
-    return (f'<figure class="sote-figure" role="group" aria-label="{h(alt)}">{div}'
+        extra = (f"<details class='sote-data' open><summary>{h(alt)}: {h(t('data_table', lang))}</summary>"
+                 f"{table(data, row_headers=True)}</details>")
+    text = description or alt
+    return (f'<figure class="sote-figure" role="group" aria-label="{h(alt)}">'
+            f'<div class="sote-chart" role="img" aria-label="{h(text)}">{div}</div>'
             f"<figcaption>{h(alt)}</figcaption>{extra}</figure>")
 
 
 def banner(synthetic: bool, lang: str) -> str:
     """The synthetic-data banner, or nothing for real data."""
-    return f'<div class="sote-banner" role="alert">{h(t("synthetic_banner", lang))}</div>' if synthetic else ""
+    return f'<div class="sote-banner" role="note">{h(t("synthetic_banner", lang))}</div>' if synthetic else ""
 
 
 def json_for_script(obj) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML
 
-from ..i18n import fmt_number, t
+from ..i18n import fmt_date, fmt_number, fmt_percent, t
 from ..indicators import format_value, indicator_label, listed
 from ..reference import get_level
 from ..taxonomy import ALL, sector_label, sote_sectors
@@ -24,16 +24,56 @@ def title(ctx: BaseContext) -> HTML:
     """The synthetic-data banner (empty for real data) and the overview's title."""
     lang = ctx.language
     label = get_level(ctx.level).label_plural[lang]
-    parts = [banner(ctx.synthetic, lang), f"<h1>{h(t('national_title', lang, level=label))}</h1>"]
+    parts = [banner(ctx.synthetic, lang), f"<h1>{h(t('national_title', lang, level=label))}</h1>",
+             f"<p class='sote-headline'>{h(national_totals(ctx))}</p>"]
     return HTML("\n".join(p for p in parts if p))
 
 
+def _country(ctx: BaseContext, indicator: str) -> float:
+    tb = ctx.indicators.table
+    v = tb[(tb["area_level"] == "koko_maa") & (tb["sector"] == ALL) & (tb["indicator"] == indicator)]["value"]
+    return float(v.iloc[0]) if len(v) else float("nan")
+
+
+def national_totals(ctx: BaseContext) -> str:
+    """One sentence with the national totals (count, per 1,000, share with paid staff)."""
+    lang = ctx.language
+    return t("national_totals", lang, n=fmt_number(_country(ctx, "associations"), 0, lang),
+             per=fmt_number(_country(ctx, "associations_per_1000"), 2, lang),
+             staff=fmt_percent(_country(ctx, "paid_staff_share"), 0, lang))
+
+
+def links_and_sources(ctx: BaseContext) -> HTML:
+    """Links to the areas' reports and the index; sources, licence and date."""
+    import datetime as dt
+
+    from .. import __version__
+
+    lang = ctx.language
+    suffix = "" if lang == "fi" else f"_{lang}"
+    names = ctx.area_names()
+    links = "".join(f'<li><a href="{h(f"{ctx.level}_{code}{suffix}.html")}">{h(name)}</a></li>'
+                    for code, name in names.items())
+    out = (f"<h2>{h(t('national_links_title', lang))}</h2>"
+           f'<p><a href="{h(f"index{suffix}.html")}">{h(t("nav_index", lang))}</a></p>'
+           f"<ul class='sote-links'>{links}</ul>"
+           f"<h2>{h(t('national_sources_title', lang))}</h2><ul class='sote-method'>"
+           f"<li>{h(t('attribution', lang))}</li>"
+           f"<li>{h(t('version_note', lang, version=__version__, date=fmt_date(dt.date.today(), lang)))}</li></ul>")
+    return HTML(out)
+
+
 def wide(ctx: BaseContext) -> pd.DataFrame:
+    """One row per area of the level, one column per indicator; an indicator that no area has (e.g.
+    ``paid_staff_share`` when no row was accepted) is a column of missing values, never a KeyError."""
     tb = ctx.indicators.table
     sel = tb[(tb["area_level"] == ctx.level) & (tb["sector"] == ALL)]
-    w = sel.pivot_table(index="area_code", columns="indicator", values="value", aggfunc="first")
+    w = sel.pivot_table(index="area_code", columns="indicator", values="value", aggfunc="first", dropna=False)
+    wanted = [*listed("ranking"), "associations_per_1000"]
+    w = w.reindex(columns=list(dict.fromkeys([*w.columns, *wanted])))
+    w = w.reindex(ctx.area_names().index.astype(str).union(w.index))
     w.insert(0, "name", ctx.area_names().reindex(w.index))
-    return w.sort_values("associations_per_1000", ascending=False)
+    return w.sort_values("associations_per_1000", ascending=False, na_position="last")
 
 
 def ranking(ctx: BaseContext) -> HTML:
@@ -44,7 +84,8 @@ def ranking(ctx: BaseContext) -> HTML:
     for key in listed("ranking"):
         label = t("rank", lang) if key == "rank_per_1000" else indicator_label(key, lang)
         df[label] = [format_value(key, v, lang) for v in w[key]]
-    return HTML(section("ranking_title", "ranking_text", lang) + table(df))
+    return HTML(section("ranking_title", "ranking_text", lang)
+                + table(df, caption=t("ranking_title", lang), row_headers=True))
 
 
 def national_map(ctx: BaseContext) -> HTML:
@@ -64,7 +105,7 @@ def tile_grid(ctx: BaseContext) -> HTML:
 
     grid = ctx.ref.grid("hyvinvointialue")
     if ctx.level != "hyvinvointialue" or grid is None:
-        return HTML("")
+        return links_and_sources(ctx)
     lang = ctx.language
     fig = figures.tile_grid(ctx.indicators.table, grid, lang)
     secs = [s for s in sote_sectors() if s != "unclassified"]
@@ -74,10 +115,13 @@ def tile_grid(ctx: BaseContext) -> HTML:
     tb = ctx.indicators.table
     sel = tb[(tb["area_level"] == "hyvinvointialue") & (tb["indicator"] == "associations_per_1000")
              & tb["sector"].isin(secs)]
-    w = sel.pivot_table(index="area_code", columns="sector", values="value", aggfunc="first")[secs]
+    w = sel.pivot_table(index="area_code", columns="sector", values="value", aggfunc="first").reindex(
+        columns=secs)
     names = ctx.area_names("hyvinvointialue")
     data = pd.DataFrame({t("area", lang): names.reindex(w.index).to_numpy()})
     for s in secs:
         data[sector_label(s, lang)] = [fmt_number(v, 2, lang) for v in w[s]]
-    return HTML(section("grid_title", "grid_text", lang) + legend
-                + show_figure(fig, t("grid_title", lang), data, lang=lang))
+    vmax = pd.to_numeric(sel["value"], errors="coerce").max()
+    note = f"<p class='sote-note'>{h(t('grid_axis_note', lang, vmax=fmt_number(vmax * 1.05, 2, lang)))}</p>"
+    return HTML(section("grid_title", "grid_text", lang) + legend + note
+                + show_figure(fig, t("grid_title", lang), data, lang=lang) + links_and_sources(ctx).data)

@@ -92,18 +92,37 @@ def _atomic_copy(src: Path, dst: Path) -> None:
         shutil.copyfile(src, tmp)
 
 
-def export_html(executed_notebook: Path, language: str, self_contained: bool = False) -> str:
-    """Export an executed notebook to HTML: no code, no prompts, no parameter cells,
-    no stderr; plotly.js from ``assets/`` (or inline when ``self_contained``)."""
+def export_html(executed_notebook: Path, language: str, self_contained: bool = True) -> str:
+    """Export an executed notebook to HTML: no code, no prompts, no parameter cells, no stderr.
+
+    With ``self_contained`` (the default) the page carries plotly.js itself (the
+    basic bundle, gzip and base64, about 0.5 MB, decompressed by the browser), so
+    a report forwarded as one file draws its charts offline. Otherwise plotly.js
+    comes from ``assets/`` (shared-assets mode for web publishing), and a page
+    opened without that folder says so instead of showing blank charts. The
+    page's ``<title>`` is its first heading (report kind and area, in its language).
+    """
+    import re
+
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     nb = nbformat.read(executed_notebook, as_version=4)
+    heading = None
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [o for o in cell.get("outputs", [])
                                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            for o in cell["outputs"]:
+                html_out = o.get("data", {}).get("text/html", "") if heading is None else ""
+                m = re.search(r"<h1>(.*?)</h1>", "".join(html_out), re.S)
+                if m:
+                    import html as _html
+
+                    heading = _html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip()
+    if heading:
+        nb.metadata["title"] = heading
     templates = resources.files("sote_analytics").joinpath("templates")
     exporter = HTMLExporter(
         template_name="sote", extra_template_basedirs=[str(templates)],
@@ -113,13 +132,44 @@ def export_html(executed_notebook: Path, language: str, self_contained: bool = F
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"parameters", "injected-parameters", "remove"},
                               enabled=True), enabled=True)
-    res: dict[str, str] = {"skip_text": t("skip_to_content", language)}
+    res: dict[str, str] = {"skip_text": t("skip_to_content", language),
+                           "charts_missing": t("charts_missing", language)}
     if self_contained:
-        res["plotly_inline"] = _plotly_js_path().read_text("utf-8")
+        res["plotly_gz_b64"] = _plotly_gz_b64()
     else:
         res["plotly_src"] = f"{ASSETS_DIR}/{PLOTLY_JS}"
     body, _ = exporter.from_notebook_node(nb, resources=res)
     return body
+
+
+PLOTLY_BASIC_GZ = "templates/sote/vendor/plotly-basic.min.js.gz"
+
+
+def _plotly_version(head: str) -> str | None:
+    import re
+
+    m = re.search(r"plotly\.js(?: \([^)]*\))? v(\d+\.\d+\.\d+)", head)
+    return m.group(1) if m else None
+
+
+def _plotly_gz_b64() -> str:
+    """plotly.js for embedding: the vendored basic bundle (scatter, bar) when it is the version the
+    Python plotly package ships, else the full bundle; gzip-compressed and base64-encoded."""
+    import base64
+    import gzip
+
+    full = _plotly_js_path()
+    with open(full, encoding="utf-8") as fh:
+        full_version = _plotly_version(fh.read(300))
+    basic = resources.files("sote_analytics").joinpath(PLOTLY_BASIC_GZ)
+    data = None
+    if basic.is_file():
+        raw = basic.read_bytes()
+        if _plotly_version(gzip.decompress(raw)[:300].decode("utf-8", "replace")) == full_version:
+            data = raw
+    if data is None:  # fallback: the full bundle (about 1.9 MB encoded)
+        data = gzip.compress(full.read_bytes(), compresslevel=9, mtime=0)
+    return base64.b64encode(data).decode("ascii")
 
 
 def default_notebook() -> Path:
