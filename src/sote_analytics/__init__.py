@@ -3,9 +3,39 @@
 The data flow is one way: ``reference`` (geography) and ``register`` (read and
 clean) -> ``taxonomy`` (sectors) -> ``indicators`` -> ``figures`` ->
 ``report`` (notebooks and HTML). Importing the package has no side effects
-and imports nothing heavy.
+and imports nothing heavy: the public API for analysts (:mod:`.api`) is
+loaded on first use.
+
+Examples
+--------
+>>> import sote_analytics as sa
+>>> "explore" in sa.__all__ and callable(sa.select)
+True
 """
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+#: The public API, importable from the package top level (defined in :mod:`.api`). No name
+#: equals a submodule's (``classify`` and ``explorer`` are modules): a submodule import
+#: would otherwise replace the function on the package.
+_API = (
+    "Store", "choropleth", "classify_names", "compute_indicators", "demo_register", "explore", "gaps_map",
+    "indicator_names", "load_reference", "ranked_bar", "ranking", "read_register", "sector_bar",
+    "sector_map", "select", "share_bar",
+)
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))

@@ -1,0 +1,330 @@
+"""An interactive explorer for JupyterLab (ipywidgets) and the figures it draws.
+
+Four selectors (level, area, sector, indicator) drive three linked views:
+a choropleth of every area of the level, a ranked bar chart of the same
+values, and a table of the chosen area's indicators. The chosen area is
+outlined on the map and coloured on the bar chart. The figures are plain
+plotly figures (``Explorer.map_figure``, ``Explorer.bar_figure``) and the
+table a DataFrame (``Explorer.selection``), so a notebook can take them
+further. Maps are drawn from the boundaries themselves (no tiles, offline).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .i18n import name_column, t
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import plotly.graph_objects as go
+
+    from .reference import ReferenceData
+
+#: Bar colour of the areas and of the chosen area (Okabe-Ito, as in :mod:`.figures`).
+BAR_COLOR = "#0072B2"
+HIGHLIGHT_COLOR = "#D55E00"
+#: Levels offered by the explorer (the whole country is a single area, so no map).
+LEVELS = ("kunta", "seutukunta", "maakunta", "hyvinvointialue", "yhteistyoalue")
+#: Columns of the explorer's table.
+TABLE_COLUMNS = ["indicator", "name", "value", "lower", "upper", "n", "unit"]
+#: Selector labels of the explorer.
+_WORDS = {
+    "fi": {"level": "Taso", "area": "Alue", "sector": "Toimiala", "indicator": "Indikaattori",
+           "all": "Kaikki sote-toimialat"},
+    "sv": {"level": "Nivå", "area": "Område", "sector": "Sektor", "indicator": "Indikator",
+           "all": "Alla social- och hälsoområden"},
+    "en": {"level": "Level", "area": "Area", "sector": "Sector", "indicator": "Indicator",
+           "all": "All social and health sectors"},
+}
+#: Simplification of the explorer's boundaries (degrees), as in the reports.
+SIMPLIFY = 0.005
+
+
+def _values(table: pd.DataFrame, level: str, sector: str, indicator: str) -> pd.DataFrame:
+    sel = table[(table["area_level"] == level) & (table["sector"] == sector) & (table["indicator"] == indicator)]
+    return sel.drop_duplicates("area_code").set_index("area_code")
+
+
+def _fmt(indicator: str, value, language: str) -> str:
+    from .indicators import format_value
+
+    if value is None or value != value:
+        return t("none", language)
+    try:
+        return format_value(indicator, value, language)
+    except KeyError:
+        return f"{value:.2f}"
+
+
+def _label(indicator: str, language: str) -> str:
+    from .indicators import definitions
+
+    d = definitions().get(indicator)
+    return str(d[language]) if d else indicator
+
+
+def choropleth_figure(table: pd.DataFrame, boundaries, level: str, sector: str = "ALL",
+                      indicator: str = "associations_per_1000", highlight: str | None = None,
+                      language: str = "fi") -> go.Figure:
+    """Every area of ``level`` coloured in quantile classes of one indicator of one sector.
+
+    One filled polygon trace per area; each trace carries ``meta=[code, value]``
+    and the formatted value in its hover text. Areas without a positive value
+    are grey ("–"). ``highlight`` (an area code) is outlined.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> b = gpd.GeoDataFrame({"code": ["1", "2"], "name_fi": ["A", "B"], "name_sv": ["A", "B"]},
+    ...                      geometry=[box(24, 60, 25, 61), box(25, 60, 26, 61)], crs=4326)
+    >>> t = pd.DataFrame({"area_level": "maakunta", "area_code": ["1", "2"], "sector": "ALL",
+    ...                   "indicator": "associations_per_1000", "value": [0.8, 1.6]})
+    >>> fig = choropleth_figure(t, b, "maakunta", highlight="2")
+    >>> [tr.meta for tr in fig.data if tr.meta]
+    [('1', 0.8), ('2', 1.6)]
+    >>> [tr.line.color for tr in fig.data if tr.meta]
+    ['white', '#D55E00']
+    """
+    import plotly.graph_objects as go
+
+    from .figures import NO_DATA_COLOR, _classes, _map_layout, _rings
+
+    gdf = boundaries.reset_index(drop=True)
+    vals = _values(table, level, sector, indicator)["value"].reindex(gdf["code"].astype(str))
+    v = vals.to_numpy(dtype=float)
+    cls, labels, colors = _classes(v, language)
+    name_col = name_column(language) if name_column(language) in gdf else "name_fi"
+    fig = go.Figure()
+    shown: set[int] = set()
+    for i, row in gdf.iterrows():
+        xs, ys = _rings(row.geometry)
+        c = int(cls[i])
+        hi = highlight is not None and str(row["code"]) == str(highlight)
+        fig.add_scatter(
+            x=xs, y=ys, mode="lines", fill="toself", fillcolor=colors[c] if c >= 0 else NO_DATA_COLOR,
+            line=dict(color=HIGHLIGHT_COLOR if hi else "white", width=3 if hi else 0.6),
+            hoveron="fills", hoverinfo="text", text=f"{row[name_col]}: {_fmt(indicator, v[i], language)}",
+            name=labels[c] if c >= 0 else t("none", language), legendgroup=str(c),
+            showlegend=c not in shown, legendrank=c + 2, meta=[str(row["code"]), float(v[i])],
+        )
+        shown.add(c)
+    return _map_layout(fig, gdf, 520, _label(indicator, language))
+
+
+def ranked_bar_figure(table: pd.DataFrame, level: str, sector: str = "ALL",
+                      indicator: str = "associations_per_1000", highlight: str | None = None,
+                      top: int | None = None, language: str = "fi") -> go.Figure:
+    """Areas of ``level`` ranked by one indicator of one sector, the first on top.
+
+    Areas without a value are left out; ``highlight`` (an area code) gets its own colour.
+    See :func:`.api.ranked_bar` for an example.
+    """
+    import plotly.graph_objects as go
+
+    from .api import ranking
+
+    r = ranking(table, level, sector, indicator)
+    r = r[r["value"].notna()]
+    if top:
+        r = r.head(top)
+    colors = [HIGHLIGHT_COLOR if str(c) == str(highlight) else BAR_COLOR for c in r["area_code"]]
+    n = r["n"] if "n" in r else pd.Series(float("nan"), index=r.index)
+    fig = go.Figure(go.Bar(
+        y=r["area_name"].tolist(), x=r["value"].tolist(), orientation="h", marker_color=colors,
+        customdata=list(zip(r["area_code"], n, strict=True)),
+        hovertemplate="%{y}: %{x} (n=%{customdata[1]})<extra></extra>",
+    ))
+    fig.update_layout(
+        height=max(260, 60 + 18 * len(r)), margin=dict(l=10, r=10, t=30, b=40), template="plotly_white",
+        xaxis_title=_label(indicator, language), yaxis=dict(autorange="reversed", automargin=True),
+        separators=", " if language != "en" else ".,", font=dict(size=12),
+    )
+    return fig
+
+
+def area_table(table: pd.DataFrame, level: str, area: str, sector: str = "ALL",
+               language: str = "fi") -> pd.DataFrame:
+    """Every indicator of one area and sector, with its name in ``language``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area_level": "kunta", "area_code": "179", "sector": "ALL",
+    ...                   "indicator": ["associations", "associations_per_1000"], "value": [3.0, 0.02],
+    ...                   "lower": float("nan"), "upper": float("nan"), "n": [3, 3], "unit": ["count", "per 1000"]})
+    >>> area_table(t, "kunta", "179", language="en")[["name", "value"]].values.tolist()
+    [['Associations', 3.0], ['Associations per 1,000 inhabitants', 0.02]]
+    """
+    sel = table[(table["area_level"] == level) & (table["area_code"] == str(area)) & (table["sector"] == sector)]
+    out = sel.assign(name=[_label(i, language) for i in sel["indicator"]])
+    return out[[c for c in TABLE_COLUMNS if c in out]].reset_index(drop=True)
+
+
+class Explorer:
+    """Level, area, sector and indicator selectors driving a choropleth, a ranked bar chart and a table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The tidy indicator table.
+    ref : ReferenceData
+        Reference geography (boundaries of every level).
+    level, sector, indicator : str
+        Initial selection; the area starts at the first area of the level by name.
+    language : str
+        fi, sv or en.
+
+    Attributes
+    ----------
+    level, area, sector, indicator : ipywidgets.Dropdown
+        The selectors; setting ``.value`` redraws the views.
+    map_figure, bar_figure : plotly Figure
+        The current choropleth and ranking.
+    selection : DataFrame
+        The current table (the chosen area's indicators of the chosen sector).
+    widget : ipywidgets.VBox
+        The whole explorer (the explorer displays itself in a notebook).
+
+    Examples
+    --------
+    >>> ex = Explorer(ind.table, ref)  # doctest: +SKIP
+    >>> ex.level.value = "seutukunta"; ex.sector.value = "mental_substance"  # doctest: +SKIP
+    >>> ex.bar_figure.data[0].y[:3]  # doctest: +SKIP
+    """
+
+    def __init__(self, table: pd.DataFrame, ref: ReferenceData, level: str = "hyvinvointialue",
+                 sector: str = "ALL", indicator: str = "associations_per_1000", language: str = "fi") -> None:
+        import ipywidgets as w
+
+        from .reference import get_level
+        from .taxonomy import sector_label, sote_sectors
+
+        self.table = table
+        self.ref = ref
+        self.language = language
+        self._boundaries: dict[str, object] = {}
+        present = set(table["area_level"].unique())
+        levels = [lv for lv in LEVELS if lv in present]
+        if level not in levels:
+            raise ValueError(f"level {level!r} is not in the table (it has: {', '.join(levels) or 'none'})")
+        in_table = set(table["sector"].unique())
+        sectors = [s for s in ["ALL", *sote_sectors()] if s in in_table]
+        if sector not in sectors:
+            raise ValueError(f"sector {sector!r} is not in the table (it has: {', '.join(sectors)})")
+        words = _WORDS[language]
+        lab = {"ALL": words["all"]}
+        self.level = w.Dropdown(description=words["level"],
+                                options=[(get_level(lv).label[language], lv) for lv in levels], value=level)
+        self.sector = w.Dropdown(description=words["sector"],
+                                 options=[(lab.get(s) or sector_label(s, language), s) for s in sectors],
+                                 value=sector)
+        self.indicator = w.Dropdown(description=words["indicator"])
+        self.area = w.Dropdown(description=words["area"])
+        for d in (self.level, self.sector, self.indicator, self.area):
+            d.layout = w.Layout(width="auto", min_width="240px")
+        self.map_out = w.Output(layout=w.Layout(width="55%"))
+        self.bar_out = w.Output(layout=w.Layout(width="45%", max_height="540px", overflow="auto"))
+        self.table_html = w.HTML()
+        self.map_figure: go.Figure | None = None
+        self.bar_figure: go.Figure | None = None
+        self.selection = pd.DataFrame(columns=TABLE_COLUMNS)
+        self._busy = False
+        self._fill_options(indicator)
+        self.level.observe(self._on_level, names="value")
+        self.sector.observe(self._on_sector, names="value")
+        self.indicator.observe(self._on_change, names="value")
+        self.area.observe(self._on_change, names="value")
+        self.widget = w.VBox([
+            w.HBox([self.level, self.area]), w.HBox([self.sector, self.indicator]),
+            w.HBox([self.map_out, self.bar_out]), self.table_html,
+        ])
+        self.refresh()
+
+    # ------------------------------------------------------------------ options
+    def _fill_options(self, indicator: str | None = None) -> None:
+        """Area and indicator options of the current level and sector (keeps choices that still exist)."""
+        self._busy = True
+        try:
+            lv, sec = self.level.value, self.sector.value
+            sel = self.table[(self.table["area_level"] == lv) & (self.table["sector"] == sec)]
+            areas = sel.drop_duplicates("area_code").sort_values("area_name")
+            area_opts = [(f"{r.area_name} ({r.area_code})", str(r.area_code)) for r in areas.itertuples()]
+            old_area = self.area.value
+            self.area.options = area_opts
+            codes = [c for _, c in area_opts]
+            self.area.value = old_area if old_area in codes else (codes[0] if codes else None)
+            has_value = sel.groupby("indicator")["value"].apply(lambda s: s.notna().any())
+            inds = [i for i in dict.fromkeys(sel["indicator"]) if has_value.get(i, False)]
+            wanted = indicator or self.indicator.value
+            self.indicator.options = [(_label(i, self.language), i) for i in inds]
+            self.indicator.value = wanted if wanted in inds else (inds[0] if inds else None)
+        finally:
+            self._busy = False
+
+    def _on_level(self, _change=None) -> None:
+        self._fill_options()
+        self.refresh()
+
+    def _on_sector(self, _change=None) -> None:
+        self._fill_options()
+        self.refresh()
+
+    def _on_change(self, _change=None) -> None:
+        if not self._busy:
+            self.refresh()
+
+    # ------------------------------------------------------------------ views
+    def boundaries(self, level: str):
+        """Simplified boundaries of ``level`` (built once per level)."""
+        if level not in self._boundaries:
+            self._boundaries[level] = self.ref.boundaries(level, simplify=SIMPLIFY)
+        return self._boundaries[level]
+
+    def refresh(self) -> None:
+        """Redraw the map, the ranking and the table from the selectors' values."""
+        lv, area, sec, ind = self.level.value, self.area.value, self.sector.value, self.indicator.value
+        if ind is None:
+            self.table_html.value = "<p>Ei arvoja tällä valinnalla / no values for this choice.</p>"
+            return
+        self.map_figure = choropleth_figure(self.table, self.boundaries(lv), lv, sec, ind, area, self.language)
+        self.bar_figure = ranked_bar_figure(self.table, lv, sec, ind, area, None, self.language)
+        self.selection = area_table(self.table, lv, area, sec, self.language) if area else \
+            pd.DataFrame(columns=TABLE_COLUMNS)
+        self._show(self.map_out, self.map_figure)
+        self._show(self.bar_out, self.bar_figure)
+        self.table_html.value = self._table_html(ind)
+
+    def _table_html(self, indicator: str) -> str:
+        rows = []
+        for r in self.selection.itertuples():
+            style = ' style="font-weight:bold;background:#fdf1e8"' if r.indicator == indicator else ""
+            lo = "" if r.lower != r.lower else f"{_fmt(r.indicator, r.lower, self.language)}–" \
+                f"{_fmt(r.indicator, r.upper, self.language)}"
+            n = "" if r.n != r.n else f"{r.n:.0f}"
+            rows.append(f"<tr{style}><td>{html.escape(str(r.name))}</td>"
+                        f"<td>{html.escape(_fmt(r.indicator, r.value, self.language))}</td>"
+                        f"<td>{html.escape(lo)}</td><td>{n}</td></tr>")
+        head = "<tr><th>Indikaattori</th><th>Arvo</th><th>95 %</th><th>n</th></tr>"
+        return f'<table class="sote-explorer-table">{head}{"".join(rows)}</table>'
+
+    @staticmethod
+    def _show(out, fig) -> None:
+        """Show a figure in an Output widget (only inside a running kernel)."""
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover - IPython comes with ipykernel
+            return
+        if get_ipython() is None:
+            return
+        from IPython.display import display
+
+        out.clear_output(wait=True)
+        with out:
+            display(fig)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
