@@ -279,7 +279,9 @@ def report(
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
     language: Annotated[str, typer.Option(help="fi, sv or en")] = "fi",
     workers: Annotated[int | None, typer.Option(help="Parallel workers (default: cores)")] = None,
-    self_contained: Annotated[bool, typer.Option(help="Inline plotly.js in every file")] = False,
+    self_contained: Annotated[bool, typer.Option(
+        "--self-contained/--shared-assets",
+        help="Embed plotly.js in every file so a report works alone (default), or share assets/")] = True,
     processed_dir: Annotated[Path | None, typer.Option()] = None,
     out_dir: Annotated[Path | None, typer.Option()] = None,
     notebook: Annotated[Path | None, typer.Option()] = None,
@@ -384,7 +386,7 @@ def run_register(
                f"{len(res.quarantine)} quarantined (reasons in {processed / 'quarantine.csv'})")
     try:
         batch = render_batch(level, year=year, processed_dir=processed, out_dir=reports, language=language,
-                             reference_dir=ref.folder, workers=workers)
+                             reference_dir=ref.folder, workers=workers, self_contained=True)
     except BatchInputError as exc:
         _fail(str(exc))
     from .export import write_workbook
@@ -412,13 +414,13 @@ def run_demo(
     failed = None
     try:
         report(level="hyvinvointialue", area=None, all_areas=True, year=year,
-               reference_dir=reference_dir, language="fi", workers=workers, self_contained=False,
+               reference_dir=reference_dir, language="fi", workers=workers, self_contained=True,
                processed_dir=None, out_dir=None, notebook=None)
     except typer.Exit as exc:
         failed = exc
     # one Swedish report (Pohjanmaa, a Swedish-majority wellbeing area) and the Excel workbooks
     report(level="hyvinvointialue", area=["17"], all_areas=False, year=year, reference_dir=reference_dir,
-           language="sv", workers=workers, self_contained=False, processed_dir=None, out_dir=None, notebook=None)
+           language="sv", workers=workers, self_contained=True, processed_dir=None, out_dir=None, notebook=None)
     export(level="hyvinvointialue", area=None, all_areas=True, year=year, reference_dir=reference_dir,
            processed_dir=None, out_dir=None)
     if failed is not None:
