@@ -43,3 +43,7 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# A long fuzzing run of every file-reading command (CI runs a bounded number of examples).
+fuzz: $(STAMP)
+	SOTE_FUZZ_EXAMPLES=$${SOTE_FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/test_fuzz_cli.py -q -p no:randomly

@@ -55,3 +55,7 @@ def processed(ref, demo_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("processed")
     res, ind = build_indicators(demo_dir / "register.csv", ref, out, survey_path=demo_dir / "survey.csv")
     return out, res, ind
+
+
+#: Data folders hold fixtures and the scripts that gathered them, not tests.
+collect_ignore_glob = ["data/*", "fixtures/*"]

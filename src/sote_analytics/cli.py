@@ -432,7 +432,9 @@ def main() -> None:  # console script
     from .errors import SoteAnalyticsError
 
     try:
-        app(prog_name="sote-analytics", standalone_mode=False)
+        code = app(prog_name="sote-analytics", standalone_mode=False)
+        if isinstance(code, int) and code:  # click returns an Exit's status when not standalone
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except SoteAnalyticsError as exc:

@@ -261,6 +261,22 @@ def read_rows(path: Path | str, sheet: str | None = None) -> tuple[list[list[str
     return rows, info
 
 
+def _unique(names: list[str]) -> list[str]:
+    """Column names made unique: a repeated header gets ``_2``, ``_3`` (both columns are kept).
+
+    Examples
+    --------
+    >>> _unique(["nimi", "x", "nimi", "nimi"])
+    ['nimi', 'x', 'nimi_2', 'nimi_3']
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}_{seen[n]}")
+    return out
+
+
 def _read_parquet_rows(path: Path) -> list[list[str]]:
     try:
         df = pd.read_parquet(path)
@@ -340,7 +356,7 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
             wide[len(frame_rows)] = f"row has {len(r)} fields but the header has {len(header)}"
         frame_rows.append([str(r[j]) if j < len(r) else "" for j in keep_idx])
         row_numbers.append(line)
-    cols = [names[j] or f"column_{j + 1}" for j in keep_idx]
+    cols = _unique([names[j] or f"column_{j + 1}" for j in keep_idx])
     if not frame_rows:
         raise IngestError(f"{path.name}: header found on row {h + 1} but there are no data rows")
     raw = pd.DataFrame(frame_rows, columns=cols, dtype="string").replace({"": pd.NA})

@@ -345,6 +345,10 @@ class MunicipalityResolver:
         return list(self._choice_codes)
 
     @cached_property
+    def _choice_list(self) -> list[str]:
+        return list(self._choice_codes)
+
+    @cached_property
     def _choice_codes(self) -> dict[str, frozenset[str]]:
         return {v: codes for v, (codes, _) in self._exact.items() if len(v) >= 3}
 
@@ -358,8 +362,8 @@ class MunicipalityResolver:
         return Resolution(None, None, f"ambiguous municipality {what}: it became part of several "
                           "municipalities", sorted(self._label(c) for c in codes))
 
-    def resolve_one(self, value: object) -> Resolution:
-        """Resolve one raw value (code or name)."""
+    def resolve_one(self, value: object, hits: dict | None = None) -> Resolution:
+        """Resolve one raw value (code or name); ``hits`` are precomputed fuzzy candidates by normalised value."""
         norm = normalize_name(value)
         if not norm:
             return Resolution(None, None, "municipality missing")
@@ -376,15 +380,17 @@ class MunicipalityResolver:
             if variant in self._exact:
                 codes, method = self._exact[variant]
                 return self._found(codes, method, repr(norm))
-        return self._fuzzy(value, norm)
+        return self._fuzzy(value, norm, None if hits is None else hits.get(norm))
 
-    def _fuzzy(self, raw: object, norm: str) -> Resolution:
+    def _fuzzy(self, raw: object, norm: str, hits: list | None = None) -> Resolution:
         from rapidfuzz import fuzz, process
         from rapidfuzz.distance import Levenshtein
 
         t = self.thresholds
+        reason = f"unknown municipality {norm!r}"
         choices = self._choice_codes
-        hits = process.extract(norm, list(choices), scorer=fuzz.ratio, limit=15)
+        if hits is None:
+            hits = process.extract(norm, self._choice_list, scorer=fuzz.ratio, limit=15)
         best_by_code: dict[str, tuple[float, str]] = {}
         for choice, score, _ in hits:
             for code in choices[choice]:
@@ -392,7 +398,6 @@ class MunicipalityResolver:
                     best_by_code[code] = (score, choice)
         ranked = sorted(best_by_code.items(), key=lambda kv: (-kv[1][0], kv[0]))
         suggestions = [self._label(c) for c, _ in ranked[: t.suggestions]]
-        reason = f"unknown municipality {norm!r}"
         if not ranked or not looks_like_name(raw, norm, t):
             return Resolution(None, None, reason, suggestions)
         best_code, (best, choice) = ranked[0]
@@ -410,6 +415,35 @@ class MunicipalityResolver:
             return Resolution(best_code, "fuzzy", None, suggestions[:1])
         return Resolution(None, None, reason, suggestions)
 
+    def _batch_hits(self, uniques) -> dict:
+        """Fuzzy candidates (top 15 by ratio) of every value that no exact form resolves, in one
+        multi-threaded ``rapidfuzz.process.cdist`` per chunk: the same candidates as
+        ``process.extract``, computed for many values at once."""
+        if getattr(self, "_hits_for", None) is uniques:
+            return self._hits
+        import numpy as np
+        from rapidfuzz import fuzz, process
+
+        norms = []
+        for v in uniques:
+            n = normalize_name(v)
+            if n and not re.fullmatch(r"[\d ]+", n) and not any(
+                    x in self._exact for x in (n, ascii_fold(n), n.replace(" ", ""))):
+                norms.append(n)
+        norms = list(dict.fromkeys(norms))
+        hits: dict[str, list] = {}
+        choices = self._choice_list
+        k = min(15, len(choices))
+        for start in range(0, len(norms), 5000):
+            chunk = norms[start:start + 5000]
+            scores = process.cdist(chunk, choices, scorer=fuzz.ratio, dtype=np.float32, workers=-1)
+            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+            for i, n in enumerate(chunk):
+                idx = top[i][np.argsort(-scores[i, top[i]], kind="stable")]
+                hits[n] = [(choices[j], float(scores[i, j]), int(j)) for j in idx]
+        self._hits_for, self._hits = uniques, hits
+        return hits
+
     def resolve(self, values: pd.Series) -> pd.DataFrame:
         """Resolve a column; each distinct value is resolved once.
 
@@ -418,7 +452,8 @@ class MunicipalityResolver:
         empty when there is none).
         """
         uniques = pd.unique(values.astype("object"))
-        table = {v: self.resolve_one(v) for v in uniques}
+        table = {v: self.resolve_one(v, self._batch_hits(uniques)) for v in uniques} if len(uniques) > 200 else \
+            {v: self.resolve_one(v) for v in uniques}
         res = values.astype("object").map(table)
         return pd.DataFrame(
             {
