@@ -19,6 +19,7 @@ report, so one report never affects another.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 #: Name under which the warm engine is registered with papermill.
@@ -116,10 +117,8 @@ class WarmKernel:
         if self.km is not None:
             from jupyter_core.utils import run_sync
 
-            try:
+            with contextlib.suppress(Exception):  # a dead kernel has nothing to shut down
                 run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001 - a dead kernel has nothing to shut down
-                pass
             self.km = None
 
     def _start(self) -> None:
@@ -192,7 +191,7 @@ class WarmKernel:
         try:
             self._run(_RESET)
             clean = self._fingerprint() == self.baseline
-        except Exception:  # noqa: BLE001 - any trouble talking to the kernel: replace it
+        except Exception:  # any trouble talking to the kernel: replace it
             clean = False
         if not clean:
             self._start()
