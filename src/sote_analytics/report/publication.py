@@ -52,6 +52,9 @@ from .run import (
 )
 
 MANIFEST = "manifest.json"
+#: Indicators computed against the whole country (they move with any association anywhere): recorded as a
+#: report's context, not as its data (see indicators.yaml).
+CONTEXT_INDICATORS = ("share_of_national", "location_quotient", "rank_per_1000")
 KIND = "sote-analytics publication"
 
 
@@ -201,9 +204,11 @@ class InputHasher:
     def __init__(self, store: Store, ref, notebook: Path) -> None:
         ind = store.load_indicators()
         self.key = ref.key
-        table = ind.table.copy()
+        table = ind.table.drop(columns=[c for c in ("source", "area_name") if c in ind.table])
         table["area_code"] = table["area_code"].astype(str)
-        self.ind = _group_digests(table, ["area_level", "area_code"])
+        ctx = table["indicator"].isin(CONTEXT_INDICATORS)
+        self.ind = _group_digests(table[~ctx], ["area_level", "area_code"])
+        self.ind_context = _group_digests(table[ctx], ["area_level", "area_code"])
         regs = ind.registrations
         self.regs = _group_digests(regs.assign(area_code=regs["area_code"].astype(str)),
                                    ["area_level", "area_code"]) if len(regs) else {}
@@ -225,7 +230,7 @@ class InputHasher:
 
         self.texts = {lang: _digest(json.dumps({k: v.get(lang, v.get("fi")) for k, v in _strings().items()},
                                                sort_keys=True, ensure_ascii=False)) for lang in LANGUAGES}
-        self.context = _digest(self.ind.get(("koko_maa", "SSS"), ""))
+        self.context = _digest(self.ind.get(("koko_maa", "SSS"), ""), *sorted(self.ind_context.values()))
         self._members: dict[tuple[str, str], list[str]] = {}
 
     def members(self, level: str, code: str) -> list[str]:
