@@ -285,10 +285,32 @@ def report(
     processed_dir: Annotated[Path | None, typer.Option()] = None,
     out_dir: Annotated[Path | None, typer.Option()] = None,
     notebook: Annotated[Path | None, typer.Option()] = None,
+    all_levels: Annotated[bool, typer.Option(
+        "--all-levels", help="The whole publication: every level and language (data/publication.yaml)")] = False,
+    publication: Annotated[Path | None, typer.Option(help="Publication config (YAML); implies --all-levels")] = None,
+    force: Annotated[bool, typer.Option(help="With --all-levels: rebuild reports whose inputs are unchanged")] = False,
 ) -> None:
     """Render HTML reports with papermill and nbconvert, plus index.html."""
     from .report.run import BatchInputError, render_batch
 
+    if all_levels or publication:
+        from .report.publication import PublicationConfigError, load_config, publish
+
+        paths = config.default_paths()
+        ref = _ref(year, reference_dir)
+        try:
+            res = publish(load_config(publication), year=year, processed_dir=processed_dir or paths.processed,
+                          out_dir=out_dir or paths.reports, reference_dir=ref.folder, workers=workers,
+                          force=force, notebook=notebook, self_contained=self_contained)
+        except (PublicationConfigError, BatchInputError) as exc:
+            _fail(f"{exc}")
+        typer.echo(f"{len(res.built) - len(res.failed)} reports written, {len(res.skipped)} unchanged, "
+                   f"{res.seconds:.1f} s; index: {', '.join(res.index.values())}")
+        for r in res.failed:
+            typer.secho(f"FAILED {r['stem']}: {r['error']} (executed notebook: {r['executed']})", fg="red", err=True)
+        if res.failed:
+            raise typer.Exit(1)
+        return
     if not area and not all_areas:
         _fail("give --area CODE or --all")
     if language not in ("fi", "sv", "en"):

@@ -244,17 +244,23 @@ def _stem(level: str, area: str, language: str) -> str:
     return f"{level}_{area}" + ("" if language == "fi" else f"_{language}")
 
 
+def report_params(level: str, area: str, year: int, language: str, processed_dir: Path,
+                  reference_dir: Path | None) -> dict:
+    """The papermill parameters of one regional report (the same for a cold or a warm kernel)."""
+    return {
+        "level": level, "area": str(area), "year": int(year), "language": language,
+        "processed_dir": str(Path(processed_dir).resolve()),
+        "reference_dir": str(Path(reference_dir).resolve()) if reference_dir else None,
+    }
+
+
 def render_report(
     level: str, area: str, *, year: int, processed_dir: Path, out_dir: Path,
     language: str = "fi", reference_dir: Path | None = None, notebook: Path | None = None,
     self_contained: bool = False,
 ) -> ReportResult:
     """Execute the regional report notebook for one area and write ``<level>_<area>.html``."""
-    params = {
-        "level": level, "area": str(area), "year": int(year), "language": language,
-        "processed_dir": str(Path(processed_dir).resolve()),
-        "reference_dir": str(Path(reference_dir).resolve()) if reference_dir else None,
-    }
+    params = report_params(level, area, year, language, processed_dir, reference_dir)
     return render_notebook(Path(notebook) if notebook else default_notebook(), params,
                            _stem(level, area, language), out_dir, language, self_contained, level, str(area))
 

@@ -1,0 +1,220 @@
+"""Warm kernels: one Jupyter kernel reused across the reports of a worker.
+
+Starting a kernel and importing pandas, plotly and the package costs about a
+second per report. A :class:`WarmKernel` starts the kernel once, imports the
+libraries once, and runs each report through papermill itself
+(:func:`papermill.execute_notebook` with a registered engine that is
+papermill's own nbclient engine given the running kernel manager), so the
+executed notebook keeps exactly papermill's injected parameters cell and
+metadata.
+
+Between reports the user namespace is reset (``%reset`` with a new session,
+so execution counts start at 1 again as in a fresh kernel) and a fingerprint of
+the kernel's global state (user names, builtins, ``sys.path``, working
+directory, environment) is compared with the one taken when the kernel
+started. A kernel that died, that failed a report, or whose fingerprint
+differs (a report leaked state) is replaced by a fresh one before the next
+report, so one report never affects another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+#: Name under which the warm engine is registered with papermill.
+ENGINE = "sote-warm"
+#: Modules imported once when a kernel starts (the warm part).
+PRELOAD = ("pandas", "plotly.graph_objects", "sote_analytics.report.content")
+
+_RESET = "get_ipython().reset(new_session=True, aggressive=False)"
+_FINGERPRINT = (
+    "__import__('hashlib').sha256(repr(("
+    "sorted(k for k in get_ipython().user_ns if not k.startswith('_')),"
+    "sorted(vars(__import__('builtins'))),"
+    "list(__import__('sys').path),"
+    "__import__('os').getcwd(),"
+    "sorted(__import__('os').environ.items()),"
+    ")).encode()).hexdigest()"
+)
+
+
+class KernelStateError(RuntimeError):
+    """The kernel did not answer a reset or fingerprint request."""
+
+
+def _register_engine() -> None:
+    """Register the warm engine with papermill (idempotent)."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if ENGINE in papermill_engines._engines:
+        return
+
+    class WarmEngine(NBClientEngine):
+        """papermill's nbclient engine on a kernel that is already running (``km``)."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            from papermill.clientwrap import PapermillNotebookClient
+            from papermill.engines import logger
+
+            km = kwargs.pop("km")
+            client = PapermillNotebookClient(
+                nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file)
+            try:
+                return client.execute()
+            finally:  # the kernel stays; its client for this notebook goes
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(ENGINE, WarmEngine)
+
+
+class WarmKernel:
+    """A kernel kept across reports, replaced when it dies, fails or leaks state.
+
+    Parameters
+    ----------
+    cwd : Path
+        Working directory of the kernel (papermill's ``cwd``).
+    log_path : Path
+        File receiving the kernel's stderr.
+    kernel_name : str
+        Jupyter kernel name.
+    preload : tuple of str
+        Modules imported when the kernel starts.
+
+    Examples
+    --------
+    >>> with WarmKernel(Path("."), Path("kernel.log")) as k:  # doctest: +SKIP
+    ...     k.execute(Path("nb.ipynb"), Path("out.ipynb"), {"area": "15"})
+    """
+
+    def __init__(self, cwd: Path, log_path: Path, kernel_name: str = "python3",
+                 preload: tuple[str, ...] = PRELOAD) -> None:
+        self.cwd = Path(cwd)
+        self.log_path = Path(log_path)
+        self.kernel_name = kernel_name
+        self.preload = preload
+        self.km = None
+        self.baseline: str | None = None
+        self.starts = 0
+        self._dirty = False
+        self._used = False
+
+    # ------------------------------------------------------------------ life cycle
+    def __enter__(self) -> WarmKernel:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut the kernel down."""
+        if self.km is not None:
+            from jupyter_core.utils import run_sync
+
+            with contextlib.suppress(Exception):  # a dead kernel has nothing to shut down
+                run_sync(self.km.shutdown_kernel)(now=True)
+            self.km = None
+
+    def _start(self) -> None:
+        from jupyter_client import AsyncKernelManager  # what nbclient expects: its dead-kernel watch is async
+        from jupyter_core.utils import run_sync
+
+        self.close()
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        with open(self.log_path, "ab") as log:
+            run_sync(km.start_kernel)(cwd=str(self.cwd), stderr=log)
+        self.km = km
+        self.starts += 1
+        imports = "\n".join(f"import {m}" for m in self.preload)
+        self._run(imports)
+        self._run(_RESET)
+        self.baseline = self._fingerprint()
+        self._dirty = False
+        self._used = False
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the current kernel (changes when it is replaced)."""
+        if self.km is None or self.km.provisioner is None:
+            return None
+        return getattr(self.km.provisioner, "pid", None)
+
+    def _run(self, code: str, expressions: dict | None = None) -> dict:
+        """Run ``code`` silently on a short-lived client; return the reply content."""
+        from jupyter_client import BlockingKernelClient
+
+        kc = BlockingKernelClient()
+        kc.load_connection_info(self.km.get_connection_info())
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            reply = kc.execute_interactive(code, silent=True, store_history=False,
+                                           user_expressions=expressions or {}, timeout=120,
+                                           output_hook=lambda msg: None)
+        finally:
+            kc.stop_channels()
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise KernelStateError(f"kernel refused {code[:40]!r}: {content.get('ename')}: {content.get('evalue')}")
+        return content
+
+    def _fingerprint(self) -> str:
+        res = self._run("", {"fp": _FINGERPRINT})["user_expressions"]["fp"]
+        if res.get("status") != "ok":
+            raise KernelStateError(f"kernel state fingerprint failed: {res.get('evalue')}")
+        return res["data"]["text/plain"].strip("'\"")
+
+    def alive(self) -> bool:
+        """True when the kernel process is running."""
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
+    def mark_dirty(self) -> None:
+        """Replace the kernel before the next report (after a failure)."""
+        self._dirty = True
+
+    def prepare(self) -> bool:
+        """Make the kernel ready for a report; return True when a fresh kernel was started."""
+        if self.km is None or self._dirty or not self.alive():
+            self._start()
+            return True
+        if not self._used:
+            return False
+        try:
+            self._run(_RESET)
+            clean = self._fingerprint() == self.baseline
+        except Exception:  # any trouble talking to the kernel: replace it
+            clean = False
+        if not clean:
+            self._start()
+            return True
+        return False
+
+    # ------------------------------------------------------------------ execution
+    def execute(self, notebook: Path, output: Path, parameters: dict) -> None:
+        """Execute ``notebook`` into ``output`` with papermill on this kernel.
+
+        Raises what :func:`papermill.execute_notebook` raises; the kernel is then
+        replaced before the next report.
+        """
+        import papermill as pm
+
+        _register_engine()
+        self.prepare()
+        self._used = True
+        try:
+            pm.execute_notebook(
+                str(notebook), str(output), parameters=parameters, kernel_name=self.kernel_name,
+                engine_name=ENGINE, km=self.km, progress_bar=False, log_output=False,
+                request_save_on_cell_execute=False, cwd=str(self.cwd))
+        except BaseException:
+            self._dirty = True
+            raise

@@ -1,0 +1,476 @@
+"""The whole publication in one batch: every level and language, warm kernels, incremental rebuilds.
+
+:func:`publish` renders the reports listed by a publication config
+(``data/publication.yaml`` by default: levels, areas, languages), writes a
+multi-level index per language (country -> collaborative area -> wellbeing
+area -> sub-region -> municipality, each entry linking up and down) and
+``manifest.json``.
+
+Languages follow the municipality language status of the reference key
+(``kielisuhde_code``): an area gets Swedish when a member municipality has one
+of the configured statuses; levels and single areas can be overridden.
+
+Each worker keeps one :class:`~.kernels.WarmKernel` for its share of the
+reports. A report is skipped when the hash of its inputs equals the one in the
+previous manifest and its HTML exists. The inputs are: its slice of the
+processed data (the area's indicator and registration rows, its member
+municipalities' indicator, count, directory and survey rows), the reference
+files, the notebook, the package version, the texts of its language and its
+parameters. The national figures a report quotes for comparison are recorded
+separately (``context``) and do not trigger a rebuild; ``force`` rebuilds all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .. import __version__
+from ..i18n import LANGUAGES
+from ..reference import area_levels, get_level
+from ..store import Store
+from ..templating import render_page
+from .run import (
+    ReportResult,
+    _atomic_write,
+    _notebook_error,
+    _sha256,
+    _stem,
+    check_inputs,
+    default_notebook,
+    export_html,
+    install_assets,
+    report_params,
+)
+
+MANIFEST = "manifest.json"
+#: Indicators computed against the whole country (they move with any association anywhere): recorded as a
+#: report's context, not as its data (see indicators.yaml).
+CONTEXT_INDICATORS = ("share_of_national", "location_quotient", "rank_per_1000")
+KIND = "sote-analytics publication"
+
+
+class PublicationConfigError(ValueError):
+    """The publication config names an unknown level or language, or is malformed."""
+
+
+@dataclass
+class PublicationConfig:
+    """What a publication contains (see ``data/publication.yaml``)."""
+
+    levels: list[str]
+    hierarchy: list[str]
+    areas: dict[str, list[str]] = field(default_factory=dict)
+    extra_links: dict[str, dict[str, str]] = field(default_factory=dict)
+    base_languages: list[str] = field(default_factory=lambda: ["fi"])
+    swedish_status_codes: list[str] = field(default_factory=list)
+    level_languages: dict[str, list[str]] = field(default_factory=dict)
+    overrides: dict[str, list[str]] = field(default_factory=dict)
+
+
+def default_config_path() -> Path:
+    """The publication config shipped with the package."""
+    return Path(str(resources.files("sote_analytics").joinpath("data/publication.yaml")))
+
+
+def load_config(path: Path | None = None) -> PublicationConfig:
+    """Read and check a publication config (the packaged default when ``path`` is None).
+
+    Examples
+    --------
+    >>> cfg = load_config()
+    >>> cfg.hierarchy[0], cfg.hierarchy[-1]
+    ('koko_maa', 'kunta')
+    """
+    p = Path(path) if path else default_config_path()
+    try:
+        raw = yaml.safe_load(p.read_text("utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise PublicationConfigError(f"cannot read publication config {p}: {exc}") from None
+    lang = raw.get("languages") or {}
+    cfg = PublicationConfig(
+        levels=[str(x) for x in raw.get("levels") or []],
+        hierarchy=[str(x) for x in raw.get("hierarchy") or []],
+        areas={str(k): [str(c) for c in v] for k, v in (raw.get("areas") or {}).items()},
+        extra_links={str(k): {kk: str(vv) for kk, vv in v.items()} for k, v in (raw.get("extra_links") or {}).items()},
+        base_languages=[str(x) for x in lang.get("base") or ["fi"]],
+        swedish_status_codes=[str(x) for x in lang.get("swedish_status_codes") or []],
+        level_languages={str(k): [str(x) for x in v] for k, v in (lang.get("levels") or {}).items()},
+        overrides={str(k): [str(x) for x in v] for k, v in (lang.get("overrides") or {}).items()},
+    )
+    known = {lvl.id for lvl in area_levels()}
+    for what, ids in (("levels", cfg.levels), ("hierarchy", cfg.hierarchy), ("areas", list(cfg.areas)),
+                      ("extra_links", list(cfg.extra_links)), ("languages.levels", list(cfg.level_languages))):
+        bad = [i for i in ids if i not in known]
+        if bad:
+            raise PublicationConfigError(f"{p}: unknown level(s) {bad} in {what}; valid: {sorted(known)}")
+    if not cfg.levels:
+        raise PublicationConfigError(f"{p}: no levels to publish")
+    langs = cfg.base_languages + [x for v in cfg.level_languages.values() for x in v] \
+        + [x for v in cfg.overrides.values() for x in v]
+    bad = sorted({x for x in langs if x not in LANGUAGES})
+    if bad:
+        raise PublicationConfigError(f"{p}: unknown language(s) {bad}; valid: {list(LANGUAGES)}")
+    for key in cfg.overrides:
+        if ":" not in key or key.split(":", 1)[0] not in known:
+            raise PublicationConfigError(f"{p}: override {key!r} must read 'level:code' with a known level")
+    return cfg
+
+
+# ---------------------------------------------------------------------------- plan
+@dataclass(frozen=True)
+class Job:
+    """One report of the publication."""
+
+    level: str
+    area: str
+    language: str
+
+    @property
+    def stem(self) -> str:
+        return _stem(self.level, self.area, self.language)
+
+
+def area_languages(ref, cfg: PublicationConfig, level: str) -> dict[str, list[str]]:
+    """Languages of every area of ``level``: base, Swedish by member language status, level extras, overrides.
+
+    A key without ``kielisuhde_code`` gives no automatic Swedish (overrides still apply).
+    """
+    key = ref.key
+    col = f"{get_level(level).id}_code"
+    swedish: set[str] = set()
+    if cfg.swedish_status_codes and "kielisuhde_code" in key:
+        sel = key[key["kielisuhde_code"].astype(str).isin(cfg.swedish_status_codes)]
+        swedish = set(sel[col].astype(str))
+    out = {}
+    for code in ref.areas(level)["code"].astype(str):
+        langs = list(cfg.base_languages)
+        if code in swedish and "sv" not in langs:
+            langs.append("sv")
+        langs += [x for x in cfg.level_languages.get(level, []) if x not in langs]
+        out[code] = cfg.overrides.get(f"{level}:{code}", langs)
+    return out
+
+
+def plan(ref, cfg: PublicationConfig) -> list[Job]:
+    """Every report of the publication, level by level as listed, areas in key order."""
+    jobs = []
+    for level in cfg.levels:
+        langs = area_languages(ref, cfg, level)
+        wanted = cfg.areas.get(level)
+        unknown = sorted(set(wanted or []) - set(langs))
+        if unknown:
+            raise PublicationConfigError(f"no {level} with code(s) {unknown} in the {ref.year} key")
+        for code, ls in langs.items():
+            if wanted is None or code in wanted:
+                jobs += [Job(level, code, lang) for lang in ls]
+    return jobs
+
+
+# ---------------------------------------------------------------------------- input hashes
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode() if isinstance(p, str) else p)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _group_digests(df, keys: list[str]) -> dict[tuple, str]:
+    """Digest of the rows of each group of ``df`` (order-independent)."""
+    import numpy as np
+    import pandas as pd
+
+    if df is None or df.empty:
+        return {}
+    rows = pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
+    out = {}
+    for k, idx in df.groupby(keys, sort=False).indices.items():
+        out[k if isinstance(k, tuple) else (k,)] = _digest(",".join(df.columns), np.sort(rows[idx]).tobytes())
+    return out
+
+
+class InputHasher:
+    """Per-report input hashes of one processed folder and reference (computed once per batch)."""
+
+    def __init__(self, store: Store, ref, notebook: Path) -> None:
+        ind = store.load_indicators()
+        self.key = ref.key
+        table = ind.table.drop(columns=[c for c in ("source", "area_name") if c in ind.table])
+        table["area_code"] = table["area_code"].astype(str)
+        ctx = table["indicator"].isin(CONTEXT_INDICATORS)
+        self.ind = _group_digests(table[~ctx], ["area_level", "area_code"])
+        self.ind_context = _group_digests(table[ctx], ["area_level", "area_code"])
+        regs = ind.registrations
+        self.regs = _group_digests(regs.assign(area_code=regs["area_code"].astype(str)),
+                                   ["area_level", "area_code"]) if len(regs) else {}
+        mc = ind.municipality_counts.copy()
+        mc["kunta_code"] = mc["kunta_code"].astype(str).str.zfill(3)
+        self.counts = _group_digests(mc, ["kunta_code"])
+        d = store.directory()
+        self.directory = _group_digests(d.assign(municipality_code=d["municipality_code"].astype(str)),
+                                        ["municipality_code"]) if len(d) else {}
+        s = store.survey()
+        self.survey = (_group_digests(s.assign(seutukunta_code=s["seutukunta_code"].astype(str)), ["seutukunta_code"])
+                       if s is not None and len(s) else {})
+        meta = store.meta()
+        self.meta = _digest(json.dumps({k: meta.get(k) for k in ("source", "synthetic", "year")}, sort_keys=True))
+        ref_files = sorted(p for p in Path(ref.folder).glob("*") if p.is_file())
+        self.reference = _digest(*[f"{p.name}:{_sha256(p)}" for p in ref_files])
+        self.notebook = _sha256(Path(notebook))
+        from ..i18n import _strings
+
+        self.texts = {lang: _digest(json.dumps({k: v.get(lang, v.get("fi")) for k, v in _strings().items()},
+                                               sort_keys=True, ensure_ascii=False)) for lang in LANGUAGES}
+        self.context = _digest(self.ind.get(("koko_maa", "SSS"), ""), *sorted(self.ind_context.values()))
+        self._members: dict[tuple[str, str], list[str]] = {}
+
+    def members(self, level: str, code: str) -> list[str]:
+        k = (level, code)
+        if k not in self._members:
+            col = f"{get_level(level).id}_code"
+            self._members[k] = sorted(self.key.loc[self.key[col].astype(str) == code, "kunta_code"].astype(str))
+        return self._members[k]
+
+    def inputs(self, job: Job, params: dict) -> dict[str, str]:
+        """The component hashes of one report's inputs."""
+        mem = self.members(job.level, job.area)
+        subs = sorted(set(self.key.loc[self.key["kunta_code"].isin(mem), "seutukunta_code"].astype(str)))
+        data = _digest(
+            self.ind.get((job.level, job.area), ""), self.regs.get((job.level, job.area), ""),
+            *[self.ind.get(("kunta", m), "") + self.counts.get((m,), "") + self.directory.get((m,), "")
+              for m in mem],
+            *[self.survey.get((s,), "") for s in subs], self.meta)
+        return {"data": data, "reference": self.reference, "notebook": self.notebook, "version": __version__,
+                "texts": self.texts[job.language],
+                "parameters": _digest(json.dumps({k: v for k, v in params.items()
+                                                  if k not in ("processed_dir", "reference_dir")}, sort_keys=True))}
+
+
+def inputs_hash(inputs: dict[str, str]) -> str:
+    """One hash over the component hashes."""
+    return _digest(json.dumps(inputs, sort_keys=True))
+
+
+# ---------------------------------------------------------------------------- workers
+def _render_chunk(jobs: list[dict], notebook: str, out_dir: str, self_contained: bool) -> list[dict]:
+    """Render ``jobs`` on one warm kernel (runs in a worker process)."""
+    from .kernels import WarmKernel
+
+    out = Path(out_dir)
+    results = []
+    with WarmKernel(Path.cwd(), out / "_executed" / f"kernel-{os.getpid()}.log") as kernel:
+        for job in jobs:
+            start = time.perf_counter()
+            executed = out / "_executed" / f"{job['stem']}.ipynb"
+            executed.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                kernel.execute(Path(notebook), executed, job["params"])
+                body = export_html(executed, job["language"], self_contained)
+                target = out / f"{job['stem']}.html"
+                _atomic_write(target, body)
+                r = ReportResult(job["level"], job["area"], str(target), str(executed), time.perf_counter() - start)
+            except Exception as exc:  # one report's failure never stops the others
+                err = _notebook_error(exc)
+                secs = time.perf_counter() - start
+                if err is not None:
+                    r = ReportResult(job["level"], job["area"], None, str(executed), secs, str(err),
+                                     err.ename, err.evalue, err.traceback)
+                else:
+                    text = str(exc).strip()
+                    r = ReportResult(job["level"], job["area"], None, str(executed), secs,
+                                     f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}")
+            results.append({**asdict(r), "stem": job["stem"], "language": job["language"],
+                            "kernel_starts": kernel.starts})
+    return results
+
+
+def _run_workers(jobs: list[dict], workers: int, notebook: Path, out_dir: Path, self_contained: bool) -> list[dict]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    if not jobs:
+        return []
+    n = max(1, min(workers, len(jobs)))
+    chunks = [jobs[i::n] for i in range(n)]
+    results: list[dict] = []
+    with ProcessPoolExecutor(max_workers=n) as pool:
+        futures = [(pool.submit(_render_chunk, c, str(notebook), str(out_dir), self_contained), c) for c in chunks]
+        for fut, chunk in futures:
+            try:
+                results += fut.result()
+            except (BrokenProcessPool, Exception) as exc:  # the worker itself died: its chunk failed
+                results += [{**asdict(ReportResult(j["level"], j["area"], None, "", 0.0,
+                                                   f"worker failed: {type(exc).__name__}: {exc}")),
+                             "stem": j["stem"], "language": j["language"]} for j in chunk]
+    return results
+
+
+# ---------------------------------------------------------------------------- publish
+@dataclass
+class PublicationResult:
+    """What :func:`publish` did."""
+
+    built: list[dict]
+    skipped: list[dict]
+    index: dict[str, str]
+    manifest: str
+    seconds: float
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.built if r.get("error")]
+
+
+def _previous(out_dir: Path) -> dict:
+    p = out_dir / MANIFEST
+    try:
+        m = json.loads(p.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return m.get("reports", {}) if m.get("kind") == KIND else {}
+
+
+def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: Path,
+            reference_dir: Path | None = None, workers: int | None = None, force: bool = False,
+            notebook: Path | None = None, self_contained: bool = False) -> PublicationResult:
+    """Render the publication described by ``cfg``; skip reports whose inputs are unchanged.
+
+    Parameters
+    ----------
+    cfg : PublicationConfig
+        Levels, areas and languages (:func:`load_config`).
+    year : int
+        Municipality key year.
+    processed_dir, out_dir : Path
+        The processed folder (read through :class:`~..store.Store`) and the output folder.
+    reference_dir : Path, optional
+        Reference folder (default resolution of :func:`~..reference.load_reference`).
+    workers : int, optional
+        Worker processes, each with one warm kernel (default: cores).
+    force : bool
+        Rebuild every report.
+    notebook : Path, optional
+        The report notebook (default: the packaged regional report).
+    self_contained : bool
+        Inline plotly.js in every report.
+
+    Returns
+    -------
+    PublicationResult
+    """
+    from ..reference import load_reference
+
+    started = time.time()
+    out_dir = Path(out_dir)
+    check_inputs(processed_dir, out_dir)
+    ref = load_reference(year, reference_dir)
+    store = Store(processed_dir)
+    nb = Path(notebook) if notebook else default_notebook()
+    jobs = plan(ref, cfg)
+    hasher = InputHasher(store, ref, nb)
+    previous = {} if force else _previous(out_dir)
+    todo, skipped, entries = [], [], {}
+    for job in jobs:
+        params = report_params(job.level, job.area, year, job.language, processed_dir, ref.folder)
+        inputs = hasher.inputs(job, params)
+        h = inputs_hash(inputs)
+        old = previous.get(job.stem)
+        html = out_dir / f"{job.stem}.html"
+        entry = {"level": job.level, "area": job.area, "language": job.language, "inputs": inputs,
+                 "inputs_hash": h, "context": hasher.context}
+        if old and old.get("inputs_hash") == h and not old.get("error") and html.is_file():
+            entries[job.stem] = {**old, "context_changed": old.get("context") != hasher.context}
+            skipped.append(entries[job.stem])
+        else:
+            entries[job.stem] = entry
+            todo.append({"stem": job.stem, "level": job.level, "area": job.area, "language": job.language,
+                         "params": params})
+    if not self_contained:
+        install_assets(out_dir)
+    workers = workers or max(1, os.cpu_count() or 1)
+    built = _run_workers(todo, workers, nb, out_dir, self_contained)
+    for r in built:
+        entries[r["stem"]].update({k: r[k] for k in ("html", "executed", "seconds", "error", "error_name",
+                                                     "error_value")},
+                                  built=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        if r["error"]:
+            entries[r["stem"]]["inputs_hash"] = None  # never skipped next time
+    index = write_publication_index(out_dir, ref, cfg, jobs, entries, synthetic=store.synthetic)
+    manifest = out_dir / MANIFEST
+    _atomic_write(manifest, json.dumps({
+        "kind": KIND, "version": __version__, "year": year,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+        "seconds": round(time.time() - started, 2), "workers": workers, "force": force,
+        "processed_dir": str(store.path), "reference_dir": str(ref.folder), "notebook": str(nb),
+        "built": len(built), "skipped": len(skipped), "index": {k: str(v) for k, v in index.items()},
+        "reports": entries,
+        "errors": {r["stem"]: r["error"] for r in built if r["error"]},
+    }, ensure_ascii=False, indent=2, default=str))
+    return PublicationResult(built, skipped, {k: str(v) for k, v in index.items()}, str(manifest),
+                             time.time() - started)
+
+
+# ---------------------------------------------------------------------------- index
+def _links(ref, cfg: PublicationConfig, level: str) -> tuple[str | None, str | None]:
+    if level in cfg.extra_links:
+        return cfg.extra_links[level].get("up"), cfg.extra_links[level].get("down")
+    if level not in cfg.hierarchy:
+        return None, None
+    i = cfg.hierarchy.index(level)
+    return (cfg.hierarchy[i - 1] if i > 0 else None,
+            cfg.hierarchy[i + 1] if i + 1 < len(cfg.hierarchy) else None)
+
+
+def write_publication_index(out_dir: Path, ref, cfg: PublicationConfig, jobs: list[Job], entries: dict,
+                            synthetic: bool = False) -> dict[str, Path]:
+    """One index page per language of the publication: every level, each area linking up and down."""
+    key = ref.key
+    published: dict[str, list[str]] = {}
+    for j in jobs:
+        if j.area not in published.setdefault(j.level, []):
+            published[j.level].append(j.area)
+    order = [lv for lv in cfg.hierarchy if lv in published] + [lv for lv in cfg.levels
+                                                               if lv in published and lv not in cfg.hierarchy]
+    languages = sorted({j.language for j in jobs}, key=LANGUAGES.index)
+    paths = {}
+    for lang in languages:
+        names = {lv: ref.areas(lv).set_index("code")[f"name_{lang}"].astype(str).to_dict() for lv in published}
+        sections = []
+        for lv in order:
+            up, down = _links(ref, cfg, lv)
+            col = f"{lv}_code"
+            nodes = []
+            for code in published[lv]:
+                mem = key[key[col].astype(str) == code]
+
+                def rel(other, mem=mem, names=names):
+                    if other is None or other not in published:
+                        return []
+                    codes = sorted(set(mem[f"{other}_code"].astype(str)) & set(published[other]),
+                                   key=published[other].index)
+                    return [{"id": f"{other}-{c}", "name": names[other].get(c, c)} for c in codes]
+
+                mine = entries.get(_stem(lv, code, lang)) or entries.get(_stem(lv, code, "fi")) or {}
+                other = [{"lang": x, "href": Path(e["html"]).name} for x in LANGUAGES if x != lang
+                         for e in [entries.get(_stem(lv, code, x))] if e and e.get("html") and not e.get("error")]
+                nodes.append({"id": f"{lv}-{code}", "code": code, "name": names[lv].get(code, code),
+                              "href": Path(mine["html"]).name if mine.get("html") and not mine.get("error") else None,
+                              "error": mine.get("error") or "failed", "up": rel(up), "down": rel(down),
+                              "other": other})
+            sections.append({"level": lv, "label": get_level(lv).label_plural[lang], "nodes": nodes})
+        from ..i18n import t
+
+        page = render_page("publication.html.j2", lang, title=t("publication_title", lang), sections=sections,
+                           synthetic=synthetic)
+        path = out_dir / ("index.html" if lang == "fi" else f"index_{lang}.html")
+        _atomic_write(path, page)
+        paths[lang] = path
+    return paths

@@ -1,0 +1,208 @@
+"""The publication: warm kernels that never leak between areas, incremental rebuilds, the multi-level index."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from sote_analytics.report.kernels import WarmKernel
+from sote_analytics.report.publication import (
+    InputHasher,
+    Job,
+    PublicationConfigError,
+    area_languages,
+    load_config,
+    plan,
+    publish,
+)
+from sote_analytics.store import Store
+
+# ---------------------------------------------------------------------------- warm kernel
+
+
+def _toy_notebook(path: Path) -> Path:
+    """A notebook with a parameters cell whose 'figure' is the area's data; modes misbehave on purpose."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('area = "x"\nvalues = [0]\nmode = "ok"')
+    params.metadata["tags"] = ["parameters"]
+    body = nbformat.v4.new_code_cell(
+        "import builtins, os\n"
+        "figure = {'area': area, 'data': list(values) + globals().get('carried', [])}\n"
+        "carried = list(values)\n"
+        "print(figure, getattr(builtins, 'leaked', None))\n"
+        "if mode == 'raise':\n    raise ValueError('bad area ' + area)\n"
+        "if mode == 'kill':\n    os._exit(3)\n"
+        "if mode == 'leak':\n    builtins.leaked = area\n")
+    nb.cells = [params, body]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def _stdout(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+                   if o.get("output_type") == "stream")
+
+
+def test_warm_kernel_isolates_areas_and_replaces_bad_kernels(tmp_path):
+    import papermill as pm
+
+    nb = _toy_notebook(tmp_path / "toy.ipynb")
+    runs = [("A", [111], "ok"), ("B", [222], "ok"), ("C", [333], "raise"), ("D", [444], "ok"),
+            ("E", [555], "leak"), ("F", [666], "ok"), ("G", [777], "kill"), ("H", [888], "ok")]
+    errors, starts = {}, {}
+    with WarmKernel(tmp_path, tmp_path / "kernel.log", preload=()) as k:
+        for area, values, mode in runs:
+            try:
+                k.execute(nb, tmp_path / f"{area}.ipynb", {"area": area, "values": values, "mode": mode})
+            except Exception as exc:
+                errors[area] = type(exc).__name__
+            starts[area] = k.starts
+    assert errors == {"C": "PapermillExecutionError", "G": "DeadKernelError"}
+    # A and B share a kernel; a failed area and a leaking area each cost a fresh kernel; a dead one is replaced
+    assert starts["A"] == starts["B"] == starts["C"] == 1
+    assert starts["D"] == 2 and starts["F"] == 3 and starts["H"] == 4
+    for area, values, _ in runs:
+        if area == "G":
+            continue
+        out = _stdout(tmp_path / f"{area}.ipynb")
+        assert f"'data': {values}" in out  # its own data only, nothing carried over from the previous area
+        others = [str(v[0]) for a, v, _ in runs if a != area]
+        assert not any(o in out for o in others), (area, out)
+    assert "None" in _stdout(tmp_path / "F.ipynb")  # E's builtins leak did not reach F
+
+    # the executed notebook is what papermill records on a cold kernel: parameters cell, metadata, counts
+    pm.execute_notebook(str(nb), str(tmp_path / "cold.ipynb"), parameters={"area": "B", "values": [222], "mode": "ok"},
+                        kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    cold, warm = (nbformat.read(tmp_path / f, as_version=4) for f in ("cold.ipynb", "B.ipynb"))
+    assert [c.source for c in warm.cells] == [c.source for c in cold.cells]
+    assert [c.metadata.get("tags") for c in warm.cells] == [c.metadata.get("tags") for c in cold.cells]
+    assert [c.get("execution_count") for c in warm.cells] == [c.get("execution_count") for c in cold.cells]
+    assert warm.metadata.papermill.parameters == cold.metadata.papermill.parameters
+
+
+# ---------------------------------------------------------------------------- languages and config
+
+
+def test_languages_follow_the_key_and_overrides(ref):
+    cfg = load_config()
+    langs = area_languages(ref, cfg, "kunta")
+    status = ref.key.set_index("kunta_code")["kielisuhde_code"]
+    assert all(("sv" in langs[c]) == (status[c] != "0") for c in status.index)
+    assert langs["091"] == ["fi", "sv"] and langs["297"] == ["fi"]  # Helsinki bilingual, Kuopio not
+    wb = area_languages(ref, cfg, "hyvinvointialue")
+    assert "sv" in wb["17"] and wb["15"] == ["fi"]  # Pohjanmaa; Pohjois-Savo
+    cfg.overrides = {"hyvinvointialue:15": ["fi", "en"]}
+    cfg.level_languages = {"koko_maa": ["en"]}
+    assert area_languages(ref, cfg, "hyvinvointialue")["15"] == ["fi", "en"]
+    assert area_languages(ref, cfg, "koko_maa")["SSS"] == ["fi", "sv", "en"]
+
+
+def test_config_errors_name_the_problem(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("levels: [kunta, county]\nhierarchy: [kunta]\n", encoding="utf-8")
+    with pytest.raises(PublicationConfigError, match="county"):
+        load_config(bad)
+    bad.write_text("levels: [kunta]\nlanguages: {base: [fi, de]}\n", encoding="utf-8")
+    with pytest.raises(PublicationConfigError, match="de"):
+        load_config(bad)
+
+
+# ---------------------------------------------------------------------------- incremental publication
+
+
+@pytest.fixture(scope="module")
+def small(ref):
+    """Two wellbeing areas, one sub-region and three municipalities: the Swedish-speaking Pohjanmaa and Pohjois-Savo."""
+    cfg = load_config()
+    cfg.levels = ["hyvinvointialue", "seutukunta", "kunta"]
+    key = ref.key.set_index("kunta_code")
+    x, y, z = "499", "905", "297"  # Mustasaari and Vaasa (Pohjanmaa, one sub-region), Kuopio
+    cfg.areas = {"hyvinvointialue": ["17", "15"], "seutukunta": [str(key.loc[x, "seutukunta_code"])],
+                 "kunta": [x, y, z]}
+    cfg.base_languages, cfg.swedish_status_codes = ["fi"], []  # Finnish only keeps the test short
+    return cfg, x, y, z
+
+
+def test_incremental_rebuild_only_where_the_association_is(ref, demo_dir, small, tmp_path):
+    from sote_analytics.pipeline import build_indicators
+
+    cfg, x, y, z = small
+    processed = tmp_path / "processed"
+    build_indicators(demo_dir / "register.csv", ref, processed, survey_path=demo_dir / "survey.csv")
+    out = tmp_path / "out"
+    kw = dict(year=2025, processed_dir=processed, out_dir=out, reference_dir=ref.folder, workers=1)
+    first = publish(cfg, **kw)
+    assert not first.failed, first.failed
+    assert len(first.built) == 6 and not first.skipped
+    # the warm kernel served several reports
+    assert max(r["kernel_starts"] for r in first.built) == 1
+
+    again = publish(cfg, **kw)
+    assert not again.built and len(again.skipped) == 6
+
+    # one association of municipality x changed (its members): x, its sub-region and wellbeing area rebuild
+    reg = pd.read_csv(demo_dir / "register.csv", dtype=str, keep_default_na=False)
+    names = ref.key.set_index("kunta_code").loc[x, ["kunta_name_fi", "kunta_name_sv"]].tolist()
+    row = reg.index[reg["municipality"].isin(names) & (reg["members"] != "")][0]
+    reg.loc[row, "members"] = str(int(reg.loc[row, "members"]) + 500)
+    changed = tmp_path / "register.csv"
+    reg.to_csv(changed, index=False)
+    build_indicators(changed, ref, processed, survey_path=demo_dir / "survey.csv")
+    third = publish(cfg, **kw)
+    sub = cfg.areas["seutukunta"][0]
+    assert {r["stem"] for r in third.built} == {f"kunta_{x}", f"seutukunta_{sub}", "hyvinvointialue_17"}
+    assert len(third.skipped) == 3
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["built"] == 3 and manifest["skipped"] == 3
+    assert all(e["context_changed"] for e in third.skipped)  # the national figures they quote moved
+
+    forced = publish(cfg, **kw, force=True)
+    assert len(forced.built) == 6
+
+    # the multi-level index: every entry links up and down to existing entries
+    page = (out / "index.html").read_text("utf-8")
+    ids = set(re.findall(r'<tr id="([^"]+)"', page))
+    assert {f"kunta-{x}", f"seutukunta-{sub}", "hyvinvointialue-17"} <= ids
+    targets = re.findall(r'class="sote-(?:up|down)" href="#([^"]+)"', page)
+    assert targets and set(targets) <= ids
+    row = re.search(rf'<tr id="seutukunta-{sub}">(.*?)</tr>', page, re.S).group(1)
+    assert 'class="sote-up" href="#hyvinvointialue-17"' in row
+    assert f'class="sote-down" href="#kunta-{x}"' in row and f'href="#kunta-{y}"' in row
+    row = re.search(rf'<tr id="kunta-{z}">(.*?)</tr>', page, re.S).group(1)
+    assert "sote-up" not in row  # Kuopio's sub-region is not published: no dangling link
+    row = re.search(r'<tr id="hyvinvointialue-17">(.*?)</tr>', page, re.S).group(1)
+    assert f'href="#seutukunta-{sub}"' in row and f'href="kunta_{x}.html"' not in row
+
+
+def test_input_hash_components(ref, processed, tmp_path):
+    from sote_analytics.report.run import default_notebook, report_params
+
+    folder = processed[0]
+    nb2 = tmp_path / "nb.ipynb"
+    shutil.copy(default_notebook(), nb2)
+    h1 = InputHasher(Store(folder), ref, default_notebook())
+    nb = nbformat.read(nb2, as_version=4)
+    nb.cells[-1].source += "\n"
+    nbformat.write(nb, nb2)
+    h2 = InputHasher(Store(folder), ref, nb2)
+    job_fi, job_sv = Job("hyvinvointialue", "17", "fi"), Job("hyvinvointialue", "17", "sv")
+    p_fi = report_params("hyvinvointialue", "17", 2025, "fi", folder, ref.folder)
+    p_sv = report_params("hyvinvointialue", "17", 2025, "sv", folder, ref.folder)
+    a, b = h1.inputs(job_fi, p_fi), h2.inputs(job_fi, p_fi)
+    assert a["notebook"] != b["notebook"] and a["data"] == b["data"]  # a notebook edit rebuilds
+    s = h1.inputs(job_sv, p_sv)
+    assert s["texts"] != a["texts"] and s["data"] == a["data"]  # the language's own texts
+    other = h1.inputs(Job("hyvinvointialue", "15", "fi"),
+                      report_params("hyvinvointialue", "15", 2025, "fi", folder, ref.folder))
+    assert other["data"] != a["data"] and other["reference"] == a["reference"]
+    # moving the processed folder changes no input
+    assert h1.inputs(job_fi, report_params("hyvinvointialue", "17", 2025, "fi", tmp_path, ref.folder)) == a
+    assert {j.level for j in plan(ref, load_config())} == set(load_config().levels)
