@@ -98,3 +98,43 @@ def test_run_on_a_real_shaped_file_from_an_empty_folder(reference_dir, tmp_path,
     page = (out / "hyvinvointialue_17_sv.html").read_text("utf-8")
     assert "Plotly.newPlot" in page and "SYNTET" not in page.upper()  # real data: no synthetic banner
     assert (out / "excel" / "hyvinvointialue_17_sv.xlsx").exists()
+
+
+def test_svenskfinland_is_the_bilingual_and_swedish_speaking_municipalities(ref):
+    from sote_analytics.operating_area import OperatingAreaResolver
+
+    a = OperatingAreaResolver(ref).resolve_one("Svenskfinland")
+    expected = set(ref.key.loc[ref.key["kielisuhde_code"].astype(str).isin(["1", "2", "3"]), "kunta_code"])
+    assert set(a.codes) == expected and "091" in a.codes and "297" not in a.codes  # Helsinki yes, Kuopio no
+
+
+@pytest.mark.parametrize("text,level,n", [
+    ("Pohjois-Savon hyvinvointialue", "hyvinvointialue", None), ("Österbotten", "maakunta", None),
+    ("Jyväskylän seutu", "seutukunta", None), ("Jyväskylä, Muurame ja Laukaa", "list", 3),
+    ("Vasa och Korsholm", "list", 2), ("koko maa", "koko_maa", None), ("Helsingin kaupunki", "kunta", 1),
+])
+def test_operating_area_forms(ref, text, level, n):
+    from sote_analytics.operating_area import OperatingAreaResolver
+
+    a = OperatingAreaResolver(ref).resolve_one(text)
+    assert a.level == level and not a.unresolved
+    if n is not None:
+        assert len(a.codes) == n
+
+
+def test_report_lists_national_and_district_organisations_working_in_the_area(ref, reference_dir, tmp_path):
+    from sote_analytics.pipeline import build_indicators
+    from sote_analytics.report import content as rc
+
+    build_indicators(CORPUS / "link_directory.csv", ref, tmp_path)
+    ctx = rc.load_context("hyvinvointialue", "15", 2025, "fi", tmp_path, reference_dir)
+    page = rc.operating_organisations(ctx).data
+    assert "Keski-Suomen Esimerkkipiiri ry" in page and "Esimerkkiliitto ry" in page
+    assert "Pohjois-Savon Tukipiiri ry" not in page  # operates in wellbeing area 13 only
+    assert "22 / 22" in page  # Keski-Suomi covers every municipality of the area
+    gaps = rc.gaps(ctx).data
+    assert "Kuntakattavuus toiminta-alueen mukaan" in gaps and "kotipaikan mukaan" in gaps
+    other = rc.load_context("hyvinvointialue", "13", 2025, "sv", tmp_path, reference_dir)
+    page = rc.operating_organisations(other).data
+    assert "Pohjois-Savon Tukipiiri ry" in page and "Keski-Suomen Esimerkkipiiri ry" not in page
+    assert "Riks- och distriktsorganisationer" in page

@@ -816,15 +816,23 @@ def snapshot_change(old: pd.DataFrame, new: pd.DataFrame, ref: ReferenceData, so
     return _finish(table)
 
 
-def coverage_gaps(municipality_counts: pd.DataFrame, ref: ReferenceData, level: str, code: str) -> pd.DataFrame:
+def coverage_gaps(municipality_counts: pd.DataFrame, ref: ReferenceData, level: str, code: str,
+                  by: str = "domicile") -> pd.DataFrame:
     """The municipalities of an area with no association, per sector.
+
+    ``by="domicile"`` counts associations domiciled in the municipality (local ones);
+    ``by="operating_area"`` counts every association that operates there, by domicile or
+    by its area of operation (national and district organisations included).
 
     Returns columns ``sector``, ``kunta_code``, ``kunta_name_fi``, ``kunta_name_sv``,
     ``population``, sorted by sector and name.
     """
+    column = {"domicile": "associations", "operating_area": "operating"}[by]
     members = ref.members(level, code)[["kunta_code", "kunta_name_fi", "kunta_name_sv"]]
     mc = municipality_counts.merge(members, on="kunta_code")
-    gaps = mc[mc["associations"] == 0]
+    if column not in mc:  # a table written before areas of operation were counted
+        column = "associations"
+    gaps = mc[mc[column] == 0]
     gaps = gaps.join(ref.population.rename("population"), on="kunta_code")
     return gaps[["sector", "kunta_code", "kunta_name_fi", "kunta_name_sv", "population"]].sort_values(
         ["sector", "kunta_name_fi"]).reset_index(drop=True)

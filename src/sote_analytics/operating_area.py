@@ -3,8 +3,9 @@
 A directory of national and district organisations rarely gives a domicile;
 it gives an area of operation: a list of municipalities ("Jyväskylä, Muurame ja
 Laukaa"), an area of any level in Finnish or Swedish ("Keski-Suomi",
-"Pohjois-Savon hyvinvointialue", "Jyväskylän seutu", "Österbotten"), or the
-whole country ("Koko Suomi", "valtakunnallinen", "hela Finland"). Each part is
+"Pohjois-Savon hyvinvointialue", "Jyväskylän seutu", "Österbotten"), the
+whole country ("Koko Suomi", "valtakunnallinen", "hela Finland"), or "Svenskfinland"
+(the bilingual and Swedish-speaking municipalities by the key's language status). Each part is
 resolved with the same municipality resolver as the domicile (mergers, genitive
 and Swedish forms included), then against the area names of every level; the
 words for the whole country are data (``data/operating_area_words.yaml``).
@@ -71,6 +72,8 @@ class OperatingAreaResolver:
         self.municipalities = municipalities or MunicipalityResolver(ref.key, ref.year, ref.mergers)
         words = _words()
         self.national = {_key(w) for w in words["national"]}
+        self.swedish = {_key(w) for w in words["swedish_finland"]["words"]}
+        self.swedish_status = {str(c) for c in words["swedish_finland"]["language_status_codes"]}
         self.suffixes = {lvl: [_key(s) for s in sfx] for lvl, sfx in words["level_suffixes"].items()}
         self.areas: dict[str, tuple[str, str]] = {}
         for lvl in AREA_LEVELS:
@@ -88,12 +91,21 @@ class OperatingAreaResolver:
         return sorted(self.key.loc[self.key[f"{level}_code"] == code, "kunta_code"].astype(str))
 
     def _part(self, part: str) -> tuple[str, list[str]] | None:
-        """(level, codes) of one part, or None."""
+        """(level, codes) of one part, or None; an area of one municipality (Helsinki) is that municipality."""
+        found = self._part_any(part)
+        if found is not None and len(found[1]) == 1:
+            return "kunta", found[1]
+        return found
+
+    def _part_any(self, part: str) -> tuple[str, list[str]] | None:
         k = _key(part)
         if not k:
             return None
         if k in self.national:
             return "koko_maa", sorted(self.key["kunta_code"].astype(str))
+        if k in self.swedish and "kielisuhde_code" in self.key:
+            sel = self.key["kielisuhde_code"].astype(str).isin(self.swedish_status)
+            return "list", sorted(self.key.loc[sel, "kunta_code"].astype(str))
         if k in self.areas:
             lvl, code = self.areas[k]
             return lvl, self._members(lvl, code)

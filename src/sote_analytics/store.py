@@ -42,6 +42,8 @@ SURVEY = "survey.parquet"
 RUN_META = "run.json"
 #: The only register columns a report may show (no contact persons, e-mails, phones).
 DIRECTORY_COLUMNS = ["name", "municipality_code", "sector", "produces_services"]
+#: Where an association operates (no personal data): kept in the directory for coverage and listings.
+OPERATING_COLUMNS = ["operating_area_codes", "operating_area_level"]
 #: Boundary simplification (degrees); coverage simplification keeps shared borders shared.
 MAP_SIMPLIFY = 0.005
 #: The files a report batch cannot do without.
@@ -158,8 +160,31 @@ class Store:
     def write_directory(self, register: pd.DataFrame) -> Path:
         """The directory a report may show; never extras (contact persons, e-mails)."""
         p = self.file(DIRECTORY)
-        register[["association_id", *DIRECTORY_COLUMNS, "org_type"]].to_parquet(p, index=False)
+        cols = ["association_id", *DIRECTORY_COLUMNS, "org_type",
+                *[c for c in OPERATING_COLUMNS if c in register]]
+        register[cols].to_parquet(p, index=False)
         return p
+
+    def operating_in(self, municipality_codes) -> pd.DataFrame:
+        """National and district organisations whose area of operation covers any of ``municipality_codes``.
+
+        Columns: name, sector, org_type, operating_area_level, municipality_code (the domicile, if any),
+        and ``n_covered`` (how many of the given municipalities the area of operation includes).
+        """
+        p = self.file(DIRECTORY)
+        cols = ["name", "sector", "org_type", "municipality_code", *OPERATING_COLUMNS]
+        if not p.exists():
+            return pd.DataFrame(columns=[*cols, "n_covered"])
+        import pyarrow.parquet as pq
+
+        have = set(pq.read_schema(p).names)
+        if not set(OPERATING_COLUMNS) <= have:
+            return pd.DataFrame(columns=[*cols, "n_covered"])
+        d = pd.read_parquet(p, columns=cols)
+        d = d[d["org_type"].isin(["national", "district"]) & d["operating_area_codes"].notna()]
+        wanted = set(municipality_codes)
+        n = d["operating_area_codes"].astype(str).str.split("|").map(lambda cs: len(wanted.intersection(cs)))
+        return d.assign(n_covered=n)[n > 0].reset_index(drop=True)
 
     def directory(self, municipality_codes=None) -> pd.DataFrame:
         """The directory, optionally only the associations domiciled in ``municipality_codes``."""

@@ -297,17 +297,20 @@ def gaps(ctx: ReportContext) -> HTML:
     lang = ctx.language
     g = coverage_gaps(ctx.indicators.municipality_counts, ctx.ref, ctx.level, ctx.area)
     g = g[(g["sector"] != ALL) & (g["sector"] != UNCLASSIFIED)]
+    g_op = coverage_gaps(ctx.indicators.municipality_counts, ctx.ref, ctx.level, ctx.area, by="operating_area")
     n_mun = len(ctx.members)
     name_col = name_column(lang, "kunta_name")
     rows = []
     for s in sote_sectors():
         if s == UNCLASSIFIED:
             continue
-        gs = g[g["sector"] == s]
-        rows.append((sector_label(s, lang), f"{n_mun - len(gs)} / {n_mun}",
+        gs, go = g[g["sector"] == s], g_op[g_op["sector"] == s]
+        rows.append((sector_label(s, lang), f"{n_mun - len(gs)} / {n_mun}", f"{n_mun - len(go)} / {n_mun}",
                      ", ".join(gs[name_col]) if len(gs) else t("none", lang)))
-    cols = [t("sector", lang), indicator_label("municipality_coverage", lang), t("municipalities_without", lang)]
+    cols = [t("sector", lang), indicator_label("municipality_coverage", lang),
+            indicator_label("municipality_coverage_operating_area", lang), t("municipalities_without", lang)]
     out = section("sec_gaps_title", "sec_gaps_text", lang)
+    out += f"<p>{_h(t('sec_gaps_operating_text', lang))}</p>"
     out += table(pd.DataFrame(rows, columns=cols), "sote-table gaps")
     if n_mun > 1:
         missing = g.groupby("kunta_code").size()
@@ -583,3 +586,24 @@ def data_method(ctx: ReportContext) -> HTML:
     items.append(_h(t("version_note", lang, version=__version__, date=fmt_date(dt.date.today(), lang))))
     return HTML(section("sec_method_title", None, lang)
                 + "<ul class='sote-method'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+
+
+def operating_organisations(ctx: ReportContext) -> HTML:
+    """National and district organisations whose area of operation covers the area (their own section).
+
+    They are not in the local figures (the headquarters effect), but they work here: a reader needs
+    to see them beside the local associations.
+    """
+    lang = ctx.language
+    d = ctx.store.operating_in(ctx.members["kunta_code"])
+    out = section("sec_operating_title", "sec_operating_text", lang)
+    if d.empty:
+        return HTML(out + f"<p>{_h(t('sec_operating_none', lang))}</p>")
+    n_mun = len(ctx.members)
+    d = d.sort_values(["org_type", "name"], key=lambda c: c.astype(str).str.casefold())
+    rows = [(str(r.name), sector_label(str(r.sector), lang) if r.sector in set(sote_sectors()) else str(r.sector),
+             t(f"org_type_{r.org_type}", lang), t(f"area_level_{r.operating_area_level}", lang),
+             f"{r.n_covered} / {n_mun}") for r in d.itertuples()]
+    cols = [t("name", lang), t("sector", lang), t("org_type", lang), t("operating_area", lang),
+            t("municipalities_covered", lang)]
+    return HTML(out + table(pd.DataFrame(rows, columns=cols), caption=t("sec_operating_title", lang)))
