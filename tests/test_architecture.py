@@ -37,11 +37,13 @@ def _imports(path: Path) -> set[str]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            out.add(target)
+            if node.module:  # "from . import config" imports config, not the package's __init__
+                out.add(target)
             out.update(f"{target}.{a.name}" for a in node.names)
         elif isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
-    return {o for o in out if o.startswith("sote_analytics")}
+    # the package's __init__ is lazy (its API is imported on first attribute access, see test_api)
+    return {o for o in out if o.startswith("sote_analytics") and o != "sote_analytics"}
 
 
 def _closure(module: str, graph: dict[str, set[str]]) -> set[str]:

@@ -325,3 +325,26 @@ def test_cli_register_fetch_writes_parquet_and_csv(tmp_path, ref, reference_dir)
     assert json.loads((tmp_path / "c" / "manifest.json").read_text())["attribution"].startswith("Lähde: Patentti")
     r = CliRunner().invoke(app, ["register", "fetch", "--source", "other", "--all"])
     assert r.exit_code == 2 and "unknown source" in r.output
+
+
+@pytest.mark.slow
+def test_run_source_ytj_into_reports(tmp_path, ref, reference_dir, monkeypatch):
+    """2,200 synthetic associations in the real YTJ shape through `run --source ytj` into reports."""
+    from typer.testing import CliRunner
+
+    from sote_analytics.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    z = ys.write_bulk_zip(ys.synthetic_associations(ref, 2200, seed=5), tmp_path / "all_companies.zip")
+    r = CliRunner().invoke(app, ["run", "--source", "ytj", "--bulk", str(z), "--cache-dir", str(tmp_path / "c"),
+                                 "--level", "hyvinvointialue", "--reference-dir", str(reference_dir),
+                                 "--workers", "2"])
+    assert r.exit_code == 0, r.output
+    meta = json.loads((tmp_path / "sote-output" / "processed" / "run.json").read_text("utf-8"))
+    assert meta["source_kind"] == "ytj" and meta["dissolved"] > 0 and meta["current"] > 1000
+    assert meta["rows_in"] == meta["accepted"] + meta["quarantined"]
+    page = (tmp_path / "sote-output" / "reports" / "hyvinvointialue_15.html").read_text("utf-8")
+    assert "Perustetut ja lakanneet" in page and "Y-tunnus" in page  # trends and the coverage note
+    ind = pd.read_parquet(tmp_path / "sote-output" / "processed" / "indicators.parquet")
+    total = ind.query("area_level == 'koko_maa' and sector == 'ALL' and indicator == 'associations'")["value"]
+    assert total.iloc[0] <= meta["current"]  # dissolved associations are not in current counts

@@ -380,7 +380,12 @@ def export(
 
 @app.command("run")
 def run_register(
-    register: Annotated[Path, typer.Argument(help="Your register: CSV, .xlsx or Parquet (raw or from ingest)")],
+    register: Annotated[Path | None, typer.Argument(
+        help="Your register: CSV, .xlsx or Parquet (raw or from ingest); omit with --source ytj")] = None,
+    source: Annotated[str, typer.Option(help="file (your REGISTER) or ytj (PRH's open register, fetched "
+                                             "before with `register fetch`, or --bulk)")] = "file",
+    bulk: Annotated[Path | None, typer.Option(help="With --source ytj: a local all_companies ZIP/JSON")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="With --source ytj: the YTJ cache")] = None,
     survey: Annotated[Path | None, typer.Option(help="Survey CSV")] = None,
     activity: Annotated[Path | None, typer.Option(help="Activity figures CSV by association_id")] = None,
     level: Annotated[str, typer.Option(help="Area level of the reports")] = "hyvinvointialue",
@@ -390,11 +395,13 @@ def run_register(
     workers: Annotated[int | None, typer.Option(help="Parallel workers")] = None,
 ) -> None:
     """The real-data main job: ingest, classify, indicators, every report of LEVEL, index and Excel."""
-    from .pipeline import build_indicators
+    from .pipeline import build_indicators, build_ytj_indicators
     from .report.run import BatchInputError, render_batch
 
-    if not register.is_file():
-        _fail(f"{register}: no such file")
+    if source not in ("file", "ytj"):
+        _fail(f"--source must be file or ytj, not {source!r}")
+    if source == "file" and (register is None or not register.is_file()):
+        _fail(f"{register}: no such file" if register else "give your REGISTER file, or --source ytj")
     if language not in ("fi", "sv", "en"):
         _fail("--language must be fi, sv or en")
     ref = _ref(year, reference_dir)
@@ -403,8 +410,19 @@ def run_register(
     except ValueError as exc:
         _fail(str(exc))
     processed, reports = out_dir / "processed", out_dir / "reports"
-    res, ind = build_indicators(register, ref, processed, survey, activity)
-    typer.echo(f"{register.name}: {res.rows_in} rows read, {len(res.register)} accepted, "
+    if source == "ytj":
+        from .sources.ytj_register import YTJFetchError
+
+        try:
+            res, ind = build_ytj_indicators(cache_dir or config.default_paths().raw / "ytj", ref, processed,
+                                            bulk=bulk, offline=True)
+        except YTJFetchError as exc:
+            _fail(f"{exc} (fetch it first: `sote-analytics register fetch --source ytj --all`, or give --bulk)")
+        name = "YTJ"
+    else:
+        res, ind = build_indicators(register, ref, processed, survey, activity)
+        name = register.name
+    typer.echo(f"{name}: {res.rows_in} rows read, {len(res.register)} accepted, "
                f"{len(res.quarantine)} quarantined (reasons in {processed / 'quarantine.csv'})")
     try:
         batch = render_batch(level, year=year, processed_dir=processed, out_dir=reports, language=language,

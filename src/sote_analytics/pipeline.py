@@ -85,30 +85,83 @@ def build_indicators(
     precomputed boundaries and ``run.json`` (source, row counts, synthetic flag,
     reference folder, population year) through :class:`.store.Store`.
     """
-    store = Store(processed_dir)
-    store.path.mkdir(parents=True, exist_ok=True)
     ing = read_register(register_path, ref)
-    res = ing.result
-    source = f"{SYNTHETIC_NOTE} ({res.source})" if res.synthetic else res.source
-    activity = pd.read_csv(activity_path, dtype={"association_id": str}) if activity_path else None
-    ind = compute_indicators(res.register, ref, source, activity=activity)
+    change = None
     if previous_path:  # net change between two register snapshots
         from .indicators import snapshot_change
 
         old = ingest(previous_path, ref).register
-        change = snapshot_change(old, res.register, ref, source=f"{Path(previous_path).name} -> {source}")
-        ind.table = pd.concat([ind.table, change], ignore_index=True)
+        change = snapshot_change(old, ing.register, ref,
+                                 source=f"{Path(previous_path).name} -> {_source(ing.result)}")
+    return store_indicators(ing.result, ref, processed_dir, survey_path, activity_path, quality=ing.quality(),
+                            extra_rows=change)
+
+
+def _source(res: RegisterResult) -> str:
+    return f"{SYNTHETIC_NOTE} ({res.source})" if res.synthetic else res.source
+
+
+def store_indicators(
+    res: RegisterResult, ref: ReferenceData, processed_dir: Path, survey_path: Path | None = None,
+    activity_path: Path | None = None, *, quality: dict | None = None, extra_rows: pd.DataFrame | None = None,
+    counted: pd.DataFrame | None = None, trends: pd.DataFrame | None = None, meta: dict | None = None,
+) -> tuple[RegisterResult, IndicatorSet]:
+    """Compute every indicator of a read and classified register and write the processed folder.
+
+    ``counted`` is the part of the register the figures count (default: all of it; the YTJ
+    register counts only associations that exist now). ``trends`` (founded, ended, net per
+    year and area) and ``meta`` (what the source covers) are stored for the reports.
+    """
+    store = Store(processed_dir)
+    store.path.mkdir(parents=True, exist_ok=True)
+    source = _source(res)
+    counted = res.register if counted is None else counted
+    activity = pd.read_csv(activity_path, dtype={"association_id": str}) if activity_path else None
+    ind = compute_indicators(counted, ref, source, activity=activity)
+    if extra_rows is not None:
+        ind.table = pd.concat([ind.table, extra_rows], ignore_index=True)
     paths = store.save_indicators(ind)
     store.write_quarantine(res.quarantine)
-    store.write_directory(res.register)
+    store.write_directory(counted)
     store.write_survey(survey_path)
+    store.write_trends(trends)
     paths["geometries"] = [str(p) for p in store.write_geometries(ref)]
-    quality = ing.quality()
+    q = quality or {}
     store.write_meta({
         **res.summary, "source": source, "year": ref.year,
         "reference_dir": str(Path(ref.folder).resolve()),
         "population_year": ref.population_year, "reference_notes": ref.notes, "outputs": paths,
-        "quality": {k: quality[k] for k in ("rows_in", "accepted", "quarantined", "completeness",
-                                             "resolution_methods", "likely_duplicates", "classification")},
+        "quality": {k: q[k] for k in ("rows_in", "accepted", "quarantined", "completeness",
+                                       "resolution_methods", "likely_duplicates", "classification") if k in q},
+        **(meta or {}),
     })
     return res, ind
+
+
+def build_ytj_indicators(cache_dir: Path, ref: ReferenceData, processed_dir: Path, *, bulk: Path | None = None,
+                         offline: bool = True, synthetic: bool = False) -> tuple[RegisterResult, IndicatorSet]:
+    """The national register from PRH's YTJ open data (fetched before, or a local bulk file) -> indicators.
+
+    Current figures count the associations that exist now (dissolved ones excluded); the
+    dissolved ones give the founded/ended trends of every area. The run metadata says what the
+    source covers: only associations with a business ID (an undercount).
+    """
+    from .sources.ytj_register import build_ytj_register, current, founded_ended_per_year
+
+    reg, manifest = build_ytj_register(cache_dir, ref, all_=bulk is None, bulk=bulk, offline=offline,
+                                       synthetic=synthetic)
+    quarantine = reg.attrs.pop("quarantine", None)
+    reg.attrs.clear()  # the manifest rides in attrs; Parquet cannot store it (and need not)
+    if quarantine is None or not len(quarantine):
+        quarantine = pd.DataFrame(columns=["source_row", "reason"])
+    rows_in = len(reg) + len(quarantine)
+    res = RegisterResult(reg, quarantine, rows_in, "YTJ (PRH open data)", synthetic)
+    now = current(reg)
+    frames = []
+    for lvl in ("kunta", "seutukunta", "maakunta", "hyvinvointialue", "yhteistyoalue", "koko_maa"):
+        f = founded_ended_per_year(reg, ref, lvl)
+        frames.append(f.assign(area_level=lvl))
+    trends = pd.concat(frames, ignore_index=True)
+    meta = {"source_kind": "ytj", "dissolved": int(len(reg) - len(now)), "current": len(now),
+            "coverage_note": manifest.get("coverage_note", ""), "has_employer_registration_is_a_proxy": True}
+    return store_indicators(res, ref, processed_dir, counted=now, trends=trends, meta=meta)

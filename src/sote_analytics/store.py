@@ -15,6 +15,7 @@ imports the presentation stage (``report``).
 ``directory.parquet``          what a report may list: name, municipality, sector,
                                service production, organisation type
 ``survey.parquet``             the survey responses, if a survey was given
+``trends.parquet``             founded, ended and net per year and area (dated registers such as YTJ)
 ``geo_<level>.parquet``        simplified boundaries of every level (GeoParquet)
 ``run.json``                   source, row counts, synthetic flag, reference folder
 =============================  ==================================================
@@ -39,6 +40,7 @@ DATA_DICTIONARY = "data_dictionary.csv"
 QUARANTINE = "quarantine.csv"
 DIRECTORY = "directory.parquet"
 SURVEY = "survey.parquet"
+TRENDS = "trends.parquet"
 RUN_META = "run.json"
 #: The only register columns a report may show (no contact persons, e-mails, phones).
 DIRECTORY_COLUMNS = ["name", "municipality_code", "sector", "produces_services"]
@@ -207,6 +209,23 @@ class Store:
         """The survey responses, or None."""
         p = self.file(SURVEY)
         return pd.read_parquet(p) if p.exists() else None
+
+    def write_trends(self, trends: pd.DataFrame | None) -> Path | None:
+        """Founded, ended and net per year and area (a dated register such as YTJ), or remove old ones."""
+        p = self.file(TRENDS)
+        if trends is None:
+            p.unlink(missing_ok=True)
+            return None
+        trends.to_parquet(p, index=False)
+        return p
+
+    def trends(self, level: str, code: str) -> pd.DataFrame | None:
+        """The founded/ended/net rows of one area, or None when the register has no such dates."""
+        p = self.file(TRENDS)
+        if not p.exists():
+            return None
+        t = pd.read_parquet(p)
+        return t[(t["area_level"] == level) & (t["area_code"].astype(str) == str(code))].sort_values("year")
 
     # ------------------------------------------------------------------ geometries
     def geo_path(self, level: str) -> Path:

@@ -23,13 +23,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import SoteAnalyticsError
+
 YTJ_URL = "https://avoindata.prh.fi/opendata-ytj-api/v3"
 EMPLOYER_REGISTER = "7"
 ENRICH_COLUMNS = ["business_id", "ytj_status", "ytj_tol_code", "ytj_municipality_code",
                   "ytj_employer_register", "ytj_error"]
 
 
-class YTJUnavailableError(RuntimeError):
+class YTJUnavailableError(SoteAnalyticsError, RuntimeError):
     """The YTJ service could not be reached (repeatedly)."""
 
 

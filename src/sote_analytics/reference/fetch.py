@@ -49,6 +49,7 @@ import pandas as pd
 
 from .. import config
 from ..atomic import atomic_write_text
+from ..errors import SoteAnalyticsError
 from .levels import LANGUAGES, area_levels
 
 LICENCE = "CC BY 4.0 (Statistics Finland; THL; boundaries Statistics Finland / National Land Survey)"
@@ -72,7 +73,7 @@ _FINLAND_LON = (19.0, 32.0)
 _FINLAND_LAT = (59.0, 71.0)
 
 
-class FetchError(RuntimeError):
+class FetchError(SoteAnalyticsError, RuntimeError):
     """A download failed or returned something of the wrong shape."""
 
 

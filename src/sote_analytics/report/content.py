@@ -389,6 +389,15 @@ def trends(ctx: ReportContext) -> HTML:
     if len(change):  # two register snapshots were given
         rows = [(indicator_label(r.indicator, lang), fmt_number(r.value, 0, lang)) for r in change.itertuples()]
         out += table(pd.DataFrame(rows, columns=["", t("value", lang)]))
+    founded = ctx.store.trends(ctx.level, ctx.area)
+    if founded is not None and len(founded):  # a dated register (YTJ): founded and ended per year
+        recent = founded[founded["year"] >= founded["year"].max() - 9]
+        rows = [(str(int(r.year)), fmt_number(r.founded, 0, lang), fmt_number(r.ended, 0, lang),
+                 fmt_number(r.net, 0, lang)) for r in recent.itertuples()]
+        out += f"<p>{_h(t('trend_founded_text', lang))}</p>"
+        out += table(pd.DataFrame(rows, columns=[t("year", lang), t("founded", lang), t("ended", lang),
+                                                 t("net_change_label", lang)]),
+                     caption=t("trend_founded_caption", lang))
     if regs is None or regs.empty:
         return HTML(out + f"<p>{_h(t('sec_trends_none', lang))}</p>")
     r = regs[(regs["area_level"] == ctx.level) & (regs["area_code"] == ctx.area) & (regs["sector"] == ALL)]
@@ -578,6 +587,9 @@ def data_method(ctx: ReportContext) -> HTML:
              share=fmt_percent(unc / tot if tot else float("nan"), 1, lang))),
         _h(t("lq_explained", lang)),
     ]
+    if m.get("source_kind") == "ytj":  # what the open register covers and misses
+        items.append(_h(t("ytj_coverage", lang, current=fmt_number(m.get("current"), 0, lang),
+                          dissolved=fmt_number(m.get("dissolved"), 0, lang))))
     notes = [method_note(n, lang) for n in m.get("reference_notes", [])]
     items.extend(_h(n) for n in notes if n)
     untranslated = sum(n is None for n in notes)

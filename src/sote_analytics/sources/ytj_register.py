@@ -49,6 +49,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import atomic_path, atomic_write_text
+from ..errors import SoteAnalyticsError
 from ..ytj import YTJ_URL, RateLimiter, YTJUnavailableError
 
 LICENCE = "CC BY 4.0"
@@ -76,7 +77,7 @@ COVERAGE_NOTE = (
 )
 
 
-class YTJFetchError(RuntimeError):
+class YTJFetchError(SoteAnalyticsError, RuntimeError):
     """The YTJ data could not be fetched or read."""
 
 
