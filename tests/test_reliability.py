@@ -130,7 +130,7 @@ def test_missing_reference_file(processed, reference_dir, tmp_path, at_root):
 
 
 def test_a_100_mb_register_is_read_with_every_row_accounted_for(ref, tmp_path):
-    from sote_analytics.ingest import ingest
+    from sote_analytics.pipeline import read_register as ingest  # read, then classify
 
     purpose = "Yhdistys tukee ikääntyneitä ja heidän läheisiään. " * 2000  # ~100 kB a row
     n = 1000

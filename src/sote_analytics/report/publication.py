@@ -34,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from .. import __version__
+from ..errors import SoteAnalyticsError
 from ..i18n import LANGUAGES
 from ..reference import area_levels, get_level
 from ..store import Store
@@ -58,7 +59,7 @@ CONTEXT_INDICATORS = ("share_of_national", "location_quotient", "rank_per_1000")
 KIND = "sote-analytics publication"
 
 
-class PublicationConfigError(ValueError):
+class PublicationConfigError(SoteAnalyticsError, ValueError):
     """The publication config names an unknown level or language, or is malformed."""
 
 
@@ -273,7 +274,13 @@ def _render_chunk(jobs: list[dict], notebook: str, out_dir: str, self_contained:
             executed = out / "_executed" / f"{job['stem']}.ipynb"
             executed.parent.mkdir(parents=True, exist_ok=True)
             try:
-                kernel.execute(Path(notebook), executed, job["params"])
+                try:
+                    kernel.execute(Path(notebook), executed, job["params"])
+                except Exception as exc:  # a kernel that died before the notebook ran: one retry on a new one
+                    if _notebook_error(exc) is not None or "died" not in str(exc).lower():
+                        raise
+                    kernel.mark_dirty()
+                    kernel.execute(Path(notebook), executed, job["params"])
                 body = export_html(executed, job["language"], self_contained)
                 target = out / f"{job['stem']}.html"
                 _atomic_write(target, body)
