@@ -5,7 +5,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-SCRIPTS = ["bench_ingest.py", "bench_classify.py", "bench_indicators.py", "bench_reports.py", "bench_ytj.py"]
+SCRIPTS = ["bench_ingest.py", "bench_ingest_bad.py", "bench_fuzzy.py", "bench_classify.py", "bench_indicators.py",
+           "bench_reports.py", "bench_ytj.py"]
 
 if __name__ == "__main__":
     failed = []

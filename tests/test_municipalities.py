@@ -242,8 +242,15 @@ def test_random_strings_never_accepted(resolver):
 
 @pytest.mark.parametrize("raw", ["paIMiZNO", "4YLAIMaA"])
 def test_issue_19_examples_not_accepted(resolver, raw):
+    """Noise is never guessed; a value not shaped like a name gets no suggestion either (and no fuzzy cost)."""
     r = resolver.resolve_one(raw)
-    assert r.code is None and isinstance(r.suggestions, list) and r.suggestions
+    assert r.code is None and isinstance(r.suggestions, list) and not r.suggestions
+    assert r.reason.startswith("unknown municipality")
+
+
+def test_a_name_shaped_unknown_value_gets_suggestions(resolver):
+    r = resolver.resolve_one("Kuopoi")
+    assert r.code is None and "Kuopio (297)" in r.suggestions
 
 
 @pytest.mark.parametrize("raw,code", [

@@ -203,6 +203,10 @@ class Resolution:
     suggestions: list[str] = field(default_factory=list)
 
 
+_CODE = re.compile(r"\d{1,3}")
+_SPREADSHEET_NUMBER = re.compile(r"\d{1,3} 0+")
+
+
 def looks_like_name(raw: object, norm: str, thresholds: FuzzyThresholds | None = None) -> bool:
     """Whether a raw value is shaped like a place name, so that guessing is allowed.
 
@@ -362,14 +366,13 @@ class MunicipalityResolver:
         return Resolution(None, None, f"ambiguous municipality {what}: it became part of several "
                           "municipalities", sorted(self._label(c) for c in codes))
 
-    def resolve_one(self, value: object, hits: dict | None = None) -> Resolution:
-        """Resolve one raw value (code or name); ``hits`` are precomputed fuzzy candidates by normalised value."""
-        norm = normalize_name(value)
+    def _exact_or_code(self, norm: str) -> Resolution | None:
+        """A code, an exact name form, or None (then only fuzzy matching is left)."""
         if not norm:
             return Resolution(None, None, "municipality missing")
-        if re.fullmatch(r"\d{1,3} 0+", norm):  # "91.0" from a spreadsheet number
+        if _SPREADSHEET_NUMBER.fullmatch(norm):  # "91.0" from a spreadsheet number
             norm = norm.split(" ")[0]
-        if re.fullmatch(r"\d{1,3}", norm):
+        if _CODE.fullmatch(norm):
             code = norm.zfill(3)
             if code in self.codes:
                 return Resolution(code, "code")
@@ -380,9 +383,20 @@ class MunicipalityResolver:
             if variant in self._exact:
                 codes, method = self._exact[variant]
                 return self._found(codes, method, repr(norm))
-        return self._fuzzy(value, norm, None if hits is None else hits.get(norm))
+        return None
+
+    def resolve_one(self, value: object) -> Resolution:
+        """Resolve one raw value (code or name)."""
+        norm = normalize_name(value)
+        found = self._exact_or_code(norm)
+        if found is not None:
+            return found
+        if not looks_like_name(value, norm, self.thresholds):  # noise: no guess, no suggestions
+            return Resolution(None, None, f"unknown municipality {norm!r}", [])
+        return self._fuzzy(value, norm)
 
     def _fuzzy(self, raw: object, norm: str, hits: list | None = None) -> Resolution:
+        """Fuzzy matching of a value shaped like a name (``hits``: precomputed candidates, best first)."""
         from rapidfuzz import fuzz, process
         from rapidfuzz.distance import Levenshtein
 
@@ -398,7 +412,7 @@ class MunicipalityResolver:
                     best_by_code[code] = (score, choice)
         ranked = sorted(best_by_code.items(), key=lambda kv: (-kv[1][0], kv[0]))
         suggestions = [self._label(c) for c, _ in ranked[: t.suggestions]]
-        if not ranked or not looks_like_name(raw, norm, t):
+        if not ranked:
             return Resolution(None, None, reason, suggestions)
         best_code, (best, choice) = ranked[0]
         second = ranked[1][1][0] if len(ranked) > 1 else 0.0
@@ -415,52 +429,54 @@ class MunicipalityResolver:
             return Resolution(best_code, "fuzzy", None, suggestions[:1])
         return Resolution(None, None, reason, suggestions)
 
-    def _batch_hits(self, uniques) -> dict:
-        """Fuzzy candidates (top 15 by ratio) of every value that no exact form resolves, in one
-        multi-threaded ``rapidfuzz.process.cdist`` per chunk: the same candidates as
-        ``process.extract``, computed for many values at once."""
-        if getattr(self, "_hits_for", None) is uniques:
-            return self._hits
+    def _fuzzy_batch(self, todo: list[tuple[object, str]], chunk: int = 4000) -> list[Resolution]:
+        """Fuzzy matching of many name-shaped values: candidates from one multi-threaded
+        ``rapidfuzz.process.cdist`` per chunk (the same top 15 as ``process.extract``)."""
         import numpy as np
         from rapidfuzz import fuzz, process
 
-        norms = []
-        for v in uniques:
-            n = normalize_name(v)
-            if n and not re.fullmatch(r"[\d ]+", n) and not any(
-                    x in self._exact for x in (n, ascii_fold(n), n.replace(" ", ""))):
-                norms.append(n)
-        norms = list(dict.fromkeys(norms))
-        hits: dict[str, list] = {}
         choices = self._choice_list
         k = min(15, len(choices))
-        for start in range(0, len(norms), 5000):
-            chunk = norms[start:start + 5000]
-            scores = process.cdist(chunk, choices, scorer=fuzz.ratio, dtype=np.float32, workers=-1)
+        out: list[Resolution] = []
+        for start in range(0, len(todo), chunk):
+            part = todo[start:start + chunk]
+            scores = process.cdist([n for _, n in part], choices, scorer=fuzz.ratio, dtype=np.float32, workers=-1)
             top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-            for i, n in enumerate(chunk):
+            for i, (raw, norm) in enumerate(part):
                 idx = top[i][np.argsort(-scores[i, top[i]], kind="stable")]
-                hits[n] = [(choices[j], float(scores[i, j]), int(j)) for j in idx]
-        self._hits_for, self._hits = uniques, hits
-        return hits
+                out.append(self._fuzzy(raw, norm, [(choices[j], float(scores[i, j]), int(j)) for j in idx]))
+        return out
 
     def resolve(self, values: pd.Series) -> pd.DataFrame:
         """Resolve a column; each distinct value is resolved once.
+
+        Codes and exact name forms first; values shaped like a name that match none go to fuzzy
+        matching in batches; other noise is unknown with no guess.
 
         Returns a frame aligned with ``values`` with columns ``municipality_code``,
         ``resolution_method``, ``resolution_error`` and ``suggestions`` (a list per row,
         empty when there is none).
         """
         uniques = pd.unique(values.astype("object"))
-        table = {v: self.resolve_one(v, self._batch_hits(uniques)) for v in uniques} if len(uniques) > 200 else \
-            {v: self.resolve_one(v) for v in uniques}
-        res = values.astype("object").map(table)
+        table: dict[object, Resolution] = {}
+        todo: list[tuple[object, str]] = []
+        for v in uniques:
+            norm = normalize_name(v)
+            found = self._exact_or_code(norm)
+            if found is not None:
+                table[v] = found
+            elif looks_like_name(v, norm, self.thresholds):
+                todo.append((v, norm))
+            else:
+                table[v] = Resolution(None, None, f"unknown municipality {norm!r}", [])
+        table.update(zip([v for v, _ in todo], self._fuzzy_batch(todo), strict=True))
+        res = [table[v] if v in table else self.resolve_one(v) for v in values.astype("object")]
         return pd.DataFrame(
             {
-                "municipality_code": res.map(lambda r: r.code).astype("string"),
-                "resolution_method": res.map(lambda r: r.method).astype("string"),
-                "resolution_error": res.map(lambda r: r.reason).astype("string"),
-                "suggestions": res.map(lambda r: list(r.suggestions)).astype("object"),
+                "municipality_code": pd.array([r.code for r in res], dtype="string"),
+                "resolution_method": pd.array([r.method for r in res], dtype="string"),
+                "resolution_error": pd.array([r.reason for r in res], dtype="string"),
+                "suggestions": pd.Series([list(r.suggestions) for r in res], dtype="object").to_numpy(),
             },
             index=values.index,
         )

@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .municipalities import MunicipalityResolver, normalize_name
@@ -197,17 +198,19 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     res = resolver.resolve(mun_raw)
     area_raw = clean_text(get("operating_area"))
     area = OperatingAreaResolver(ref, resolver).resolve(area_raw)
-    has_area = area["operating_area_codes"].notna()
-    for i in res.index[res["municipality_code"].isna()]:
-        if mun_raw[i] is pd.NA and has_area[i]:
+    has_area = area["operating_area_codes"].notna().to_numpy()
+    no_domicile = mun_raw.isna().to_numpy()
+    area_text, errors, suggestions = area_raw.tolist(), res["resolution_error"].tolist(), res["suggestions"].tolist()
+    for i in np.flatnonzero(res["municipality_code"].isna().to_numpy()):
+        if no_domicile[i] and has_area[i]:
             continue  # a national or district organisation: no domicile, an area of operation
-        if mun_raw[i] is pd.NA:
+        if no_domicile[i]:
             reasons[i].append("no location (neither a domicile nor an area of operation)"
-                              + (f"; area of operation {area_raw[i]!r} not recognised" if area_raw[i] is not pd.NA
-                                 else ""))
+                              + (f"; area of operation {area_text[i]!r} not recognised"
+                                 if area_text[i] is not pd.NA else ""))
             continue
-        sugg = "; ".join(res.at[i, "suggestions"])
-        reasons[i].append(str(res.at[i, "resolution_error"]) + (f" (did you mean: {sugg})" if sugg else ""))
+        sugg = "; ".join(suggestions[i])
+        reasons[i].append(str(errors[i]) + (f" (did you mean: {sugg})" if sugg else ""))
 
     out = pd.DataFrame(index=raw.index)
     out["association_id"] = clean_text(get("association_id"))

@@ -39,10 +39,11 @@ def clean_text(col: pd.Series) -> pd.Series:
 
 def map_unique(col: pd.Series, fn) -> pd.Series:
     """Apply ``fn`` once per distinct value (registers repeat values a lot)."""
-    values = col.astype("object")
-    uniques = pd.unique(values)
-    table = {u: fn(u) for u in uniques if not (isinstance(u, float) and np.isnan(u))}
-    return values.map(lambda v: table.get(v, pd.NA) if v is not pd.NA and v == v else fn(v))
+    codes, uniques = pd.factorize(col.astype("object"), use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)  # the last slot is for missing values
+    table[:-1] = [fn(u) for u in uniques]
+    table[-1] = fn(pd.NA)
+    return pd.Series(table[codes], index=col.index, dtype=object)
 
 
 def parse_business_id(col: pd.Series) -> tuple[pd.Series, pd.Series]:
