@@ -115,6 +115,8 @@ class OperatingAreaResolver:
                     stem = k[: -len(sfx) - 1]
                     if lvl == "seutukunta":
                         res = self.municipalities.resolve_one(stem)
+                        if not res.code and stem.endswith("s"):  # Swedish genitive: "Jakobstads"
+                            res = self.municipalities.resolve_one(stem[:-1])
                         if res.code:
                             sub = str(self.key.loc[self.key["kunta_code"] == res.code, "seutukunta_code"].iloc[0])
                             return "seutukunta", self._members("seutukunta", sub)
@@ -145,12 +147,14 @@ class OperatingAreaResolver:
             unresolved = [x.strip() for x in parts if self._part(x) is None]
         if "koko_maa" in levels:
             level = "koko_maa"
-        elif len(levels) == 1:
-            level = levels[0]
+        elif len(levels) == 1 or (len(set(levels)) == 1 and levels[0] != "kunta"):
+            level = levels[0]  # one area, or several of one level ("Kanta-Häme | Päijät-Häme")
         elif levels:
             level = "list"
         else:
             level = None
+        if level is not None and len(codes) == 1:  # "Piikkiö, Kaarina": one municipality since 2009
+            level = "kunta"
         out = OperatingArea(sorted(codes), level, unresolved)
         self._cache[text] = out
         return out

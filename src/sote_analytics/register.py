@@ -230,10 +230,13 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     known = set(sectors().index)
     # a sector column holds either the taxonomy's codes or the source's own vocabulary ("Potilasjärjestöt"):
     # a known vocabulary word is a classification signal (kept as source_category), anything else an error
+    # A column mostly of codes with an odd value is a typo (an error); a column of the source's own
+    # words is a vocabulary: a word not in data/source_categories.csv is kept, just not a signal.
     category = sector.where(sector.notna() & ~sector.isin(known))
     vocabulary = _category_vocabulary()
+    codes_column = sector.notna().sum() > 0 and sector.isin(known).sum() >= 0.5 * sector.notna().sum()
     for i in category.index[category.notna()]:
-        if _normal(category[i]) not in vocabulary:
+        if codes_column and _normal(category[i]) not in vocabulary:
             reasons[i].append(f"unknown sector {sector[i]!r} (valid: {', '.join(sorted(known))}, "
                               "or a category of data/source_categories.csv)")
     out["sector"] = sector.where(sector.isin(known)).fillna(UNCLASSIFIED)
