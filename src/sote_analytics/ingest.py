@@ -359,7 +359,12 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     cols = _unique([names[j] or f"column_{j + 1}" for j in keep_idx])
     if not frame_rows:
         raise IngestError(f"{path.name}: header found on row {h + 1} but there are no data rows")
-    raw = pd.DataFrame(frame_rows, columns=cols, dtype="string").replace({"": pd.NA})
+    del rows, body  # the text rows are no longer needed: keep the peak memory down
+    columns = {}
+    for j, c in enumerate(cols):  # column by column, releasing the row lists as we go
+        columns[c] = pd.array([r[j] or None for r in frame_rows], dtype="string")
+    del frame_rows
+    raw = pd.DataFrame(columns)
     info.blank_rows_skipped = blank
     info.column_mapping = {str(header[i]).strip(): c for i, c in col_map.items()}
     info.unmapped_columns = unmapped

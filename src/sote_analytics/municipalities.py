@@ -183,6 +183,8 @@ def normalize_name(value: object) -> str:
 
 def ascii_fold(text: str) -> str:
     """Drop diacritics: ``'mäntyharju'`` -> ``'mantyharju'``."""
+    if text.isascii():
+        return text
     return "".join(
         c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn"
     )

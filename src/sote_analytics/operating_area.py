@@ -161,7 +161,8 @@ class OperatingAreaResolver:
 
     def resolve(self, values: pd.Series) -> pd.DataFrame:
         """Resolve a column: ``operating_area_codes``, ``operating_area_level``, ``operating_area_unresolved``."""
-        rows = [self.resolve_one(v) for v in values]
+        uniques = {v: self.resolve_one(v) for v in pd.unique(values.astype("object"))}
+        rows = [uniques[v] if v in uniques else self.resolve_one(v) for v in values.astype("object")]
         return pd.DataFrame({
             "operating_area_codes": pd.array(["|".join(r.codes) if r.codes else None for r in rows], dtype="string"),
             "operating_area_level": pd.array([r.level for r in rows], dtype="string"),

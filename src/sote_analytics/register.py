@@ -45,7 +45,7 @@ import pandas as pd
 from .municipalities import MunicipalityResolver, normalize_name
 from .reference import ReferenceData
 from .taxonomy import UNCLASSIFIED, sectors
-from .text import is_unknown_word
+from .text import unknown_words
 from .validation import clean_text, map_unique, parse_bool, parse_business_id, parse_count, parse_date
 
 CANONICAL_COLUMNS = [
@@ -175,8 +175,7 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     # the source's own columns named like internal ones (source_row, reason) are kept as extras, renamed
     raw = raw.rename(columns={c: f"input_{c}" for c in raw.columns if c in RESERVED_COLUMNS})
     # "ei tiedossa", "okänd", "?": unknown, not an error
-    raw = raw.apply(lambda col: col.mask(map_unique(col, is_unknown_word).fillna(False).astype(bool))
-                    if col.name != "name" else col)
+    raw = raw.apply(lambda col: col.mask(unknown_words(col)) if col.name != "name" else col)
     n = len(raw)
     rows = pd.Series(source_rows if source_rows is not None else range(1, n + 1), dtype="Int64")
     reasons: list[list[str]] = [[] for _ in range(n)]
@@ -307,7 +306,8 @@ def _duplicates(out: pd.DataFrame, reasons: list[list[str]]) -> None:
             for i in dup[dup].index:
                 reasons[i].append(f"duplicate {label} {vals[i]} (first at row {first_row[i]})")
         ok = ok & ~dup
-    names = map_unique(out["name"], lambda v: normalize_name(v) if v is not pd.NA else "")
+    names = pd.Series("", index=out.index, dtype=object)  # only the rows still accepted need a name key
+    names[ok.to_numpy()] = map_unique(out["name"][ok], lambda v: normalize_name(v) if v is not pd.NA else "")
     key = (names.astype(str) + "|" + out["municipality_code"].fillna("").astype(str)).where(ok & (names != ""))
     dup = key.notna() & key.duplicated(keep="first")
     first_row = out["source_row"].groupby(key).transform("first")

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pandas as pd
+
 #: Zero-width, bidirectional-control, word-joiner, BOM and soft-hyphen characters.
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
-_SPACE = re.compile(r"\s+")
 
 
 def is_missing(value: object) -> bool:
@@ -25,16 +26,7 @@ def is_missing(value: object) -> bool:
     >>> is_missing(None), is_missing(float("nan")), is_missing(""), is_missing("x")
     (True, True, False, False)
     """
-    if value is None:
-        return True
-    try:
-        import pandas as pd
-
-        if value is pd.NA:
-            return True
-    except ImportError:  # pragma: no cover
-        pass
-    return isinstance(value, float) and value != value
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def normalize_text(value: object, *, form: str = "NFC", casefold: bool = False) -> str:
@@ -60,12 +52,14 @@ def normalize_text(value: object, *, form: str = "NFC", casefold: bool = False) 
     >>> normalize_text(None)
     ''
     """
-    if is_missing(value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
-    s = INVISIBLE.sub("", unicodedata.normalize(form, str(value)))
+    s = unicodedata.normalize(form, value if isinstance(value, str) else str(value))
+    if not s.isascii():
+        s = INVISIBLE.sub("", s)
     if casefold:
         s = s.casefold()
-    return _SPACE.sub(" ", s).strip()
+    return " ".join(s.split())
 
 
 #: Words that mean "not known" in a register (fi/sv/en and placeholders): read as missing, never as an error.
@@ -84,3 +78,18 @@ def is_unknown_word(value: object) -> bool:
     (True, True, True, False)
     """
     return normalize_text(value, casefold=True) in UNKNOWN_WORDS
+
+
+def unknown_words(col: pd.Series) -> pd.Series:
+    """Boolean mask of the cells of a text column that say "unknown" (vectorised :func:`is_unknown_word`).
+
+    Examples
+    --------
+    >>> unknown_words(pd.Series(["Ei  tiedossa", "12", None, " ? "], dtype="string")).tolist()
+    [True, False, False, True]
+    """
+    text = col.astype("string")
+    if text.str.contains("[\u200b-\u200f\u00ad\ufeff]", regex=True).fillna(False).any():
+        return text.map(is_unknown_word, na_action="ignore").fillna(False).astype(bool)
+    norm = text.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+    return norm.isin(UNKNOWN_WORDS).fillna(False).astype(bool)

@@ -122,8 +122,7 @@ def parse_count(col: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
     num = pd.to_numeric(stripped, errors="coerce")
     bad = text.notna() & (num.isna() | (num < 0) | (num % 1 != 0))
     problems = pd.Series("", index=col.index, dtype="object")
-    for i in bad[bad].index:
-        problems[i] = f"{field} is not a non-negative whole number: {text[i]!r}"
+    problems[bad.to_numpy()] = [f"{field} is not a non-negative whole number: {v!r}" for v in text[bad]]
     return num.where(~bad).round().astype("Int64"), problems
 
 
@@ -139,8 +138,7 @@ def parse_bool(col: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
     out[text.isin(_FALSE).fillna(False)] = False
     bad = text.notna() & out.isna()
     problems = pd.Series("", index=col.index, dtype="object")
-    for i in bad[bad].index:
-        problems[i] = f"{field} is not yes/no: {text[i]!r}"
+    problems[bad.to_numpy()] = [f"{field} is not yes/no: {v!r}" for v in text[bad]]
     return out, problems
 
 
