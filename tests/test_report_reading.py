@@ -149,3 +149,26 @@ def test_forwarded_report_renders_alone_and_fits_a_phone(pages, tmp_path):
         phone.wait_for_timeout(500)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         browser.close()
+
+
+@pytest.mark.browser
+def test_report_has_no_serious_accessibility_violations(pages):
+    """axe-core (bundled by axe-playwright-python) on a Finnish and a Swedish county report."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("Debian's chromium is not installed")
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    axe = Axe()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        for key in ("fi15", "sv", "national"):
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(pages[key].as_uri())
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20000)
+            violations = axe.run(page).response["violations"]
+            bad = [(v["id"], v["impact"], len(v["nodes"])) for v in violations
+                   if v["impact"] in ("serious", "critical")]
+            assert not bad, (key, bad)
+        browser.close()

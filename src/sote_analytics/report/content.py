@@ -221,7 +221,7 @@ def key_figures(ctx: ReportContext) -> HTML:
                  fmt_number(ctx.ref.population.sum(), 0, lang), ""))
     rows.append((t("municipalities", lang), fmt_number(pop["n_municipalities"], 0, lang),
                  fmt_number(len(ctx.ref.key), 0, lang), ""))
-    df = pd.DataFrame(rows, columns=["", ctx.area_name, t("country", lang), "n"])
+    df = pd.DataFrame(rows, columns=[t("indicator_col", lang), ctx.area_name, t("country", lang), "n"])
     sentence, headline = paid_staff_text(ctx.value("paid_staff_share"), lang)
     out = section("sec_key_title", "sec_key_text", lang)
     if headline:
@@ -372,7 +372,7 @@ def resources(ctx: ReportContext) -> HTML:
     if len(acts):
         arows = [(indicator_label(r.indicator, lang), _at_least(pd.Series(r._asdict()), 0, lang),
                   fmt_number(r.n, 0, lang)) for r in acts.itertuples()]
-        out += table(pd.DataFrame(arows, columns=["", t("value", lang), "n"]), row_headers=True)
+        out += table(pd.DataFrame(arows, columns=[t("indicator_col", lang), t("value", lang), "n"]), row_headers=True)
     return HTML(out)
 
 
@@ -388,7 +388,7 @@ def trends(ctx: ReportContext) -> HTML:
                                                       "moved_out", "net_change"])]
     if len(change):  # two register snapshots were given
         rows = [(indicator_label(r.indicator, lang), fmt_number(r.value, 0, lang)) for r in change.itertuples()]
-        out += table(pd.DataFrame(rows, columns=["", t("value", lang)]))
+        out += table(pd.DataFrame(rows, columns=[t("indicator_col", lang), t("value", lang)]))
     founded = ctx.store.trends(ctx.level, ctx.area)
     if founded is not None and len(founded):  # a dated register (YTJ): founded and ended per year
         recent = founded[founded["year"] >= founded["year"].max() - 9]

@@ -47,8 +47,9 @@ def table(df: pd.DataFrame, classes: str = "sote-table", caption: str | None = N
         body = re.sub(r"<tr>\n(\s*)<td>(.*?)</td>", r'<tr>\n\1<th scope="row">\2</th>', body)
     if caption:
         body = body.replace(">\n  <thead>", f">\n  <caption>{h(caption)}</caption>\n  <thead>", 1)
-    return f'<div class="sote-table-wrap" tabindex="0" role="region" aria-label="{h(caption or "")}">{body}</div>' \
-        if caption else f'<div class="sote-table-wrap">{body}</div>'
+    # a box that may scroll must be reachable by keyboard, and a region needs a name
+    label = caption or ", ".join(str(c) for c in list(df.columns)[:3])
+    return f'<div class="sote-table-wrap" tabindex="0" role="region" aria-label="{h(label)}">{body}</div>'
 
 
 def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi",
@@ -66,7 +67,7 @@ def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi
                  f"{table(data, row_headers=True)}</details>")
     text = description or alt
     return (f'<figure class="sote-figure" role="group" aria-label="{h(alt)}">'
-            f'<div class="sote-chart" role="img" aria-label="{h(text)}">{div}</div>'
+            f'<div class="sote-chart" role="group" aria-label="{h(text)}">{div}</div>'
             f"<figcaption>{h(alt)}</figcaption>{extra}</figure>")
 
 
