@@ -181,6 +181,7 @@ def test_explorer_shows_a_map_in_jupyterlab(tmp_path, reference_dir):
     proc = subprocess.Popen(
         [str(jupyter), "lab", "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
          f"--ServerApp.token={token}", "--notebook-dir", str(nbdir), "--LabApp.expose_app_in_browser=True",
+         *(["--allow-root"] if os.geteuid() == 0 else []),
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "lab.log", "w"))  # noqa: SIM115
     try:
