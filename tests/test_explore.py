@@ -104,11 +104,14 @@ def test_level_change_keeps_a_valid_area_and_indicator(table, ref):
 
 # ---------------------------------------------------------------------- the notebook
 def _run_notebook(tmp_path: Path, **params) -> dict:
-    import papermill as pm
-
+    """Execute the notebook with papermill in its own process (two executions in one test
+    process hung on the second kernel's widget messages)."""
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters=params, cwd=str(NOTEBOOK.parent),
-                        kernel_name="python3", progress_bar=False)
+    args = [str(Path(sys.executable).with_name("papermill")), str(NOTEBOOK), str(out), "--cwd", str(NOTEBOOK.parent),
+            "-k", "python3", "--no-progress-bar"]
+    for k, v in params.items():
+        args += ["-p", k, str(v)]
+    subprocess.run(args, check=True, capture_output=True, timeout=600)
     return json.loads(out.read_text("utf-8"))
 
 
