@@ -111,7 +111,8 @@ def _run_notebook(tmp_path: Path, **params) -> dict:
             "-k", "python3", "--no-progress-bar"]
     for k, v in params.items():
         args += ["-p", k, str(v)]
-    subprocess.run(args, check=True, capture_output=True, timeout=600)
+    with open(tmp_path / "papermill.log", "w") as log:  # a file, not a pipe: a lingering kernel keeps pipes open
+        subprocess.run(args, check=True, stdout=log, stderr=subprocess.STDOUT, timeout=600)
     return json.loads(out.read_text("utf-8"))
 
 
