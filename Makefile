@@ -36,7 +36,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab
+	cd notebooks && ../$(BIN)/jupyter lab explore.ipynb
 
 clean:
 	rm -rf data/processed/* reports/* data/raw/demo
