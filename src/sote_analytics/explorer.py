@@ -30,15 +30,6 @@ HIGHLIGHT_COLOR = "#D55E00"
 LEVELS = ("kunta", "seutukunta", "maakunta", "hyvinvointialue", "yhteistyoalue")
 #: Columns of the explorer's table.
 TABLE_COLUMNS = ["indicator", "name", "value", "lower", "upper", "n", "unit"]
-#: Selector labels of the explorer.
-_WORDS = {
-    "fi": {"level": "Taso", "area": "Alue", "sector": "Toimiala", "indicator": "Indikaattori",
-           "all": "Kaikki sote-toimialat"},
-    "sv": {"level": "Nivå", "area": "Område", "sector": "Sektor", "indicator": "Indikator",
-           "all": "Alla social- och hälsoområden"},
-    "en": {"level": "Level", "area": "Area", "sector": "Sector", "indicator": "Indicator",
-           "all": "All social and health sectors"},
-}
 #: Simplification of the explorer's boundaries (degrees), as in the reports.
 SIMPLIFY = 0.005
 
@@ -214,7 +205,7 @@ class Explorer:
         sectors = [s for s in ["ALL", *sote_sectors()] if s in in_table]
         if sector not in sectors:
             raise ValueError(f"sector {sector!r} is not in the table (it has: {', '.join(sectors)})")
-        words = _WORDS[language]
+        words = {k: t(f"explorer_{k}", language) for k in ("level", "area", "sector", "indicator", "all")}
         lab = {"ALL": words["all"]}
         self.level = w.Dropdown(description=words["level"],
                                 options=[(get_level(lv).label[language], lv) for lv in levels], value=level)
