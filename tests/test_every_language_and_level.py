@@ -38,6 +38,8 @@ def test_every_level_and_language_renders_with_empty_areas(ref, reference_dir, t
         page = next((tmp_path / "r").glob(f"kunta_091{'' if lang == 'fi' else '_' + lang}.html")).read_text("utf-8")
         assert word in page and f'lang="{lang}"' in page
         assert "Traceback" not in page and "KeyError" not in page
+    kunta = (tmp_path / "r" / "kunta_905.html").read_text("utf-8")  # a municipality report: peers, not a map
+    assert "Vertailu samankaltaisiin kuntiin" in kunta and "Vaasa *" in kunta and "Kunnassa kotipaikka" in kunta
     for level in areas:  # the national overview of every level, in every language, on a tiny register
         for lang in LANGUAGES:
             ctx = load_national(level, 2025, lang, processed, reference_dir)

@@ -138,3 +138,17 @@ def test_report_lists_national_and_district_organisations_working_in_the_area(re
     page = rc.operating_organisations(other).data
     assert "Pohjois-Savon Tukipiiri ry" in page and "Keski-Suomen Esimerkkipiiri ry" not in page
     assert "Riks- och distriktsorganisationer" in page
+
+
+def test_peers_are_the_same_group_and_size_band(ref, reference_dir, tmp_path):
+    from sote_analytics.pipeline import build_indicators
+    from sote_analytics.report import content as rc
+
+    build_indicators(CORPUS / "swedish_register.csv", ref, tmp_path)
+    ctx = rc.load_context("kunta", "905", 2025, "fi", tmp_path, reference_dir)
+    p = rc.peers(ctx)
+    me = p.set_index("kunta_code").loc["905"]
+    assert p["kunta_code"].iloc[0] == "905" and len(p) > 1
+    assert (p["kuntaryhmitys_code"].astype(str) == str(me["kuntaryhmitys_code"])).all()
+    assert p["population"].between(me["population"] * 0.5, me["population"] * 1.5).all()
+    assert "Vaasa *" in rc.maps(ctx).data and "js-plotly-plot" not in rc.maps(ctx).data

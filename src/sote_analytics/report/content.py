@@ -264,11 +264,50 @@ def sectors(ctx: ReportContext) -> HTML:
                 + f"<p class='sote-note'>{_h(t('lq_explained', lang))} {_h(t('small_n_note', lang))}</p>")
 
 
+def peers(ctx: ReportContext, band: float = 0.5, limit: int = 12) -> pd.DataFrame:
+    """Municipalities similar to a municipality: the same municipality group (urban, semi-urban,
+    rural; Statistics Finland's ``kuntaryhmitys`` in the key) and a population within ``band``
+    (±50 %) of its own, nearest in population first; the municipality itself included."""
+    key = ctx.ref.key.join(ctx.ref.population.rename("population"), on="kunta_code")
+    me = key.set_index("kunta_code").loc[ctx.area]
+    same = key["kuntaryhmitys_code"].astype(str) == str(me["kuntaryhmitys_code"]) \
+        if "kuntaryhmitys_code" in key else pd.Series(True, index=key.index)
+    near = key["population"].between(me["population"] * (1 - band), me["population"] * (1 + band))
+    out = key[same & near].assign(distance=lambda d: (d["population"] - me["population"]).abs())
+    return out.sort_values("distance").head(limit)
+
+
+def municipality_comparison(ctx: ReportContext) -> str:
+    """For one municipality, instead of a map of its sub-areas: its figures beside similar municipalities."""
+    lang = ctx.language
+    p = peers(ctx)
+    tb = ctx.table[(ctx.table["area_level"] == "kunta") & (ctx.table["sector"] == ALL)
+                   & ctx.table["area_code"].isin(set(p["kunta_code"]))]
+    wide = tb.pivot_table(index="area_code", columns="indicator", values="value", aggfunc="first")
+    name_col = name_column(lang, "kunta_name")
+    rows = []
+    for r in p.itertuples():
+        v = wide.loc[r.kunta_code] if r.kunta_code in wide.index else pd.Series(dtype=float)
+        name = getattr(r, name_col)
+        rows.append((f"{name} *" if r.kunta_code == ctx.area else name, fmt_number(r.population, 0, lang),
+                     fmt_number(v.get("associations"), 0, lang),
+                     format_value("associations_per_1000", v.get("associations_per_1000"), lang),
+                     format_value("population_coverage_operating_area",
+                                  v.get("population_coverage_operating_area"), lang)))
+    cols = [t("municipality", lang), t("population", lang), t("associations", lang), t("per_1000", lang),
+            indicator_label("population_coverage_operating_area", lang)]
+    out = section("sec_peers_title", "sec_peers_text", lang, n=len(p) - 1)
+    return out + table(pd.DataFrame(rows, columns=cols), caption=t("sec_peers_title", lang), row_headers=True)
+
+
 def maps(ctx: ReportContext) -> HTML:
-    """Municipality map with a sector menu, and the area in its national context."""
+    """Municipality map with a sector menu, and the area in its national context; for a single
+    municipality, a comparison with similar municipalities instead (a map of one polygon says nothing)."""
     from .. import figures
 
     lang = ctx.language
+    if ctx.level == "kunta":
+        return HTML(municipality_comparison(ctx))
     secs = [ALL, *_sector_rows(ctx)]
     fig = figures.sector_map(ctx.area_boundaries, ctx.table, secs, lang)
     mun = ctx.table[(ctx.table["area_level"] == "kunta") & (ctx.table["sector"] == ALL)
@@ -300,6 +339,13 @@ def gaps(ctx: ReportContext) -> HTML:
     g_op = coverage_gaps(ctx.indicators.municipality_counts, ctx.ref, ctx.level, ctx.area, by="operating_area")
     n_mun = len(ctx.members)
     name_col = name_column(lang, "kunta_name")
+    if ctx.level == "kunta":  # one municipality: which sectors have an association here at all
+        yes, no = t("answer_yes", lang), t("answer_no", lang)
+        rows = [(sector_label(s, lang), no if (g["sector"] == s).any() else yes,
+                 no if (g_op["sector"] == s).any() else yes) for s in sote_sectors() if s != UNCLASSIFIED]
+        cols = [t("sector", lang), t("has_local_association", lang), t("has_operating_association", lang)]
+        out = section("sec_gaps_title", None, lang) + f"<p>{_h(t('sec_gaps_operating_text', lang))}</p>"
+        return HTML(out + table(pd.DataFrame(rows, columns=cols), "sote-table gaps", row_headers=True))
     rows = []
     for s in sote_sectors():
         if s == UNCLASSIFIED:
