@@ -1,5 +1,3 @@
-import random
-import string
 
 import pandas as pd
 import pytest
@@ -221,15 +219,14 @@ def test_no_name_form_names_two_current_municipalities(resolver):
 # ---- fuzzy matching cannot be fooled by noise -----------------------------------------
 
 def _noise(n: int, seed: int) -> list[str]:
-    rng = random.Random(seed)
-    alphabets = [string.ascii_letters + string.digits, string.ascii_lowercase + "äö",
-                 string.ascii_uppercase + "ÄÖ", string.printable.strip()]
-    out = []
-    for i in range(n):
-        a = alphabets[i % len(alphabets)]
-        s = "".join(rng.choice(a) for _ in range(rng.randint(3, 14)))
-        out.append(s.capitalize() if i % 8 == 1 else s)
-    return out
+    """The benchmark's generator of random strings (bench/bench_fuzzy.py), on a smaller sample."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from bench_fuzzy import noise
+
+    return noise(n, seed)
 
 
 def test_random_strings_never_accepted(resolver):
