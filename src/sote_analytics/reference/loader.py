@@ -454,7 +454,8 @@ class ReferenceData:
                            "age_group": raw["age_group"].astype(str), "population": pop.astype("int64")})
         dup = raw[raw.duplicated(["kunta_code", "age_group"])]
         if len(dup):
-            raise ReferenceDataError(f"{path.name}: duplicated rows {dup[['kunta_code', 'age_group']].values.tolist()[:3]}")
+            pairs = dup[["kunta_code", "age_group"]].values.tolist()[:3]
+            raise ReferenceDataError(f"{path.name}: duplicated rows {pairs}")
         df = df.groupby(["kunta_code", "age_group"], as_index=False)["population"].sum()  # merged municipalities
         full = pd.MultiIndex.from_product([self.municipality_codes, list(AGE_GROUPS)])
         missing = full.difference(pd.MultiIndex.from_frame(df[["kunta_code", "age_group"]]))
