@@ -16,6 +16,7 @@ from werkzeug import Response
 
 from sote_analytics.reference import load_reference, resolve_reference
 from sote_analytics.reference.fetch import (
+    ALL_PARTS,
     PARTS,
     ServiceURLs,
     cache_is_complete,
@@ -41,6 +42,10 @@ class Services:
         self.wfs = _fx("wfs_kunta4500k_2025.json")
         self.px_meta = _fx("pxweb_11ra_metadata.json")
         self.px_data = _fx("pxweb_11ra_jsonstat2.json")
+        self.age_meta = _fx("pxweb_11re_metadata.json")
+        self.age_data = _fx("pxweb_11re_jsonstat2.json")
+        self.age_status = 200
+        self.age_queries: list[dict] = []
         self.wfs_status = 200
         self.px_status = 200
         self.throttle = 0  # answer 429 this many times first
@@ -58,11 +63,14 @@ class Services:
         s.expect_request("/px", method="GET").respond_with_handler(
             lambda r: self._px(self.px_meta))
         s.expect_request("/px", method="POST").respond_with_handler(lambda r: self._px(self.px_data))
+        s.expect_request("/px-age", method="GET").respond_with_handler(lambda r: self._age(r, self.age_meta))
+        s.expect_request("/px-age", method="POST").respond_with_handler(lambda r: self._age(r, self.age_data))
         s.expect_request("/sotkanet/regions").respond_with_json(_fx("sotkanet_regions.json"))
         s.expect_request("/sotkanet/json").respond_with_json(_fx("sotkanet_json_127.json"))
         s.expect_request("/ytj/companies").respond_with_json(_fx("ytj_companies_association.json"))
         self.urls = ServiceURLs(classification=s.url_for("/cls"), wfs=s.url_for("/wfs"),
-                                pxweb_population=s.url_for("/px"), sotkanet=s.url_for("/sotkanet"),
+                                pxweb_population=s.url_for("/px"), pxweb_age=s.url_for("/px-age"),
+                                sotkanet=s.url_for("/sotkanet"),
                                 ytj=s.url_for("/ytj"))
 
     def _json(self, obj, status=200):
@@ -87,6 +95,13 @@ class Services:
             return Response("Service Unavailable", status=self.wfs_status)
         assert request.args["typeName"] == "tilastointialueet:kunta4500k_2025"
         return self._json(self.wfs)
+
+    def _age(self, request, obj):
+        if self.age_status != 200:
+            return Response("Bad Request", status=self.age_status)
+        if request.method == "POST":
+            self.age_queries.append(request.get_json())
+        return self._json(obj)
 
     def _px(self, obj):
         if self.px_status != 200:
@@ -347,7 +362,69 @@ def test_offline_fetch_says_no_network_and_what_to_do(tmp_path):
     base = f"http://127.0.0.1:{port}"
     urls = ServiceURLs(classification=base, wfs=base, pxweb_population=base, sotkanet=base, ytj=base)
     res = fetch_reference(2025, tmp_path, urls=urls, retries=1, sleep=lambda s: None)
-    assert set(res.failed) == set(PARTS) and not res.complete
+    assert set(res.failed) == set(ALL_PARTS) and not res.complete
     text = res.summary()
     assert "no network" in text and "embedded snapshot" in text and "--only key,hierarchy" in text
     assert not (tmp_path / "municipality_key_2025.csv").exists()
+
+
+def _fixture_sum(services, kunta: str, lo: int, hi: int | None) -> int:
+    """Sum of the 11re fixture's single ages lo..hi (hi None: and over) for one municipality."""
+    js = services.age_data
+    areas = js["dimension"]["alue_23_20260101"]["category"]["index"]
+    ages = js["dimension"]["ikaryhma_10_20180101"]["category"]["index"]
+    n_age = js["size"][1]
+    total = 0
+    for code, i in ages.items():
+        age = int(code.rstrip("-"))
+        if age >= lo and (hi is None or age <= hi):
+            total += js["value"][areas["KU" + kunta] * n_age + i]
+    return total
+
+
+def test_age_part_sums_single_years_of_11re_into_age_groups(services, tmp_path):
+    res = _fetch(services, tmp_path)
+    assert res.failed == {} and res.complete
+    age = res.manifest["parts"]["age"]
+    assert age["status"] == "ok" and age["age_variable"] == "ikaryhma_10_20180101" and age["year"] == 2025
+    # the query: every single year of age (not the total SSS), both sexes together, the newest year <= 2025
+    q = {x["code"]: x["selection"]["values"] for x in services.age_queries[-1]["query"]}
+    assert q["ikaryhma_10_20180101"][0] == "000" and q["ikaryhma_10_20180101"][-1] == "100-"
+    assert "SSS" not in q["ikaryhma_10_20180101"] and len(q["ikaryhma_10_20180101"]) == 101
+    assert q["sukupuoli_9_20180101"] == ["SSS"] and q["timeperiod_y"] == ["2025"]
+    assert q["contentscode"] == ["vaerak-vaesto"] and "SSS" not in q["alue_23_20260101"]
+
+    df = pd.read_csv(tmp_path / "population_by_age_2025.csv", dtype={"kunta_code": str})
+    assert list(df.columns) == ["kunta_code", "age_group", "population"]
+    got = df.set_index(["kunta_code", "age_group"])["population"]
+    for kunta in ("020", "091", "507"):
+        assert got[(kunta, "0_17")] == _fixture_sum(services, kunta, 0, 17)
+        assert got[(kunta, "18_64")] == _fixture_sum(services, kunta, 18, 64)
+        assert got[(kunta, "65_plus")] == _fixture_sum(services, kunta, 65, None)  # 100- included
+        assert got[(kunta, "75_plus")] == _fixture_sum(services, kunta, 75, None)
+
+    ref = load_reference(2025, reference_dir=tmp_path)
+    assert ref.population_by_age_year == 2025
+    hva = ref.target_population("hyvinvointialue", "65_plus")
+    mun_hva = ref.area_of("hyvinvointialue")
+    for code in hva.index:  # an area's figure is the sum of its municipalities
+        members = [k for k, a in mun_hva.items() if a == code]
+        assert hva[code] == sum(_fixture_sum(services, k, 65, None) for k in members)
+
+
+def test_a_failing_age_part_leaves_the_cache_complete_and_says_so(services, tmp_path):
+    services.age_status = 400
+    res = _fetch(services, tmp_path)
+    assert set(res.failed) == {"age"} and "HTTP 400" in res.failed["age"]
+    assert res.complete and cache_is_complete(tmp_path, 2025) == (True, "complete")
+    assert "--only age" in res.summary() and "optional" in res.summary()
+    assert not list(tmp_path.glob("population_by_age_*.csv"))
+    assert load_reference(2025, reference_dir=tmp_path).population_by_age is None
+
+
+def test_age_metadata_without_single_years_fails_the_part_with_what_was_found(services, tmp_path):
+    meta = copy.deepcopy(services.age_meta)
+    meta["variables"][1]["values"] = ["SSS", "0-14", "15-64", "65-"]
+    services.age_meta = meta
+    res = _fetch(services, tmp_path, parts=["age"])
+    assert "single years of age" in res.failed["age"] and "0-14" in res.failed["age"]

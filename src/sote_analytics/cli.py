@@ -46,7 +46,8 @@ def reference_fetch(
     cache_dir: Annotated[Path | None, typer.Option(help="Cache folder")] = None,
     population_from: Annotated[int, typer.Option(help="First population year")] = config.POPULATION_FROM,
     only: Annotated[str | None, typer.Option(
-        "--only", help="Comma-separated parts to (re)fetch: key,hierarchy,boundaries,population,mergers; "
+        "--only", help="Comma-separated parts to (re)fetch: key,hierarchy,boundaries,population,mergers,age "
+        "(age is optional); "
         "the others keep what an earlier fetch of the same year cached.")] = None,
     check: Annotated[bool, typer.Option(
         "--check", help="Write nothing: call each service once and compare the shape found with the "
@@ -57,7 +58,7 @@ def reference_fetch(
     Each part is cached on its own; a failed part is reported with what to do, and a
     partial cache is never used in place of a complete one.
     """
-    from .reference.fetch import PARTS, check_services, fetch_reference, format_probes
+    from .reference.fetch import ALL_PARTS, check_services, fetch_reference, format_probes
 
     if check:
         probes = check_services(year)
@@ -68,9 +69,9 @@ def reference_fetch(
         typer.echo("All services answered in the expected shapes.")
         return
     parts = [p.strip() for p in only.split(",") if p.strip()] if only else None
-    unknown = sorted(set(parts or []) - set(PARTS))
+    unknown = sorted(set(parts or []) - set(ALL_PARTS))
     if unknown:
-        _fail(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+        _fail(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(ALL_PARTS)}")
     cache = cache_dir or config.default_paths().reference_cache
     result = fetch_reference(year, cache, parts=parts, population_from=population_from)
     typer.echo(f"Reference data for {year} in {cache}:")

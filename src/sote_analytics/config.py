@@ -34,6 +34,9 @@ WFS_URL = "https://geo.stat.fi/geoserver/wfs"
 #: PxWeb table 11ra (key figures on population by region). Since 8 June 2026 the table
 #: id is the short ``11ra.px``; the old ``statfin_vaerak_pxt_11ra.px`` answers HTTP 400.
 PXWEB_POPULATION_URL = "https://pxdata.stat.fi/PxWeb/api/v1/fi/StatFin/vaerak/11ra.px"
+#: PxWeb table 11re (population by single year of age, sex and municipality), variable
+#: codes of 8 June 2026 (``alue_23_20260101``, ``ikaryhma_10_20180101``, ...).
+PXWEB_AGE_URL = "https://pxdata.stat.fi/PxWeb/api/v1/fi/StatFin/vaerak/11re.px"
 #: THL Sotkanet REST API: a second, independent source of population (indicator 127).
 SOTKANET_API = "https://sotkanet.fi/rest/1.1"
 #: Sotkanet indicator "Väestö 31.12." (population on 31 Dec).

@@ -25,6 +25,7 @@ effect) unless ``include_headquarters=True``; those are counted in the
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -301,6 +302,7 @@ def compute_indicators(
         agg, a_codes, a_uniques = _level_aggregate(lvl.id, df, g, ref)
         agg = _coverage(agg, mun_counts, ref, lvl.id)
         agg = _headquarters(agg, hq, ref, lvl.id)
+        agg = _target_population(agg, ref, lvl.id)
         if national is None:
             national = agg.set_index("sector")[["associations", "population"]]
         agg = _relative(agg, national)
@@ -396,6 +398,39 @@ def _headquarters(agg: pd.DataFrame, hq: pd.DataFrame, ref: ReferenceData, level
     return agg
 
 
+@cache
+def target_groups() -> pd.DataFrame:
+    """Sector -> target age group (``data/target_groups.csv``: sector, age_group, source).
+
+    Examples
+    --------
+    >>> target_groups().set_index("sector").loc["elderly", "age_group"]
+    '65_plus'
+    """
+    from .reference.loader import AGE_GROUPS
+
+    text = resources.files("sote_analytics").joinpath("data/target_groups.csv").read_text("utf-8")
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    bad = df[~df["sector"].isin(sote_sectors()) | ~df["age_group"].isin(list(AGE_GROUPS))
+             | (df["source"].str.strip() == "") | df["sector"].duplicated()]
+    if len(bad):
+        raise RuntimeError(f"data/target_groups.csv: rows with an unknown sector or age group, no source, or a "
+                           f"sector twice: {bad[['sector', 'age_group']].values.tolist()}")
+    return df
+
+
+def _target_population(agg: pd.DataFrame, ref: ReferenceData, level: str) -> pd.DataFrame:
+    """Population of each row's sector's target age group in the area (NaN: no group or no age data)."""
+    agg["target_population"] = np.nan
+    if ref.population_by_age is None:
+        return agg
+    for sector, group in zip(target_groups()["sector"], target_groups()["age_group"], strict=True):
+        pop = ref.target_population(level, group)
+        rows = agg["sector"] == sector
+        agg.loc[rows, "target_population"] = agg.loc[rows, "area"].map(pop).astype(float).to_numpy()
+    return agg
+
+
 def _relative(agg: pd.DataFrame, national: pd.DataFrame) -> pd.DataFrame:
     """Density, shares of the national totals and rank within the level."""
     agg["per_1000"] = _div(agg["associations"] * 1000, agg["population"])
@@ -465,7 +500,8 @@ def register_indicator(indicator_id: str):
 
     ``agg`` has one row per area x sector with the sums, counts and medians of
     :data:`_AGG` plus ``population``, ``n_municipalities``, ``covered``,
-    ``covered_pop``, ``hq``, ``per_1000``, ``share_nat``, ``pop_share`` and ``rank``.
+    ``covered_pop``, ``hq``, ``target_population`` (NaN where the sector has no target
+    group or there are no age data), ``per_1000``, ``share_nat``, ``pop_share`` and ``rank``.
     The id must have an entry in ``data/indicators.yaml`` (checked at import).
     """
     def deco(formula: Callable[[pd.DataFrame], Figure]):
@@ -621,6 +657,11 @@ def _age_share_10_29(a):
 @register_indicator("age_share_30_plus")
 def _age_share_30_plus(a):
     return Figure(_div(a["age_30p"], a["age_known"]), a["age_known"], _unknown(a, "age_known"))
+
+
+@register_indicator("associations_per_1000_target_group")
+def _associations_per_1000_target_group(a):
+    return Figure(_div(a["associations"] * 1000, a["target_population"]), a["associations"])
 
 
 def check_registry(registry: dict[str, Indicator] | None = None, yaml_ids=None) -> None:

@@ -17,6 +17,10 @@ Parts (each fetched, validated and cached on its own; see :data:`PARTS`):
 ``population``
     Population on 31 Dec, PxWeb table ``vaerak/11ra.px`` (variable codes since
     8 June 2026), else THL Sotkanet indicator 127 as a second, independent source.
+``age`` (optional)
+    Population by age group (0–17, 18–64, 65+, 75+) and municipality on 31 Dec, summed
+    from the single years of age of PxWeb table ``vaerak/11re.px`` (variable codes since
+    8 June 2026). The cache is complete without it; indicators per target group need it.
 ``mergers``
     Municipalities that ceased, from the differences between the yearly municipality
     lists, each disappearance matched with the package's own mergers table
@@ -57,6 +61,12 @@ LICENCE = "CC BY 4.0 (Statistics Finland; THL; boundaries Statistics Finland / N
 #: The parts of a reference cache, in fetch order.
 PARTS = ("key", "hierarchy", "boundaries", "population", "mergers")
 
+#: Parts that may fail without making the cache incomplete (fetched by default too).
+OPTIONAL_PARTS = ("age",)
+
+#: Every part, in fetch order.
+ALL_PARTS = (*PARTS, *OPTIONAL_PARTS)
+
 #: What each part is, for messages.
 PART_LABELS = {
     "key": "municipality list (classification service)",
@@ -64,6 +74,7 @@ PART_LABELS = {
     "boundaries": "municipal boundaries (geo.stat.fi WFS)",
     "population": "population (PxWeb 11ra, else Sotkanet)",
     "mergers": "municipality mergers (yearly municipality lists)",
+    "age": "population by age group (PxWeb 11re; optional)",
 }
 
 MANIFEST = "manifest.json"
@@ -92,6 +103,7 @@ class ServiceURLs:
     classification: str = config.CLASSIFICATION_API
     wfs: str = config.WFS_URL
     pxweb_population: str = config.PXWEB_POPULATION_URL
+    pxweb_age: str = config.PXWEB_AGE_URL
     sotkanet: str = config.SOTKANET_API
     ytj: str = config.YTJ_API
 
@@ -503,6 +515,106 @@ def population(client: _Client, urls: ServiceURLs, first_year: int, last_year: i
         return df, info
 
 
+# ---- age: population by age group -----------------------------------------------------------
+#: Variable codes of table 11re: current (June 2026) first, then the old names.
+PXWEB_AGE = (r"ikaryhma_\d+_\d{8}", r"ikaryhma.*", "Ikä")
+PXWEB_SEX = (r"sukupuoli_\d+_\d{8}", r"sukupuoli.*", "Sukupuoli")
+
+
+def _single_age(code: str) -> int | None:
+    """Age of a single-year value of 11re (``000`` … ``099``, ``100-``); None for totals."""
+    m = re.fullmatch(r"(\d{1,3})(-?)", code.strip())
+    return int(m.group(1)) if m else None
+
+
+def population_by_age_pxweb(client: _Client, urls: ServiceURLs, year: int) -> tuple[pd.DataFrame, dict]:
+    """Population by age group and municipality from PxWeb table 11re.
+
+    The newest year not after ``year`` is asked, both sexes together (``SSS``), every
+    single year of age (``000`` … ``099`` and ``100-``); the groups of
+    :data:`..loader.AGE_GROUPS` are summed from them.
+
+    Returns
+    -------
+    DataFrame
+        ``year, kunta_code, age_group, population`` (long; one row per municipality and group).
+    """
+    from .loader import AGE_GROUPS
+
+    meta = client.get(urls.pxweb_age)
+    if not isinstance(meta, dict) or "variables" not in meta:
+        raise FetchError(f"PxWeb 11re metadata: expected {{variables: […]}}, got {_shape(meta)}")
+    variables = {v["code"]: v for v in meta["variables"]}
+    area = _pick_variable(variables, PXWEB_AREA, "area")
+    age = _pick_variable(variables, PXWEB_AGE, "age")
+    sex = _pick_variable(variables, PXWEB_SEX, "sex")
+    time_ = _pick_variable(variables, PXWEB_TIME, "year")
+    query = [{"code": area, "selection": {"filter": "item", "values": [
+        a for a in variables[area]["values"] if a.startswith("KU")]}}]
+    ages = [a for a in variables[age]["values"] if _single_age(a) is not None]
+    if len(ages) < 100 or not any(a.endswith("-") for a in ages):
+        raise FetchError(f"PxWeb 11re: expected single years of age 000…099 and 100- in {age}, "
+                         f"got {variables[age]['values'][:5]}… ({len(ages)} ages)")
+    years = [y for y in variables[time_]["values"] if y.isdigit() and int(y) <= year]
+    if not query[0]["selection"]["values"] or not years:
+        raise FetchError(f"PxWeb 11re: no KU areas or no year ≤ {year} in the metadata")
+    if "SSS" not in variables[sex]["values"]:
+        raise FetchError(f"PxWeb 11re: no total (SSS) in {sex}: {variables[sex]['values']}")
+    query += [{"code": age, "selection": {"filter": "item", "values": ages}},
+              {"code": sex, "selection": {"filter": "item", "values": ["SSS"]}},
+              {"code": time_, "selection": {"filter": "item", "values": [max(years, key=int)]}}]
+    content = next((c for c in variables if any(re.fullmatch(p, c) for p in PXWEB_CONTENT)), None)
+    if content is not None:
+        pop = [c for c in variables[content]["values"] if re.fullmatch(r"(?:.*-)?vaesto", c)]
+        if not pop:
+            raise FetchError(f"PxWeb 11re: no population value in {content}: {variables[content]['values']}")
+        query.append({"code": content, "selection": {"filter": "item", "values": pop[:1]}})
+    js = client.request("POST", urls.pxweb_age, json={"query": query, "response": {"format": "json-stat2"}})
+    long = jsonstat_frame(js, "PxWeb 11re")
+    for dim, what in ((area, "area"), (age, "age"), (time_, "year")):
+        if dim not in long:
+            raise FetchError(f"PxWeb 11re answer has no {what} dimension {dim}; it has {list(long)[:-1]}")
+    long = long[long[area].str.startswith("KU")]
+    if long["value"].isna().any():
+        raise FetchError(f"PxWeb 11re: missing values for {long.loc[long['value'].isna(), area].unique()[:5]}")
+    long["age"] = long[age].map(_single_age)
+    frames = []
+    for group, (lo, hi) in AGE_GROUPS.items():
+        sel = long[(long["age"] >= lo) & ((long["age"] <= hi) if hi is not None else True)]
+        s = sel.groupby([time_, area])["value"].sum()
+        frames.append(pd.DataFrame({"year": s.index.get_level_values(0).astype(int),
+                                    "kunta_code": s.index.get_level_values(1).str[2:].str.zfill(3),
+                                    "age_group": group, "population": s.to_numpy().astype("int64")}))
+    df = pd.concat(frames, ignore_index=True).sort_values(["kunta_code", "age_group"]).reset_index(drop=True)
+    return df, {"source": "pxweb", "table": urls.pxweb_age, "area_variable": area, "age_variable": age,
+                "year": int(df["year"].iloc[0]), "municipalities": int(df["kunta_code"].nunique())}
+
+
+def jsonstat_frame(js: object, what: str) -> pd.DataFrame:
+    """A json-stat2 dataset as a long frame: one column per dimension (category codes) and ``value``.
+
+    Examples
+    --------
+    >>> js = {"id": ["a", "b"], "size": [1, 2], "value": [1, None],
+    ...       "dimension": {"a": {"category": {"index": ["x"]}}, "b": {"category": {"index": {"p": 1, "q": 0}}}}}
+    >>> jsonstat_frame(js, "t").values.tolist()
+    [['x', 'q', 1.0], ['x', 'p', nan]]
+    """
+    if not isinstance(js, dict) or not {"id", "size", "dimension", "value"} <= set(js):
+        raise FetchError(f"{what}: expected json-stat2 id/size/dimension/value, got {_shape(js)}")
+    cats = []
+    for dim in js["id"]:
+        index = js["dimension"][dim]["category"]["index"]
+        cats.append(sorted(index, key=index.get) if isinstance(index, dict) else list(index))
+    if len(js["value"]) != int(pd.Series(js["size"], dtype="int64").prod()):
+        raise FetchError(f"{what}: json-stat2 value count does not match the dimensions")
+    combos = list(itertools.product(*cats))
+    out = pd.DataFrame(combos, columns=list(js["id"]), dtype="str") if combos else \
+        pd.DataFrame(columns=list(js["id"]))
+    out["value"] = pd.to_numeric(pd.Series(js["value"], dtype="object"), errors="coerce").to_numpy()
+    return out
+
+
 # ---- mergers ------------------------------------------------------------------------------
 def derive_mergers(lists: dict[int, pd.DataFrame], known: pd.DataFrame) -> pd.DataFrame:
     """Mergers from the differences between yearly municipality lists.
@@ -673,15 +785,20 @@ class FetchResult:
     def summary(self) -> str:
         """One line per part, and what to do about a failed one."""
         lines = []
-        for p in PARTS:
+        for p in ALL_PARTS:
             info = self.manifest["parts"].get(p, {})
             status = info.get("status", "not fetched")
             extra = f" — {info['error']}" if status == "failed" else ""
             if p == "population" and info.get("source") == "sotkanet":
                 extra = " (from Sotkanet: PxWeb failed)"
             lines.append(f"  {p:<11} {status:<11} {PART_LABELS[p]}{extra}")
+        optional_failed = [p for p in OPTIONAL_PARTS if p in self.failed]
+        if optional_failed and self.complete:
+            lines.append(f"The cache is complete without the optional part(s) {', '.join(optional_failed)}: "
+                         "indicators per 1,000 of a target group say the age data are missing. Retry with "
+                         f"sote-analytics reference fetch --only {','.join(optional_failed)}")
         if not self.complete:
-            todo = ", ".join(p for p in PARTS if p in self.failed) or "the missing parts"
+            todo = ", ".join(p for p in ALL_PARTS if p in self.failed) or "the missing parts"
             if self.failed and all("cannot connect" in e for e in self.failed.values()):
                 lines.append("No service could be reached: this machine seems to have no network.")
             lines.append(
@@ -707,17 +824,18 @@ def fetch_reference(
     Parameters
     ----------
     parts : iterable of str, optional
-        Subset of :data:`PARTS` (default all).
+        Subset of :data:`ALL_PARTS` (default all). The optional parts
+        (:data:`OPTIONAL_PARTS`) may fail without making the cache incomplete.
 
     Examples
     --------
     >>> res = fetch_reference(2025, "data/raw/reference")  # doctest: +SKIP
     >>> print(res.summary())  # doctest: +SKIP
     """
-    wanted = list(PARTS) if parts is None else [p for p in PARTS if p in set(parts)]
-    bad = set(parts or []) - set(PARTS)
+    wanted = list(ALL_PARTS) if parts is None else [p for p in ALL_PARTS if p in set(parts)]
+    bad = set(parts or []) - set(ALL_PARTS)
     if bad:
-        raise ValueError(f"unknown parts {sorted(bad)}; choose from {', '.join(PARTS)}")
+        raise ValueError(f"unknown parts {sorted(bad)}; choose from {', '.join(ALL_PARTS)}")
     urls = urls or ServiceURLs()
     cache = _Cache(Path(cache_dir), int(year))
     cache.load()
@@ -763,8 +881,13 @@ def fetch_reference(
         df, info = mergers(c, urls, mergers_from, year, cur)
         return {f"municipality_mergers_{mergers_from}_{year}.csv": _csv(df)}, info | {"rows": len(df)}
 
+    def job_age(c: _Client):
+        df, info = population_by_age_pxweb(c, urls, year)
+        out = df.drop(columns="year")
+        return {f"population_by_age_{info['year']}.csv": _csv(out)}, info
+
     jobs = {"key": job_key, "hierarchy": job_hierarchy, "boundaries": job_boundaries,
-            "population": job_population, "mergers": job_mergers}
+            "population": job_population, "mergers": job_mergers, "age": job_age}
     for part in wanted:
         run(part, jobs[part])
 

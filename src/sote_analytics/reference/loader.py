@@ -8,6 +8,8 @@ in the package, ``data/reference_snapshot/``)::
     municipalities_<year>_<source>.geojson      municipal boundaries (NATCODE)
     population_by_municipality_<y0>_<y1>.csv    year, municipality_code, population
     municipality_mergers_<y0>_<y1>.csv          old_code, new_code, effective_year, ...
+    population_by_age_<year>.csv                optional: kunta_code, age_group, population
+                                                (31 Dec; age_group one of AGE_GROUPS)
 
 Nothing here downloads anything.
 """
@@ -33,6 +35,10 @@ class ReferenceDataError(SoteAnalyticsError, RuntimeError):
 class ReferenceNotFoundError(ReferenceDataError):
     """No reference folder or cache could be found."""
 
+
+#: Age groups of ``population_by_age_<year>.csv``: id -> (first age, last age or None).
+AGE_GROUPS: dict[str, tuple[int, int | None]] = {
+    "0_17": (0, 17), "18_64": (18, 64), "65_plus": (65, None), "75_plus": (75, None)}
 
 _HOW_TO_FIX = (
     "Either download it from the official services with\n"
@@ -423,6 +429,72 @@ class ReferenceData:
     def population_year(self) -> int:
         """The year of :attr:`population` (the key's year or the newest before it)."""
         return self._population[1]
+
+    # ---- population by age (optional) ---------------------------------------
+    @cached_property
+    def _population_by_age(self) -> tuple[pd.DataFrame | None, int | None]:
+        files = _files_by_year(self.folder, r"population_by_age_(\d{4})\.csv")
+        if not files:
+            return None, None
+        usable = [y for y in files if y <= self.year]
+        year = max(usable) if usable else min(files)
+        path = files[year]
+        raw = pd.read_csv(path, dtype=str, encoding="utf-8", keep_default_na=False)
+        need = {"kunta_code", "age_group", "population"}
+        if not need <= set(raw.columns):
+            raise ReferenceDataError(f"{path.name}: needs columns {sorted(need)}, has {list(raw.columns)}")
+        bad = sorted(set(raw["age_group"]) - set(AGE_GROUPS))
+        if bad:
+            raise ReferenceDataError(f"{path.name}: unknown age groups {bad}; known: {', '.join(AGE_GROUPS)}")
+        pop = pd.to_numeric(raw["population"], errors="coerce")
+        if pop.isna().any() or (pop < 0).any():
+            rows = raw.loc[pop.isna() | (pop < 0), ["kunta_code", "age_group", "population"]]
+            raise ReferenceDataError(f"{path.name}: population is not a count in rows {rows.head(3).values.tolist()}")
+        df = pd.DataFrame({"kunta_code": self.to_key_codes(raw["kunta_code"], path.name).astype(str),
+                           "age_group": raw["age_group"].astype(str), "population": pop.astype("int64")})
+        dup = raw[raw.duplicated(["kunta_code", "age_group"])]
+        if len(dup):
+            pairs = dup[["kunta_code", "age_group"]].values.tolist()[:3]
+            raise ReferenceDataError(f"{path.name}: duplicated rows {pairs}")
+        df = df.groupby(["kunta_code", "age_group"], as_index=False)["population"].sum()  # merged municipalities
+        full = pd.MultiIndex.from_product([self.municipality_codes, list(AGE_GROUPS)])
+        missing = full.difference(pd.MultiIndex.from_frame(df[["kunta_code", "age_group"]]))
+        if len(missing):
+            raise ReferenceDataError(f"{path.name}: no figure for (municipality, age group) {list(missing)[:5]}"
+                                     f"{' …' if len(missing) > 5 else ''} ({len(missing)} missing)")
+        if year != self.year:
+            self.notes.append(f"Population by age of {year} (31.12.) used for the {self.year} municipality key.")
+        return df.sort_values(["kunta_code", "age_group"]).reset_index(drop=True), year
+
+    @property
+    def population_by_age(self) -> pd.DataFrame | None:
+        """Population by age group and municipality (``kunta_code, age_group, population``), or None.
+
+        None when the folder has no ``population_by_age_<year>.csv``: age data are never invented.
+        """
+        return self._population_by_age[0]
+
+    @property
+    def population_by_age_year(self) -> int | None:
+        """The year (31 Dec) of :attr:`population_by_age`, or None."""
+        return self._population_by_age[1]
+
+    def target_population(self, level: str, age_group: str) -> pd.Series | None:
+        """Population of ``age_group`` in every area of ``level`` (the sum of its municipalities), or None.
+
+        Examples
+        --------
+        >>> ref.target_population("hyvinvointialue", "65_plus")["90"]  # doctest: +SKIP
+        127000
+        """
+        if age_group not in AGE_GROUPS:
+            raise ValueError(f"unknown age group {age_group!r}; known: {', '.join(AGE_GROUPS)}")
+        by_age = self.population_by_age
+        if by_age is None:
+            return None
+        sel = by_age[by_age["age_group"] == age_group]
+        area = sel["kunta_code"].map(self.area_of(level))
+        return sel.groupby(area.to_numpy())["population"].sum().rename_axis("code").astype("int64")
 
     # ---- boundaries -----------------------------------------------------------
     @cached_property

@@ -261,7 +261,40 @@ def sectors(ctx: ReportContext) -> HTML:
     return HTML(section("sec_sectors_title", "sec_sectors_text", lang)
                 + show_figure(fig, t("per_1000_axis", lang), lang=lang, description=alt)
                 + table(pd.DataFrame(rows, columns=cols), caption=t("per_1000_axis", lang), row_headers=True)
-                + f"<p class='sote-note'>{_h(t('lq_explained', lang))} {_h(t('small_n_note', lang))}</p>")
+                + f"<p class='sote-note'>{_h(t('lq_explained', lang))} {_h(t('small_n_note', lang))}</p>"
+                + need_supply(ctx))
+
+
+TARGET_INDICATOR = "associations_per_1000_target_group"
+
+
+def need_supply(ctx: ReportContext) -> str:
+    """Associations per 1,000 of each sector's target age group, beside the country; one sentence when absent.
+
+    The figures need population by age in the reference data (``population_by_age_<year>.csv``);
+    without it, or with an indicator table written before the indicator existed, the
+    section says so instead of showing empty cells.
+    """
+    from ..indicators import target_groups
+
+    lang = ctx.language
+    head = f"<h3>{_h(t('need_supply_title', lang))}</h3>"
+    groups = target_groups()
+    tb = ctx.table
+    have = tb[(tb["indicator"] == TARGET_INDICATOR) & (tb["area_level"] == ctx.level)
+              & (tb["area_code"] == ctx.area)]
+    if have["value"].notna().sum() == 0:
+        return head + f"<p class='sote-note'>{_h(t('need_supply_absent', lang))}</p>"
+    rows = []
+    for sector, group in zip(groups["sector"], groups["age_group"], strict=True):
+        here = ctx.value(TARGET_INDICATOR, sector)
+        rows.append((sector_label(sector, lang), t(f"age_group_{group}", lang),
+                     _with_n(format_value(TARGET_INDICATOR, here["value"], lang), here["n"], lang),
+                     format_value(TARGET_INDICATOR, ctx.value(TARGET_INDICATOR, sector, "koko_maa", "SSS")["value"],
+                                  lang)))
+    cols = [t("sector", lang), t("target_group", lang), indicator_label(TARGET_INDICATOR, lang), t("country", lang)]
+    return (head + table(pd.DataFrame(rows, columns=cols), caption=t("need_supply_title", lang), row_headers=True)
+            + f"<p class='sote-note'>{_h(t('need_supply_note', lang))}</p>")
 
 
 def peers(ctx: ReportContext, band: float = 0.5, limit: int = 12) -> pd.DataFrame:
