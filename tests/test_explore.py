@@ -224,3 +224,16 @@ def test_explorer_shows_a_map_in_jupyterlab(tmp_path, reference_dir):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_explorer_explains_missing_age_data(ref, reference_dir, tmp_path):
+    """Need versus supply without age data in the reference: the explorer says why, not an empty chart."""
+    from sote_analytics.explorer import Explorer
+    from sote_analytics.pipeline import build_indicators
+    from sote_analytics.store import Store
+
+    build_indicators(Path(__file__).parent / "data" / "real_shaped" / "swedish_register.csv", ref, tmp_path)
+    table = Store(tmp_path).load_indicators().table
+    ex = Explorer(table, ref, level="hyvinvointialue", sector="elderly")
+    assert "associations_per_1000_target_group" not in [v for _, v in ex.indicator.options]
+    assert "population_by_age" in ex.note.value

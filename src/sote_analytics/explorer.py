@@ -219,6 +219,7 @@ class Explorer:
         self.map_out = w.Output(layout=w.Layout(width="55%"))
         self.bar_out = w.Output(layout=w.Layout(width="45%", max_height="540px", overflow="auto"))
         self.table_html = w.HTML()
+        self.note = w.HTML()  # why an indicator is missing (need versus supply without age data)
         self.map_figure: go.Figure | None = None
         self.bar_figure: go.Figure | None = None
         self.selection = pd.DataFrame(columns=TABLE_COLUMNS)
@@ -229,7 +230,7 @@ class Explorer:
         self.indicator.observe(self._on_change, names="value")
         self.area.observe(self._on_change, names="value")
         self.widget = w.VBox([
-            w.HBox([self.level, self.area]), w.HBox([self.sector, self.indicator]),
+            w.HBox([self.level, self.area]), w.HBox([self.sector, self.indicator]), self.note,
             w.HBox([self.map_out, self.bar_out]), self.table_html,
         ])
         self.refresh()
@@ -250,6 +251,10 @@ class Explorer:
             has_value = sel.groupby("indicator")["value"].apply(lambda s: s.notna().any())
             inds = [i for i in dict.fromkeys(sel["indicator"]) if has_value.get(i, False)]
             wanted = indicator or self.indicator.value
+            need = "associations_per_1000_target_group"
+            absent = need in set(self.table["indicator"]) and not self.table.loc[
+                self.table["indicator"] == need, "value"].notna().any()
+            self.note.value = f"<p>{html.escape(t('need_supply_absent', self.language))}</p>" if absent else ""
             self.indicator.options = [(_label(i, self.language), i) for i in inds]
             self.indicator.value = wanted if wanted in inds else (inds[0] if inds else None)
         finally:
@@ -278,7 +283,7 @@ class Explorer:
         """Redraw the map, the ranking and the table from the selectors' values."""
         lv, area, sec, ind = self.level.value, self.area.value, self.sector.value, self.indicator.value
         if ind is None:
-            self.table_html.value = "<p>Ei arvoja tällä valinnalla / no values for this choice.</p>"
+            self.table_html.value = f"<p>{html.escape(t('explorer_no_values', self.language))}</p>"
             return
         self.map_figure = choropleth_figure(self.table, self.boundaries(lv), lv, sec, ind, area, self.language)
         self.bar_figure = ranked_bar_figure(self.table, lv, sec, ind, area, None, self.language)
