@@ -171,13 +171,15 @@ def normalize_name(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return ""
     text = normalize_text(value, form="NFKC", casefold=True)
-    text = re.sub(r"[\-‐-―_./,()']", " ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    previous = None
-    while previous != text:
-        previous, text = text, _SUFFIXES.sub("", text).strip()
-    for pattern, canonical in _RURAL:
-        text = pattern.sub(canonical, text)
+    text = " ".join(_PUNCT.sub(" ", text).split())
+    while text.endswith(_SUFFIX_WORDS):  # cheap test first; the pattern decides
+        shorter = _SUFFIXES.sub("", text).strip()
+        if shorter == text:
+            break
+        text = shorter
+    if text.endswith(("maalaiskunta", "maalaisk", "mlk", "landskommun", "lk")):
+        for pattern, canonical in _RURAL:
+            text = pattern.sub(canonical, text)
     return text
 
 
@@ -206,6 +208,10 @@ class Resolution:
 
 
 _CODE = re.compile(r"\d{1,3}")
+_VOWEL = re.compile(f"[{_VOWELS}]")
+_WORD_SPLIT = re.compile(r"[\s\-]+")
+_PUNCT = re.compile(r"[\-‐-―_./,()']")
+_SUFFIX_WORDS = ("kunta", "kaupunki", "kauppala", "stad", "kommun", "köping", "municipality", "city", "town")
 _SPREADSHEET_NUMBER = re.compile(r"\d{1,3} 0+")
 
 
@@ -225,11 +231,13 @@ def looks_like_name(raw: object, norm: str, thresholds: FuzzyThresholds | None =
     letters = norm.replace(" ", "")
     if not (t.min_length <= len(letters) <= t.max_length) or not _NAME_CHARS.fullmatch(norm):
         return False
-    if not any(c in _VOWELS for c in letters):
+    if not _VOWEL.search(letters):
         return False
-    words = re.split(r"[\s\-]+", unicodedata.normalize("NFKC", str(raw)).strip())
-    for w in words:
-        core = "".join(c for c in w if c.isalpha())
+    text = str(raw)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    for w in _WORD_SPLIT.split(text.strip()):
+        core = w if w.isalpha() else "".join(c for c in w if c.isalpha())
         if not core:
             continue
         if not (core.islower() or core.isupper() or (core[0].isupper() and core[1:].islower())):
