@@ -315,11 +315,12 @@ class Explorer:
             return
         if get_ipython() is None:
             return
-        from IPython.display import display
+        import plotly.io as pio
 
-        out.clear_output(wait=True)
-        with out:
-            display(fig)
+        # The widget's outputs are set directly: displaying inside the Output widget's capture
+        # context hangs nbclient (papermill) when the notebook runs without a front end.
+        bundle = pio.renderers["plotly_mimetype"].to_mimebundle(fig.to_dict())
+        out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
