@@ -236,4 +236,4 @@ def test_explorer_explains_missing_age_data(ref, reference_dir, tmp_path):
     table = Store(tmp_path).load_indicators().table
     ex = Explorer(table, ref, level="hyvinvointialue", sector="elderly")
     assert "associations_per_1000_target_group" not in [v for _, v in ex.indicator.options]
-    assert "population_by_age" in ex.note.value
+    assert "ikäryhmittäin" in ex.note.value and "--only age" in ex.note.value
