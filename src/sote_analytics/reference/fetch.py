@@ -410,12 +410,17 @@ PXWEB_TIME = (r"timeperiod_y", r"timeperiod_.*", "Vuosi")
 PXWEB_CONTENT = (r"contentscode", "Tiedot")
 
 
+def _pxweb_variables(client: _Client, url: str, table: str) -> dict[str, dict]:
+    """A PxWeb table's variables by code, from its metadata (a clear error on any other shape)."""
+    meta = client.get(url)
+    if not isinstance(meta, dict) or "variables" not in meta:
+        raise FetchError(f"PxWeb {table} metadata: expected {{variables: […]}}, got {_shape(meta)}")
+    return {v["code"]: v for v in meta["variables"]}
+
+
 def population_pxweb(client: _Client, urls: ServiceURLs, first_year: int) -> tuple[pd.DataFrame, dict]:
     """Population by municipality from PxWeb table 11ra (all years in the current division)."""
-    meta = client.get(urls.pxweb_population)
-    if not isinstance(meta, dict) or "variables" not in meta:
-        raise FetchError(f"PxWeb 11ra metadata: expected {{variables: […]}}, got {_shape(meta)}")
-    variables = {v["code"]: v for v in meta["variables"]}
+    variables = _pxweb_variables(client, urls.pxweb_population, "11ra")
     area = _pick_variable(variables, PXWEB_AREA, "area")
     time_ = _pick_variable(variables, PXWEB_TIME, "year")
     content = _pick_variable(variables, PXWEB_CONTENT, "contents")
@@ -541,10 +546,7 @@ def population_by_age_pxweb(client: _Client, urls: ServiceURLs, year: int) -> tu
     """
     from .loader import AGE_GROUPS
 
-    meta = client.get(urls.pxweb_age)
-    if not isinstance(meta, dict) or "variables" not in meta:
-        raise FetchError(f"PxWeb 11re metadata: expected {{variables: […]}}, got {_shape(meta)}")
-    variables = {v["code"]: v for v in meta["variables"]}
+    variables = _pxweb_variables(client, urls.pxweb_age, "11re")
     area = _pick_variable(variables, PXWEB_AREA, "area")
     age = _pick_variable(variables, PXWEB_AGE, "age")
     sex = _pick_variable(variables, PXWEB_SEX, "sex")
