@@ -66,13 +66,48 @@ def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
     return fig
 
 
-#: Five-class sequential palette (ColorBrewer Blues), light to dark, no neutral grey in the middle.
-MAP_CLASSES_COLORS = ["#c6dbef", "#9ecae1", "#4292c6", "#2171b5", "#08306b"]
+#: Five-class sequential palette (ColorBrewer Blues), light to dark, no neutral grey in the middle. Adjacent
+#: fills of a five-class sequential palette cannot reach 3:1 with each other, so every polygon is outlined in
+#: MAP_OUTLINE, which has at least 3:1 against every fill, the "no associations" white and the page (WCAG 2.1
+#: 1.4.11: the boundary between two classes is always perceivable). The darkest class stops at #2171b5 for this.
+MAP_CLASSES_COLORS = ["#deebf7", "#9ecae1", "#6baed6", "#4292c6", "#2171b5"]
+#: Municipality and area outlines on every map (the page's text colour).
+MAP_OUTLINE = "#1a1a1a"
+#: The gaps map: white = no sector missing, then light to dark orange (ColorBrewer Oranges, outlined as above).
+GAPS_COLORS = ["#ffffff", "#fee6ce", "#fdae6b", "#f16913", "#d94801"]
 #: "No associations": white with a hatch pattern, named in the legend (never a class colour).
 NO_DATA_COLOR = "#ffffff"
 NO_DATA_PATTERN = dict(shape="/", fgcolor="#6b6b6b", size=6, solidity=0.15)
 #: Municipality names are printed on a map when it has at most this many municipalities.
 MAX_LABELS = 40
+
+
+def relative_luminance(color: str) -> float:
+    """Relative luminance of a ``#rrggbb`` colour (WCAG 2.1 definition).
+
+    Examples
+    --------
+    >>> relative_luminance("#ffffff"), relative_luminance("#000000")
+    (1.0, 0.0)
+    """
+    hx = color.lstrip("#")
+    channels = [int(hx[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio of two ``#rrggbb`` colours (1 to 21).
+
+    Examples
+    --------
+    >>> round(contrast_ratio("#ffffff", "#000000"), 1)
+    21.0
+    >>> round(contrast_ratio("#2171b5", MAP_OUTLINE), 2)
+    3.39
+    """
+    hi, lo = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def class_breaks(values, k: int = 5) -> list[float]:
@@ -130,13 +165,14 @@ def _classes(values, language: str):
 
 
 def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: str = "fi") -> go.Figure:
-    """Municipality map with a menu to choose the sector (per 1,000 inhabitants).
+    """Municipality map of associations per 1,000 inhabitants, one state per sector.
 
-    One polygon trace per municipality (drawn once); the menu restyles colours,
-    hover texts and the class legend, so the page carries the geometry once.
+    One polygon trace per municipality (drawn once); each sector is a restyle of
+    colours, hover texts and the class legend, so the page carries the geometry
+    once. The states are the buttons of ``layout.updatemenus[0]``, which is not
+    drawn (plotly's dropdown cannot be reached by keyboard): the report puts a
+    native ``<select>`` beside the map that applies them (:func:`sector_menu_html`).
     """
-
-
     gdf = boundaries.reset_index(drop=True)
     mun = table[table["area_level"] == "kunta"]
     per = mun[mun["indicator"] == "associations_per_1000"].set_index(["sector", "area_code"])["value"]
@@ -158,11 +194,12 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
         xs, ys = _rings(row.geometry)
         fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fills[i],
                         fillpattern=NO_DATA_PATTERN if fills[i] == NO_DATA_COLOR else dict(shape=""),
-                        line=dict(color="#555555", width=0.6), hoveron="fills", text=texts[i],
+                        line=dict(color=MAP_OUTLINE, width=0.6), hoveron="fills", text=texts[i],
                         hoverinfo="text", showlegend=False, name=names[i])
     nleg = len(MAP_CLASSES_COLORS) + 1
     for _ in range(nleg):  # legend-only traces, relabelled by the menu
-        fig.add_scatter(x=[None], y=[None], mode="markers", marker=dict(size=12, symbol="square"),
+        fig.add_scatter(x=[None], y=[None], mode="markers",
+                        marker=dict(size=12, symbol="square", line=dict(color=MAP_OUTLINE, width=1)),
                         showlegend=True, hoverinfo="skip")
     npoly = len(gdf)
 
@@ -188,9 +225,43 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
                    "name": names + ln + [""] * nlab, "marker.color": [None] * npoly + lc + [None] * nlab,
                    "visible": [True] * npoly + [v is True for v in lv] + [True] * nlab}],
         ))
-    menus = [dict(buttons=buttons, direction="down", x=0, xanchor="left", y=1.0, yanchor="bottom",
-                  showactive=True, pad=dict(b=4))] if len(states) > 1 else []
-    return _map_layout(fig, gdf, 600, t("per_1000", language), top=50, updatemenus=menus)
+    menus = [dict(buttons=buttons, visible=False, showactive=False)] if len(states) > 1 else []
+    return _map_layout(fig, gdf, 600, t("per_1000", language), top=10, updatemenus=menus)
+
+
+def sector_menu_html(fig: go.Figure, label: str, select_id: str = "sote-sector-map") -> str:
+    """A labelled native ``<select>`` that applies the sector states of :func:`sector_map` to the map in the
+    same ``<figure>`` (keyboard- and screen-reader-usable); '' when the map has a single state.
+
+    Examples
+    --------
+    >>> fig = go.Figure(layout=dict(updatemenus=[dict(buttons=[dict(label="A <b>", args=[{}]),
+    ...                                                        dict(label="B", args=[{}])])]))
+    >>> html = sector_menu_html(fig, "Toimiala")
+    >>> '<label for="sote-sector-map">Toimiala</label>' in html, "A &lt;b&gt;" in html
+    (True, True)
+    """
+    import html
+
+    menus = fig.layout.updatemenus
+    if not menus or len(menus[0].buttons) < 2:
+        return ""
+    options = "".join(f'<option value="{i}"{" selected" if i == 0 else ""}>{html.escape(b.label)}</option>'
+                      for i, b in enumerate(menus[0].buttons))
+    sid = html.escape(select_id)
+    return (f'<div class="sote-map-control"><label for="{sid}">{html.escape(label)}</label> '
+            f'<select id="{sid}" class="sote-map-select" autocomplete="off">{options}</select></div>'
+            "<script>(function () {\n"
+            f"  var sel = document.getElementById('{sid}');\n"
+            "  if (!sel || sel.dataset.bound) return;\n"
+            "  sel.dataset.bound = '1';\n"
+            "  sel.addEventListener('change', function () {\n"
+            "    var fig = sel.closest('figure'), el = fig && fig.querySelector('.js-plotly-plot');\n"
+            "    if (!el || !el.layout || !window.Plotly || !window.Plotly.restyle) return;\n"
+            "    var b = el.layout.updatemenus[0].buttons[Number(sel.value)];\n"
+            "    if (b) window.Plotly.restyle(el, b.args[0]);\n"
+            "  });\n"
+            "})();</script>")
 
 
 def _add_labels(fig: go.Figure, gdf, names: list[str]) -> list:
@@ -223,7 +294,7 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
             x=xs, y=ys, mode="lines", fill="toself",
             fillcolor=colors[c] if c >= 0 else NO_DATA_COLOR,
             fillpattern=NO_DATA_PATTERN if c < 0 else None,
-            line=dict(color="#D55E00" if hi else "#555555", width=3 if hi else 0.5),
+            line=dict(color="#D55E00" if hi else MAP_OUTLINE, width=3 if hi else 0.5),
             hoveron="fills", text=f"{row[name_col]}: {_num(v[i], language)} / 1000", hoverinfo="text",
             name=labels[c] if c >= 0 else t("map_none_label", language), legendgroup=str(c),
             showlegend=c not in shown and not hi, legendrank=c + 2)
@@ -241,7 +312,7 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
     name_col = name_column(language)
     fig = go.Figure()
     shown: set[int] = set()
-    palette = ["#ffffff", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
+    palette = GAPS_COLORS
     values = sorted(set(m.tolist()) - {0})
     # at most four classes of counts, each with its own colour and a label naming its counts
     groups = [values[i * len(values) // 4:(i + 1) * len(values) // 4] for i in range(4)] if len(values) > 4 \
@@ -254,7 +325,7 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
         k = int(m[i])
         b = bucket_of.get(k, 0)
         fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=palette[b],
-                        line=dict(color="#555555", width=0.5), hoveron="fills",
+                        line=dict(color=MAP_OUTLINE, width=0.5), hoveron="fills",
                         text=f"{row[name_col]}: {k}", hoverinfo="text", name=label[b],
                         legendgroup=str(b), showlegend=b not in shown, legendrank=b)
         shown.add(b)

@@ -26,7 +26,7 @@ from ..store import Store
 from ..taxonomy import ALL, UNCLASSIFIED, sector_label, sote_sectors
 from .fragments import banner as banner_html
 from .fragments import h as _h
-from .fragments import json_for_script, section, show_figure, table
+from .fragments import hint, json_for_script, section, show_figure, table
 
 #: Ratios resting on fewer associations than this are marked for care.
 SMALL_N = 5
@@ -351,7 +351,10 @@ def maps(ctx: ReportContext) -> HTML:
                          t("associations", lang): [fmt_number(x, 0, lang) for x in wide["associations"]],
                          t("per_1000", lang): [fmt_number(x, 2, lang) for x in wide["associations_per_1000"]]})
     out = section("sec_map_title", "sec_map_text", lang)
-    out += show_figure(fig, t("per_1000_axis", lang) + " – " + ctx.area_name, data, lang=lang)
+    menu = figures.sector_menu_html(fig, t("map_sector_choice", lang))
+    if menu:
+        out += hint(t("map_hint", lang))
+    out += show_figure(fig, t("per_1000_axis", lang) + " – " + ctx.area_name, data, lang=lang, controls=menu)
     if ctx.level not in ("kunta", "koko_maa"):
         level_b = ctx.level_boundaries(ctx.level)
         per = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["sector"] == ALL)
@@ -606,6 +609,7 @@ def directory(ctx: ReportContext) -> HTML:
     ths = "".join(f'<th scope="col" aria-sort="none"><button type="button">{_h(h)}</button></th>' for h in header)
     first = "".join("<tr>" + "".join(f"<td>{_h(v)}</td>" for v in r) + "</tr>" for r in rows)
     out = section("sec_directory_title", "sec_directory_text", lang)
+    out += hint(t("directory_hint", lang))
     out += f"<p class='sote-print-only'>{_h(t('directory_print_note', lang))}</p>"
     out += (f'<div id="sote-directory" class="sote-directory" '
             f'data-shown="{_h(t("shown_rows", lang, n="{n}", total="{total}"))}">'

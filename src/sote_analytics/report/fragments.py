@@ -53,9 +53,11 @@ def table(df: pd.DataFrame, classes: str = "sote-table", caption: str | None = N
 
 
 def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi",
-                description: str | None = None) -> str:
+                description: str | None = None, controls: str = "") -> str:
     """A plotly figure as an HTML fragment with a text alternative (``description``: the chart's main
-    finding; else ``alt``) and, optionally, its data table. The toolbar shows only on hover."""
+    finding; else ``alt``) and, optionally, its data table. The toolbar shows only on hover.
+    ``controls`` (trusted HTML, e.g. :func:`~sote_analytics.figures.sector_menu_html`) goes above the chart
+    inside the same ``<figure>``."""
     spec = fig.to_json()
     # a deterministic element id (plotly would draw a random one): same inputs, same HTML
     div_id = "fig-" + hashlib.sha256((alt + spec).encode("utf-8")).hexdigest()[:16]
@@ -66,9 +68,20 @@ def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi
         extra = (f"<details class='sote-data' open><summary>{h(alt)}: {h(t('data_table', lang))}</summary>"
                  f"{table(data, row_headers=True)}</details>")
     text = description or alt
-    return (f'<figure class="sote-figure" role="group" aria-label="{h(alt)}">'
+    return (f'<figure class="sote-figure" role="group" aria-label="{h(alt)}">{controls}'
             f'<div class="sote-chart" role="group" aria-label="{h(text)}">{div}</div>'
             f"<figcaption>{h(alt)}</figcaption>{extra}</figure>")
+
+
+def hint(text: str) -> str:
+    """An instruction for the interactive page (choose, search, sort): shown on screen, never printed.
+
+    Examples
+    --------
+    >>> hint("Hae <nimellä>")
+    '<p class="sote-hint sote-note">Hae &lt;nimellä&gt;</p>'
+    """
+    return f'<p class="sote-hint sote-note">{h(text)}</p>'
 
 
 def banner(synthetic: bool, lang: str) -> str:
