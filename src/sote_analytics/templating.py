@@ -32,7 +32,7 @@ def render_page(template: str, language: str = "fi", **context) -> str:
 
     Examples
     --------
-    >>> page = render_page("index.html.j2", "sv", title="<b>T</b>", rows=[], national=None, synthetic=True)
+    >>> page = render_page("index.html.j2", "sv", title="<b>T</b>", sections=[], synthetic=True)
     >>> "&lt;b&gt;T&lt;/b&gt;" in page, 'lang="sv"' in page, "SYNTETISKA" in page
     (True, True, True)
     """

@@ -1,10 +1,11 @@
 """The whole publication in one batch: every level and language, warm kernels, incremental rebuilds.
 
 :func:`publish` renders the reports listed by a publication config
-(``data/publication.yaml`` by default: levels, areas, languages), writes a
-multi-level index per language (country -> collaborative area -> wellbeing
-area -> sub-region -> municipality, each entry linking up and down) and
-``manifest.json``.
+(``data/publication.yaml`` by default: levels, areas, languages), writes
+``manifest.json`` and a multi-level index per language (country ->
+collaborative area -> wellbeing area -> sub-region -> municipality, each entry
+linking up and down) of every report in the folder, this publication's and
+earlier runs' (:mod:`.folder_index`).
 
 Languages follow the municipality language status of the reference key
 (``kielisuhde_code``): an area gets Swedish when a member municipality has one
@@ -38,7 +39,6 @@ from ..errors import SoteAnalyticsError
 from ..i18n import LANGUAGES
 from ..reference import area_levels, get_level
 from ..store import Store
-from ..templating import render_page
 from .run import (
     ReportResult,
     _atomic_write,
@@ -410,7 +410,12 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
                                   built=time.strftime("%Y-%m-%dT%H:%M:%S"))
         if r["error"]:
             entries[r["stem"]]["inputs_hash"] = None  # never skipped next time
-    index = write_publication_index(out_dir, ref, cfg, jobs, entries, synthetic=store.synthetic)
+    from .folder_index import carry_over, index_path, stem, write_folder_index
+
+    languages = tuple(sorted({j.language for j in jobs}, key=LANGUAGES.index))
+    index = {lang: index_path(out_dir, lang) for lang in languages}
+    for r in carry_over(out_dir, MANIFEST, set(entries)):  # reports of earlier runs stay listed
+        entries.setdefault(stem(r["level"], r["area"], r["language"]), r | {"inputs_hash": None})
     manifest = out_dir / MANIFEST
     _atomic_write(manifest, json.dumps({
         "kind": KIND, "version": __version__, "year": year,
@@ -421,12 +426,14 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
         "reports": entries,
         "errors": {r["stem"]: r["error"] for r in built if r["error"]},
     }, ensure_ascii=False, indent=2, default=str))
+    index = write_folder_index(out_dir, ref, synthetic=store.synthetic, cfg=cfg, languages=languages)
     return PublicationResult(built, skipped, {k: str(v) for k, v in index.items()}, str(manifest),
                              time.time() - started)
 
 
 # ---------------------------------------------------------------------------- index
 def _links(ref, cfg: PublicationConfig, level: str) -> tuple[str | None, str | None]:
+    """The levels an area of ``level`` links up and down to in the index (publication config)."""
     if level in cfg.extra_links:
         return cfg.extra_links[level].get("up"), cfg.extra_links[level].get("down")
     if level not in cfg.hierarchy:
@@ -434,50 +441,3 @@ def _links(ref, cfg: PublicationConfig, level: str) -> tuple[str | None, str | N
     i = cfg.hierarchy.index(level)
     return (cfg.hierarchy[i - 1] if i > 0 else None,
             cfg.hierarchy[i + 1] if i + 1 < len(cfg.hierarchy) else None)
-
-
-def write_publication_index(out_dir: Path, ref, cfg: PublicationConfig, jobs: list[Job], entries: dict,
-                            synthetic: bool = False) -> dict[str, Path]:
-    """One index page per language of the publication: every level, each area linking up and down."""
-    key = ref.key
-    published: dict[str, list[str]] = {}
-    for j in jobs:
-        if j.area not in published.setdefault(j.level, []):
-            published[j.level].append(j.area)
-    order = [lv for lv in cfg.hierarchy if lv in published] + [lv for lv in cfg.levels
-                                                               if lv in published and lv not in cfg.hierarchy]
-    languages = sorted({j.language for j in jobs}, key=LANGUAGES.index)
-    paths = {}
-    for lang in languages:
-        names = {lv: ref.areas(lv).set_index("code")[f"name_{lang}"].astype(str).to_dict() for lv in published}
-        sections = []
-        for lv in order:
-            up, down = _links(ref, cfg, lv)
-            col = f"{lv}_code"
-            nodes = []
-            for code in published[lv]:
-                mem = key[key[col].astype(str) == code]
-
-                def rel(other, mem=mem, names=names):
-                    if other is None or other not in published:
-                        return []
-                    codes = sorted(set(mem[f"{other}_code"].astype(str)) & set(published[other]),
-                                   key=published[other].index)
-                    return [{"id": f"{other}-{c}", "name": names[other].get(c, c)} for c in codes]
-
-                mine = entries.get(_stem(lv, code, lang)) or entries.get(_stem(lv, code, "fi")) or {}
-                other = [{"lang": x, "href": Path(e["html"]).name} for x in LANGUAGES if x != lang
-                         for e in [entries.get(_stem(lv, code, x))] if e and e.get("html") and not e.get("error")]
-                nodes.append({"id": f"{lv}-{code}", "code": code, "name": names[lv].get(code, code),
-                              "href": Path(mine["html"]).name if mine.get("html") and not mine.get("error") else None,
-                              "error": mine.get("error") or "failed", "up": rel(up), "down": rel(down),
-                              "other": other})
-            sections.append({"level": lv, "label": get_level(lv).label_plural[lang], "nodes": nodes})
-        from ..i18n import t
-
-        page = render_page("publication.html.j2", lang, title=t("publication_title", lang), sections=sections,
-                           synthetic=synthetic)
-        path = out_dir / ("index.html" if lang == "fi" else f"index_{lang}.html")
-        _atomic_write(path, page)
-        paths[lang] = path
-    return paths

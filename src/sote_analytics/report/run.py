@@ -22,10 +22,9 @@ from pathlib import Path
 from .. import __version__
 from ..atomic import atomic_path, atomic_write_text
 from ..errors import NotebookExecutionError, SoteAnalyticsError
-from ..i18n import LANGUAGES, fmt_number, name_column, t
+from ..i18n import t
 from ..reference import get_level
 from ..store import Store, StoreError
-from ..templating import render_page
 
 ASSETS_DIR = "assets"
 PLOTLY_JS = "plotly.min.js"
@@ -343,12 +342,16 @@ def render_batch(
     order = {c: i for i, c in enumerate(codes)}
     results.sort(key=lambda r: order[r.area])
     store = Store(processed_dir)
-    ind = store.load_indicators()
-    index = write_index(out_dir, level, language, results, all_areas, ind.table, national_result,
-                        synthetic=store.synthetic)
-    manifest = out_dir / ("manifest.json" if language == "fi" else f"manifest_{language}.json")
+    figures = _key_figures(store.load_indicators().table, level)
+    from .folder_index import carry_over, manifest_name, stem, write_folder_index
+
+    manifest = out_dir / manifest_name(language)
     nb_paths = [Path(notebook) if notebook else default_notebook(), national_notebook()]
     all_results = results + ([national_result] if national_result else [])
+    built = time.strftime("%Y-%m-%dT%H:%M:%S")
+    records = [asdict(r) | {"language": language, "built": built, "figures": figures.get(r.area, {})}
+               for r in all_results]
+    earlier = carry_over(out_dir, manifest.name, {stem(r.level, r.area, language) for r in all_results})
     _atomic_write(manifest, json.dumps({
         "version": __version__, "level": level, "year": year, "language": language,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
@@ -356,10 +359,21 @@ def render_batch(
         "parameters": {"areas": codes, "self_contained": self_contained, "national": national},
         "processed_dir": str(store.path), "reference_dir": str(ref.folder),
         "inputs": _inputs(store.files() + nb_paths + sorted(Path(ref.folder).glob("*"))),
-        "reports": [asdict(r) for r in all_results],
+        "reports": records + earlier,
         "errors": {r.area: r.error for r in all_results if r.error},
     }, ensure_ascii=False, indent=2))
+    index = write_folder_index(out_dir, ref, synthetic=store.synthetic, languages=(language,))[language]
     return BatchResult(level, all_results, str(index), str(manifest))
+
+
+def _key_figures(table, level: str) -> dict[str, dict[str, float | None]]:
+    """Associations and associations per 1,000 of every area of ``level`` (all sectors), for the index."""
+    sel = table[(table["area_level"] == level) & (table["sector"] == "ALL")
+                & table["indicator"].isin(["associations", "associations_per_1000"])]
+    out: dict[str, dict[str, float | None]] = {}
+    for code, ind, value in zip(sel["area_code"].astype(str), sel["indicator"], sel["value"], strict=True):
+        out.setdefault(code, {})[ind] = None if value != value else float(value)
+    return out
 
 
 def _run_pool(tasks, workers, level, notebook, kwargs, progress) -> dict:
@@ -406,27 +420,3 @@ def _run_pool(tasks, workers, level, notebook, kwargs, progress) -> dict:
         isolated = True
     bar.close()
     return done
-
-
-def write_index(out_dir: Path, level: str, language: str, results: list[ReportResult],
-                areas, table, national: ReportResult | None = None, synthetic: bool = False) -> Path:
-    """``index.html``: one row per area with its key figures and a link (rendered from a template, escaped)."""
-    lvl = get_level(level)
-    sel = table[(table["area_level"] == level) & (table["sector"] == "ALL")]
-    val = sel.set_index(["area_code", "indicator"])["value"]
-    names = areas.set_index("code")[name_column(language, "name", LANGUAGES)]
-    rows = [{
-        "code": r.area, "name": str(names.get(r.area, r.area)), "href": Path(r.html).name if r.html else None,
-        "error": r.error or "failed",
-        "associations": fmt_number(val.get((r.area, "associations")), 0, language),
-        "per_1000": fmt_number(val.get((r.area, "associations_per_1000")), 2, language),
-    } for r in results]
-    nat = None
-    if national is not None:
-        nat = {"href": Path(national.html).name if national.html else None, "error": national.error or "failed",
-               "label": t("national_title", language, level=lvl.label_plural[language])}
-    page = render_page("index.html.j2", language, title=t("index_title", language, level=lvl.label_plural[language]),
-                       rows=rows, national=nat, synthetic=synthetic)
-    path = Path(out_dir) / ("index.html" if language == "fi" else f"index_{language}.html")
-    _atomic_write(path, page)
-    return path

@@ -1,0 +1,239 @@
+"""The index of an output folder: every report present there, read from the folder's manifests.
+
+A batch (``report --level … --area …`` or ``--all``, one language) writes
+``manifest.json`` (Finnish) or ``manifest_<lang>.json``; a publication
+(``report --all-levels``) writes ``manifest.json`` with every level and
+language. Each manifest keeps the records of the earlier runs it replaces
+(:func:`carry_over`), so the folder's manifests together name every report
+ever written there. :func:`folder_reports` reads them (the newest record of
+each report wins) and drops reports whose HTML file is gone;
+:func:`write_folder_index` writes ``index.html`` and ``index_<lang>.html`` for
+every language present: one section per level (national overview first),
+one row per area with its report in the page's language, its other
+languages, its key figures when the run recorded them, and links up and down
+the area hierarchy of the publication config.
+
+A failed report is named with a short translated message; the error itself
+stays in the manifest and the run's log, never in a page.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..i18n import LANGUAGES, fmt_number, name_column, t
+from ..reference import area_levels, get_level
+from ..templating import render_page
+
+#: The manifests a folder may hold: a Finnish batch or a publication, and a batch per other language.
+MANIFEST_NAMES = ("manifest.json", *(f"manifest_{lang}.json" for lang in LANGUAGES if lang != "fi"))
+NATIONAL = "national"
+
+
+@dataclass
+class Listed:
+    """One report of the folder as the index shows it."""
+
+    level: str
+    area: str
+    language: str
+    html: str | None
+    failed: bool
+    built: str = ""
+    figures: dict = field(default_factory=dict)
+
+    @property
+    def stem(self) -> str:
+        return stem(self.level, self.area, self.language)
+
+
+def stem(level: str, area: str, language: str) -> str:
+    """The file stem of a report (``national_<level>`` for a national overview).
+
+    Examples
+    --------
+    >>> stem("hyvinvointialue", "15", "fi"), stem("maakunta", "national", "sv")
+    ('hyvinvointialue_15', 'national_maakunta_sv')
+    """
+    base = f"national_{level}" if area == NATIONAL else f"{level}_{area}"
+    return base + ("" if language == "fi" else f"_{language}")
+
+
+def manifest_name(language: str) -> str:
+    """The batch manifest of ``language`` (``manifest.json`` for Finnish)."""
+    return "manifest.json" if language == "fi" else f"manifest_{language}.json"
+
+
+def _records(manifest: dict) -> list[dict]:
+    """The report records of a batch (list) or publication (dict by stem) manifest, with their language."""
+    reports = manifest.get("reports") or []
+    items = list(reports.values()) if isinstance(reports, dict) else list(reports)
+    lang = manifest.get("language", "fi")
+    started = str(manifest.get("started", ""))
+    out = []
+    for r in items:
+        if not isinstance(r, dict) or not r.get("level") or not r.get("area"):
+            continue
+        language = str(r.get("language") or lang)
+        if language not in LANGUAGES:
+            continue
+        out.append({"level": str(r["level"]), "area": str(r["area"]), "language": language,
+                    "html": r.get("html"), "error": bool(r.get("error")),
+                    "built": str(r.get("built") or started), "figures": r.get("figures") or {}})
+    return out
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _present(out_dir: Path, rec: dict) -> bool:
+    """A record worth listing: its HTML exists, or it failed (the index says so)."""
+    html = rec.get("html")
+    return bool(rec["error"]) or bool(html and (out_dir / Path(str(html)).name).is_file())
+
+
+def carry_over(out_dir: Path, name: str, replaced: set[str]) -> list[dict]:
+    """The records of the manifest ``name`` in ``out_dir`` that a new manifest of that name must keep: those of
+    reports not in ``replaced`` (stems) that are still present (HTML file exists, or a failure to report)."""
+    out_dir = Path(out_dir)
+    return [r for r in _records(_read(out_dir / name))
+            if stem(r["level"], r["area"], r["language"]) not in replaced and _present(out_dir, r)]
+
+
+def folder_reports(out_dir: Path) -> dict[str, Listed]:
+    """Every report of ``out_dir`` by stem: the newest record of each among the folder's manifests; reports
+    whose HTML file is gone are left out (a failed report stays, to be named as failed)."""
+    out_dir = Path(out_dir)
+    best: dict[str, dict] = {}
+    for name in MANIFEST_NAMES:
+        for r in _records(_read(out_dir / name)):
+            key = stem(r["level"], r["area"], r["language"])
+            if key not in best or r["built"] >= best[key]["built"]:
+                best[key] = r
+    listed = {}
+    for key, r in best.items():
+        if not _present(out_dir, r):
+            continue
+        html = out_dir / f"{key}.html"
+        listed[key] = Listed(r["level"], r["area"], r["language"], html.name if html.is_file() else None,
+                             r["error"], r["built"], r["figures"])
+    return listed
+
+
+def _level_order(levels: set[str], hierarchy: list[str]) -> list[str]:
+    rest = [lvl.id for lvl in reversed(area_levels())]  # biggest first, like the hierarchy
+    order = [lv for lv in hierarchy if lv in levels] + [lv for lv in rest if lv in levels and lv not in hierarchy]
+    return order + sorted(levels - set(order))
+
+
+def _figure(value, decimals: int, language: str) -> str:
+    if value is None:
+        return ""
+    try:
+        return fmt_number(float(value), decimals, language)
+    except (TypeError, ValueError):
+        return ""
+
+
+def index_sections(listed: dict[str, Listed], ref, language: str, cfg=None) -> list[dict]:
+    """The sections of the index page in ``language``: one per level present, biggest level first."""
+    from .publication import _links, load_config
+
+    cfg = cfg or load_config()
+    by_level: dict[str, dict[str, dict[str, Listed]]] = {}
+    for item in listed.values():
+        by_level.setdefault(item.level, {}).setdefault(item.area, {})[item.language] = item
+    present = {lv: [a for a in areas if a != NATIONAL] for lv, areas in by_level.items()}
+    key = ref.key
+    sections = []
+    for lv in _level_order(set(by_level), cfg.hierarchy):
+        try:
+            names = ref.areas(lv).set_index("code")[name_column(language, "name", LANGUAGES)].astype(str).to_dict()
+            order = {c: i for i, c in enumerate(ref.areas(lv)["code"].astype(str))}
+        except (ValueError, KeyError):
+            names, order = {}, {}
+        up, down = _links(ref, cfg, lv)
+        col = f"{lv}_code"
+
+        def rel(other, codes, col=col):
+            if other is None or other not in present or col not in key or f"{other}_code" not in key:
+                return []
+            mem = key[key[col].astype(str).isin(codes)]
+            found = set(mem[f"{other}_code"].astype(str)) & set(present[other])
+            onames = ref.areas(other).set_index("code")[name_column(language, "name", LANGUAGES)].astype(str)
+            return [{"id": f"{other}-{c}", "name": str(onames.get(c, c))} for c in sorted(found, key=_natural)]
+
+        def entry(langs: dict[str, Listed]) -> dict:
+            mine = langs.get(language) or langs.get("fi") or next(iter(langs.values()))
+            other = [{"lang": x, "href": langs[x].html} for x in LANGUAGES
+                     if x in langs and x != mine.language and langs[x].html]
+            return {"href": mine.html, "failed": mine.failed, "lang": mine.language, "other": other,
+                    "associations": _figure(mine.figures.get("associations"), 0, language),
+                    "per_1000": _figure(mine.figures.get("associations_per_1000"), 2, language)}
+
+        national = None
+        if NATIONAL in by_level[lv]:
+            national = entry(by_level[lv][NATIONAL]) | {
+                "label": t("national_title", language, level=get_level(lv).label_plural[language])}
+        nodes = []
+        for code in sorted(present[lv], key=lambda c: (order.get(c, len(order)), _natural(c))):
+            nodes.append({"id": f"{lv}-{code}", "code": code, "name": names.get(code, code),
+                          "up": rel(up, [code]), "down": rel(down, [code])} | entry(by_level[lv][code]))
+        sections.append({"level": lv, "label": get_level(lv).label_plural[language], "national": national,
+                         "nodes": nodes, "has_up": any(n["up"] for n in nodes),
+                         "has_down": any(n["down"] for n in nodes), "has_other": any(n["other"] for n in nodes),
+                         "has_figures": any(n["associations"] for n in nodes)})
+    return sections
+
+
+def _natural(code: str) -> tuple:
+    return (0, int(code), "") if code.isdigit() else (1, 0, code)
+
+
+def index_path(out_dir: Path, language: str) -> Path:
+    """``index.html`` (Finnish) or ``index_<lang>.html``."""
+    return Path(out_dir) / ("index.html" if language == "fi" else f"index_{language}.html")
+
+
+def write_folder_index(out_dir: Path, ref, synthetic: bool = False, cfg=None,
+                       languages: tuple[str, ...] = ()) -> dict[str, Path]:
+    """Write the index page of every language with a report in ``out_dir`` (and of ``languages``).
+
+    Parameters
+    ----------
+    out_dir : Path
+        The output folder (its manifests say what it holds).
+    ref : ReferenceData
+        Area names and the municipality key (links up and down).
+    synthetic : bool
+        Show the synthetic-data banner.
+    cfg : PublicationConfig, optional
+        The hierarchy of the links (default: the packaged publication config).
+    languages : tuple of str
+        Languages to write an index for even if the folder has no report in them.
+
+    Returns
+    -------
+    dict of str to Path
+        The index page of each language.
+    """
+    from .run import _atomic_write
+
+    listed = folder_reports(out_dir)
+    langs = sorted({x.language for x in listed.values()} | set(languages), key=LANGUAGES.index)
+    paths = {}
+    for lang in langs:
+        sections = index_sections(listed, ref, lang, cfg)
+        page = render_page("index.html.j2", lang, title=t("publication_title", lang), sections=sections,
+                           synthetic=synthetic)
+        path = index_path(out_dir, lang)
+        _atomic_write(path, page)
+        paths[lang] = path
+    return paths
