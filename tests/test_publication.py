@@ -206,3 +206,66 @@ def test_input_hash_components(ref, processed, tmp_path):
     # moving the processed folder changes no input
     assert h1.inputs(job_fi, report_params("hyvinvointialue", "17", 2025, "fi", tmp_path, ref.folder)) == a
     assert {j.level for j in plan(ref, load_config())} == set(load_config().levels)
+
+
+# ---------------------------------------------------------------------------- the folder's index
+
+
+def test_folder_index_lists_every_manifest_and_never_an_exception(ref, tmp_path):
+    """A publication manifest, a Swedish batch manifest and an older Finnish record: every report whose HTML is
+    there is listed once (the newest record wins), by level and language; a failure is a short message."""
+    from sote_analytics.report.folder_index import folder_reports, write_folder_index
+
+    out = tmp_path
+    for name in ("hyvinvointialue_17.html", "seutukunta_152.html", "kunta_499.html", "hyvinvointialue_17_sv.html",
+                 "maakunta_15_sv.html", "national_maakunta_sv.html", "kunta_905.html"):
+        (out / name).write_text("<html></html>", encoding="utf-8")
+    raw = "worker failed: FileNotFoundError: [Errno 2] /home/someone/processed/x.parquet\nTraceback (most recent"
+    (out / "manifest.json").write_text(json.dumps({"kind": "sote-analytics publication", "reports": {
+        "hyvinvointialue_17": {"level": "hyvinvointialue", "area": "17", "language": "fi",
+                               "html": str(out / "hyvinvointialue_17.html"), "error": None,
+                               "built": "2026-01-02T10:00:00"},
+        "seutukunta_152": {"level": "seutukunta", "area": "152", "language": "fi",
+                           "html": str(out / "seutukunta_152.html"), "built": "2026-01-02T10:00:00"},
+        "kunta_499": {"level": "kunta", "area": "499", "language": "fi", "html": str(out / "kunta_499.html"),
+                      "built": "2026-01-02T10:00:00"},
+        "kunta_297": {"level": "kunta", "area": "297", "language": "fi", "html": str(out / "kunta_297.html"),
+                      "built": "2026-01-02T10:00:00"},  # its file was deleted: not listed
+        "kunta_905": {"level": "kunta", "area": "905", "language": "fi", "html": None, "error": raw,
+                      "built": "2026-01-02T10:00:00"},  # failed this time; the earlier file is still linked
+    }}), encoding="utf-8")
+    (out / "manifest_sv.json").write_text(json.dumps({"language": "sv", "started": "2026-01-03T08:00:00", "reports": [
+        {"level": "maakunta", "area": "15", "html": str(out / "maakunta_15_sv.html"), "error": None,
+         "figures": {"associations": 1234.0, "associations_per_1000": 7.5}},
+        {"level": "maakunta", "area": "national", "html": str(out / "national_maakunta_sv.html"), "error": None},
+        {"level": "hyvinvointialue", "area": "17", "html": str(out / "hyvinvointialue_17_sv.html"), "error": None},
+        {"level": "maakunta", "area": "16", "html": None, "error": raw},
+    ]}), encoding="utf-8")
+    listed = folder_reports(out)
+    assert set(listed) == {"hyvinvointialue_17", "seutukunta_152", "kunta_499", "kunta_905", "hyvinvointialue_17_sv",
+                           "maakunta_15_sv", "national_maakunta_sv", "maakunta_16_sv"}
+    assert listed["kunta_905"].failed and listed["kunta_905"].html == "kunta_905.html"
+    paths = write_folder_index(out, ref, synthetic=True)
+    assert set(paths) == {"fi", "sv"}
+    fi, sv = (paths[x].read_text("utf-8") for x in ("fi", "sv"))
+    for page in (fi, sv):
+        for bad in (raw, "FileNotFoundError", "Traceback", "/home/someone", "Errno"):
+            assert bad not in page, bad
+        ids = re.findall(r'<tr id="([^"]+)"', page)
+        assert sorted(ids) == sorted(["hyvinvointialue-17", "seutukunta-152", "kunta-499", "kunta-905",
+                                      "maakunta-15", "maakunta-16"]), ids
+        targets = re.findall(r'class="sote-(?:up|down)" href="#([^"]+)"', page)
+        assert targets and set(targets) <= set(ids)  # the hierarchy links only to listed areas
+    # grouped by level, biggest first; maakunta (outside the tree) after it
+    order = [fi.find(f'id="level-{lv}"') for lv in ("hyvinvointialue", "seutukunta", "kunta", "maakunta")]
+    assert -1 not in order and order == sorted(order), order
+    assert fi.count("raportin tuottaminen epäonnistui") == 2 and sv.count("rapporten kunde inte skapas") == 2
+    row = re.search(r'<tr id="hyvinvointialue-17">(.*?)</tr>', fi, re.S).group(1)
+    assert 'href="hyvinvointialue_17.html"' in row and 'href="hyvinvointialue_17_sv.html" hreflang="sv"' in row
+    assert 'class="sote-down" href="#seutukunta-152"' in row
+    row = re.search(r'<tr id="maakunta-15">(.*?)</tr>', sv, re.S).group(1)
+    assert 'href="maakunta_15_sv.html"' in row and "1\u00a0234" in row and "7,50" in row
+    assert 'href="national_maakunta_sv.html"' in fi and 'href="national_maakunta_sv.html"' in sv
+    row = re.search(r'<tr id="kunta-905">(.*?)</tr>', fi, re.S).group(1)
+    assert 'href="kunta_905.html"' in row and "epäonnistui" in row
+    assert 'href="kunta_297.html"' not in fi

@@ -97,6 +97,42 @@ def test_index_links_reports_with_key_figures(batch):
     assert "SYNTEETTINEN" in index and '<html lang="fi">' in index
     assert re.search(r"Pohjois-Savon hyvinvointialue</a></td>\s*<td>\d", index)
     assert "999" in index  # the failed area is named
+    row = re.search(r'<tr id="hyvinvointialue-999">(.*?)</tr>', index, re.S).group(1)
+    assert "raportin tuottaminen epäonnistui" in row
+    raw = next(r.error for r in batch[1].failed)
+    for leak in (raw, raw.splitlines()[-1], "Traceback", "Error:", str(ROOT)):
+        assert leak not in index, leak  # the exception stays in the manifest
+
+
+def test_index_accumulates_runs_and_forgets_deleted_reports(batch, processed, reference_dir, tmp_path):
+    """A second and third run (another level, another language) keep the first run's rows in index.html."""
+    first_out, first = batch
+    out = tmp_path / "reports"
+    shutil.copytree(first_out, out)
+    (out / "hyvinvointialue_90.html").unlink()  # removed by hand: no longer listed
+    kw = dict(year=2025, processed_dir=processed[0], out_dir=out, reference_dir=reference_dir, workers=1,
+              progress=False, national=False)
+    second = render_batch("maakunta", areas=["18"], **kw)
+    third = render_batch("hyvinvointialue", areas=["13"], language="sv", **kw)
+    assert not second.failed and not third.failed
+    index = (out / "index.html").read_text(encoding="utf-8")
+    ids = re.findall(r'<tr id="([^"]+)"', index)
+    assert sorted(ids) == ["hyvinvointialue-13", "hyvinvointialue-999", "maakunta-18"], ids
+    assert index.find('id="level-hyvinvointialue"') < index.find('id="level-maakunta"')
+    assert 'href="national_hyvinvointialue.html"' in index and 'href="maakunta_18.html"' in index
+    row = re.search(r'<tr id="hyvinvointialue-13">(.*?)</tr>', index, re.S).group(1)
+    assert 'href="hyvinvointialue_13.html"' in row and 'href="hyvinvointialue_13_sv.html"' in row
+    assert re.search(r"<td>\d[\d\u00a0]*</td><td>\d+,\d\d</td>", row)  # the first run's key figures
+    sv = (out / "index_sv.html").read_text(encoding="utf-8")
+    assert '<html lang="sv">' in sv and "Norra Savolax välfärdsområde" in sv and "Kajanaland" in sv
+    raw = first.failed[0].error
+    for page in (index, sv):
+        assert raw not in page and "Traceback" not in page
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["level"] == "maakunta" and manifest["errors"] == {}
+    kept = {(r["level"], r["area"]) for r in manifest["reports"]}
+    assert {("maakunta", "18"), ("hyvinvointialue", "13"), ("hyvinvointialue", "999")} <= kept
+    assert ("hyvinvointialue", "90") not in kept
 
 
 HOSTILE = "<img src=x onerror=alert(1)>"
