@@ -36,6 +36,85 @@ def pages(processed, reference_dir, tmp_path_factory):
     return done
 
 
+def pdf_page_texts(data: bytes) -> list[str]:
+    """The text of each page of a PDF printed by Chromium (Skia: objects in the clear, Flate streams, Type0 fonts
+    with ToUnicode maps, text shown with Tj/TJ, forms drawn with Do). Enough for these tests; not a PDF reader."""
+    import zlib
+
+    objs: dict[int, tuple[bytes, bytes | None]] = {}
+    for m in re.finditer(rb"(?m)^(\d+) 0 obj\s*", data):
+        start = m.end()
+        body = data[start:data.find(b"endobj", start)]
+        s = re.match(rb"(<<.*?>>)\s*stream\r?\n", body, re.S)
+        if s:
+            head = s.group(1)
+            raw = data[start + s.end():start + s.end() + int(re.search(rb"/Length (\d+)", head).group(1))]
+            objs[int(m.group(1))] = (head, zlib.decompress(raw) if b"/FlateDecode" in head else raw)
+        else:
+            objs[int(m.group(1))] = (body, None)
+
+    def ref(head: bytes, key: bytes) -> int | None:
+        m = re.search(rb"/" + key + rb"\s+(\d+) 0 R", head)
+        return int(m.group(1)) if m else None
+
+    def cmap(num: int) -> dict[int, str]:
+        table, text = {}, objs[num][1].decode("latin-1")
+        for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+            for a, b in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                table[int(a, 16)] = bytes.fromhex(b).decode("utf-16-be")
+        for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
+            for a, b, c in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                base = bytes.fromhex(c).decode("utf-16-be")
+                for i, code in enumerate(range(int(a, 16), int(b, 16) + 1)):
+                    table[code] = base[:-1] + chr(ord(base[-1]) + i)
+        return table
+
+    def named(resources: bytes, kind: bytes) -> dict[str, int]:
+        m = re.search(rb"/" + kind + rb"\s*<<(.*?)>>", resources, re.S)
+        return {n.decode(): int(k) for n, k in re.findall(rb"/(\w+)\s+(\d+) 0 R", m.group(1) if m else b"")}
+
+    def run(content: bytes, resources: bytes, depth: int = 0) -> list[str]:
+        fonts = {n: cmap(tu) if (tu := ref(objs[k][0], b"ToUnicode")) else {}
+                 for n, k in named(resources, b"Font").items()}
+        forms, font, out = named(resources, b"XObject"), {}, []
+        ops = rb"/(\w+)\s+[\d.]+\s+Tf|(\[[^\]]*\])\s*TJ|<([0-9A-Fa-f]*)>\s*Tj|/(\w+)\s+Do|\bET\b"
+        for tok in re.finditer(ops, content):
+            if tok.group(1):
+                font = fonts.get(tok.group(1).decode(), {})
+            elif tok.group(2) or tok.group(3) is not None:
+                for hx in re.findall(rb"<([0-9A-Fa-f]*)>", tok.group(2)) if tok.group(2) else [tok.group(3)]:
+                    out.append("".join(font.get(int(hx[i:i + 4], 16), "") for i in range(0, len(hx), 4)))
+            elif tok.group(4):
+                if depth < 5 and tok.group(4).decode() in forms:
+                    head, stream = objs[forms[tok.group(4).decode()]]
+                    out += run(stream or b"", head, depth + 1)
+            else:
+                out.append("\n")
+        return out
+
+    def pages(num: int) -> list[int]:
+        head = objs[num][0]
+        if not re.search(rb"/Type\s*/Pages", head):
+            return [num]
+        kids = re.search(rb"/Kids\s*\[(.*?)\]", head, re.S).group(1)
+        return [p for k in re.findall(rb"(\d+) 0 R", kids) for p in pages(int(k))]
+
+    catalog = next(k for k, (head, _) in objs.items() if re.search(rb"/Type\s*/Catalog", head))
+    texts = []
+    for p in pages(ref(objs[catalog][0], b"Pages")):
+        head = objs[p][0]
+        res = objs[r][0] if (r := ref(head, b"Resources")) else head
+        m = re.search(rb"/Contents\s*\[(.*?)\]", head, re.S)
+        contents = [int(k) for k in re.findall(rb"(\d+) 0 R", m.group(1))] if m else [ref(head, b"Contents")]
+        texts.append("".join(t for c in contents for t in run(objs[c][1] or b"", res)))
+    return texts
+
+
+def squash(text: str) -> str:
+    """Text without whitespace (a PDF breaks lines where the page does)."""
+    return re.sub(r"\s+", "", text)
+
+
 def visible_text(page: str) -> str:
     """The page's text without scripts, styles and tags (what a reader sees)."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
@@ -171,4 +250,99 @@ def test_report_has_no_serious_accessibility_violations(pages):
             bad = [(v["id"], v["impact"], len(v["nodes"])) for v in violations
                    if v["impact"] in ("serious", "critical")]
             assert not bad, (key, bad)
+        browser.close()
+
+
+def _chromium():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("Debian's chromium is not installed")
+    return chromium
+
+
+def _open_report(browser, path: Path, width: int = 1200):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(path.as_uri())
+    n_figs = path.read_text("utf-8").count('class="sote-chart"')
+    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_figs}",
+                           timeout=30000)
+    return page
+
+
+@pytest.mark.browser
+def test_printed_report_labels_every_page_and_drops_interaction_hints(pages, tmp_path):
+    """Printed to PDF by headless Chromium: the synthetic label on the first and the last page (and every page
+    between), no instruction for the interactive page, the directory as a short appendix."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu"])
+        page = _open_report(browser, pages["fi15"])
+        page.emulate_media(media="print")
+        pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+        browser.close()
+    (tmp_path / "report.pdf").write_bytes(pdf)
+    texts = pdf_page_texts(pdf)
+    label = squash(CATALOGUE["synthetic_banner"]["fi"])
+    assert len(texts) >= 3, len(texts)
+    assert label in squash(texts[0]) and label in squash(texts[-1])
+    assert [i for i, t in enumerate(texts) if label not in squash(t)] == []
+    assert "Keski-Suomen hyvinvointialue" in texts[0] and "Tunnusluvut" in texts[0]
+    printed = squash("".join(texts))
+    html = pages["fi15"].read_text("utf-8")
+    hints = [html.unescape(x) for x in re.findall(r'<p class="sote-hint[^"]*">(.*?)</p>', html)]
+    assert CATALOGUE["map_hint"]["fi"] in hints and CATALOGUE["directory_hint"]["fi"] in hints
+    for hint in hints:
+        assert squash(hint) not in printed, hint
+    for word in ("Vie osoitin", "Napsauta", "Valitse toimiala", "Hae nimellä"):
+        assert squash(word) not in printed, word
+    # the data method, after the directory, is printed; the directory is a short appendix with a note
+    assert squash(CATALOGUE["sec_method_title"]["fi"]) in printed
+    assert squash(CATALOGUE["directory_print_note"]["fi"]) in printed
+    body = re.search(r'<div id="sote-directory".*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    names = [html.unescape(n) for n in re.findall(r"<tr><td>(.*?)</td>", body)]
+    assert len(names) > 60, len(names)
+    first, rest = names[:40], [n for n in names[40:] if n not in names[:40]]
+    with_rows = [i for i, t in enumerate(texts) if any(squash(n) in squash(t) for n in first)]
+    assert 1 <= len(with_rows) <= 2, with_rows
+    printed_rest = [n for n in rest if squash(n) in printed]
+    assert len(printed_rest) <= len(rest) // 10, printed_rest[:5]  # names also quoted elsewhere at most
+    assert len(texts) <= 16, len(texts)
+
+
+@pytest.mark.browser
+def test_map_sector_menu_works_from_the_keyboard(pages):
+    """The sector menu is a labelled native select, reached with Tab; choosing with the arrow keys recolours
+    the municipalities; plotly's own (mouse-only) dropdown is not drawn."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu"])
+        page = _open_report(browser, pages["fi15"])
+        select = page.locator("select.sote-map-select")
+        assert select.count() == 1
+        sid = select.get_attribute("id")
+        assert page.locator(f'label[for="{sid}"]').inner_text() == CATALOGUE["map_sector_choice"]["fi"]
+        figure = page.locator("figure:has(select.sote-map-select)")
+        assert figure.locator(".updatemenu-container").count() == 0
+        plot = figure.locator(".js-plotly-plot")
+        fills = ("el => Array.from(el.querySelectorAll('.scatterlayer .trace path.js-fill'))"
+                 ".map(p => p.style.fill)")
+        before = plot.evaluate(fills)
+        assert len(before) >= 22  # Keski-Suomi's municipalities
+        for _ in range(200):  # Tab from the top of the page until the menu has the focus
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement && document.activeElement.id") == sid:
+                break
+        else:
+            pytest.fail("the sector menu is not reached with Tab")
+        options = select.evaluate("el => Array.from(el.options).map(o => o.text)")
+        assert options[0] == "Kaikki sektorit" and "Omaiset ja läheiset" in options
+        page.keyboard.press("ArrowDown")
+        page.wait_for_timeout(300)
+        assert select.evaluate("el => el.value") == "1"
+        after = plot.evaluate(fills)
+        assert after != before
+        legend = plot.evaluate("el => el.data.filter(d => d.showlegend && d.visible === true).map(d => d.name)")
+        assert legend and all(name for name in legend)
         browser.close()

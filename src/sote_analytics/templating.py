@@ -14,6 +14,32 @@ from importlib import resources
 from .i18n import fmt_percent, t
 
 
+def css_string(text: str) -> str:
+    r"""``text`` as a CSS string literal, safe inside a ``<style>`` element.
+
+    Examples
+    --------
+    >>> print(css_string('a "b" </style>'))
+    "a \22 b\22  \3c /style\3e "
+    """
+    out = "".join(f"\\{ord(c):x} " if c in '"\\<>&\n\r' else c for c in str(text))
+    return f'"{out}"'
+
+
+def print_label_style(text: str) -> str:
+    """A ``<style>`` element that prints ``text`` at the top of every printed page (a CSS page-margin box,
+    which Chromium-based browsers print on each page without covering the content).
+
+    Examples
+    --------
+    >>> print_label_style("SYNTEETTINEN").count("@top-center")
+    1
+    """
+    return ("<style>@media print { @page { @top-center { content: " + css_string(text)
+            + "; font: 700 8.5pt system-ui, sans-serif; color: #000; vertical-align: bottom; "
+            "padding-bottom: 2mm; border-bottom: 1.5pt solid #000; } } }</style>")
+
+
 @cache
 def environment():
     """The Jinja environment over ``templates/pages`` and ``templates/sote`` (autoescape on)."""
@@ -37,5 +63,5 @@ def render_page(template: str, language: str = "fi", **context) -> str:
     (True, True, True)
     """
     return environment().get_template(template).render(
-        lang=language, t=lambda key, **fmt: t(key, language, **fmt),
+        lang=language, t=lambda key, **fmt: t(key, language, **fmt), print_label_style=print_label_style,
         pct=lambda v: fmt_percent(v, 0, language), **context)

@@ -14,6 +14,7 @@ import json
 import pandas as pd
 
 from ..i18n import t
+from ..templating import print_label_style
 
 
 def h(text: object) -> str:
@@ -85,8 +86,11 @@ def hint(text: str) -> str:
 
 
 def banner(synthetic: bool, lang: str) -> str:
-    """The synthetic-data banner, or nothing for real data."""
-    return f'<div class="sote-banner" role="note">{h(t("synthetic_banner", lang))}</div>' if synthetic else ""
+    """The synthetic-data banner, or nothing for real data; in print the label heads every page."""
+    if not synthetic:
+        return ""
+    text = t("synthetic_banner", lang)
+    return f'<div class="sote-banner" role="note">{h(text)}</div>{print_label_style(text)}'
 
 
 def json_for_script(obj) -> str:
