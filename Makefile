@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lab install reference reference-fetch reference-snapshot clean bench fuzz
+.PHONY: demo test lab install reference reference-fetch reference-snapshot clean bench fuzz screenshots
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -47,3 +47,7 @@ bench: $(STAMP)
 # A long fuzzing run of every file-reading command (CI runs a bounded number of examples).
 fuzz: $(STAMP)
 	SOTE_FUZZ_EXAMPLES=$${SOTE_FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/test_fuzz_cli.py -q -p no:randomly
+
+# docs/report_*.png: the Keski-Suomi report from the demo data on a desktop, on a phone and printed (page 1).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py --out-dir docs
