@@ -1,10 +1,12 @@
 """Reports as their readers use them: forwarded as one file, in their language, on a phone (issue 16)."""
 
 import html
+import itertools
 import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -181,6 +183,43 @@ def test_navigation_and_rank(pages):
     assert re.search(r"sijalla \d+/\d+", visible_text(page))
     nat = pages["national"].read_text("utf-8")
     assert 'href="hyvinvointialue_13.html"' in nat and "CC BY 4.0" in nat and "Koko maassa on" in nat
+
+
+def test_map_palette_contrast(processed, reference_dir):
+    """WCAG 2.1 1.4.11 by the boundary: five sequential classes cannot each have 3:1 against their neighbours,
+    so every polygon is outlined in a colour with at least 3:1 against every fill, the "no associations" fill
+    and the page; the figures really draw it (README, section Reports, states the measured ratios)."""
+    from sote_analytics import figures as f
+    from sote_analytics.report import content as rc
+    from sote_analytics.taxonomy import ALL, sote_sectors
+
+    cr = f.contrast_ratio
+    pal, gaps, outline = f.MAP_CLASSES_COLORS, f.GAPS_COLORS, f.MAP_OUTLINE
+    assert len(pal) == 5 and len(set(pal)) == 5
+    for fill in [*pal, *gaps, f.NO_DATA_COLOR, "#ffffff"]:
+        assert cr(fill, outline) >= 3, (fill, round(cr(fill, outline), 2))
+    for palette, floor in ((pal, 1.35), (gaps[1:], 1.35)):
+        lum = [f.relative_luminance(c) for c in palette]
+        assert lum == sorted(lum, reverse=True) and len(set(lum)) == len(lum)  # light to dark, no neutral step
+        adjacent = [cr(a, b) for a, b in itertools.pairwise(palette)]
+        assert min(adjacent) >= floor, [round(x, 2) for x in adjacent]
+    # "no associations": white with a hatch that stands out from white and from the lightest class
+    assert f.NO_DATA_COLOR not in pal and f.NO_DATA_PATTERN["shape"]
+    assert cr(f.NO_DATA_PATTERN["fgcolor"], f.NO_DATA_COLOR) >= 3 and cr(f.NO_DATA_PATTERN["fgcolor"], pal[0]) >= 3
+    # the maps draw every polygon with the outline, and fill only with palette colours
+    ctx = rc.load_context("hyvinvointialue", "15", 2025, "fi", processed[0], reference_dir)
+    fig = f.sector_map(ctx.area_boundaries, ctx.table, [ALL, *sote_sectors()[:3]], "fi")
+    polys = [tr for tr in fig.data if tr.fill == "toself"]
+    assert len(polys) == 22 and {tr.line.color for tr in polys} == {outline}
+    assert {tr.fillcolor for tr in polys} <= {*pal, f.NO_DATA_COLOR}
+    for button in fig.layout.updatemenus[0].buttons:
+        assert {c for c in button.args[0]["fillcolor"] if c} <= {*pal, f.NO_DATA_COLOR}
+    swatches = [tr for tr in fig.data if tr.mode == "markers"]
+    assert swatches and {tr.marker.line.color for tr in swatches} == {outline}
+    missing = pd.Series({c: i % 5 for i, c in enumerate(ctx.area_boundaries["code"])})
+    gfig = f.gaps_map(ctx.area_boundaries, missing, "fi")
+    gpolys = [tr for tr in gfig.data if tr.fill == "toself"]
+    assert {tr.line.color for tr in gpolys} == {outline} and {tr.fillcolor for tr in gpolys} <= set(gaps)
 
 
 def test_national_overview_survives_a_tiny_register(ref, reference_dir, tmp_path, monkeypatch):
