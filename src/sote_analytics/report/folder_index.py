@@ -72,9 +72,10 @@ def _records(manifest: dict) -> list[dict]:
     items = list(reports.values()) if isinstance(reports, dict) else list(reports)
     lang = manifest.get("language", "fi")
     started = str(manifest.get("started", ""))
+    levels = {lvl.id for lvl in area_levels()}
     out = []
     for r in items:
-        if not isinstance(r, dict) or not r.get("level") or not r.get("area"):
+        if not isinstance(r, dict) or r.get("level") not in levels or not r.get("area"):
             continue
         language = str(r.get("language") or lang)
         if language not in LANGUAGES:
