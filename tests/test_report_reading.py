@@ -328,8 +328,8 @@ def test_printed_report_labels_every_page_and_drops_interaction_hints(pages, tmp
     assert [i for i, t in enumerate(texts) if label not in squash(t)] == []
     assert "Keski-Suomen hyvinvointialue" in texts[0] and "Tunnusluvut" in texts[0]
     printed = squash("".join(texts))
-    html = pages["fi15"].read_text("utf-8")
-    hints = [html.unescape(x) for x in re.findall(r'<p class="sote-hint[^"]*">(.*?)</p>', html)]
+    source = pages["fi15"].read_text("utf-8")
+    hints = [html.unescape(x) for x in re.findall(r'<p class="sote-hint[^"]*">(.*?)</p>', source)]
     assert CATALOGUE["map_hint"]["fi"] in hints and CATALOGUE["directory_hint"]["fi"] in hints
     for hint in hints:
         assert squash(hint) not in printed, hint
@@ -338,7 +338,7 @@ def test_printed_report_labels_every_page_and_drops_interaction_hints(pages, tmp
     # the data method, after the directory, is printed; the directory is a short appendix with a note
     assert squash(CATALOGUE["sec_method_title"]["fi"]) in printed
     assert squash(CATALOGUE["directory_print_note"]["fi"]) in printed
-    body = re.search(r'<div id="sote-directory".*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    body = re.search(r'<div [^>]*id="sote-directory"[^>]*>.*?<tbody>(.*?)</tbody>', source, re.S).group(1)
     names = [html.unescape(n) for n in re.findall(r"<tr><td>(.*?)</td>", body)]
     assert len(names) > 60, len(names)
     first, rest = names[:40], [n for n in names[40:] if n not in names[:40]]
@@ -346,7 +346,7 @@ def test_printed_report_labels_every_page_and_drops_interaction_hints(pages, tmp
     assert 1 <= len(with_rows) <= 2, with_rows
     printed_rest = [n for n in rest if squash(n) in printed]
     assert len(printed_rest) <= len(rest) // 10, printed_rest[:5]  # names also quoted elsewhere at most
-    assert len(texts) <= 16, len(texts)
+    assert len(texts) <= 12, len(texts)  # 10 A4 pages for the Keski-Suomi demo report
 
 
 @pytest.mark.browser
