@@ -220,6 +220,12 @@ def test_map_palette_contrast(processed, reference_dir):
     gfig = f.gaps_map(ctx.area_boundaries, missing, "fi")
     gpolys = [tr for tr in gfig.data if tr.fill == "toself"]
     assert {tr.line.color for tr in gpolys} == {outline} and {tr.fillcolor for tr in gpolys} <= set(gaps)
+    # every legend: one outlined square per class, each class its own colour
+    for figure in (gfig, f.context_map(ctx.level_boundaries("hyvinvointialue"), pd.Series(
+            {str(c): 1 + (c % 7) / 3 for c in range(1, 22)}), "15", "fi")):
+        legend = [tr for tr in figure.data if tr.showlegend]
+        assert len(legend) >= 3 and all(tr.mode == "markers" and tr.marker.line.color == outline for tr in legend)
+        assert len({tr.marker.color for tr in legend}) == len(legend) and all(tr.name for tr in legend)
 
 
 def test_national_overview_survives_a_tiny_register(ref, reference_dir, tmp_path, monkeypatch):

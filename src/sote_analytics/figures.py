@@ -296,11 +296,20 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
             fillpattern=NO_DATA_PATTERN if c < 0 else None,
             line=dict(color="#D55E00" if hi else MAP_OUTLINE, width=3 if hi else 0.5),
             hoveron="fills", text=f"{row[name_col]}: {_num(v[i], language)} / 1000", hoverinfo="text",
-            name=labels[c] if c >= 0 else t("map_none_label", language), legendgroup=str(c),
-            showlegend=c not in shown and not hi, legendrank=c + 2)
-        if not hi:
-            shown.add(c)
+            name=labels[c] if c >= 0 else t("map_none_label", language), showlegend=False)
+        shown.add(c)
+    for c in sorted(shown):
+        _swatch(fig, labels[c] if c >= 0 else t("map_none_label", language),
+                colors[c] if c >= 0 else NO_DATA_COLOR, c + 2)
     return _map_layout(fig, gdf, 560, t("per_1000", language))
+
+
+def _swatch(fig: go.Figure, name: str, color: str, rank: int) -> None:
+    """A legend entry: a square of the class colour outlined like the map's polygons (a polygon's own
+    legend symbol is a line, which says nothing for a white class)."""
+    fig.add_scatter(x=[None], y=[None], mode="markers", name=name, legendrank=rank, showlegend=True,
+                    marker=dict(size=12, symbol="square", color=color, line=dict(color=MAP_OUTLINE, width=1)),
+                    hoverinfo="skip")
 
 
 def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
@@ -326,9 +335,10 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
         b = bucket_of.get(k, 0)
         fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=palette[b],
                         line=dict(color=MAP_OUTLINE, width=0.5), hoveron="fills",
-                        text=f"{row[name_col]}: {k}", hoverinfo="text", name=label[b],
-                        legendgroup=str(b), showlegend=b not in shown, legendrank=b)
+                        text=f"{row[name_col]}: {k}", hoverinfo="text", name=label[b], showlegend=False)
         shown.add(b)
+    for b in sorted(shown):
+        _swatch(fig, label[b], palette[b], b)
     _add_labels(fig, gdf, gdf[name_col].tolist())
     return _map_layout(fig, gdf, 520, t("sectors_missing", language))
 
@@ -406,7 +416,8 @@ def _map_layout(fig: go.Figure, gdf, height: int, legend_title: str, top: int = 
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(_mid_latitude(gdf))))
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=top, b=0), plot_bgcolor="white",
-                      legend=dict(title=dict(text=legend_title), orientation="h", y=-0.02, yanchor="top", x=0),
+                      legend=dict(title=dict(text=legend_title, side="top"), orientation="h", y=-0.02,
+                                  yanchor="top", x=0),  # title above the entries: they wrap within a phone
                       hoverlabel=dict(bgcolor="white"), **layout)
     return fig
 

@@ -27,17 +27,20 @@ def css_string(text: str) -> str:
 
 
 def print_label_style(text: str) -> str:
-    """A ``<style>`` element that prints ``text`` at the top of every printed page (a CSS page-margin box,
-    which Chromium-based browsers print on each page without covering the content).
+    """A ``<style>`` element that prints ``text`` at the top of every printed page after the first (a CSS
+    page-margin box, which Chromium-based browsers print on each page without covering the content); the
+    first page carries the page's own banner.
 
     Examples
     --------
-    >>> print_label_style("SYNTEETTINEN").count("@top-center")
-    1
+    >>> style = print_label_style("SYNTEETTINEN")
+    >>> 'content: "SYNTEETTINEN"' in style, "@page :first" in style
+    (True, True)
     """
     return ("<style>@media print { @page { @top-center { content: " + css_string(text)
             + "; font: 700 8.5pt system-ui, sans-serif; color: #000; vertical-align: bottom; "
-            "padding-bottom: 2mm; border-bottom: 1.5pt solid #000; } } }</style>")
+            "padding-bottom: 2mm; border-bottom: 1.5pt solid #000; } } "
+            "@page :first { @top-center { content: none; border: none; } } }</style>")
 
 
 @cache
