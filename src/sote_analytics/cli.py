@@ -485,12 +485,20 @@ def main() -> None:  # console script
         typer.secho("interrupted", fg="red", err=True)
         sys.exit(130)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        if _is_usage_error(exc):  # a bad option or value: one line naming it, like every other error
+            message = " ".join(str(exc.format_message()).split())
+            typer.secho(f"error: {message} (see sote-analytics --help)", fg="red", err=True)
+            sys.exit(2)
         raise
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    """Click's exceptions (bad option, bad value, missing argument), whether from click itself or the
+    copy of click that newer typer versions carry (``typer._click``)."""
+    import click
+
+    kinds = tuple(k for k in (click.ClickException, getattr(typer, "TyperException", None)) if k is not None)
+    return isinstance(exc, kinds) and hasattr(exc, "format_message")
 
 
 if __name__ == "__main__":
