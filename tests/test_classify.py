@@ -198,9 +198,12 @@ def test_knowledge_tables_are_cited_and_valid():
 
     lex = conditions()
     assert len(lex) >= 500 and lex["term"].is_unique
-    assert set(lex["sector"]) <= set(sectors().index) and set(lex["match"]) <= {"anywhere", "word_start"}
-    assert (lex["term"] == lex["term"].str.lower()).all()
-    for name in ("conditions.csv", "national_organisations.csv", "source_categories.csv"):
+    assert set(lex["sector"]) <= set(sectors().index)
+    assert set(lex["match"]) <= {"anywhere", "word_start", "org_tail", "eponym", "eponym_condition", "acronym"}
+    acr = lex["match"] == "acronym"  # acronyms are matched case-sensitively, upper case, two characters or more
+    assert (lex.loc[~acr, "term"] == lex.loc[~acr, "term"].str.lower()).all()
+    assert lex.loc[acr, "term"].str.fullmatch(r"[A-Z][A-Z0-9]+").all()
+    for name in ("conditions.csv", "national_organisations.csv", "known_clubs.csv", "source_categories.csv"):
         table = _read_csv(name)
         assert table["source"].str.len().gt(0).all(), name
         assert set(table["sector"]) <= set(sectors().index), name

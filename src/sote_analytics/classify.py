@@ -67,13 +67,19 @@ def conditions() -> pd.DataFrame:
     return _read_csv("conditions.csv")
 
 
+#: Tables of organisations known by name (name, aliases, sector, subsector, org_type, umbrella, source):
+#: national sote organisations, and sports clubs known only by their name ("HJK", "Oulun Kärpät").
+KNOWN_ORGANISATION_TABLES = ("national_organisations.csv", "known_clubs.csv")
+
+
 @cache
 def national_organisations() -> dict[str, tuple[str, str, str]]:
-    """Normalised name or alias -> (sector, subsector, org_type)."""
+    """Normalised name or alias -> (sector, subsector, org_type), from :data:`KNOWN_ORGANISATION_TABLES`."""
     out: dict[str, tuple[str, str, str]] = {}
-    for row in _read_csv("national_organisations.csv").itertuples(index=False):
-        for alias in [row.name, *[a for a in row.aliases.split(";") if a.strip()]]:
-            out[org_key(alias)] = (row.sector, row.subsector, row.org_type)
+    for table in KNOWN_ORGANISATION_TABLES:
+        for row in _read_csv(table).itertuples(index=False):
+            for alias in [row.name, *[a for a in row.aliases.split(";") if a.strip()]]:
+                out.setdefault(org_key(alias), (row.sector, row.subsector, row.org_type))
     return out
 
 
@@ -149,16 +155,76 @@ def _rules_pass(uniques: np.ndarray, rules: pd.DataFrame):
     return sector, subsector, code, p_rules[pinv], p_secs[pinv], p_agree[pinv]
 
 
+#: Words that make a preceding condition, organ or acronym the subject of an organisation
+#: ("sklerodermayhdistys", "CF-yhdistys", "ALS-tutkimuksen tuki", "Munuais- ja maksaliitto").
+ORG_TAIL = (r"(?:yhdisty|liitto|liiton|säätiö|potilaat|potilaiden|potilasyhdistys|sairaat|sairaiden|sairastavat|"
+            r"sairastavien|vammaiset|vammaisten|lapset|lasten|perheet|perheiden|tuki|tutkimu|verkosto|förening|"
+            r"förbund|stiftelse|patient|henkilö)")
+ORG_CONTEXT = rf"(?:(?:\s?[-–]\s?|\s)?{ORG_TAIL}|\s?[-–]\s(?:ja|och|tai)\s)"
+#: After an eponym: an organisation word, a condition word or the country ("Angelman-yhdistys",
+#: "Touretten oireyhtymä", "Rett Suomi"); Finnish genitive endings allowed.
+CONDITION_CONTEXT = r"(?:in|n|s)?(?:\s?[-–]\s?|\s)?(?:oireyhtymä|syndrooma|tauti|sairaus|syndrom|sjukdom)"
+EPONYM_CONTEXT = rf"(?:{CONDITION_CONTEXT}|(?:in|n|s)?(?:{ORG_CONTEXT}|\s(?:suomi|finland)\b))"
+#: Letters and digits of the (not case-folded) text, for acronym boundaries.
+ALNUM = "A-Za-z0-9ÅÄÖåäöÉéÜüÕõŠšŽž"
+
+
+def _alternation(terms) -> str:
+    """Literal alternation, longest first (RE2 takes the leftmost, not the longest, alternative)."""
+    return "|".join(sorted({re.escape(t).replace("\\ ", " ") for t in terms}, key=len, reverse=True))
+
+
 @cache
 def _lexicon_rules() -> pd.DataFrame:
-    """The condition lexicon as one RE2 alternation per (sector, subsector), specific groups first."""
+    """The condition lexicon as one RE2 pattern per (sector, subsector), specific groups first.
+
+    Match modes (``conditions.csv`` column ``match``): ``anywhere`` (inside compounds),
+    ``word_start``, ``org_tail`` (an organisation word must follow: "ihoyhdistys"),
+    ``eponym`` (an organisation or condition word or the country must follow, or the name is
+    "Suomen <eponym>"), ``eponym_condition`` (a condition word must follow: "Turner-syndrooma").
+    ``acronym`` rows are matched on the original case by :func:`_acronym_rules`.
+    """
     lex = conditions()
+    lex = lex[lex["match"] != "acronym"]
     rows = []
     for (sector, subsector), g in lex.groupby(["sector", "subsector"], sort=False):
-        terms = sorted({(r"\b" if m == "word_start" else "") + re.escape(t)
-                        for t, m in zip(g["term"].str.casefold(), g["match"], strict=True)}, key=len, reverse=True)
+        by = {m: g.loc[g["match"] == m, "term"].str.casefold() for m in ("anywhere", "word_start", "org_tail",
+                                                                          "eponym", "eponym_condition")}
+        parts = []
+        if len(by["anywhere"]):
+            parts.append(f"(?:{_alternation(by['anywhere'])})")
+        if len(by["word_start"]):
+            parts.append(rf"\b(?:{_alternation(by['word_start'])})")
+        if len(by["org_tail"]):
+            parts.append(rf"\b(?:{_alternation(by['org_tail'])}){ORG_CONTEXT}")
+        if len(by["eponym"]):
+            ep = _alternation(by["eponym"])
+            parts.append(rf"\b(?:{ep}){EPONYM_CONTEXT}")
+            parts.append(rf"(?:^|\s)suomen\s(?:{ep})(?:in|n)?(?:\s(?:ry|rf))?$")
+        if len(by["eponym_condition"]):
+            parts.append(rf"\b(?:{_alternation(by['eponym_condition'])}){CONDITION_CONTEXT}")
         rows.append({"code": f"LEX:{subsector or sector}", "sector": sector, "subsector": subsector,
-                     "include": "|".join(terms), "exclude": "",
+                     "include": "|".join(parts), "exclude": "",
+                     "priority": 50 if subsector == "patient_other" else 40})
+    return pd.DataFrame(rows)
+
+
+@cache
+def _acronym_rules() -> pd.DataFrame:
+    """Condition acronyms, case-sensitive on the original text, as whole tokens followed by an
+    organisation word ("Suomen CF-yhdistys", "ALS-tutkimuksen tuki"), by the country ("ITP Suomi")
+    or, for three letters or more, standing alone as the whole name ("AMC", "AMC ry")."""
+    lex = conditions()
+    lex = lex[lex["match"] == "acronym"]
+    rows = []
+    for (sector, subsector), g in lex.groupby(["sector", "subsector"], sort=False):
+        acr = _alternation(g["term"])
+        long_ = _alternation(g.loc[g["term"].str.len() >= 3, "term"])
+        parts = [rf"(?:^|[^{ALNUM}])(?:{acr})(?i:{ORG_CONTEXT}|\s(?:suomi|finland)(?:$|[^{ALNUM}]))"]
+        if long_:
+            parts.append(rf"^(?:{long_})(?i:\s(?:ry|rf))?$")
+        rows.append({"code": f"LEX:{subsector or sector}", "sector": sector, "subsector": subsector,
+                     "include": "|".join(parts), "exclude": "",
                      "priority": 50 if subsector == "patient_other" else 40})
     return pd.DataFrame(rows)
 
@@ -166,6 +232,16 @@ def _lexicon_rules() -> pd.DataFrame:
 def _lexicon_pass(uniques: np.ndarray):
     """Sector, subsector and code of the condition terms found in each text ("" when none)."""
     sector, subsector, code, _, _, _ = _rules_pass(uniques, _lexicon_rules())
+    return sector, subsector, code
+
+
+def _acronym_pass(uniques: np.ndarray):
+    """Like :func:`_lexicon_pass` for the condition acronyms, on not case-folded texts."""
+    rules = _acronym_rules()
+    if rules.empty:
+        empty = np.full(len(uniques), "", dtype=object)
+        return empty, empty.copy(), empty.copy()
+    sector, subsector, code, _, _, _ = _rules_pass(uniques, rules)
     return sector, subsector, code
 
 
@@ -237,11 +313,18 @@ def classify(names: pd.Series, purposes: pd.Series | None = None,
     if open_.any():
         rest = text[open_]
         inv_l, (l_sec, l_sub, l_code) = _per_unique(rest, _lexicon_pass)
+        # condition acronyms on the original case ("CF-yhdistys" yes, "cf-yhdistys" no)
+        inv_a, (a_sec, a_sub, a_code) = _per_unique(names[open_].map(_normalize), _acronym_pass)
+        l_sec, l_sub, l_code = l_sec[inv_l], l_sub[inv_l], l_code[inv_l]
+        use_a = (l_sec == "") & (a_sec[inv_a] != "")
+        l_sec = np.where(use_a, a_sec[inv_a], l_sec)
+        l_sub = np.where(use_a, a_sub[inv_a], l_sub)
+        l_code = np.where(use_a, a_code[inv_a], l_code)
         inv_s, shaped = _per_unique(rest, _shape_pass)
         lex = np.full(n, "", dtype=object)
         lex_sub, lex_code = lex.copy(), lex.copy()
         shp = np.zeros(n, dtype=bool)
-        lex[open_], lex_sub[open_], lex_code[open_] = l_sec[inv_l], l_sub[inv_l], l_code[inv_l]
+        lex[open_], lex_sub[open_], lex_code[open_] = l_sec, l_sub, l_code
         shp[open_] = shaped[inv_s]
         fill(open_ & (lex != ""), lex, lex_sub, lex_code, "name_lexicon", "medium")
         fill((sector == "") & shp, "patient_health", "patient_other", "SHAPE", "name_shape", "low")
