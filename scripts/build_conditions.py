@@ -42,8 +42,10 @@ Rows (``term, language, sector, subsector, icd10, match, source``), by kind:
    or a common proper name in the ``wamerican`` word list ("Turner", "Wilson", "Best") is
    ``eponym_condition``: a condition word must follow it ("Turner-syndrooma"); so is one
    that is a lower-case Finnish word of THL's names, or has only four letters.
-5. Orphanet Latin names (``match = word_start``): names and synonyms of two or three words
-   that all have a Latin ending ("osteogenesis imperfecta", "myasthenia gravis").
+5. Latin names (``match = word_start``): Orphanet names and synonyms, and Disease Ontology
+   labels, of two or three words that all have a Latin ending ("osteogenesis imperfecta",
+   "myasthenia gravis"); and one-word names of a medical shape, 7 letters or more
+   (``match = word``, a whole word: "sarcoidosis", "hemophilia").
 6. Orphanet acronyms (``match = acronym``, upper case, matched case-sensitively): the
    acronyms Orphanet gives for a disease (an exact synonym in capitals, the capitals that
    open a synonym such as "PWS due to point mutation", or "Name (ACR)" opening the
@@ -141,6 +143,8 @@ BODY_WORDS = {
 #: common proper name ("Turner", "Wilson", "Best", "Angel") must be followed by a condition word
 #: ("Turner-syndrooma"), match ``eponym_condition``; other eponyms take the wider ``eponym``.
 DICTIONARY = Path("/usr/share/dict/american-english")
+#: One-word English or Latin condition names ("Sarcoidosis", "Endometriosis", "Hemophilia").
+MEDICAL_WORD = re.compile(r"[a-z]+(osis|itis|emia|aemia|pathy|trophy|plasia|algia|oma|ia|ism)")
 NATIONALITY = re.compile(r"(ese|ish|ian|can|ean|ic|ican)$")
 ROMAN = re.compile(r"^[IVX]+$")
 
@@ -271,8 +275,10 @@ def orphanet_rows(entries: list[dict], municipalities: set[str], clubs: set[str]
                         and word.casefold() not in municipalities and not NATIONALITY.search(word)
                         and not ROMAN.match(word)):
                     add(word.casefold(), e, "eponym", "en")
-            # 5. Latin names of two or three words
+            # 5. Latin names of two or three words; one-word English or Latin names of a medical shape
             words = label.casefold().split()
+            if len(words) == 1 and len(words[0]) >= 7 and MEDICAL_WORD.fullmatch(words[0]):
+                add(words[0], e, "word", "en")
             if 2 <= len(words) <= 3 and all(LATIN_PHRASE_WORD.fullmatch(w) and w not in ENGLISH_PHRASE
                                             for w in words):
                 add(" ".join(words), e, "word_start", "la")

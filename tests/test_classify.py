@@ -168,7 +168,16 @@ def test_heldout_reaches_the_issue_goals(real):
 @pytest.mark.parametrize("name,sector,source,confidence", [
     ("Suomen Sarkoidoosiyhdistys ry", "patient_health", "name_lexicon", "medium"),   # ICD-10 term in a compound
     ("Suomen Marfan-yhdistys", "patient_health", "name_lexicon", "medium"),          # eponym, word start
-    ("Myositis-yhdistys ry", "patient_health", "name_shape", "low"),                  # shape, no lexicon hit
+    ("Myositis-yhdistys ry", "patient_health", "name_lexicon", "medium"),             # Disease Ontology label
+    ("Kuvitteloosi-yhdistys ry", "patient_health", "name_shape", "low"),              # shape, no lexicon hit
+    ("Suomen CF-yhdistys ry", "patient_health", "name_lexicon", "medium"),            # Orphanet acronym, whole token
+    ("Suomen cf-yhdistys ry", "unclassified", "", "low"),                             # acronyms are case-sensitive
+    ("Suomen Angelman-yhdistys", "patient_health", "name_lexicon", "medium"),         # Orphanet eponym
+    ("Angelmanin kyläyhdistys", "not_sote", "name_rule", "high"),                     # rules first
+    ("Ihoyhdistys ry", "patient_health", "name_lexicon", "medium"),                   # organ word + organisation
+    ("Ihon hoito Oy", "unclassified", "", "low"),                                     # organ word alone: nothing
+    ("22q11 Suomi ry", "patient_health", "name_shape", "low"),                        # chromosome band
+    ("Oulun Kärpät", "not_sote", "known_org", "high"),                                # known club
     ("Diabetesliitto ry", "patient_health", "known_org", "high"),
     ("Keuruun Eläkkeensaajat ry", "elderly", "name_rule", "high"),
     ("Kuopion Omaishoitajat ja Muistiyhdistys ry", "patient_health", "name_rule", "medium"),  # collision
@@ -199,7 +208,8 @@ def test_knowledge_tables_are_cited_and_valid():
     lex = conditions()
     assert len(lex) >= 500 and lex["term"].is_unique
     assert set(lex["sector"]) <= set(sectors().index)
-    assert set(lex["match"]) <= {"anywhere", "word_start", "org_tail", "eponym", "eponym_condition", "acronym"}
+    assert set(lex["match"]) <= {"anywhere", "word_start", "word", "org_tail", "eponym", "eponym_condition",
+                                 "acronym"}
     acr = lex["match"] == "acronym"  # acronyms are matched case-sensitively, upper case, two characters or more
     assert (lex.loc[~acr, "term"] == lex.loc[~acr, "term"].str.lower()).all()
     assert lex.loc[acr, "term"].str.fullmatch(r"[A-Z][A-Z0-9]+").all()

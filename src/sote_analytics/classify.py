@@ -182,7 +182,7 @@ def _lexicon_rules() -> pd.DataFrame:
     """The condition lexicon as one RE2 pattern per (sector, subsector), specific groups first.
 
     Match modes (``conditions.csv`` column ``match``): ``anywhere`` (inside compounds),
-    ``word_start``, ``org_tail`` (an organisation word must follow: "ihoyhdistys"),
+    ``word_start``, ``word`` (a whole word), ``org_tail`` (an organisation word must follow: "ihoyhdistys"),
     ``eponym`` (an organisation or condition word or the country must follow, or the name is
     "Suomen <eponym>"), ``eponym_condition`` (a condition word must follow: "Turner-syndrooma").
     ``acronym`` rows are matched on the original case by :func:`_acronym_rules`.
@@ -191,13 +191,15 @@ def _lexicon_rules() -> pd.DataFrame:
     lex = lex[lex["match"] != "acronym"]
     rows = []
     for (sector, subsector), g in lex.groupby(["sector", "subsector"], sort=False):
-        by = {m: g.loc[g["match"] == m, "term"].str.casefold() for m in ("anywhere", "word_start", "org_tail",
+        by = {m: g.loc[g["match"] == m, "term"].str.casefold() for m in ("anywhere", "word_start", "word", "org_tail",
                                                                           "eponym", "eponym_condition")}
         parts = []
         if len(by["anywhere"]):
             parts.append(f"(?:{_alternation(by['anywhere'])})")
         if len(by["word_start"]):
             parts.append(rf"\b(?:{_alternation(by['word_start'])})")
+        if len(by["word"]):
+            parts.append(rf"\b(?:{_alternation(by['word'])})(?:$|[^a-z0-9åäö])")
         if len(by["org_tail"]):
             parts.append(rf"\b(?:{_alternation(by['org_tail'])}){ORG_CONTEXT}")
         if len(by["eponym"]):
