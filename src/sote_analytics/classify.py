@@ -177,40 +177,43 @@ def _alternation(terms) -> str:
     return "|".join(sorted({re.escape(t).replace("\\ ", " ") for t in terms}, key=len, reverse=True))
 
 
+#: Terms per RE2 pattern: one huge alternation outgrows RE2's DFA memory and falls back to a slow
+#: engine (80,000 characters: 1.5 s for 5,000 names); chunks of a few hundred terms stay fast.
+CHUNK = 400
+
+
+def _chunks(terms) -> list[str]:
+    terms = sorted(set(terms), key=len, reverse=True)
+    return [_alternation(terms[i:i + CHUNK]) for i in range(0, len(terms), CHUNK)]
+
+
 @cache
 def _lexicon_rules() -> pd.DataFrame:
-    """The condition lexicon as one RE2 pattern per (sector, subsector), specific groups first.
+    """The condition lexicon as RE2 patterns per (sector, subsector) and match mode, specific groups first.
 
     Match modes (``conditions.csv`` column ``match``): ``anywhere`` (inside compounds),
-    ``word_start``, ``word`` (a whole word), ``org_tail`` (an organisation word must follow: "ihoyhdistys"),
-    ``eponym`` (an organisation or condition word or the country must follow, or the name is
-    "Suomen <eponym>"), ``eponym_condition`` (a condition word must follow: "Turner-syndrooma").
-    ``acronym`` rows are matched on the original case by :func:`_acronym_rules`.
+    ``word_start``, ``word`` (a whole word), ``org_tail`` (an organisation word must follow:
+    "ihoyhdistys"), ``eponym`` (an organisation or condition word or the country must follow,
+    or the name is "Suomen <eponym>"), ``eponym_condition`` (a condition word must follow:
+    "Turner-syndrooma"). ``acronym`` rows are matched on the original case by
+    :func:`_acronym_rules`. Rows of one group share code, sector and priority.
     """
     lex = conditions()
     lex = lex[lex["match"] != "acronym"]
     rows = []
     for (sector, subsector), g in lex.groupby(["sector", "subsector"], sort=False):
-        by = {m: g.loc[g["match"] == m, "term"].str.casefold() for m in ("anywhere", "word_start", "word", "org_tail",
-                                                                          "eponym", "eponym_condition")}
-        parts = []
-        if len(by["anywhere"]):
-            parts.append(f"(?:{_alternation(by['anywhere'])})")
-        if len(by["word_start"]):
-            parts.append(rf"\b(?:{_alternation(by['word_start'])})")
-        if len(by["word"]):
-            parts.append(rf"\b(?:{_alternation(by['word'])})(?:$|[^a-z0-9åäö])")
-        if len(by["org_tail"]):
-            parts.append(rf"\b(?:{_alternation(by['org_tail'])}){ORG_CONTEXT}")
-        if len(by["eponym"]):
-            ep = _alternation(by["eponym"])
-            parts.append(rf"\b(?:{ep}){EPONYM_CONTEXT}")
-            parts.append(rf"(?:^|\s)suomen\s(?:{ep})(?:in|n)?(?:\s(?:ry|rf))?$")
-        if len(by["eponym_condition"]):
-            parts.append(rf"\b(?:{_alternation(by['eponym_condition'])}){CONDITION_CONTEXT}")
-        rows.append({"code": f"LEX:{subsector or sector}", "sector": sector, "subsector": subsector,
-                     "include": "|".join(parts), "exclude": "",
-                     "priority": 50 if subsector == "patient_other" else 40})
+        terms = {m: g.loc[g["match"] == m, "term"].str.casefold() for m in (
+            "anywhere", "word_start", "word", "org_tail", "eponym", "eponym_condition")}
+        patterns = [f"(?:{alt})" for alt in _chunks(terms["anywhere"])]
+        patterns += [rf"\b(?:{alt})" for alt in _chunks(terms["word_start"])]
+        patterns += [rf"\b(?:{alt})(?:$|[^a-z0-9åäö])" for alt in _chunks(terms["word"])]
+        patterns += [rf"\b(?:{alt}){ORG_CONTEXT}" for alt in _chunks(terms["org_tail"])]
+        for alt in _chunks(terms["eponym"]):
+            patterns += [rf"\b(?:{alt}){EPONYM_CONTEXT}", rf"(?:^|\s)suomen\s(?:{alt})(?:in|n)?(?:\s(?:ry|rf))?$"]
+        patterns += [rf"\b(?:{alt}){CONDITION_CONTEXT}" for alt in _chunks(terms["eponym_condition"])]
+        rows += [{"code": f"LEX:{subsector or sector}", "sector": sector, "subsector": subsector,
+                  "include": p, "exclude": "", "priority": 50 if subsector == "patient_other" else 40}
+                 for p in patterns]
     return pd.DataFrame(rows)
 
 
@@ -223,21 +226,28 @@ def _acronym_rules() -> pd.DataFrame:
     lex = lex[lex["match"] == "acronym"]
     rows = []
     for (sector, subsector), g in lex.groupby(["sector", "subsector"], sort=False):
-        acr = _alternation(g["term"])
-        long_ = _alternation(g.loc[g["term"].str.len() >= 3, "term"])
-        parts = [rf"(?:^|[^{ALNUM}])(?:{acr})(?i:{ORG_CONTEXT}|\s(?:suomi|finland)(?:$|[^{ALNUM}]))"]
-        if long_:
-            parts.append(rf"^(?:{long_})(?i:\s(?:ry|rf))?$")
-        rows.append({"code": f"LEX:{subsector or sector}", "sector": sector, "subsector": subsector,
-                     "include": "|".join(parts), "exclude": "",
-                     "priority": 50 if subsector == "patient_other" else 40})
+        patterns = [rf"(?:^|[^{ALNUM}])(?:{alt})(?i:{ORG_CONTEXT}|\s(?:suomi|finland)(?:$|[^{ALNUM}]))"
+                    for alt in _chunks(g["term"])]
+        patterns += [rf"^(?:{alt})(?i:\s(?:ry|rf))?$" for alt in _chunks(g.loc[g["term"].str.len() >= 3, "term"])]
+        rows += [{"code": f"LEX:{subsector or sector}", "sector": sector, "subsector": subsector,
+                  "include": p, "exclude": "", "priority": 50 if subsector == "patient_other" else 40}
+                 for p in patterns]
     return pd.DataFrame(rows)
+
+
+def _primary(uniques: np.ndarray, rules: pd.DataFrame):
+    """Sector, subsector and code of the first fired rule of lowest priority ("" when none)."""
+    fired = _fire(uniques, rules)
+    prio = np.where(fired, rules["priority"].to_numpy()[None, :], np.iinfo(np.int32).max)
+    best = prio.argmin(axis=1)
+    hit = fired.any(axis=1)
+    return tuple(np.where(hit, rules[c].to_numpy(dtype=object)[best], "").astype(object)
+                 for c in ("sector", "subsector", "code"))
 
 
 def _lexicon_pass(uniques: np.ndarray):
     """Sector, subsector and code of the condition terms found in each text ("" when none)."""
-    sector, subsector, code, _, _, _ = _rules_pass(uniques, _lexicon_rules())
-    return sector, subsector, code
+    return _primary(uniques, _lexicon_rules())
 
 
 def _acronym_pass(uniques: np.ndarray):
@@ -246,8 +256,7 @@ def _acronym_pass(uniques: np.ndarray):
     if rules.empty:
         empty = np.full(len(uniques), "", dtype=object)
         return empty, empty.copy(), empty.copy()
-    sector, subsector, code, _, _, _ = _rules_pass(uniques, rules)
-    return sector, subsector, code
+    return _primary(uniques, rules)
 
 
 def _shape_pass(uniques: np.ndarray) -> np.ndarray:
@@ -260,8 +269,8 @@ def _shape_pass(uniques: np.ndarray) -> np.ndarray:
 
 def _per_unique(values: pd.Series, fn):
     """Apply ``fn`` to the distinct normalised values; returns (inverse index, fn's results)."""
-    uniques, inverse = np.unique(values.to_numpy(dtype=object).astype(str), return_inverse=True)
-    return inverse, fn(uniques)
+    inverse, uniques = pd.factorize(values.to_numpy(dtype=object).astype(str))  # hashing, not sorting
+    return inverse, fn(np.asarray(uniques, dtype=object))
 
 
 def classify(names: pd.Series, purposes: pd.Series | None = None,
@@ -318,13 +327,15 @@ def classify(names: pd.Series, purposes: pd.Series | None = None,
     if open_.any():
         rest = text[open_]
         inv_l, (l_sec, l_sub, l_code) = _per_unique(rest, _lexicon_pass)
-        # condition acronyms on the original case ("CF-yhdistys" yes, "cf-yhdistys" no)
-        inv_a, (a_sec, a_sub, a_code) = _per_unique(names[open_].map(_normalize), _acronym_pass)
-        l_sec, l_sub, l_code = l_sec[inv_l], l_sub[inv_l], l_code[inv_l]
-        use_a = (l_sec == "") & (a_sec[inv_a] != "")
-        l_sec = np.where(use_a, a_sec[inv_a], l_sec)
-        l_sub = np.where(use_a, a_sub[inv_a], l_sub)
-        l_code = np.where(use_a, a_code[inv_a], l_code)
+        l_sec, l_sub, l_code = (a[inv_l].astype(object) for a in (l_sec, l_sub, l_code))
+        # condition acronyms on the original case ("CF-yhdistys" yes, "cf-yhdistys" no), only in
+        # names without a lexicon hit that have two capitals in a row
+        raw = names[open_].astype(str)
+        caps = (l_sec == "") & raw.str.contains(r"[A-ZÅÄÖ][A-Z0-9ÅÄÖ]", regex=True).to_numpy()
+        if caps.any():
+            inv_a, (a_sec, a_sub, a_code) = _per_unique(raw[caps].map(_normalize), _acronym_pass)
+            for arr, new in ((l_sec, a_sec), (l_sub, a_sub), (l_code, a_code)):
+                arr[caps] = np.where(a_sec[inv_a] != "", new[inv_a], arr[caps])
         inv_s, shaped = _per_unique(rest, _shape_pass)
         lex = np.full(n, "", dtype=object)
         lex_sub, lex_code = lex.copy(), lex.copy()
