@@ -8,7 +8,15 @@ not. Every fired rule gives a sector (multi-label); the primary sector is the
 one of the fired rule with the lowest priority number (file order breaks
 ties), so exclusions and priorities settle collisions: sport rules (priority
 10) beat the pensioners' rule, the rheumatism rule (30) beats the child and
-family rule (60). Nothing fired: ``unclassified``.
+family rule (60).
+
+Where no rule fires on the name, the condition lexicon (``data/conditions.csv``, built by
+``scripts/build_conditions.py`` from the Finnish ICD-10, Orphanet and the Disease Ontology)
+is read: condition words inside compounds, eponyms and organ words before an organisation
+word ("Angelman-yhdistys", "Ihoyhdistys"), Latin names, and condition acronyms matched
+case-sensitively as whole tokens ("Suomen CF-yhdistys"). Then the medical word shape. Known
+organisations (``data/national_organisations.csv``, ``data/known_clubs.csv``) are matched by
+the whole normalised name before anything else. Nothing: ``unclassified``.
 
 Matching is vectorised with Arrow's RE2 engine over the distinct texts, so
 100,000 names take seconds; every result names the rule that fired.
@@ -162,7 +170,7 @@ def _rules_pass(uniques: np.ndarray, rules: pd.DataFrame):
 #: ("sklerodermayhdistys", "CF-yhdistys", "ALS-tutkimuksen tuki", "Munuais- ja maksaliitto").
 ORG_TAIL = (r"(?:yhdisty|liitto|liiton|säätiö|potilaat|potilaiden|potilasyhdistys|sairaat|sairaiden|sairastavat|"
             r"sairastavien|vammaiset|vammaisten|lapset|lasten|perheet|perheiden|tuki|tutkimu|verkosto|förening|"
-            r"förbund|stiftelse|patient|henkilö)")
+            r"förbund|stiftelse|sällskap|patient|henkilö|association|society|foundation|network|support)")
 ORG_CONTEXT = rf"(?:(?:\s?[-–]\s?|\s)?{ORG_TAIL}|\s?[-–]\s(?:ja|och|tai)\s)"
 #: After an eponym: an organisation word, a condition word or the country ("Angelman-yhdistys",
 #: "Touretten oireyhtymä", "Rett Suomi"); Finnish genitive endings allowed.
