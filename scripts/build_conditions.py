@@ -4,6 +4,10 @@ Usage::
 
     python scripts/build_conditions.py ICD10FI_CSV ORPHANET_OBO HUMANDO_TSV
 
+It also reads ``/usr/share/dict/american-english`` (Debian package ``wamerican``) to tell
+eponyms that are English words, and the project's municipality key and ``known_clubs.csv``
+(build that first: ``scripts/build_known_clubs.py``). The output is deterministic.
+
 Inputs (fetched copies of public files; nothing of them is committed but this derivation):
 
 ``ICD10FI_CSV``
@@ -68,11 +72,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 DATA = ROOT / "src" / "sote_analytics" / "data"
-ICD_SOURCE = ("FINNGEN/mapping_finland@08bf18e ICD10fi/1_source_vocabulary/"
+ICD_SOURCE = ("FINNGEN/mapping_finland@08bf18e:ICD10fi/1_source_vocabulary/"
               "icd10fi_source_google_tralations.csv (THL Finnish ICD-10 names)")
-DO_SOURCE = ("DiseaseOntology/HumanDiseaseOntology@4bc5e8a DOreports/HumanDO.tsv "
+DO_SOURCE = ("DiseaseOntology/HumanDiseaseOntology@4bc5e8a:DOreports/HumanDO.tsv "
              "(Disease Ontology labels, CC0) {code}")
-ORPHA_SOURCE = ("DiseaseOntology/HumanDiseaseOntology@0269423 src/deprecated/DO_NON_Production_Files/"
+ORPHA_SOURCE = ("DiseaseOntology/HumanDiseaseOntology@0269423:src/deprecated/DO_NON_Production_Files/"
                 "orphanet_import.obo (Orphanet nomenclature, CC BY 4.0) ORPHA:{code}")
 
 SHAPE = re.compile(r"(oosi|iitti|patia|emia|plasia|trofia|ooma|oomat|syndrooma|oireyhtymä|tauti|sairaus|"

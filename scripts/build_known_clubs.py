@@ -27,8 +27,8 @@ import sys
 from pathlib import Path
 
 DATA = Path(__file__).parents[1] / "src" / "sote_analytics" / "data"
-FOOTBALL = "openfootball/clubs@f67fa9c europe/finland/fi.clubs.txt (CC0)"
-HOCKEY = "nikosalonen/liiga_teletext@2256406 src/ui/components/abbreviations.rs (Liiga teams 2024-25)"
+FOOTBALL = "openfootball/clubs@f67fa9c:europe/finland/fi.clubs.txt (CC0)"
+HOCKEY = "nikosalonen/liiga_teletext@2256406:src/ui/components/abbreviations.rs (Liiga teams 2024-25)"
 
 
 def municipalities() -> set[str]:
