@@ -16,7 +16,8 @@ Inputs (fetched copies of public files; only this derivation is committed):
 
 A club is matched like a known national organisation: by its normalised whole name or an
 alias, never inside another name. Aliases that are only a municipality's name ("Lahti",
-"Rovaniemi") or shorter than three characters are left out.
+"Rovaniemi"), shorter than three characters, or also another organisation's name
+(``AMBIGUOUS``) are left out.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ from pathlib import Path
 DATA = Path(__file__).parents[1] / "src" / "sote_analytics" / "data"
 FOOTBALL = "openfootball/clubs@f67fa9c:europe/finland/fi.clubs.txt (CC0)"
 HOCKEY = "nikosalonen/liiga_teletext@2256406:src/ui/components/abbreviations.rs (Liiga teams 2024-25)"
+
+
+#: Aliases that also name another, non-sport organisation: "Allianssi" is the national youth-work
+#: umbrella's short name as well as a former football club's.
+AMBIGUOUS = {"allianssi"}
 
 
 def municipalities() -> set[str]:
@@ -73,7 +79,7 @@ def main(football_path: str, hockey_path: str) -> None:
     for clubs, source in ((football(football_path), FOOTBALL), (hockey(hockey_path), HOCKEY)):
         for name, aliases in clubs:
             keep = [a for a in dict.fromkeys(aliases) if len(a) >= 3 and a.casefold() not in towns
-                    and a.casefold() != name.casefold()]
+                    and a.casefold() not in AMBIGUOUS and a.casefold() != name.casefold()]
             keys = {name.casefold(), *(a.casefold() for a in keep)}
             if keys & seen:  # the same club in both lists: keep the first
                 keep = [a for a in keep if a.casefold() not in seen]
