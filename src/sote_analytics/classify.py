@@ -180,6 +180,13 @@ EPONYM_CONTEXT = rf"(?:{CONDITION_CONTEXT}|(?:in|n|s)?(?:{ORG_CONTEXT}|\s(?:suom
 ALNUM = "A-Za-z0-9ÅÄÖåäöÉéÜüÕõŠšŽž"
 
 
+#: Cheap tests run before the many-term patterns: a text without an organisation word cannot match
+#: an ``org_tail`` term, and so on (most of a register's names are skipped by most patterns).
+NEEDS_ORG = rf"{ORG_TAIL}|[-–]\s(?:ja|och|tai)\s"
+NEEDS_CONDITION = r"oireyhtymä|syndrooma|tauti|sairaus|syndrom|sjukdom"
+NEEDS_EPONYM = rf"{NEEDS_ORG}|{NEEDS_CONDITION}|suomi|finland"
+
+
 def _alternation(terms) -> str:
     """Literal alternation, longest first (RE2 takes the leftmost, not the longest, alternative)."""
     return "|".join(sorted({re.escape(t).replace("\\ ", " ") for t in terms}, key=len, reverse=True))
@@ -212,16 +219,19 @@ def _lexicon_rules() -> pd.DataFrame:
     for (sector, subsector), g in lex.groupby(["sector", "subsector"], sort=False):
         terms = {m: g.loc[g["match"] == m, "term"].str.casefold() for m in (
             "anywhere", "word_start", "word", "org_tail", "eponym", "eponym_condition")}
-        patterns = [f"(?:{alt})" for alt in _chunks(terms["anywhere"])]
-        patterns += [rf"\b(?:{alt})" for alt in _chunks(terms["word_start"])]
-        patterns += [rf"\b(?:{alt})(?:$|[^a-z0-9åäö])" for alt in _chunks(terms["word"])]
-        patterns += [rf"\b(?:{alt}){ORG_CONTEXT}" for alt in _chunks(terms["org_tail"])]
+        # (pattern, the context word a text must have for the pattern to be tried at all)
+        patterns = [(f"(?:{alt})", "") for alt in _chunks(terms["anywhere"])]
+        patterns += [(rf"\b(?:{alt})", "") for alt in _chunks(terms["word_start"])]
+        patterns += [(rf"\b(?:{alt})(?:$|[^a-z0-9åäö])", "") for alt in _chunks(terms["word"])]
+        patterns += [(rf"\b(?:{alt}){ORG_CONTEXT}", NEEDS_ORG) for alt in _chunks(terms["org_tail"])]
         for alt in _chunks(terms["eponym"]):
-            patterns += [rf"\b(?:{alt}){EPONYM_CONTEXT}", rf"(?:^|\s)suomen\s(?:{alt})(?:in|n)?(?:\s(?:ry|rf))?$"]
-        patterns += [rf"\b(?:{alt}){CONDITION_CONTEXT}" for alt in _chunks(terms["eponym_condition"])]
+            patterns += [(rf"\b(?:{alt}){EPONYM_CONTEXT}", NEEDS_EPONYM),
+                         (rf"(?:^|\s)suomen\s(?:{alt})(?:in|n)?(?:\s(?:ry|rf))?$", "suomen")]
+        patterns += [(rf"\b(?:{alt}){CONDITION_CONTEXT}", NEEDS_CONDITION)
+                     for alt in _chunks(terms["eponym_condition"])]
         rows += [{"code": f"LEX:{subsector or sector}", "sector": sector, "subsector": subsector,
-                  "include": p, "exclude": "", "priority": 50 if subsector == "patient_other" else 40}
-                 for p in patterns]
+                  "include": p, "exclude": "", "priority": 50 if subsector == "patient_other" else 40,
+                  "needs": needs} for p, needs in patterns]
     return pd.DataFrame(rows)
 
 
@@ -244,8 +254,22 @@ def _acronym_rules() -> pd.DataFrame:
 
 
 def _primary(uniques: np.ndarray, rules: pd.DataFrame):
-    """Sector, subsector and code of the first fired rule of lowest priority ("" when none)."""
-    fired = _fire(uniques, rules)
+    """Sector, subsector and code of the first fired rule of lowest priority ("" when none).
+
+    A rule with a ``needs`` pattern is tried only on the texts that match it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if "needs" not in rules or not (rules["needs"] != "").any():
+        fired = _fire(uniques, rules)
+    else:
+        fired = np.zeros((len(uniques), len(rules)), dtype=bool)
+        arr = pa.array(uniques, type=pa.string())
+        for needs, idx in rules.groupby("needs", sort=False).indices.items():
+            rows = np.arange(len(uniques)) if not needs else np.flatnonzero(
+                pc.match_substring_regex(arr, needs).to_numpy(zero_copy_only=False))
+            if len(rows):
+                fired[np.ix_(rows, idx)] = _fire(uniques[rows], rules.iloc[idx])
     prio = np.where(fired, rules["priority"].to_numpy()[None, :], np.iinfo(np.int32).max)
     best = prio.argmin(axis=1)
     hit = fired.any(axis=1)
