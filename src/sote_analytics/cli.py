@@ -222,7 +222,13 @@ def classify(
         path = sample or default_sample_path()
         if not path.exists():
             _fail(f"labelled sample {path} not found (use --sample)")
-        typer.echo(format_evaluation(run_evaluate(pd.read_csv(path, dtype=str))))
+        from .classify import evaluate_sets, real_names_path
+
+        real = real_names_path()
+        if sample is None and real.exists():  # the project sample, then each half of the real-names set
+            typer.echo(evaluate_sets(pd.read_csv(path, dtype=str), pd.read_csv(real, dtype=str)))
+        else:
+            typer.echo(format_evaluation(run_evaluate(pd.read_csv(path, dtype=str))))
         return
     if file is None:
         _fail("give a FILE or --evaluate")
