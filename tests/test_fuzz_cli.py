@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sote_analytics.cli import main
@@ -257,3 +257,74 @@ def test_regression_quarantine_csv_is_formula_safe(reference_dir, tmp_path):
                             "--out-dir", str(tmp_path / "p")])
     assert code == 0, err
     _check_csv_safe(tmp_path / "p" / "quarantine.csv")
+
+
+# ---- generated arguments for the commands that read the processed folder ------------------------------
+LEVELS = ["hyvinvointialue", "maakunta", "seutukunta", "kunta", "yhteistyoalue", "HYVINVOINTIALUE", "county",
+          "", "../etc"]
+AREAS = ["15", "015", "7", "091", "99", "0", "", "abc", "=1+1", "Keski-Suomi", "1" * 40]
+LANGS = ["fi", "sv", "en", "FI", "de", ""]
+YEARS = ["2025", "2024", "1800", "3000", "x"]
+
+
+@st.composite
+def processed_arguments(draw) -> list[str]:
+    """Level, areas, language and year as a user might type them, valid or not."""
+    args = ["--level", draw(st.sampled_from(LEVELS))]
+    for a in draw(st.lists(st.sampled_from(AREAS), min_size=1, max_size=2)):
+        args += ["--area", a]
+    if draw(st.booleans()):
+        args += ["--year", draw(st.sampled_from(YEARS))]
+    return args
+
+
+@pytest.fixture(scope="module")
+def small_processed(reference_dir, tmp_path_factory) -> Path:
+    """A processed folder from a small register with an all-unknown area (Keuruu: no counts at all)."""
+    d = tmp_path_factory.mktemp("small")
+    f = d / "r.csv"
+    f.write_text("Nimi;Kotipaikka;Jäsenet;Toimiala\nKeuruun Sydänyhdistys ry;Keuruu;ei tiedossa;patient_health\n"
+                 "Muuramen Eläkkeensaajat ry;Muurame;;elderly\nVaasan Omaishoitajat rf;Vaasa;40;carers\n"
+                 "Atlantiksen yhdistys ry;Atlantis;3;\n", "utf-8")
+    code, _, err = run_cli(["indicators", "--register", str(f), "--reference-dir", str(reference_dir),
+                            "--out-dir", str(d / "p")])
+    assert code == 0, err
+    return d / "p"
+
+
+@FUZZ
+@given(args=processed_arguments())
+def test_export_never_tracebacks_on_generated_arguments(args, reference_dir, small_processed, tmp_path_factory):
+    out = tmp_path_factory.mktemp("x")
+    code, _, err = run_cli(["export", *args, "--reference-dir", str(reference_dir), "--processed-dir",
+                            str(small_processed), "--out-dir", str(out)])
+    _check_exit(code, err, out)
+    if code == 2:  # the message names the option or value that was wrong
+        assert any(w in err for w in ("level", "area", "year", "code", "key")), err
+    for x in out.glob("*.xlsx"):  # every workbook written is formula-safe
+        for sheet in pd.read_excel(x, sheet_name=None, dtype=str).values():
+            cells = [str(c) for c in sheet.fillna("").to_numpy().ravel()]
+            assert not [c for c in cells if c.startswith(FORMULA_START)], x.name
+
+
+@settings(max_examples=max(3, EXAMPLES // 6), deadline=None, derandomize=os.environ.get("SOTE_FUZZ_EXAMPLES") is None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(args=processed_arguments(), language=st.sampled_from(LANGS))
+@example(args=["--level", "hyvinvointialue", "--area", "15"], language="en")  # Keuruu: every count unknown
+@example(args=["--level", "kunta", "--area", "091"], language="sv")  # no accepted rows in Helsinki
+def test_report_never_tracebacks_on_generated_arguments(args, language, reference_dir, small_processed,
+                                                        tmp_path_factory):
+    """`report` with generated level, areas, language and year: exit 0 with a page per area, or exit 2
+    with one line; a report whose area has no accepted rows still renders; no raw error text in a page."""
+    out = tmp_path_factory.mktemp("r")
+    code, _, err = run_cli(["report", *args, "--language", language, "--workers", "1", "--reference-dir",
+                            str(reference_dir), "--processed-dir", str(small_processed), "--out-dir", str(out)])
+    _check_exit(code, err, out)
+    if code == 0:
+        level = args[args.index("--level") + 1]
+        for a in [args[i + 1] for i, v in enumerate(args) if v == "--area"]:
+            assert list(out.glob(f"{level}_*{a.lstrip('0')}*.html")), (a, sorted(p.name for p in out.iterdir()))
+    for page in out.glob("*.html"):
+        text = page.read_text("utf-8")
+        assert "Traceback" not in text and "Error:" not in text, page.name
+        _check_no_personal(page)

@@ -208,6 +208,52 @@ def test_input_hash_components(ref, processed, tmp_path):
     assert {j.level for j in plan(ref, load_config())} == set(load_config().levels)
 
 
+# ---------------------------------------------------------------------------- workers
+@pytest.mark.skipif(__import__("multiprocessing").get_start_method() != "fork",
+                    reason="the fakes reach the workers by fork")
+def test_a_dying_worker_fails_only_its_report_and_the_queue_goes_on(monkeypatch, tmp_path):
+    """Workers share one job queue; the one report that kills its worker fails, every other report
+    (those running beside it when the pool went down included) is rendered."""
+    import os
+    import time
+
+    import sote_analytics.report.kernels as kernels
+    import sote_analytics.report.publication as publication
+
+    class NoKernel:
+        starts = 1
+
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            pass
+
+    def fake_render(kernel, job, notebook, out, self_contained):
+        if job["stem"] == "kunta_bad":
+            time.sleep(0.1)  # the other worker is busy with its own report when this one dies
+            os._exit(3)
+        time.sleep(0.05)
+        (out / f"{job['stem']}.html").write_text(str(os.getpid()), "utf-8")
+        return {"stem": job["stem"], "language": "fi", "error": None, "html": str(out / f"{job['stem']}.html")}
+
+    monkeypatch.setattr(kernels, "WarmKernel", NoKernel)
+    monkeypatch.setattr(publication, "_render_one", fake_render)
+    stems = ["kunta_a", "kunta_b", "kunta_bad", "kunta_c", "kunta_d", "kunta_e", "kunta_f"]
+    jobs = [{"stem": s, "level": "kunta", "area": s, "language": "fi", "params": {}} for s in stems]
+    res = publication._run_workers(jobs, 2, tmp_path / "nb.ipynb", tmp_path, False)
+    assert [r["stem"] for r in res] == stems  # in the order asked, each once
+    errors = {r["stem"]: r["error"] for r in res}
+    assert "died" in errors.pop("kunta_bad")
+    assert errors == {s: None for s in stems if s != "kunta_bad"}
+    assert {p.stem for p in tmp_path.glob("*.html")} == set(errors)
+    pids = {p.read_text("utf-8") for p in tmp_path.glob("*.html")}
+    assert len(pids) >= 2  # the queue was shared by more than one worker process
+
+
 # ---------------------------------------------------------------------------- the folder's index
 
 

@@ -240,3 +240,25 @@ def test_report_renders_in_chromium_with_map_and_no_console_errors(batch, tmp_pa
             assert problems == [], (name, problems)
             page.close()
         browser.close()
+
+
+@pytest.mark.parametrize("limit", [None, 50])
+def test_directory_of_a_large_area_is_a_count_and_a_pointer_not_a_huge_table(processed, reference_dir, limit,
+                                                                              monkeypatch):
+    """The directory lists the area's associations, one row each; above the configured limit (the country
+    in the demo) the section says how many there are and where to find them instead."""
+    from sote_analytics import config
+    from sote_analytics.report import content as rc
+
+    processed_dir, _, _ = processed
+    ctx = rc.load_context("hyvinvointialue", "15", 2025, "fi", processed_dir, reference_dir)
+    n = len(ctx.directory)
+    if limit is not None:
+        monkeypatch.setattr(config, "DIRECTORY_MAX_ROWS", limit)
+    html = rc.directory(ctx).data
+    assert "Yhdistyshakemisto" in html
+    if limit is None:
+        assert n < config.DIRECTORY_MAX_ROWS and html.count("<tr>") == n + 1
+    else:
+        assert n > limit and "<table" not in html
+        assert f"Alueella on {n:,} yhdistystä".replace(",", "\u00a0") in html

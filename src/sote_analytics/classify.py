@@ -8,7 +8,15 @@ not. Every fired rule gives a sector (multi-label); the primary sector is the
 one of the fired rule with the lowest priority number (file order breaks
 ties), so exclusions and priorities settle collisions: sport rules (priority
 10) beat the pensioners' rule, the rheumatism rule (30) beats the child and
-family rule (60). Nothing fired: ``unclassified``.
+family rule (60).
+
+Where no rule fires on the name, the condition lexicon (``data/conditions.csv``, built by
+``scripts/build_conditions.py`` from the Finnish ICD-10, Orphanet and the Disease Ontology)
+is read: condition words inside compounds, eponyms and organ words before an organisation
+word ("Angelman-yhdistys", "Ihoyhdistys"), Latin names, and condition acronyms matched
+case-sensitively as whole tokens ("Suomen CF-yhdistys"). Then the medical word shape. Known
+organisations (``data/national_organisations.csv``, ``data/known_clubs.csv``) are matched by
+the whole normalised name before anything else. Nothing: ``unclassified``.
 
 Matching is vectorised with Arrow's RE2 engine over the distinct texts, so
 100,000 names take seconds; every result names the rule that fired.
@@ -33,8 +41,11 @@ ORG_TYPES = ("local", "district", "national", "foundation")
 SECTOR_SOURCES = ("known_org", "source_category", "purpose", "name_rule", "name_lexicon", "name_shape")
 CONFIDENCES = ("high", "medium", "low")
 #: Medical word shapes (name_shape): a word part ending so, before a word end or a hyphen/compound tail.
+#: A chromosome band ("22q11", "1p36"), the cytogenetic notation of Orphanet's names of chromosomal
+#: syndromes, is a medical shape too.
 MEDICAL_SHAPE = (r"[a-zåäö]{3,}(oosi|iitti|itis|osis|patia|emia|plasia|trofia|syndrooma|oireyhtymä)"
-                 r"|(oireyhtymä|syndrooma|sairaat|sairaiden|sairaudet|sairauksien|potilaat|potilaiden|sairastavat|sairastavien)")
+                 r"|(oireyhtymä|syndrooma|sairaat|sairaiden|sairaudet|sairauksien|potilaat|potilaiden|sairastavat|sairastavien)"
+                 r"|(?:^|[^0-9a-zåäö])(?:[1-9]|1[0-9]|2[0-2]|x|y)[pq][1-9][0-9]?(?:\.[0-9]+)?(?:$|[^0-9a-zåäö]|ds)")
 LEGAL_FORM = re.compile(r"\b(ry|rf|r\.y\.?|r\.f\.?|sr|rp|r\.p\.?)$")
 WORD_BOUNDARY = r"(?:^|$|[^a-z0-9åäöéèüõšžæøçñ_])"
 HEADQUARTERS = ("district", "national")
@@ -67,13 +78,19 @@ def conditions() -> pd.DataFrame:
     return _read_csv("conditions.csv")
 
 
+#: Tables of organisations known by name (name, aliases, sector, subsector, org_type, umbrella, source):
+#: national sote organisations, and sports clubs known only by their name ("HJK", "Oulun Kärpät").
+KNOWN_ORGANISATION_TABLES = ("national_organisations.csv", "known_clubs.csv")
+
+
 @cache
 def national_organisations() -> dict[str, tuple[str, str, str]]:
-    """Normalised name or alias -> (sector, subsector, org_type)."""
+    """Normalised name or alias -> (sector, subsector, org_type), from :data:`KNOWN_ORGANISATION_TABLES`."""
     out: dict[str, tuple[str, str, str]] = {}
-    for row in _read_csv("national_organisations.csv").itertuples(index=False):
-        for alias in [row.name, *[a for a in row.aliases.split(";") if a.strip()]]:
-            out[org_key(alias)] = (row.sector, row.subsector, row.org_type)
+    for table in KNOWN_ORGANISATION_TABLES:
+        for row in _read_csv(table).itertuples(index=False):
+            for alias in [row.name, *[a for a in row.aliases.split(";") if a.strip()]]:
+                out.setdefault(org_key(alias), (row.sector, row.subsector, row.org_type))
     return out
 
 
@@ -149,24 +166,129 @@ def _rules_pass(uniques: np.ndarray, rules: pd.DataFrame):
     return sector, subsector, code, p_rules[pinv], p_secs[pinv], p_agree[pinv]
 
 
+#: Words that make a preceding condition, organ or acronym the subject of an organisation
+#: ("sklerodermayhdistys", "CF-yhdistys", "ALS-tutkimuksen tuki", "Munuais- ja maksaliitto").
+ORG_TAIL = (r"(?:yhdisty|liitto|liiton|säätiö|potilaat|potilaiden|potilasyhdistys|sairaat|sairaiden|sairastavat|"
+            r"sairastavien|vammaiset|vammaisten|lapset|lasten|perheet|perheiden|tuki|tutkimu|verkosto|förening|"
+            r"förbund|stiftelse|sällskap|patient|henkilö|association|society|foundation|network|support)")
+ORG_CONTEXT = rf"(?:(?:\s?[-–]\s?|\s)?{ORG_TAIL}|\s?[-–]\s(?:ja|och|tai)\s)"
+#: After an eponym: an organisation word, a condition word or the country ("Angelman-yhdistys",
+#: "Touretten oireyhtymä", "Rett Suomi"); Finnish genitive endings allowed.
+CONDITION_CONTEXT = r"(?:in|n|s)?(?:\s?[-–]\s?|\s)?(?:oireyhtymä|syndrooma|tauti|sairaus|syndrom|sjukdom)"
+EPONYM_CONTEXT = rf"(?:{CONDITION_CONTEXT}|(?:in|n|s)?(?:{ORG_CONTEXT}|\s(?:suomi|finland)\b))"
+#: Letters and digits of the (not case-folded) text, for acronym boundaries.
+ALNUM = "A-Za-z0-9ÅÄÖåäöÉéÜüÕõŠšŽž"
+
+
+#: Cheap tests run before the many-term patterns: a text without an organisation word cannot match
+#: an ``org_tail`` term, and so on (most of a register's names are skipped by most patterns).
+NEEDS_ORG = rf"{ORG_TAIL}|[-–]\s(?:ja|och|tai)\s"
+NEEDS_CONDITION = r"oireyhtymä|syndrooma|tauti|sairaus|syndrom|sjukdom"
+NEEDS_EPONYM = rf"{NEEDS_ORG}|{NEEDS_CONDITION}|suomi|finland"
+
+
+def _alternation(terms) -> str:
+    """Literal alternation, longest first (RE2 takes the leftmost, not the longest, alternative)."""
+    return "|".join(sorted({re.escape(t).replace("\\ ", " ") for t in terms}, key=len, reverse=True))
+
+
+#: Terms per RE2 pattern: one huge alternation outgrows RE2's DFA memory and falls back to a slow
+#: engine (80,000 characters: 1.5 s for 5,000 names); chunks of a few hundred terms stay fast.
+CHUNK = 400
+
+
+def _chunks(terms) -> list[str]:
+    terms = sorted(set(terms), key=len, reverse=True)
+    return [_alternation(terms[i:i + CHUNK]) for i in range(0, len(terms), CHUNK)]
+
+
 @cache
 def _lexicon_rules() -> pd.DataFrame:
-    """The condition lexicon as one RE2 alternation per (sector, subsector), specific groups first."""
+    """The condition lexicon as RE2 patterns per (sector, subsector) and match mode, specific groups first.
+
+    Match modes (``conditions.csv`` column ``match``): ``anywhere`` (inside compounds),
+    ``word_start``, ``word`` (a whole word), ``org_tail`` (an organisation word must follow:
+    "ihoyhdistys"), ``eponym`` (an organisation or condition word or the country must follow,
+    or the name is "Suomen <eponym>"), ``eponym_condition`` (a condition word must follow:
+    "Turner-syndrooma"). ``acronym`` rows are matched on the original case by
+    :func:`_acronym_rules`. Rows of one group share code, sector and priority.
+    """
     lex = conditions()
+    lex = lex[lex["match"] != "acronym"]
     rows = []
     for (sector, subsector), g in lex.groupby(["sector", "subsector"], sort=False):
-        terms = sorted({(r"\b" if m == "word_start" else "") + re.escape(t)
-                        for t, m in zip(g["term"].str.casefold(), g["match"], strict=True)}, key=len, reverse=True)
-        rows.append({"code": f"LEX:{subsector or sector}", "sector": sector, "subsector": subsector,
-                     "include": "|".join(terms), "exclude": "",
-                     "priority": 50 if subsector == "patient_other" else 40})
+        terms = {m: g.loc[g["match"] == m, "term"].str.casefold() for m in (
+            "anywhere", "word_start", "word", "org_tail", "eponym", "eponym_condition")}
+        # (pattern, the context word a text must have for the pattern to be tried at all)
+        patterns = [(f"(?:{alt})", "") for alt in _chunks(terms["anywhere"])]
+        patterns += [(rf"\b(?:{alt})", "") for alt in _chunks(terms["word_start"])]
+        patterns += [(rf"\b(?:{alt})(?:$|[^a-z0-9åäö])", "") for alt in _chunks(terms["word"])]
+        patterns += [(rf"\b(?:{alt}){ORG_CONTEXT}", NEEDS_ORG) for alt in _chunks(terms["org_tail"])]
+        for alt in _chunks(terms["eponym"]):
+            patterns += [(rf"\b(?:{alt}){EPONYM_CONTEXT}", NEEDS_EPONYM),
+                         (rf"(?:^|\s)suomen\s(?:{alt})(?:in|n)?(?:\s(?:ry|rf))?$", "suomen")]
+        patterns += [(rf"\b(?:{alt}){CONDITION_CONTEXT}", NEEDS_CONDITION)
+                     for alt in _chunks(terms["eponym_condition"])]
+        rows += [{"code": f"LEX:{subsector or sector}", "sector": sector, "subsector": subsector,
+                  "include": p, "exclude": "", "priority": 50 if subsector == "patient_other" else 40,
+                  "needs": needs} for p, needs in patterns]
     return pd.DataFrame(rows)
+
+
+@cache
+def _acronym_rules() -> pd.DataFrame:
+    """Condition acronyms, case-sensitive on the original text, as whole tokens followed by an
+    organisation word ("Suomen CF-yhdistys", "ALS-tutkimuksen tuki"), by the country ("ITP Suomi")
+    or, for three letters or more, standing alone as the whole name ("AMC", "AMC ry")."""
+    lex = conditions()
+    lex = lex[lex["match"] == "acronym"]
+    rows = []
+    for (sector, subsector), g in lex.groupby(["sector", "subsector"], sort=False):
+        patterns = [rf"(?:^|[^{ALNUM}])(?:{alt})(?i:{ORG_CONTEXT}|\s(?:suomi|finland)(?:$|[^{ALNUM}]))"
+                    for alt in _chunks(g["term"])]
+        patterns += [rf"^(?:{alt})(?i:\s(?:ry|rf))?$" for alt in _chunks(g.loc[g["term"].str.len() >= 3, "term"])]
+        rows += [{"code": f"LEX:{subsector or sector}", "sector": sector, "subsector": subsector,
+                  "include": p, "exclude": "", "priority": 50 if subsector == "patient_other" else 40}
+                 for p in patterns]
+    return pd.DataFrame(rows)
+
+
+def _primary(uniques: np.ndarray, rules: pd.DataFrame):
+    """Sector, subsector and code of the first fired rule of lowest priority ("" when none).
+
+    A rule with a ``needs`` pattern is tried only on the texts that match it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if "needs" not in rules or not (rules["needs"] != "").any():
+        fired = _fire(uniques, rules)
+    else:
+        fired = np.zeros((len(uniques), len(rules)), dtype=bool)
+        arr = pa.array(uniques, type=pa.string())
+        for needs, idx in rules.groupby("needs", sort=False).indices.items():
+            rows = np.arange(len(uniques)) if not needs else np.flatnonzero(
+                pc.match_substring_regex(arr, needs).to_numpy(zero_copy_only=False))
+            if len(rows):
+                fired[np.ix_(rows, idx)] = _fire(uniques[rows], rules.iloc[idx])
+    prio = np.where(fired, rules["priority"].to_numpy()[None, :], np.iinfo(np.int32).max)
+    best = prio.argmin(axis=1)
+    hit = fired.any(axis=1)
+    return tuple(np.where(hit, rules[c].to_numpy(dtype=object)[best], "").astype(object)
+                 for c in ("sector", "subsector", "code"))
 
 
 def _lexicon_pass(uniques: np.ndarray):
     """Sector, subsector and code of the condition terms found in each text ("" when none)."""
-    sector, subsector, code, _, _, _ = _rules_pass(uniques, _lexicon_rules())
-    return sector, subsector, code
+    return _primary(uniques, _lexicon_rules())
+
+
+def _acronym_pass(uniques: np.ndarray):
+    """Like :func:`_lexicon_pass` for the condition acronyms, on not case-folded texts."""
+    rules = _acronym_rules()
+    if rules.empty:
+        empty = np.full(len(uniques), "", dtype=object)
+        return empty, empty.copy(), empty.copy()
+    return _primary(uniques, rules)
 
 
 def _shape_pass(uniques: np.ndarray) -> np.ndarray:
@@ -179,8 +301,8 @@ def _shape_pass(uniques: np.ndarray) -> np.ndarray:
 
 def _per_unique(values: pd.Series, fn):
     """Apply ``fn`` to the distinct normalised values; returns (inverse index, fn's results)."""
-    uniques, inverse = np.unique(values.to_numpy(dtype=object).astype(str), return_inverse=True)
-    return inverse, fn(uniques)
+    inverse, uniques = pd.factorize(values.to_numpy(dtype=object).astype(str))  # hashing, not sorting
+    return inverse, fn(np.asarray(uniques, dtype=object))
 
 
 def classify(names: pd.Series, purposes: pd.Series | None = None,
@@ -237,11 +359,20 @@ def classify(names: pd.Series, purposes: pd.Series | None = None,
     if open_.any():
         rest = text[open_]
         inv_l, (l_sec, l_sub, l_code) = _per_unique(rest, _lexicon_pass)
+        l_sec, l_sub, l_code = (a[inv_l].astype(object) for a in (l_sec, l_sub, l_code))
+        # condition acronyms on the original case ("CF-yhdistys" yes, "cf-yhdistys" no), only in
+        # names without a lexicon hit that have two capitals in a row
+        raw = names[open_].astype(str)
+        caps = (l_sec == "") & raw.str.contains(r"[A-ZÅÄÖ][A-Z0-9ÅÄÖ]", regex=True).to_numpy()
+        if caps.any():
+            inv_a, (a_sec, a_sub, a_code) = _per_unique(raw[caps].map(_normalize), _acronym_pass)
+            for arr, new in ((l_sec, a_sec), (l_sub, a_sub), (l_code, a_code)):
+                arr[caps] = np.where(a_sec[inv_a] != "", new[inv_a], arr[caps])
         inv_s, shaped = _per_unique(rest, _shape_pass)
         lex = np.full(n, "", dtype=object)
         lex_sub, lex_code = lex.copy(), lex.copy()
         shp = np.zeros(n, dtype=bool)
-        lex[open_], lex_sub[open_], lex_code[open_] = l_sec[inv_l], l_sub[inv_l], l_code[inv_l]
+        lex[open_], lex_sub[open_], lex_code[open_] = l_sec, l_sub, l_code
         shp[open_] = shaped[inv_s]
         fill(open_ & (lex != ""), lex, lex_sub, lex_code, "name_lexicon", "medium")
         fill((sector == "") & shp, "patient_health", "patient_other", "SHAPE", "name_shape", "low")

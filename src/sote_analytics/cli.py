@@ -222,7 +222,13 @@ def classify(
         path = sample or default_sample_path()
         if not path.exists():
             _fail(f"labelled sample {path} not found (use --sample)")
-        typer.echo(format_evaluation(run_evaluate(pd.read_csv(path, dtype=str))))
+        from .classify import evaluate_sets, real_names_path
+
+        real = real_names_path()
+        if sample is None and real.exists():  # the project sample, then each half of the real-names set
+            typer.echo(evaluate_sets(pd.read_csv(path, dtype=str), pd.read_csv(real, dtype=str)))
+        else:
+            typer.echo(format_evaluation(run_evaluate(pd.read_csv(path, dtype=str))))
         return
     if file is None:
         _fail("give a FILE or --evaluate")
@@ -485,12 +491,20 @@ def main() -> None:  # console script
         typer.secho("interrupted", fg="red", err=True)
         sys.exit(130)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        if _is_usage_error(exc):  # a bad option or value: one line naming it, like every other error
+            message = " ".join(str(exc.format_message()).split())
+            typer.secho(f"error: {message} (see sote-analytics --help)", fg="red", err=True)
+            sys.exit(2)
         raise
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    """Click's exceptions (bad option, bad value, missing argument), whether from click itself or the
+    copy of click that newer typer versions carry (``typer._click``)."""
+    import click
+
+    kinds = tuple(k for k in (click.ClickException, getattr(typer, "TyperException", None)) if k is not None)
+    return isinstance(exc, kinds) and hasattr(exc, "format_message")
 
 
 if __name__ == "__main__":

@@ -107,3 +107,8 @@ def embedded_reference_dir() -> Path:
     from importlib import resources
 
     return Path(str(resources.files("sote_analytics").joinpath("data", "reference_snapshot")))
+
+#: The report's directory lists at most this many associations; a larger area (the country, the
+#: largest collaborative area) says how many there are and where to find them, so its page stays
+#: small and quick to render (a 10,000-row table made the country report 2.4 MB and 13 s).
+DIRECTORY_MAX_ROWS = 3000

@@ -342,28 +342,27 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     width = max(len(header), max((len(r) for r in body), default=0))
     names = [col_map.get(i, str(header[i]).strip() if i < len(header) else "") for i in range(width)]
     # unnamed trailing columns: kept only if they hold data
-    keep_idx, frame_rows, row_numbers, wide = [], [], [], {}
+    keep_idx, kept, row_numbers, wide = [], [], [], {}
     for j in range(width):
         if names[j] or any(j < len(r) and str(r[j]).strip() for r in body):
             keep_idx.append(j)
     blank = 0
     for k, r in enumerate(body):
-        line = h + 2 + k
         if not any(str(c).strip() for c in r):
             blank += 1
             continue
         if len(r) > len(header) and any(str(c).strip() for c in r[len(header):]):
-            wide[len(frame_rows)] = f"row has {len(r)} fields but the header has {len(header)}"
-        frame_rows.append([str(r[j]) if j < len(r) else "" for j in keep_idx])
-        row_numbers.append(line)
+            wide[len(kept)] = f"row has {len(r)} fields but the header has {len(header)}"
+        kept.append(r)  # a reference, not a copy: the rows are read column by column below
+        row_numbers.append(h + 2 + k)
     cols = _unique([names[j] or f"column_{j + 1}" for j in keep_idx])
-    if not frame_rows:
+    if not kept:
         raise IngestError(f"{path.name}: header found on row {h + 1} but there are no data rows")
-    del rows, body  # the text rows are no longer needed: keep the peak memory down
+    del rows, body
     columns = {}
-    for j, c in enumerate(cols):  # column by column, releasing the row lists as we go
-        columns[c] = pd.array([r[j] or None for r in frame_rows], dtype="string")
-    del frame_rows
+    for j, c in zip(keep_idx, cols, strict=True):  # one compact (Arrow) column at a time
+        columns[c] = pd.array([(str(r[j]) if j < len(r) else "") or None for r in kept], dtype="string")
+    del kept  # the text rows are no longer needed: keep the peak memory down
     raw = pd.DataFrame(columns)
     info.blank_rows_skipped = blank
     info.column_mapping = {str(header[i]).strip(): c for i, c in col_map.items()}

@@ -192,7 +192,11 @@ def ascii_fold(text: str) -> str:
     )
 
 
-@dataclass(frozen=True)
+#: The suggestions of every unresolved value that has none (shared, never mutated).
+_NO_SUGGESTIONS: list[str] = []
+
+
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """Result of resolving one raw value.
 
@@ -402,7 +406,7 @@ class MunicipalityResolver:
         if found is not None:
             return found
         if not looks_like_name(value, norm, self.thresholds):  # noise: no guess, no suggestions
-            return Resolution(None, None, f"unknown municipality {norm!r}", [])
+            return Resolution(None, None, f"unknown municipality {norm!r}")
         return self._fuzzy(value, norm)
 
     def _fuzzy(self, raw: object, norm: str, hits: list | None = None) -> Resolution:
@@ -478,7 +482,7 @@ class MunicipalityResolver:
             elif looks_like_name(v, norm, self.thresholds):
                 todo.append((v, norm))
             else:
-                table[v] = Resolution(None, None, f"unknown municipality {norm!r}", [])
+                table[v] = Resolution(None, None, f"unknown municipality {norm!r}", _NO_SUGGESTIONS)
         table.update(zip([v for v, _ in todo], self._fuzzy_batch(todo), strict=True))
         res = [table[v] if v in table else self.resolve_one(v) for v in values.astype("object")]
         return pd.DataFrame(
@@ -486,7 +490,8 @@ class MunicipalityResolver:
                 "municipality_code": pd.array([r.code for r in res], dtype="string"),
                 "resolution_method": pd.array([r.method for r in res], dtype="string"),
                 "resolution_error": pd.array([r.reason for r in res], dtype="string"),
-                "suggestions": pd.Series([list(r.suggestions) for r in res], dtype="object").to_numpy(),
+                # one list per distinct value, shared by its rows (read-only): 700,000 noise rows stay small
+                "suggestions": pd.Series([r.suggestions for r in res], dtype="object").to_numpy(),
             },
             index=values.index,
         )

@@ -249,6 +249,7 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     out["operating_area_raw"] = area_raw
     for c in ("operating_area_codes", "operating_area_level", "operating_area_unresolved"):
         out[c] = area[c]
+    del res, area, area_text, errors, suggestions  # per-row intermediates: keep the peak memory down
     out["source_file"] = source
     out["source_row"] = rows.to_numpy()
     missing_id = out["association_id"].isna()
@@ -265,19 +266,30 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
         reasons[i].append(f"duplicate association id {out.at[i, 'association_id']!r}")
 
     bad = [i for i, r in enumerate(reasons) if r]
-    quarantine = raw.loc[bad].copy()
+    quarantine = raw.take(bad)
     quarantine.insert(0, "source_row", rows[bad].to_numpy())
-    quarantine.insert(1, "reason", ["; ".join(reasons[i]) for i in bad])
+    quarantine.insert(1, "reason", _joined(reasons, bad))
     accepted = out.drop(index=bad).reset_index(drop=True)
     accepted = accepted[CANONICAL_COLUMNS + [f"extra_{c}" for c in extras]]
+    synthetic = bool(n and "synthetic" in raw and raw["synthetic"].astype(str).str.lower().eq("true").all())
+    del out
     if len(accepted):
         schema().validate(accepted)
-    synthetic = bool(n and "synthetic" in raw and raw["synthetic"].astype(str).str.lower().eq("true").all())
     result = RegisterResult(accepted, quarantine.reset_index(drop=True), n, source, synthetic, extras=extras,
                             reasons=[reasons[i] for i in bad])
     if result.rows_in != len(result.register) + len(result.quarantine):
         raise AssertionError("row accounting broken")
     return result
+
+
+def _joined(reasons: list[list[str]], rows: list[int], chunk: int = 50_000) -> pd.arrays.ArrowStringArray:
+    """The reasons of ``rows`` joined with "; " into a compact Arrow string column, a chunk at a time
+    (700,000 quarantined rows never exist as 700,000 joined Python strings at once)."""
+    import pyarrow as pa
+
+    parts = [pa.array(["; ".join(reasons[i]) for i in rows[s:s + chunk]], type=pa.large_string())
+             for s in range(0, len(rows), chunk)]
+    return pd.arrays.ArrowStringArray(pa.chunked_array(parts, type=pa.large_string()))
 
 
 def _normal(value: object) -> str:

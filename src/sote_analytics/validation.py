@@ -46,6 +46,11 @@ def map_unique(col: pd.Series, fn) -> pd.Series:
     return pd.Series(table[codes], index=col.index, dtype=object)
 
 
+def _problems(text: pd.Series, bad: pd.Series, message) -> pd.Series:
+    """One message per distinct bad value, shared by its rows ("" where the value is fine or missing)."""
+    return map_unique(text.where(bad.to_numpy()), lambda v: "" if v is pd.NA or v is None else message(v))
+
+
 def parse_business_id(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Business IDs, spaces removed and 8-digit forms without hyphen accepted ("07375462")."""
     text = clean_text(col).str.replace(" ", "", regex=False)
@@ -121,8 +126,7 @@ def parse_count(col: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
     stripped = stripped.str.replace(",", ".", regex=False)
     num = pd.to_numeric(stripped, errors="coerce")
     bad = text.notna() & (num.isna() | (num < 0) | (num % 1 != 0))
-    problems = pd.Series("", index=col.index, dtype="object")
-    problems[bad.to_numpy()] = [f"{field} is not a non-negative whole number: {v!r}" for v in text[bad]]
+    problems = _problems(text, bad, lambda v: f"{field} is not a non-negative whole number: {v!r}")
     return num.where(~bad).round().astype("Int64"), problems
 
 
@@ -137,8 +141,7 @@ def parse_bool(col: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
     out[text.isin(_TRUE).fillna(False)] = True
     out[text.isin(_FALSE).fillna(False)] = False
     bad = text.notna() & out.isna()
-    problems = pd.Series("", index=col.index, dtype="object")
-    problems[bad.to_numpy()] = [f"{field} is not yes/no: {v!r}" for v in text[bad]]
+    problems = _problems(text, bad, lambda v: f"{field} is not yes/no: {v!r}")
     return out, problems
 
 

@@ -594,8 +594,14 @@ def _directory_js() -> str:
 
 def directory(ctx: ReportContext) -> HTML:
     """Searchable, sortable, keyboard-usable directory of the area's associations with CSV download."""
+    from ..config import DIRECTORY_MAX_ROWS
+
     lang = ctx.language
     d = ctx.directory
+    if len(d) > DIRECTORY_MAX_ROWS:
+        return HTML(section("sec_directory_title", None, lang) + "<p>" + _h(t(
+            "directory_too_long", lang, n=fmt_number(len(d), 0, lang), max=fmt_number(DIRECTORY_MAX_ROWS, 0, lang)))
+            + "</p>")
     names = ctx.municipality_names
     yes, no, unk = t("answer_yes", lang), t("answer_no", lang), t("unknown", lang)
     rows = sorted([

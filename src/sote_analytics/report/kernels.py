@@ -104,6 +104,7 @@ class WarmKernel:
         self.starts = 0
         self._dirty = False
         self._used = False
+        self._kc = None  # the kernel's control client: reset and fingerprint in one round trip
 
     # ------------------------------------------------------------------ life cycle
     def __enter__(self) -> WarmKernel:
@@ -114,6 +115,10 @@ class WarmKernel:
 
     def close(self) -> None:
         """Shut the kernel down."""
+        if self._kc is not None:
+            with contextlib.suppress(Exception):
+                self._kc.stop_channels()
+            self._kc = None
         if self.km is not None:
             from jupyter_core.utils import run_sync
 
@@ -134,8 +139,7 @@ class WarmKernel:
         self.starts += 1
         imports = "\n".join(f"import {m}" for m in self.preload)
         self._run(imports)
-        self._run(_RESET)
-        self.baseline = self._fingerprint()
+        self.baseline = self._reset_and_fingerprint()
         self._dirty = False
         self._used = False
 
@@ -146,27 +150,34 @@ class WarmKernel:
             return None
         return getattr(self.km.provisioner, "pid", None)
 
-    def _run(self, code: str, expressions: dict | None = None) -> dict:
-        """Run ``code`` silently on a short-lived client; return the reply content."""
-        from jupyter_client import BlockingKernelClient
+    def _client(self):
+        """The control client of the current kernel (started once per kernel, shell channel only:
+        the notebooks' outputs never queue up on it)."""
+        if self._kc is None:
+            from jupyter_client import BlockingKernelClient
 
-        kc = BlockingKernelClient()
-        kc.load_connection_info(self.km.get_connection_info())
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
-            reply = kc.execute_interactive(code, silent=True, store_history=False,
-                                           user_expressions=expressions or {}, timeout=120,
-                                           output_hook=lambda msg: None)
-        finally:
-            kc.stop_channels()
+            kc = BlockingKernelClient()
+            kc.load_connection_info(self.km.get_connection_info())
+            kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
+            self._kc = kc
+        return self._kc
+
+    def _run(self, code: str, expressions: dict | None = None) -> dict:
+        """Run ``code`` silently; return the reply content (``user_expressions`` evaluated after it)."""
+        kc = self._client()
+        msg_id = kc.execute(code, silent=True, store_history=False, user_expressions=expressions or {})
+        while True:
+            reply = kc.get_shell_msg(timeout=120)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
         content = reply["content"]
         if content.get("status") != "ok":
             raise KernelStateError(f"kernel refused {code[:40]!r}: {content.get('ename')}: {content.get('evalue')}")
         return content
 
-    def _fingerprint(self) -> str:
-        res = self._run("", {"fp": _FINGERPRINT})["user_expressions"]["fp"]
+    def _reset_and_fingerprint(self) -> str:
+        """Reset the user namespace and return the fingerprint of the kernel's state, in one request."""
+        res = self._run(_RESET, {"fp": _FINGERPRINT})["user_expressions"]["fp"]
         if res.get("status") != "ok":
             raise KernelStateError(f"kernel state fingerprint failed: {res.get('evalue')}")
         return res["data"]["text/plain"].strip("'\"")
@@ -189,8 +200,7 @@ class WarmKernel:
         if not self._used:
             return False
         try:
-            self._run(_RESET)
-            clean = self._fingerprint() == self.baseline
+            clean = self._reset_and_fingerprint() == self.baseline
         except Exception:  # any trouble talking to the kernel: replace it
             clean = False
         if not clean:

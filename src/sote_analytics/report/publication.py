@@ -232,19 +232,24 @@ class InputHasher:
         self.texts = {lang: _digest(json.dumps({k: v.get(lang, v.get("fi")) for k, v in _strings().items()},
                                                sort_keys=True, ensure_ascii=False)) for lang in LANGUAGES}
         self.context = _digest(self.ind.get(("koko_maa", "SSS"), ""), *sorted(self.ind_context.values()))
+        # the key as plain mappings, read once (a pandas lookup per report cost 3 s on 509 reports)
+        key = self.key.astype({c: str for c in self.key.columns if c.endswith("_code")})
+        self._key_rows = key.to_dict("records")
+        self._subregion = dict(zip(key["kunta_code"], key["seutukunta_code"], strict=True))
         self._members: dict[tuple[str, str], list[str]] = {}
 
     def members(self, level: str, code: str) -> list[str]:
+        """The codes of the municipalities of area ``code`` of ``level``, sorted."""
         k = (level, code)
         if k not in self._members:
             col = f"{get_level(level).id}_code"
-            self._members[k] = sorted(self.key.loc[self.key[col].astype(str) == code, "kunta_code"].astype(str))
+            self._members[k] = sorted(r["kunta_code"] for r in self._key_rows if r.get(col) == code)
         return self._members[k]
 
     def inputs(self, job: Job, params: dict) -> dict[str, str]:
         """The component hashes of one report's inputs."""
         mem = self.members(job.level, job.area)
-        subs = sorted(set(self.key.loc[self.key["kunta_code"].isin(mem), "seutukunta_code"].astype(str)))
+        subs = sorted({self._subregion[m] for m in mem})
         data = _digest(
             self.ind.get((job.level, job.area), ""), self.regs.get((job.level, job.area), ""),
             *[self.ind.get(("kunta", m), "") + self.counts.get((m,), "") + self.directory.get((m,), "")
@@ -262,62 +267,146 @@ def inputs_hash(inputs: dict[str, str]) -> str:
 
 
 # ---------------------------------------------------------------------------- workers
-def _render_chunk(jobs: list[dict], notebook: str, out_dir: str, self_contained: bool) -> list[dict]:
-    """Render ``jobs`` on one warm kernel (runs in a worker process)."""
+#: The job and result queues of a worker process (set by the pool's initializer: queues are
+#: inherited when the process starts, never pickled with a task).
+_QUEUES: tuple = ()
+
+
+def _init_worker(jobs, results) -> None:
+    global _QUEUES
+    _QUEUES = (jobs, results)
+
+
+def _preload_exporter() -> None:
+    """Import nbconvert (and nbformat, about 2 s of jsonschema grammars) while the kernel starts."""
+    from nbconvert import HTMLExporter  # noqa: F401
+
+
+def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
+    """Take jobs from the shared queue until it is empty, on one warm kernel (runs in a worker process).
+
+    Each result goes to the result queue as soon as its report is done, so the reports a worker
+    finished before it died are kept; jobs are taken one at a time, so a slow report never holds
+    back a queue of others (the longest are queued first).
+    """
+    import queue
+    import threading
+
     from .kernels import WarmKernel
 
+    jobs, results = _QUEUES
+    threading.Thread(target=_preload_exporter, daemon=True).start()
     out = Path(out_dir)
-    results = []
+    done = 0
     with WarmKernel(Path.cwd(), out / "_executed" / f"kernel-{os.getpid()}.log") as kernel:
-        for job in jobs:
-            start = time.perf_counter()
-            executed = out / "_executed" / f"{job['stem']}.ipynb"
-            executed.parent.mkdir(parents=True, exist_ok=True)
+        while True:
             try:
-                try:
-                    kernel.execute(Path(notebook), executed, job["params"])
-                except Exception as exc:  # a kernel that died before the notebook ran: one retry on a new one
-                    if _notebook_error(exc) is not None or "died" not in str(exc).lower():
-                        raise
-                    kernel.mark_dirty()
-                    kernel.execute(Path(notebook), executed, job["params"])
-                body = export_html(executed, job["language"], self_contained)
-                target = out / f"{job['stem']}.html"
-                _atomic_write(target, body)
-                r = ReportResult(job["level"], job["area"], str(target), str(executed), time.perf_counter() - start)
-            except Exception as exc:  # one report's failure never stops the others
-                err = _notebook_error(exc)
-                secs = time.perf_counter() - start
-                if err is not None:
-                    r = ReportResult(job["level"], job["area"], None, str(executed), secs, str(err),
-                                     err.ename, err.evalue, err.traceback)
-                else:
-                    text = str(exc).strip()
-                    r = ReportResult(job["level"], job["area"], None, str(executed), secs,
-                                     f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}")
-            results.append({**asdict(r), "stem": job["stem"], "language": job["language"],
-                            "kernel_starts": kernel.starts})
-    return results
+                job = jobs.get_nowait()
+            except queue.Empty:
+                return done
+            results.put({"stem": job["stem"], "started": True})  # who holds the job, if the worker dies
+            results.put(_render_one(kernel, job, notebook, out, self_contained))
+            done += 1
+
+
+def _render_one(kernel, job: dict, notebook: str, out: Path, self_contained: bool) -> dict:
+    start = time.perf_counter()
+    executed = out / "_executed" / f"{job['stem']}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        try:
+            kernel.execute(Path(notebook), executed, job["params"])
+        except Exception as exc:  # a kernel that died before the notebook ran: one retry on a new one
+            if _notebook_error(exc) is not None or "died" not in str(exc).lower():
+                raise
+            kernel.mark_dirty()
+            kernel.execute(Path(notebook), executed, job["params"])
+        body = export_html(executed, job["language"], self_contained)
+        target = out / f"{job['stem']}.html"
+        _atomic_write(target, body)
+        r = ReportResult(job["level"], job["area"], str(target), str(executed), time.perf_counter() - start)
+    except Exception as exc:  # one report's failure never stops the others
+        err = _notebook_error(exc)
+        secs = time.perf_counter() - start
+        if err is not None:
+            r = ReportResult(job["level"], job["area"], None, str(executed), secs, str(err),
+                             err.ename, err.evalue, err.traceback)
+        else:
+            text = str(exc).strip()
+            r = ReportResult(job["level"], job["area"], None, str(executed), secs,
+                             f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}")
+    return {**asdict(r), "stem": job["stem"], "language": job["language"], "kernel_starts": kernel.starts}
 
 
 def _run_workers(jobs: list[dict], workers: int, notebook: Path, out_dir: Path, self_contained: bool) -> list[dict]:
-    from concurrent.futures.process import BrokenProcessPool
+    """Render ``jobs`` (longest first) on ``workers`` processes that share one job queue.
 
+    When a worker process dies, the pool goes down with it: the reports that were being
+    rendered at that moment are retried one at a time in a pool of their own, the ones not
+    yet started in a new shared pool, so only the report that kills its worker fails.
+    """
     if not jobs:
         return []
-    n = max(1, min(workers, len(jobs)))
-    chunks = [jobs[i::n] for i in range(n)]
-    results: list[dict] = []
-    with ProcessPoolExecutor(max_workers=n) as pool:
-        futures = [(pool.submit(_render_chunk, c, str(notebook), str(out_dir), self_contained), c) for c in chunks]
-        for fut, chunk in futures:
+    by_stem = {j["stem"]: j for j in jobs}
+    finished: dict[str, dict] = {}
+    shared, suspects = list(jobs), []
+    while shared or suspects:
+        solo = not shared
+        batch = [suspects.pop(0)] if solo else shared
+        held, crashed = _pool_round(batch, 1 if solo else workers, notebook, out_dir, self_contained, finished)
+        if solo:
+            if batch[0]["stem"] not in finished:  # it killed its worker alone: this report fails
+                j = batch[0]
+                finished[j["stem"]] = {**asdict(ReportResult(j["level"], j["area"], None, "", 0.0,
+                                                             "worker process died while rendering this report")),
+                                       "stem": j["stem"], "language": j["language"]}
+            continue
+        if crashed:
+            suspects += [by_stem[s] for s in held]
+        shared = [j for j in batch if j["stem"] not in finished and j["stem"] not in held]
+        if shared and not crashed:  # cannot happen: every queued job is taken and reported
+            raise RuntimeError(f"{len(shared)} report jobs were never taken")
+    return [finished[j["stem"]] for j in jobs]
+
+
+def _pool_round(batch: list[dict], workers: int, notebook: Path, out_dir: Path, self_contained: bool,
+                finished: dict[str, dict]) -> tuple[set[str], bool]:
+    """One pool over ``batch``: fill ``finished``; return the stems started but not finished and
+    whether a worker died."""
+    import multiprocessing as mp
+    import queue
+    from concurrent.futures import wait
+
+    ctx = mp.get_context()
+    jq, rq = ctx.Queue(), ctx.Queue()
+    for j in batch:
+        jq.put(j)
+    n = max(1, min(workers, len(batch)))
+    held: set[str] = set()
+    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(jq, rq)) as pool:
+        futures = [pool.submit(_render_worker, str(notebook), str(out_dir), self_contained) for _ in range(n)]
+        while True:  # drain results while the workers run (a full pipe would block them)
             try:
-                results += fut.result()
-            except (BrokenProcessPool, Exception) as exc:  # the worker itself died: its chunk failed
-                results += [{**asdict(ReportResult(j["level"], j["area"], None, "", 0.0,
-                                                   f"worker failed: {type(exc).__name__}: {exc}")),
-                             "stem": j["stem"], "language": j["language"]} for j in chunk]
-    return results
+                msg = rq.get(timeout=0.2)
+            except queue.Empty:
+                if all(f.done() for f in futures):
+                    break
+                continue
+            if msg.get("started"):
+                held.add(msg["stem"])
+            else:
+                held.discard(msg["stem"])
+                finished[msg["stem"]] = msg
+        wait(futures)
+    while True:  # results flushed just before the pool went down
+        try:
+            msg = rq.get(timeout=0.5)
+        except queue.Empty:
+            break
+        if not msg.get("started"):
+            held.discard(msg["stem"])
+            finished[msg["stem"]] = msg
+    return held, any(f.exception() is not None for f in futures)
 
 
 # ---------------------------------------------------------------------------- publish
@@ -403,6 +492,8 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
     if not self_contained:
         install_assets(out_dir)
     workers = workers or max(1, os.cpu_count() or 1)
+    # the longest reports first (the country, then the largest areas), so no worker is left with one at the end
+    todo.sort(key=lambda j: -len(hasher.members(j["level"], j["area"])))
     built = _run_workers(todo, workers, nb, out_dir, self_contained)
     for r in built:
         entries[r["stem"]].update({k: r[k] for k in ("html", "executed", "seconds", "error", "error_name",
