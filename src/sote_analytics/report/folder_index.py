@@ -152,23 +152,41 @@ def index_sections(listed: dict[str, Listed], ref, language: str, cfg=None) -> l
     for item in listed.values():
         by_level.setdefault(item.level, {}).setdefault(item.area, {})[item.language] = item
     present = {lv: [a for a in areas if a != NATIONAL] for lv, areas in by_level.items()}
-    key = ref.key
+    # the key and the area names as plain mappings, built once (a pandas lookup per link took 5 s)
+    key = ref.key.astype({c: str for c in ref.key.columns if c.endswith("_code")})
+    name_col = name_column(language, "name", LANGUAGES)
+    area_names: dict[str, dict[str, str]] = {}
+    links: dict[tuple[str, str], dict[str, set[str]]] = {}
+
+    def names_of(level: str) -> dict[str, str]:
+        if level not in area_names:
+            a = ref.areas(level)
+            area_names[level] = dict(zip(a["code"].astype(str), a[name_col].astype(str), strict=True))
+        return area_names[level]
+
+    def linked(a: str, b: str) -> dict[str, set[str]]:
+        if (a, b) not in links:
+            m: dict[str, set[str]] = {}
+            for x, y in zip(key[f"{a}_code"], key[f"{b}_code"], strict=True):
+                m.setdefault(x, set()).add(y)
+            links[(a, b)] = m
+        return links[(a, b)]
+
     sections = []
     for lv in _level_order(set(by_level), cfg.hierarchy):
         try:
-            names = ref.areas(lv).set_index("code")[name_column(language, "name", LANGUAGES)].astype(str).to_dict()
-            order = {c: i for i, c in enumerate(ref.areas(lv)["code"].astype(str))}
+            names = names_of(lv)
+            order = {c: i for i, c in enumerate(names)}
         except (ValueError, KeyError):
             names, order = {}, {}
         up, down = _links(ref, cfg, lv)
         col = f"{lv}_code"
 
-        def rel(other, codes, col=col):
+        def rel(other, codes, col=col, lv=lv):
             if other is None or other not in present or col not in key or f"{other}_code" not in key:
                 return []
-            mem = key[key[col].astype(str).isin(codes)]
-            found = set(mem[f"{other}_code"].astype(str)) & set(present[other])
-            onames = ref.areas(other).set_index("code")[name_column(language, "name", LANGUAGES)].astype(str)
+            found = set().union(*(linked(lv, other).get(c, set()) for c in codes)) & set(present[other])
+            onames = names_of(other)
             return [{"id": f"{other}-{c}", "name": str(onames.get(c, c))} for c in sorted(found, key=_natural)]
 
         def entry(langs: dict[str, Listed]) -> dict:
