@@ -188,14 +188,10 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
         texts = [f"{nm}: {_num(x, language)} / 1000 (n={_num(k, language, 0)})"
                  for nm, x, k in zip(names, v, n, strict=True)]
         states.append((s, fills, texts, labels, colors))
-    fig = go.Figure()
     _, fills, texts, labels, colors = states[0]
-    for i, row in gdf.iterrows():
-        xs, ys = _rings(row.geometry)
-        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fills[i],
-                        fillpattern=NO_DATA_PATTERN if fills[i] == NO_DATA_COLOR else dict(shape=""),
-                        line=dict(color=MAP_OUTLINE, width=0.6), hoveron="fills", text=texts[i],
-                        hoverinfo="text", showlegend=False, name=names[i])
+    fig = _polygons([dict(
+        fillcolor=fills[i], fillpattern=NO_DATA_PATTERN if fills[i] == NO_DATA_COLOR else dict(shape=""),
+        line=dict(color=MAP_OUTLINE, width=0.6), text=texts[i], name=names[i]) for i in range(len(gdf))], gdf)
     nleg = len(MAP_CLASSES_COLORS) + 1
     for _ in range(nleg):  # legend-only traces, relabelled by the menu
         fig.add_scatter(x=[None], y=[None], mode="markers",
@@ -284,24 +280,38 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
     v = values.reindex(gdf["code"]).to_numpy()
     cls, labels, colors = _classes(v, language)
     name_col = name_column(language)
-    fig = go.Figure()
     shown: set[int] = set()
-    for i, row in gdf.iterrows():
-        xs, ys = _rings(row.geometry)
+    traces = []
+    for i, row in enumerate(gdf[["code", name_col]].itertuples(index=False)):
         c = int(cls[i])
-        hi = row["code"] == str(highlight)
-        fig.add_scatter(
-            x=xs, y=ys, mode="lines", fill="toself",
-            fillcolor=colors[c] if c >= 0 else NO_DATA_COLOR,
-            fillpattern=NO_DATA_PATTERN if c < 0 else None,
+        hi = row[0] == str(highlight)
+        traces.append(dict(
+            fillcolor=colors[c] if c >= 0 else NO_DATA_COLOR, fillpattern=NO_DATA_PATTERN if c < 0 else None,
             line=dict(color="#D55E00" if hi else MAP_OUTLINE, width=3 if hi else 0.5),
-            hoveron="fills", text=f"{row[name_col]}: {_num(v[i], language)} / 1000", hoverinfo="text",
-            name=labels[c] if c >= 0 else t("map_none_label", language), showlegend=False)
+            text=f"{row[1]}: {_num(v[i], language)} / 1000",
+            name=labels[c] if c >= 0 else t("map_none_label", language)))
         shown.add(c)
+    fig = _polygons(traces, gdf)
     for c in sorted(shown):
         _swatch(fig, labels[c] if c >= 0 else t("map_none_label", language),
                 colors[c] if c >= 0 else NO_DATA_COLOR, c + 2)
     return _map_layout(fig, gdf, 560, t("per_1000", language))
+
+
+def _polygons(props: list[dict], gdf) -> go.Figure:
+    """A figure of one filled polygon trace per row of ``gdf`` (``props[i]``: the row's fill, line,
+    hover text and name; ``None`` values left out).
+
+    The traces are given to plotly as plain dicts without per-property validation: a map of 308
+    municipalities spent most of its time (0.8 s of 1.2 s) validating properties that are
+    built here from known values; the figure's JSON is the same.
+    """
+    traces = []
+    for p, geom in zip(props, gdf.geometry, strict=True):
+        xs, ys = _rings(geom)
+        traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "fill": "toself", "hoveron": "fills",
+                       "hoverinfo": "text", "showlegend": False} | {k: v for k, v in p.items() if v is not None})
+    return go.Figure(data=traces, _validate=False)
 
 
 def _swatch(fig: go.Figure, name: str, color: str, rank: int) -> None:
@@ -319,7 +329,6 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
     gdf = boundaries.reset_index(drop=True)
     m = missing.reindex(gdf["code"]).fillna(0).astype(int).to_numpy()
     name_col = name_column(language)
-    fig = go.Figure()
     shown: set[int] = set()
     palette = GAPS_COLORS
     values = sorted(set(m.tolist()) - {0})
@@ -329,14 +338,14 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
     groups = [g for g in groups if g]
     bucket_of = {v: i + 1 for i, g in enumerate(groups) for v in g}
     label = {0: "0"} | {i + 1: (str(g[0]) if len(g) == 1 else f"{g[0]}–{g[-1]}") for i, g in enumerate(groups)}
-    for i, row in gdf.iterrows():
-        xs, ys = _rings(row.geometry)
+    traces = []
+    for i, nm in enumerate(gdf[name_col]):
         k = int(m[i])
         b = bucket_of.get(k, 0)
-        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=palette[b],
-                        line=dict(color=MAP_OUTLINE, width=0.5), hoveron="fills",
-                        text=f"{row[name_col]}: {k}", hoverinfo="text", name=label[b], showlegend=False)
+        traces.append(dict(fillcolor=palette[b], line=dict(color=MAP_OUTLINE, width=0.5), text=f"{nm}: {k}",
+                           name=label[b]))
         shown.add(b)
+    fig = _polygons(traces, gdf)
     for b in sorted(shown):
         _swatch(fig, label[b], palette[b], b)
     _add_labels(fig, gdf, gdf[name_col].tolist())
