@@ -320,12 +320,30 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
            keep_personal_data: bool = False) -> IngestResult:
     """Read any supported register file into the canonical register.
 
+    Python's cyclic garbage collector is paused while the file is read: a register of 700,000
+    rows makes millions of small lists and tuples that contain no cycles, and collecting them
+    over and over took a fifth of the time.
+
     Examples
     --------
     >>> res = ingest("tests/data/ingest/prh_cp1252_semicolon.csv", ref)  # doctest: +SKIP
     >>> res.info.encoding, res.info.delimiter  # doctest: +SKIP
     ('cp1252', ';')
     """
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _ingest(path, ref, sheet=sheet, mapping=mapping, today=today, keep_personal_data=keep_personal_data)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
+            mapping: Path | str | dict | None = None, today: dt.date | None = None,
+            keep_personal_data: bool = False) -> IngestResult:
     path = Path(path)
     user = mapping if isinstance(mapping, dict) else load_user_mapping(mapping)
     user = {normalize_header(k): v for k, v in user.items()}

@@ -89,7 +89,21 @@ def unknown_words(col: pd.Series) -> pd.Series:
     [True, False, False, True]
     """
     text = col.astype("string")
-    if text.str.contains("[\u200b-\u200f\u00ad\ufeff]", regex=True).fillna(False).any():
-        return text.map(is_unknown_word, na_action="ignore").fillna(False).astype(bool)
-    norm = text.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
-    return norm.isin(UNKNOWN_WORDS).fillna(False).astype(bool)
+    out = pd.Series(False, index=col.index, dtype=bool)
+    # only short cells can say "unknown": the others are never normalised (a column of 700,000
+    # names or random values costs one vectorised length, not 700,000 Python string operations)
+    short = (text.str.len() <= _UNKNOWN_MAX_CHARS).fillna(False).to_numpy(dtype=bool)
+    if not short.any():
+        return out
+    cand = text[short]
+    if cand.str.contains("[\u200b-\u200f\u00ad\ufeff]", regex=True).fillna(False).any():
+        hit = cand.map(is_unknown_word, na_action="ignore").fillna(False).astype(bool)
+    else:
+        norm = cand.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+        hit = norm.isin(UNKNOWN_WORDS).fillna(False).astype(bool)
+    out[short] = hit.to_numpy(dtype=bool)
+    return out
+
+
+#: No cell longer than this can be an unknown word, however it is spaced (the longest word, padded).
+_UNKNOWN_MAX_CHARS = 4 * max(len(w) for w in UNKNOWN_WORDS) + 16

@@ -122,12 +122,34 @@ def parse_count(col: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
     ([1200, 12, 3], [False, False, False, True, True, True, False])
     """
     text = clean_text(col)
-    stripped = text.str.replace(_COUNT_UNITS, "", regex=True).str.replace(r"[\s\u00a0\u202f']", "", regex=True)
-    stripped = stripped.str.replace(",", ".", regex=False)
-    num = pd.to_numeric(stripped, errors="coerce")
-    bad = text.notna() & (num.isna() | (num < 0) | (num % 1 != 0))
-    problems = _problems(text, bad, lambda v: f"{field} is not a non-negative whole number: {v!r}")
-    return num.where(~bad).round().astype("Int64"), problems
+
+    def one(v):  # once per distinct value: registers repeat their counts
+        if v is pd.NA or v is None:
+            return None, ""
+        n = _count(v)
+        return (n, "") if n is not None else (None, f"{field} is not a non-negative whole number: {v!r}")
+
+    pairs = map_unique(text, one)
+    values = pd.array([p[0] for p in pairs], dtype="Int64")
+    problems = pd.Series([p[1] for p in pairs], index=col.index, dtype="object")
+    return pd.Series(values, index=col.index), problems
+
+
+_COUNT_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def _count(v: str) -> int | None:
+    """A non-negative whole number from text ("1 200", "12 hlö", "3,0", "1e3"), else None."""
+    s = _COUNT_SPACES.sub("", _COUNT_UNITS.sub("", v)).replace(",", ".")
+    if not s or not s.isascii() or "_" in s:  # float() would read "1_000", "١٢", "nan", "inf"
+        return None
+    try:
+        x = float(s)
+    except ValueError:
+        return None
+    if not np.isfinite(x) or x < 0 or x % 1 != 0 or x > 2**53:  # beyond 2**53 a float is no exact count
+        return None
+    return int(x)
 
 
 _TRUE = {"true", "1", "kyllä", "kylla", "k", "yes", "y", "ja", "x", "tuottaa"}
