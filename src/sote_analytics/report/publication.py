@@ -283,13 +283,12 @@ def _preload_exporter() -> None:
 
 
 def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
-    """Take jobs from the shared queue until it is empty, on one warm kernel (runs in a worker process).
+    """Take jobs from the shared queue until its end marker, on one warm kernel (runs in a worker process).
 
     Each result goes to the result queue as soon as its report is done, so the reports a worker
     finished before it died are kept; jobs are taken one at a time, so a slow report never holds
     back a queue of others (the longest are queued first).
     """
-    import queue
     import threading
 
     from .kernels import WarmKernel
@@ -300,9 +299,8 @@ def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
     done = 0
     with WarmKernel(Path.cwd(), out / "_executed" / f"kernel-{os.getpid()}.log") as kernel:
         while True:
-            try:
-                job = jobs.get_nowait()
-            except queue.Empty:
+            job = jobs.get()  # blocking: get_nowait() may see an empty pipe before the parent's feeder filled it
+            if job is None:  # one end marker per worker, after every job
                 return done
             results.put({"stem": job["stem"], "started": True})  # who holds the job, if the worker dies
             results.put(_render_one(kernel, job, notebook, out, self_contained))
@@ -379,9 +377,9 @@ def _pool_round(batch: list[dict], workers: int, notebook: Path, out_dir: Path, 
 
     ctx = mp.get_context()
     jq, rq = ctx.Queue(), ctx.Queue()
-    for j in batch:
-        jq.put(j)
     n = max(1, min(workers, len(batch)))
+    for j in [*batch, *[None] * n]:
+        jq.put(j)
     held: set[str] = set()
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(jq, rq)) as pool:
         futures = [pool.submit(_render_worker, str(notebook), str(out_dir), self_contained) for _ in range(n)]
