@@ -45,7 +45,7 @@ def payload(path: Path) -> int:
     import re
 
     text = path.read_bytes()
-    m = re.search(rb'<script id="sote-plotly-gz"[^>]*>.*?</script>', text, re.S)
+    m = re.search(rb'<script[^>]*id="sote-plotly-gz"[^>]*>.*?</script>', text, re.S)
     return len(text) - (len(m.group(0)) if m else 0)
 
 
