@@ -94,7 +94,8 @@ class WarmKernel:
     """
 
     def __init__(self, cwd: Path, log_path: Path, kernel_name: str = "python3",
-                 preload: tuple[str, ...] = PRELOAD) -> None:
+                 preload: tuple[str, ...] = PRELOAD, while_starting=None) -> None:
+        self.while_starting = while_starting  # called while the kernel imports its libraries
         self.cwd = Path(cwd)
         self.log_path = Path(log_path)
         self.kernel_name = kernel_name
@@ -138,7 +139,7 @@ class WarmKernel:
         self.km = km
         self.starts += 1
         imports = "\n".join(f"import {m}" for m in self.preload)
-        self._run(imports)
+        self._run(imports, meanwhile=self.while_starting)
         self.baseline = self._reset_and_fingerprint()
         self._dirty = False
         self._used = False
@@ -162,10 +163,16 @@ class WarmKernel:
             self._kc = kc
         return self._kc
 
-    def _run(self, code: str, expressions: dict | None = None) -> dict:
-        """Run ``code`` silently; return the reply content (``user_expressions`` evaluated after it)."""
+    def _run(self, code: str, expressions: dict | None = None, meanwhile=None) -> dict:
+        """Run ``code`` silently; return the reply content (``user_expressions`` evaluated after it).
+
+        ``meanwhile`` is called after the request is sent and before its reply is awaited: work
+        of this process that overlaps the kernel's (in the same thread, so no import races).
+        """
         kc = self._client()
         msg_id = kc.execute(code, silent=True, store_history=False, user_expressions=expressions or {})
+        if meanwhile is not None:
+            meanwhile()
         while True:
             reply = kc.get_shell_msg(timeout=120)
             if reply["parent_header"].get("msg_id") == msg_id:

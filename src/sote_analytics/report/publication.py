@@ -278,8 +278,24 @@ def _init_worker(jobs, results) -> None:
 
 
 def _preload_exporter() -> None:
-    """Import nbconvert (and nbformat, about 2 s of jsonschema grammars) while the kernel starts."""
+    """Import papermill, nbformat and nbconvert while the kernel imports its libraries (same thread:
+    two threads importing jupyter_client at once can meet a partially initialised module)."""
+    import papermill  # noqa: F401
     from nbconvert import HTMLExporter  # noqa: F401
+
+
+def _skip_iri_format_checker() -> None:
+    """In a worker process only: keep jsonschema from loading its optional "iri" format checker.
+
+    nbformat imports jsonschema, whose format module imports ``rfc3987_syntax`` when it is
+    installed (it is, through jupyter) and builds 38 Lark grammars at import: 1.4 s of CPU per
+    worker, for a format that notebook validation never checks. jsonschema imports it under
+    ``suppress(ImportError)``, so marking the module absent just leaves that checker out.
+    """
+    import sys
+
+    if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
 
 
 def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
@@ -289,15 +305,14 @@ def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
     finished before it died are kept; jobs are taken one at a time, so a slow report never holds
     back a queue of others (the longest are queued first).
     """
-    import threading
-
     from .kernels import WarmKernel
 
     jobs, results = _QUEUES
-    threading.Thread(target=_preload_exporter, daemon=True).start()
+    _skip_iri_format_checker()
     out = Path(out_dir)
     done = 0
-    with WarmKernel(Path.cwd(), out / "_executed" / f"kernel-{os.getpid()}.log") as kernel:
+    with WarmKernel(Path.cwd(), out / "_executed" / f"kernel-{os.getpid()}.log",
+                    while_starting=_preload_exporter) as kernel:
         while True:
             job = jobs.get()  # blocking: get_nowait() may see an empty pipe before the parent's feeder filled it
             if job is None:  # one end marker per worker, after every job
