@@ -47,9 +47,10 @@ from .run import (
     _stem,
     check_inputs,
     default_notebook,
-    export_html,
+    failed_result,
     install_assets,
     report_params,
+    write_report_html,
 )
 
 MANIFEST = "manifest.json"
@@ -334,20 +335,10 @@ def _render_one(kernel, job: dict, notebook: str, out: Path, self_contained: boo
                 raise
             kernel.mark_dirty()
             kernel.execute(Path(notebook), executed, job["params"])
-        body = export_html(executed, job["language"], self_contained)
-        target = out / f"{job['stem']}.html"
-        _atomic_write(target, body)
+        target = write_report_html(executed, out / f"{job['stem']}.html", job["language"], self_contained)
         r = ReportResult(job["level"], job["area"], str(target), str(executed), time.perf_counter() - start)
     except Exception as exc:  # one report's failure never stops the others
-        err = _notebook_error(exc)
-        secs = time.perf_counter() - start
-        if err is not None:
-            r = ReportResult(job["level"], job["area"], None, str(executed), secs, str(err),
-                             err.ename, err.evalue, err.traceback)
-        else:
-            text = str(exc).strip()
-            r = ReportResult(job["level"], job["area"], None, str(executed), secs,
-                             f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}")
+        r = failed_result(job["level"], job["area"], executed, time.perf_counter() - start, exc)
     return {**asdict(r), "stem": job["stem"], "language": job["language"], "kernel_starts": kernel.starts}
 
 

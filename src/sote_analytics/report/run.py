@@ -234,18 +234,28 @@ def render_notebook(notebook: Path, params: dict, stem: str, out_dir: Path, lang
                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                 cwd=str(Path.cwd()),
             )
-        body = export_html(executed, language, self_contained)
-        target = out_dir / f"{stem}.html"
-        _atomic_write(target, body)
+        target = write_report_html(executed, out_dir / f"{stem}.html", language, self_contained)
         return ReportResult(level, str(area), str(target), str(executed), time.perf_counter() - start)
     except Exception as exc:  # one area's failure must not stop a batch
-        err = _notebook_error(exc)
-        if err is not None:  # raised inside the notebook: keep its name, value and traceback
-            return ReportResult(level, str(area), None, str(executed), time.perf_counter() - start, str(err),
-                                err.ename, err.evalue, err.traceback)
-        text = str(exc).strip()
-        msg = f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}"
-        return ReportResult(level, str(area), None, str(executed), time.perf_counter() - start, msg)
+        return failed_result(level, str(area), executed, time.perf_counter() - start, exc)
+
+
+def write_report_html(executed: Path, target: Path, language: str, self_contained: bool) -> Path:
+    """Export an executed notebook and write it to ``target`` atomically."""
+    _atomic_write(target, export_html(executed, language, self_contained))
+    return target
+
+
+def failed_result(level: str, area: str, executed: Path, seconds: float, exc: Exception) -> ReportResult:
+    """The result of a report that failed: an error raised inside the notebook keeps its name, value
+    and traceback (as papermill records them); any other error is its type and last line."""
+    err = _notebook_error(exc)
+    if err is not None:
+        return ReportResult(level, area, None, str(executed), seconds, str(err), err.ename, err.evalue,
+                            err.traceback)
+    text = str(exc).strip()
+    return ReportResult(level, area, None, str(executed), seconds,
+                        f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}")
 
 
 def _notebook_error(exc: Exception) -> NotebookExecutionError | None:
