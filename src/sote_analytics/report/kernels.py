@@ -59,15 +59,16 @@ def _register_engine() -> None:
             from papermill.clientwrap import PapermillNotebookClient
             from papermill.engines import logger
 
-            km = kwargs.pop("km")
+            km, kc = kwargs.pop("km"), kwargs.pop("kc", None)
             client = PapermillNotebookClient(
                 nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
                 kernel_name=kernel_name, log=logger, log_output=log_output,
                 stdout_file=stdout_file, stderr_file=stderr_file)
+            client.kc = kc  # after __init__, which sets it to None; nbclient makes one when it is None
             try:
                 return client.execute()
-            finally:  # the kernel stays; its client for this notebook goes
-                if client.kc is not None:
+            finally:  # the kernel and a client given with it stay; a client made for this notebook goes
+                if client.kc is not None and client.kc is not kc:
                     client.kc.stop_channels()
 
     papermill_engines.register(ENGINE, WarmEngine)
@@ -106,6 +107,7 @@ class WarmKernel:
         self._dirty = False
         self._used = False
         self._kc = None  # the kernel's control client: reset and fingerprint in one round trip
+        self._nbkc = None  # the notebooks' client, kept with its kernel (nbclient would make one per report)
 
     # ------------------------------------------------------------------ life cycle
     def __enter__(self) -> WarmKernel:
@@ -116,10 +118,11 @@ class WarmKernel:
 
     def close(self) -> None:
         """Shut the kernel down."""
-        if self._kc is not None:
-            with contextlib.suppress(Exception):
-                self._kc.stop_channels()
-            self._kc = None
+        for kc in (self._kc, self._nbkc):
+            if kc is not None:
+                with contextlib.suppress(Exception):
+                    kc.stop_channels()
+        self._kc = self._nbkc = None
         if self.km is not None:
             from jupyter_core.utils import run_sync
 
@@ -140,6 +143,7 @@ class WarmKernel:
         self.starts += 1
         imports = "\n".join(f"import {m}" for m in self.preload)
         self._run(imports, meanwhile=self.while_starting)
+        self._nbkc = self._notebook_client()
         self.baseline = self._reset_and_fingerprint()
         self._dirty = False
         self._used = False
@@ -162,6 +166,19 @@ class WarmKernel:
             kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
             self._kc = kc
         return self._kc
+
+    def _notebook_client(self):
+        """The client papermill's engine executes notebooks with: its channels started and the kernel
+        answering once per kernel. A client per report, as nbclient makes by default, waits at least
+        0.2 s for its IOPub channel to go quiet every time; messages of an earlier report left on a
+        kept client are skipped by nbclient, which takes only replies to its own requests."""
+        from jupyter_core.utils import run_sync
+
+        kc = self.km.client()
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        kc.allow_stdin = False
+        return kc
 
     def _run(self, code: str, expressions: dict | None = None, meanwhile=None) -> dict:
         """Run ``code`` silently; return the reply content (``user_expressions`` evaluated after it).
@@ -230,7 +247,7 @@ class WarmKernel:
         try:
             pm.execute_notebook(
                 str(notebook), str(output), parameters=parameters, kernel_name=self.kernel_name,
-                engine_name=ENGINE, km=self.km, progress_bar=False, log_output=False,
+                engine_name=ENGINE, km=self.km, kc=self._nbkc, progress_bar=False, log_output=False,
                 request_save_on_cell_execute=False, cwd=str(self.cwd))
         except BaseException:
             self._dirty = True
