@@ -191,6 +191,42 @@ def test_signals_and_confidence(name, sector, source, confidence):
     assert (got["sector"], got["sector_source"], got["confidence"]) == (sector, source, confidence)
 
 
+@pytest.mark.parametrize("name,sector,rule", [
+    # third round of issue 12: general vocabulary of the field, invented names (not evaluation names)
+    ("Kuvitteelliset Sairastavat ry", "patient_health", "PH09"),            # Finnish patient word
+    ("Föreningen för sällsynta diagnoser i Ytterby rf", "patient_health", "PH09"),  # Swedish
+    ("Imaginary Disease Support Finland", "patient_health", "PH09"),        # English
+    ("Psykosociala föreningen i Ytterby rf", "mental_substance", "MS01"),
+    ("Drogfria Ytterby rf", "mental_substance", "MS02"),
+    ("Närståendeföreningen i Ytterby rf", "carers", "CA01"),
+    ("Ylikylän Omaiset ry", "carers", "CA01"),
+    ("Erityislasten Omaiset Ylikylä ry", "carers", "CA01"),                # relatives before general disability
+    ("Muistisairaiden omaiset Ylikylä ry", "patient_health", "PH05"),       # a named condition before relatives
+    ("Pensionstagarna i Ytterby rf", "elderly", "EL01"),
+    ("Dövas förening i Ytterby rf", "disability", "DI03"),
+    ("Ylikylän Vertaistukiyhdistys ry", "general_health", "GH01"),
+    ("Ylikylän Teekkarikilta ry", "not_sote", "NS13"),                       # not-sote words last (75)
+    ("Ylikylän Opettajat ry", "not_sote", "NS13"),
+    ("Ylikylän Diabeetikko-opettajat ry", "patient_health", "PH02"),        # ... so any sote word wins
+    ("Ylikylän seurakunta, eläkeläiset ry", "not_sote", "NS07"),   # the old priority-10 rules unchanged
+])
+def test_third_round_vocabulary(name, sector, rule):
+    got = classify(pd.Series([name])).iloc[0]
+    assert (got["sector"], got["rule"]) == (sector, rule)
+
+
+def test_known_organisations_in_swedish_and_their_aliases():
+    got = classify(pd.Series(["Svenska pensionärsförbundet rf", "Psykosociala förbundet", "FDUV",
+                              "Finlands Dövas Förbund rf", "Pensionstagarnas Centralförbund"]))
+    assert got["sector"].tolist() == ["elderly", "mental_substance", "disability", "disability", "elderly"]
+    assert set(got["sector_source"]) == {"known_org"}
+
+
+def test_rules_cite_a_source():
+    rules = sector_rules()
+    assert rules["source"].str.len().gt(0).all()
+
+
 def test_signal_order_known_then_category_then_purpose_then_name():
     from sote_analytics.classify import SECTOR_SOURCES
 
