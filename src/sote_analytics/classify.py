@@ -43,7 +43,8 @@ CONFIDENCES = ("high", "medium", "low")
 #: Medical word shapes (name_shape): a word part ending so, before a word end or a hyphen/compound tail.
 #: A chromosome band ("22q11", "1p36"), the cytogenetic notation of Orphanet's names of chromosomal
 #: syndromes, is a medical shape too.
-MEDICAL_SHAPE = (r"[a-zåäö]{3,}(oosi|iitti|itis|osis|patia|emia|plasia|trofia|syndrooma|oireyhtymä)"
+MEDICAL_SHAPE = (r"[a-zåäö]{3,}(oosi|iitti|itis|osis|patia|emia|plasia|trofia|plegia|lepsia|fagia|iaasi|iasis|ooma"
+                 r"|syndrooma|oireyhtymä)"
                  r"|(oireyhtymä|syndrooma|sairaat|sairaiden|sairaudet|sairauksien|potilaat|potilaiden|sairastavat|sairastavien)"
                  r"|(?:^|[^0-9a-zåäö])(?:[1-9]|1[0-9]|2[0-2]|x|y)[pq][1-9][0-9]?(?:\.[0-9]+)?(?:$|[^0-9a-zåäö]|ds)")
 LEGAL_FORM = re.compile(r"\b(ry|rf|r\.y\.?|r\.f\.?|sr|rp|r\.p\.?)$")
