@@ -38,7 +38,7 @@ def test_f1_does_not_fall_below_the_resolved_figure(sample):
 @pytest.mark.parametrize("name,sector,rule", [
     ("Eläkeläisten Golfkerho ry", "not_sote", "NS01"),          # sport beats elderly
     ("Reumaattisten lasten vanhemmat ry", "patient_health", "PH04"),  # not child work
-    ("Sotainvalidien Veljesliitto ry", "other_sote", "OS01"),    # veterans before disability
+    ("Porin Sotainvalidit ry", "other_sote", "OS01"),            # veterans before disability
     ("Porin Ikäihmisten Tuki ry", "elderly", "EL01"),             # no ASCII-\\b false hit
     ("Omaiset mielenterveystyön tukena Uusimaa ry", "mental_substance", "MS01"),
     ("Folkhälsan i Ekenäs rf", "general_health", "GH01"),
@@ -288,3 +288,36 @@ def test_classify_reads_title_rows_and_writes_formula_safe_csv(tmp_path, monkeyp
     assert len(out) == 2 and out["Nimi"].iloc[0].startswith("'=")
     assert out["sector"].iloc[1] == "elderly"
     assert not (tmp_path / "list.classified.csv").exists()
+
+
+@pytest.mark.parametrize("name,sector", [
+    # fourth round of issue 12: names from three whole cited lists (national_organisations.csv, source column)
+    ("Me Itse ry", "disability"),                                   # Vammaisjärjestöjen naisverkosto
+    ("Vammaiskumppanuus ry", "disability"),
+    ("Suomen Nivelyhdistys ry", "patient_health"),                  # its own word (nivel) over the list's theme
+    ("Nyyti ry", "mental_substance"),                               # Mielenterveyspooli 2.0
+    ("KoKoA – Koulutetut kokemusasiantuntijat ry", "mental_substance"),
+    ("FinFami", "mental_substance"),
+    ("Psoriasisförbundet", "patient_health"),                       # Pieni ele, Swedish name as an alias
+    ("Allergia- ja Astmaliitto", "patient_health"),                 # a former name as an alias
+    ("Sotainvalidien Veljesliitto ry", "other_sote"),               # Vaalikeräys 2009: veterans
+])
+def test_fourth_round_known_organisations(name, sector):
+    got = classify(pd.Series([name])).iloc[0]
+    assert (got["sector"], got["sector_source"], got["confidence"]) == (sector, "known_org", "high")
+
+
+@pytest.mark.parametrize("name,sector,rule", [
+    # fourth round: small fixes, invented names
+    ("Ylikylän seurakunnan eläkeläiset ry", "not_sote", "NS07"),   # genitive of seurakunta
+    ("Ylikylän seurakuntien diakoniarengas ry", "not_sote", "NS07"),
+    ("Ylikylän Seurakuntayhtymän kerho ry", "not_sote", "NS07"),   # compounds still match
+    ("Blind Guardian fanit ry", "unclassified", ""),                # a band's name is not a disability word
+    ("Blind Owl Fan Club Finland", "unclassified", ""),
+    ("Föreningen för blinda i Ytterby rf", "disability", "DI02"),  # Swedish
+    ("Ytterby Blind Association", "disability", "DI02"),           # English phrase of the field
+    ("Blindförbundet i Ytterby", "disability", "DI02"),
+])
+def test_fourth_round_small_fixes(name, sector, rule):
+    got = classify(pd.Series([name])).iloc[0]
+    assert (got["sector"], got["rule"]) == (sector, rule)
