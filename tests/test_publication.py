@@ -232,6 +232,9 @@ def test_a_dying_worker_fails_only_its_report_and_the_queue_goes_on(monkeypatch,
         def __exit__(self, *exc) -> None:
             pass
 
+        def launch(self) -> None:
+            pass
+
     def fake_render(kernel, job, notebook, out, self_contained):
         if job["stem"] == "kunta_bad":
             time.sleep(0.1)  # the other worker is busy with its own report when this one dies

@@ -74,6 +74,31 @@ def _register_engine() -> None:
     papermill_engines.register(ENGINE, WarmEngine)
 
 
+async def _wait_for_ready(kc, timeout: float) -> None:
+    """Wait until the kernel answers ``kc`` on its shell channel and ``kc`` hears its IOPub channel.
+
+    ``KernelClient.wait_for_ready`` does this and then waits for 0.2 s of IOPub silence: a wait
+    without use here, where nbclient skips messages that answer no request of its own.
+    """
+    import time
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kc.kernel_info()
+        try:
+            reply = await kc.shell_channel.get_msg(timeout=1)
+        except Empty:
+            continue
+        if reply["msg_type"] == "kernel_info_reply":
+            try:
+                await kc.iopub_channel.get_msg(timeout=0.5)  # IOPub connected: the request's status arrived
+                return
+            except Empty:  # subscribed too late for this request's messages: ask again
+                continue
+    raise KernelStateError(f"kernel did not answer a new client in {timeout:.0f} s")
+
+
 class WarmKernel:
     """A kernel kept across reports, replaced when it dies, fails or leaks state.
 
@@ -108,6 +133,7 @@ class WarmKernel:
         self._used = False
         self._kc = None  # the kernel's control client: reset and fingerprint in one round trip
         self._nbkc = None  # the notebooks' client, kept with its kernel (nbclient would make one per report)
+        self._launched: str | None = None  # the import request of a kernel launched but not yet waited for
 
     # ------------------------------------------------------------------ life cycle
     def __enter__(self) -> WarmKernel:
@@ -122,7 +148,7 @@ class WarmKernel:
             if kc is not None:
                 with contextlib.suppress(Exception):
                     kc.stop_channels()
-        self._kc = self._nbkc = None
+        self._kc = self._nbkc = self._launched = None
         if self.km is not None:
             from jupyter_core.utils import run_sync
 
@@ -130,7 +156,9 @@ class WarmKernel:
                 run_sync(self.km.shutdown_kernel)(now=True)
             self.km = None
 
-    def _start(self) -> None:
+    def launch(self) -> None:
+        """Start a new kernel and ask it to import its libraries, without waiting: the next
+        :meth:`prepare` (or :meth:`execute`) waits for it."""
         from jupyter_client import AsyncKernelManager  # what nbclient expects: its dead-kernel watch is async
         from jupyter_core.utils import run_sync
 
@@ -141,8 +169,17 @@ class WarmKernel:
             run_sync(km.start_kernel)(cwd=str(self.cwd), stderr=log)
         self.km = km
         self.starts += 1
-        imports = "\n".join(f"import {m}" for m in self.preload)
-        self._run(imports, meanwhile=self.while_starting)
+        self._launched = self._send("\n".join(f"import {m}" for m in self.preload))
+
+    def _start(self) -> None:
+        self.launch()
+        self._finish_start()
+
+    def _finish_start(self) -> None:
+        msg_id, self._launched = self._launched, None
+        if self.while_starting is not None:
+            self.while_starting()
+        self._reply(msg_id, "import")
         self._nbkc = self._notebook_client()
         self.baseline = self._reset_and_fingerprint()
         self._dirty = False
@@ -176,32 +213,30 @@ class WarmKernel:
 
         kc = self.km.client()
         kc.start_channels()
-        run_sync(kc.wait_for_ready)(timeout=60)
+        run_sync(_wait_for_ready)(kc, 60)
         kc.allow_stdin = False
         return kc
 
-    def _run(self, code: str, expressions: dict | None = None, meanwhile=None) -> dict:
-        """Run ``code`` silently; return the reply content (``user_expressions`` evaluated after it).
+    def _send(self, code: str, expressions: dict | None = None) -> str:
+        """Ask the kernel to run ``code`` silently (``user_expressions`` evaluated after it); return the
+        request's id."""
+        return self._client().execute(code, silent=True, store_history=False, user_expressions=expressions or {})
 
-        ``meanwhile`` is called after the request is sent and before its reply is awaited: work
-        of this process that overlaps the kernel's (in the same thread, so no import races).
-        """
+    def _reply(self, msg_id: str, what: str) -> dict:
+        """Wait for the reply to request ``msg_id``; return its content."""
         kc = self._client()
-        msg_id = kc.execute(code, silent=True, store_history=False, user_expressions=expressions or {})
-        if meanwhile is not None:
-            meanwhile()
         while True:
             reply = kc.get_shell_msg(timeout=120)
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
         content = reply["content"]
         if content.get("status") != "ok":
-            raise KernelStateError(f"kernel refused {code[:40]!r}: {content.get('ename')}: {content.get('evalue')}")
+            raise KernelStateError(f"kernel refused {what}: {content.get('ename')}: {content.get('evalue')}")
         return content
 
     def _reset_and_fingerprint(self) -> str:
         """Reset the user namespace and return the fingerprint of the kernel's state, in one request."""
-        res = self._run(_RESET, {"fp": _FINGERPRINT})["user_expressions"]["fp"]
+        res = self._reply(self._send(_RESET, {"fp": _FINGERPRINT}), "reset")["user_expressions"]["fp"]
         if res.get("status") != "ok":
             raise KernelStateError(f"kernel state fingerprint failed: {res.get('evalue')}")
         return res["data"]["text/plain"].strip("'\"")
@@ -218,6 +253,12 @@ class WarmKernel:
 
     def prepare(self) -> bool:
         """Make the kernel ready for a report; return True when a fresh kernel was started."""
+        if self._launched is not None and not self._dirty:
+            try:
+                self._finish_start()
+            except Exception:  # a kernel that died while it imported: one more, from the start
+                self._start()
+            return True
         if self.km is None or self._dirty or not self.alive():
             self._start()
             return True
@@ -239,10 +280,10 @@ class WarmKernel:
         Raises what :func:`papermill.execute_notebook` raises; the kernel is then
         replaced before the next report.
         """
+        self.prepare()  # first: a new kernel imports its libraries while this process imports papermill
         import papermill as pm
 
         _register_engine()
-        self.prepare()
         self._used = True
         try:
             pm.execute_notebook(

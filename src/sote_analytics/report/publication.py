@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from importlib import resources
@@ -314,9 +315,11 @@ def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
     done = 0
     with WarmKernel(Path.cwd(), out / "_executed" / f"kernel-{os.getpid()}.log",
                     while_starting=_preload_exporter) as kernel:
+        kernel.launch()  # the kernel imports its libraries while the parent finds the jobs
         while True:
             job = jobs.get()  # blocking: get_nowait() may see an empty pipe before the parent's feeder filled it
             if job is None:  # one end marker per worker, after every job
+                results.put({"worker_done": os.getpid()})  # behind this worker's results in the pipe
                 return done
             results.put({"stem": job["stem"], "started": True})  # who holds the job, if the worker dies
             results.put(_render_one(kernel, job, notebook, out, self_contained))
@@ -342,22 +345,31 @@ def _render_one(kernel, job: dict, notebook: str, out: Path, self_contained: boo
     return {**asdict(r), "stem": job["stem"], "language": job["language"], "kernel_starts": kernel.starts}
 
 
-def _run_workers(jobs: list[dict], workers: int, notebook: Path, out_dir: Path, self_contained: bool) -> list[dict]:
+def _run_workers(jobs: list[dict] | Callable[[], list[dict]], workers: int, notebook: Path, out_dir: Path,
+                 self_contained: bool) -> list[dict]:
     """Render ``jobs`` (longest first) on ``workers`` processes that share one job queue.
+
+    ``jobs`` may be a function that makes the list: it is called once the workers are
+    starting their kernels, so that the kernels' start overlaps the work of finding what to
+    render (when nothing is, the kernels are shut down half-started).
 
     When a worker process dies, the pool goes down with it: the reports that were being
     rendered at that moment are retried one at a time in a pool of their own, the ones not
     yet started in a new shared pool, so only the report that kills its worker fails.
     """
-    if not jobs:
+    if not callable(jobs) and not jobs:
         return []
-    by_stem = {j["stem"]: j for j in jobs}
+    order: list[dict] | None = None if callable(jobs) else list(jobs)
     finished: dict[str, dict] = {}
-    shared, suspects = list(jobs), []
-    while shared or suspects:
-        solo = not shared
+    shared, suspects = (jobs if callable(jobs) else list(jobs)), []
+    while callable(shared) or shared or suspects:
+        solo = not callable(shared) and not shared
         batch = [suspects.pop(0)] if solo else shared
-        held, crashed = _pool_round(batch, 1 if solo else workers, notebook, out_dir, self_contained, finished)
+        held, crashed, batch = _pool_round(batch, 1 if solo else workers, notebook, out_dir, self_contained,
+                                           finished)
+        if order is None:
+            order = list(batch)
+        by_stem = {j["stem"]: j for j in order}
         if solo:
             if batch[0]["stem"] not in finished:  # it killed its worker alone: this report fails
                 j = batch[0]
@@ -370,47 +382,57 @@ def _run_workers(jobs: list[dict], workers: int, notebook: Path, out_dir: Path, 
         shared = [j for j in batch if j["stem"] not in finished and j["stem"] not in held]
         if shared and not crashed:  # cannot happen: every queued job is taken and reported
             raise RuntimeError(f"{len(shared)} report jobs were never taken")
-    return [finished[j["stem"]] for j in jobs]
+    return [finished[j["stem"]] for j in order or []]
 
 
-def _pool_round(batch: list[dict], workers: int, notebook: Path, out_dir: Path, self_contained: bool,
-                finished: dict[str, dict]) -> tuple[set[str], bool]:
-    """One pool over ``batch``: fill ``finished``; return the stems started but not finished and
-    whether a worker died."""
+def _pool_round(batch: list[dict] | Callable[[], list[dict]], workers: int, notebook: Path, out_dir: Path,
+                self_contained: bool, finished: dict[str, dict]) -> tuple[set[str], bool, list[dict]]:
+    """One pool over ``batch`` (or over the list it makes once the workers have started): fill
+    ``finished``; return the stems started but not finished, whether a worker died, and the batch."""
     import multiprocessing as mp
     import queue
     from concurrent.futures import wait
 
     ctx = mp.get_context()
     jq, rq = ctx.Queue(), ctx.Queue()
-    n = max(1, min(workers, len(batch)))
-    for j in [*batch, *[None] * n]:
-        jq.put(j)
+    n = workers if callable(batch) else max(1, min(workers, len(batch)))
     held: set[str] = set()
+    workers_done = 0
+
+    def take(msg: dict) -> None:
+        nonlocal workers_done
+        if "worker_done" in msg:
+            workers_done += 1
+        elif msg.get("started"):
+            held.add(msg["stem"])
+        else:
+            held.discard(msg["stem"])
+            finished[msg["stem"]] = msg
+
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(jq, rq)) as pool:
         futures = [pool.submit(_render_worker, str(notebook), str(out_dir), self_contained) for _ in range(n)]
-        while True:  # drain results while the workers run (a full pipe would block them)
+        if callable(batch):
             try:
-                msg = rq.get(timeout=0.2)
+                batch = batch()
+            finally:  # the workers end (and shut their kernels down) whatever happens here
+                for j in [*(batch if isinstance(batch, list) else []), *[None] * n]:
+                    jq.put(j)
+        else:
+            for j in [*batch, *[None] * n]:
+                jq.put(j)
+        while workers_done < n:  # drain results while the workers run (a full pipe would block them)
+            try:
+                take(rq.get(timeout=0.2))
             except queue.Empty:
                 if all(f.done() for f in futures):
                     break
-                continue
-            if msg.get("started"):
-                held.add(msg["stem"])
-            else:
-                held.discard(msg["stem"])
-                finished[msg["stem"]] = msg
         wait(futures)
-    while True:  # results flushed just before the pool went down
+    while workers_done < n:  # a worker died: take what it put before it went down
         try:
-            msg = rq.get(timeout=0.5)
+            take(rq.get(timeout=0.5))
         except queue.Empty:
             break
-        if not msg.get("started"):
-            held.discard(msg["stem"])
-            finished[msg["stem"]] = msg
-    return held, any(f.exception() is not None for f in futures)
+    return held, any(f.exception() is not None for f in futures), batch
 
 
 # ---------------------------------------------------------------------------- publish
@@ -475,30 +497,39 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
     store = Store(processed_dir)
     nb = Path(notebook) if notebook else default_notebook()
     jobs = plan(ref, cfg)
-    hasher = InputHasher(store, ref, nb)
     previous = {} if force else _previous(out_dir)
-    todo, skipped, entries = [], [], {}
-    for job in jobs:
-        params = report_params(job.level, job.area, year, job.language, processed_dir, ref.folder)
-        inputs = hasher.inputs(job, params)
-        h = inputs_hash(inputs)
-        old = previous.get(job.stem)
-        html = out_dir / f"{job.stem}.html"
-        entry = {"level": job.level, "area": job.area, "language": job.language, "inputs": inputs,
-                 "inputs_hash": h, "context": hasher.context}
-        if old and old.get("inputs_hash") == h and not old.get("error") and html.is_file():
-            entries[job.stem] = {**old, "context_changed": old.get("context") != hasher.context}
-            skipped.append(entries[job.stem])
-        else:
-            entries[job.stem] = entry
-            todo.append({"stem": job.stem, "level": job.level, "area": job.area, "language": job.language,
-                         "params": params})
-    if not self_contained:
-        install_assets(out_dir)
+    skipped: list[dict] = []
+    entries: dict[str, dict] = {}
+    hasher: InputHasher | None = None
+
+    def find_todo() -> list[dict]:
+        """The reports whose inputs changed (the workers start their kernels meanwhile)."""
+        nonlocal hasher
+        hasher = InputHasher(store, ref, nb)
+        todo = []
+        for job in jobs:
+            params = report_params(job.level, job.area, year, job.language, processed_dir, ref.folder)
+            inputs = hasher.inputs(job, params)
+            h = inputs_hash(inputs)
+            old = previous.get(job.stem)
+            html = out_dir / f"{job.stem}.html"
+            entry = {"level": job.level, "area": job.area, "language": job.language, "inputs": inputs,
+                     "inputs_hash": h, "context": hasher.context}
+            if old and old.get("inputs_hash") == h and not old.get("error") and html.is_file():
+                entries[job.stem] = {**old, "context_changed": old.get("context") != hasher.context}
+                skipped.append(entries[job.stem])
+            else:
+                entries[job.stem] = entry
+                todo.append({"stem": job.stem, "level": job.level, "area": job.area, "language": job.language,
+                             "params": params})
+        if not self_contained:
+            install_assets(out_dir)
+        # the longest reports first (the country, then the largest areas), so no worker is left with one at the end
+        todo.sort(key=lambda j: -len(hasher.members(j["level"], j["area"])))
+        return todo
+
     workers = workers or max(1, os.cpu_count() or 1)
-    # the longest reports first (the country, then the largest areas), so no worker is left with one at the end
-    todo.sort(key=lambda j: -len(hasher.members(j["level"], j["area"])))
-    built = _run_workers(todo, workers, nb, out_dir, self_contained)
+    built = _run_workers(find_todo, workers, nb, out_dir, self_contained)
     for r in built:
         entries[r["stem"]].update({k: r[k] for k in ("html", "executed", "seconds", "error", "error_name",
                                                      "error_value")},
