@@ -7,7 +7,7 @@ import math
 from functools import cache
 from importlib import resources
 
-import yaml
+from .config import load_yaml
 
 LANGUAGES = ("fi", "sv", "en")
 
@@ -15,7 +15,7 @@ LANGUAGES = ("fi", "sv", "en")
 @cache
 def _strings() -> dict[str, dict[str, str]]:
     text = resources.files("sote_analytics").joinpath("data/i18n.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 def t(key: str, language: str = "fi", **fmt: object) -> str:

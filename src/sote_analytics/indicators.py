@@ -34,8 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from .config import load_yaml
 from .reference import ReferenceData, area_levels
 from .taxonomy import ALL, NOT_SOTE, sote_sectors
 
@@ -48,7 +48,7 @@ TABLE_COLUMNS = [
 @cache
 def _yaml() -> dict:
     text = resources.files("sote_analytics").joinpath("data/indicators.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 @cache

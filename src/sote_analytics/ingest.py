@@ -24,8 +24,8 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from .config import load_yaml
 from .errors import SoteAnalyticsError
 from .reference import ReferenceData
 from .register import CANONICAL_COLUMNS, RegisterResult, canonicalize
@@ -101,7 +101,7 @@ def synonyms() -> dict[str, str]:
     """Normalised header -> canonical column, from ``data/column_synonyms.yaml``."""
     text = resources.files("sote_analytics").joinpath("data/column_synonyms.yaml").read_text("utf-8")
     out: dict[str, str] = {}
-    for canonical, names in yaml.safe_load(text)["columns"].items():
+    for canonical, names in load_yaml(text)["columns"].items():
         out[normalize_header(canonical)] = canonical
         for name in names:
             out[normalize_header(name)] = canonical
@@ -125,7 +125,7 @@ def load_user_mapping(path: Path | str | None) -> dict[str, str]:
     """A user mapping YAML: ``{"Header in my file": canonical_column}``."""
     if path is None:
         return {}
-    data = yaml.safe_load(Path(path).read_text("utf-8")) or {}
+    data = load_yaml(Path(path).read_text("utf-8")) or {}
     if not isinstance(data, dict):
         raise IngestError(f"mapping file {path} must be a YAML mapping of header: column")
     valid = set(CANONICAL_COLUMNS) | {"municipality", "synthetic", "association_id"}

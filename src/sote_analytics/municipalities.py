@@ -54,10 +54,10 @@ class FuzzyThresholds:
 @cache
 def fuzzy_thresholds() -> FuzzyThresholds:
     """The documented thresholds of ``data/fuzzy_matching.yaml``."""
-    import yaml
+    from .config import load_yaml
 
     text = resources.files("sote_analytics").joinpath("data/fuzzy_matching.yaml").read_text("utf-8")
-    return FuzzyThresholds(**yaml.safe_load(text))
+    return FuzzyThresholds(**load_yaml(text))
 
 
 #: Kept for callers of the earlier API: the similarity and margin of :func:`fuzzy_thresholds`.

@@ -24,8 +24,8 @@ from functools import cache
 from importlib import resources
 
 import pandas as pd
-import yaml
 
+from .config import load_yaml
 from .municipalities import MunicipalityResolver
 from .text import normalize_text
 
@@ -37,7 +37,7 @@ AREA_LEVELS = ("yhteistyoalue", "hyvinvointialue", "maakunta")
 @cache
 def _words() -> dict:
     text = resources.files("sote_analytics").joinpath("data/operating_area_words.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 def _key(text: object) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-import yaml
+from ..config import load_yaml
 
 LANGUAGES = ("fi", "sv", "en")
 
@@ -52,7 +52,7 @@ def area_levels() -> tuple[AreaLevel, ...]:
     ['kunta', 'seutukunta', 'maakunta']
     """
     text = resources.files("sote_analytics").joinpath("data/area_levels.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     return tuple(AreaLevel(**entry) for entry in raw["levels"])
 
 

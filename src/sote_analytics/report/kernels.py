@@ -25,7 +25,7 @@ from pathlib import Path
 #: Name under which the warm engine is registered with papermill.
 ENGINE = "sote-warm"
 #: Modules imported once when a kernel starts (the warm part).
-PRELOAD = ("pandas", "plotly.graph_objects", "sote_analytics.report.content")
+PRELOAD = ("pandas", "geopandas", "plotly.graph_objects", "sote_analytics.report.content")
 
 _RESET = "get_ipython().reset(new_session=True, aggressive=False)"
 _FINGERPRINT = (

@@ -36,6 +36,7 @@ from pathlib import Path
 import yaml
 
 from .. import __version__
+from ..config import load_yaml
 from ..errors import SoteAnalyticsError
 from ..i18n import LANGUAGES
 from ..reference import area_levels, get_level
@@ -95,7 +96,7 @@ def load_config(path: Path | None = None) -> PublicationConfig:
     """
     p = Path(path) if path else default_config_path()
     try:
-        raw = yaml.safe_load(p.read_text("utf-8")) or {}
+        raw = load_yaml(p.read_text("utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise PublicationConfigError(f"cannot read publication config {p}: {exc}") from None
     lang = raw.get("languages") or {}
