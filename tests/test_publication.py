@@ -218,7 +218,7 @@ def test_a_dying_worker_fails_only_its_report_and_the_queue_goes_on(monkeypatch,
     import time
 
     import sote_analytics.report.kernels as kernels
-    import sote_analytics.report.publication as publication
+    import sote_analytics.report.workers as workers
 
     class NoKernel:
         starts = 1
@@ -244,10 +244,10 @@ def test_a_dying_worker_fails_only_its_report_and_the_queue_goes_on(monkeypatch,
         return {"stem": job["stem"], "language": "fi", "error": None, "html": str(out / f"{job['stem']}.html")}
 
     monkeypatch.setattr(kernels, "WarmKernel", NoKernel)
-    monkeypatch.setattr(publication, "_render_one", fake_render)
+    monkeypatch.setattr(workers, "_render_one", fake_render)
     stems = ["kunta_a", "kunta_b", "kunta_bad", "kunta_c", "kunta_d", "kunta_e", "kunta_f"]
     jobs = [{"stem": s, "level": "kunta", "area": s, "language": "fi", "params": {}} for s in stems]
-    res = publication._run_workers(jobs, 2, tmp_path / "nb.ipynb", tmp_path, False)
+    res = workers.run_jobs(jobs, 2, tmp_path / "nb.ipynb", tmp_path, False)
     assert [r["stem"] for r in res] == stems  # in the order asked, each once
     errors = {r["stem"]: r["error"] for r in res}
     assert "died" in errors.pop("kunta_bad")

@@ -27,9 +27,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -42,18 +40,15 @@ from ..i18n import LANGUAGES
 from ..reference import area_levels, get_level
 from ..store import Store
 from .run import (
-    ReportResult,
     _atomic_write,
-    _notebook_error,
     _sha256,
     _stem,
     check_inputs,
     default_notebook,
-    failed_result,
     install_assets,
     report_params,
-    write_report_html,
 )
+from .workers import run_jobs
 
 MANIFEST = "manifest.json"
 #: Indicators computed against the whole country (they move with any association anywhere): recorded as a
@@ -269,173 +264,6 @@ def inputs_hash(inputs: dict[str, str]) -> str:
     return _digest(json.dumps(inputs, sort_keys=True))
 
 
-# ---------------------------------------------------------------------------- workers
-#: The job and result queues of a worker process (set by the pool's initializer: queues are
-#: inherited when the process starts, never pickled with a task).
-_QUEUES: tuple = ()
-
-
-def _init_worker(jobs, results) -> None:
-    global _QUEUES
-    _QUEUES = (jobs, results)
-
-
-def _preload_exporter() -> None:
-    """Import papermill, nbformat and nbconvert while the kernel imports its libraries (same thread:
-    two threads importing jupyter_client at once can meet a partially initialised module)."""
-    import papermill  # noqa: F401
-    from nbconvert import HTMLExporter  # noqa: F401
-
-
-def _skip_iri_format_checker() -> None:
-    """In a worker process only: keep jsonschema from loading its optional "iri" format checker.
-
-    nbformat imports jsonschema, whose format module imports ``rfc3987_syntax`` when it is
-    installed (it is, through jupyter) and builds 38 Lark grammars at import: 1.4 s of CPU per
-    worker, for a format that notebook validation never checks. jsonschema imports it under
-    ``suppress(ImportError)``, so marking the module absent just leaves that checker out.
-    """
-    import sys
-
-    if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
-
-
-def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
-    """Take jobs from the shared queue until its end marker, on one warm kernel (runs in a worker process).
-
-    Each result goes to the result queue as soon as its report is done, so the reports a worker
-    finished before it died are kept; jobs are taken one at a time, so a slow report never holds
-    back a queue of others (the longest are queued first).
-    """
-    from .kernels import WarmKernel
-
-    jobs, results = _QUEUES
-    _skip_iri_format_checker()
-    out = Path(out_dir)
-    done = 0
-    with WarmKernel(Path.cwd(), out / "_executed" / f"kernel-{os.getpid()}.log",
-                    while_starting=_preload_exporter) as kernel:
-        kernel.launch()  # the kernel imports its libraries while the parent finds the jobs
-        while True:
-            job = jobs.get()  # blocking: get_nowait() may see an empty pipe before the parent's feeder filled it
-            if job is None:  # one end marker per worker, after every job
-                results.put({"worker_done": os.getpid()})  # behind this worker's results in the pipe
-                return done
-            results.put({"stem": job["stem"], "started": True})  # who holds the job, if the worker dies
-            results.put(_render_one(kernel, job, notebook, out, self_contained))
-            done += 1
-
-
-def _render_one(kernel, job: dict, notebook: str, out: Path, self_contained: bool) -> dict:
-    start = time.perf_counter()
-    executed = out / "_executed" / f"{job['stem']}.ipynb"
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        try:
-            kernel.execute(Path(notebook), executed, job["params"])
-        except Exception as exc:  # a kernel that died before the notebook ran: one retry on a new one
-            if _notebook_error(exc) is not None or "died" not in str(exc).lower():
-                raise
-            kernel.mark_dirty()
-            kernel.execute(Path(notebook), executed, job["params"])
-        target = write_report_html(executed, out / f"{job['stem']}.html", job["language"], self_contained)
-        r = ReportResult(job["level"], job["area"], str(target), str(executed), time.perf_counter() - start)
-    except Exception as exc:  # one report's failure never stops the others
-        r = failed_result(job["level"], job["area"], executed, time.perf_counter() - start, exc)
-    return {**asdict(r), "stem": job["stem"], "language": job["language"], "kernel_starts": kernel.starts}
-
-
-def _run_workers(jobs: list[dict] | Callable[[], list[dict]], workers: int, notebook: Path, out_dir: Path,
-                 self_contained: bool) -> list[dict]:
-    """Render ``jobs`` (longest first) on ``workers`` processes that share one job queue.
-
-    ``jobs`` may be a function that makes the list: it is called once the workers are
-    starting their kernels, so that the kernels' start overlaps the work of finding what to
-    render (when nothing is, the kernels are shut down half-started).
-
-    When a worker process dies, the pool goes down with it: the reports that were being
-    rendered at that moment are retried one at a time in a pool of their own, the ones not
-    yet started in a new shared pool, so only the report that kills its worker fails.
-    """
-    if not callable(jobs) and not jobs:
-        return []
-    order: list[dict] | None = None if callable(jobs) else list(jobs)
-    finished: dict[str, dict] = {}
-    shared, suspects = (jobs if callable(jobs) else list(jobs)), []
-    while callable(shared) or shared or suspects:
-        solo = not callable(shared) and not shared
-        batch = [suspects.pop(0)] if solo else shared
-        held, crashed, batch = _pool_round(batch, 1 if solo else workers, notebook, out_dir, self_contained,
-                                           finished)
-        if order is None:
-            order = list(batch)
-        by_stem = {j["stem"]: j for j in order}
-        if solo:
-            if batch[0]["stem"] not in finished:  # it killed its worker alone: this report fails
-                j = batch[0]
-                finished[j["stem"]] = {**asdict(ReportResult(j["level"], j["area"], None, "", 0.0,
-                                                             "worker process died while rendering this report")),
-                                       "stem": j["stem"], "language": j["language"]}
-            continue
-        if crashed:
-            suspects += [by_stem[s] for s in held]
-        shared = [j for j in batch if j["stem"] not in finished and j["stem"] not in held]
-        if shared and not crashed:  # cannot happen: every queued job is taken and reported
-            raise RuntimeError(f"{len(shared)} report jobs were never taken")
-    return [finished[j["stem"]] for j in order or []]
-
-
-def _pool_round(batch: list[dict] | Callable[[], list[dict]], workers: int, notebook: Path, out_dir: Path,
-                self_contained: bool, finished: dict[str, dict]) -> tuple[set[str], bool, list[dict]]:
-    """One pool over ``batch`` (or over the list it makes once the workers have started): fill
-    ``finished``; return the stems started but not finished, whether a worker died, and the batch."""
-    import multiprocessing as mp
-    import queue
-    from concurrent.futures import wait
-
-    ctx = mp.get_context()
-    jq, rq = ctx.Queue(), ctx.Queue()
-    n = workers if callable(batch) else max(1, min(workers, len(batch)))
-    held: set[str] = set()
-    workers_done = 0
-
-    def take(msg: dict) -> None:
-        nonlocal workers_done
-        if "worker_done" in msg:
-            workers_done += 1
-        elif msg.get("started"):
-            held.add(msg["stem"])
-        else:
-            held.discard(msg["stem"])
-            finished[msg["stem"]] = msg
-
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(jq, rq)) as pool:
-        futures = [pool.submit(_render_worker, str(notebook), str(out_dir), self_contained) for _ in range(n)]
-        if callable(batch):
-            try:
-                batch = batch()
-            finally:  # the workers end (and shut their kernels down) whatever happens here
-                for j in [*(batch if isinstance(batch, list) else []), *[None] * n]:
-                    jq.put(j)
-        else:
-            for j in [*batch, *[None] * n]:
-                jq.put(j)
-        while workers_done < n:  # drain results while the workers run (a full pipe would block them)
-            try:
-                take(rq.get(timeout=0.2))
-            except queue.Empty:
-                if all(f.done() for f in futures):
-                    break
-        wait(futures)
-    while workers_done < n:  # a worker died: take what it put before it went down
-        try:
-            take(rq.get(timeout=0.5))
-        except queue.Empty:
-            break
-    return held, any(f.exception() is not None for f in futures), batch
-
-
 # ---------------------------------------------------------------------------- publish
 @dataclass
 class PublicationResult:
@@ -530,7 +358,7 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
         return todo
 
     workers = workers or max(1, os.cpu_count() or 1)
-    built = _run_workers(find_todo, workers, nb, out_dir, self_contained)
+    built = run_jobs(find_todo, workers, nb, out_dir, self_contained)
     for r in built:
         entries[r["stem"]].update({k: r[k] for k in ("html", "executed", "seconds", "error", "error_name",
                                                      "error_value")},

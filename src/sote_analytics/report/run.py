@@ -14,7 +14,6 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
@@ -310,6 +309,15 @@ def report_params(level: str, area: str, year: int, language: str, processed_dir
     }
 
 
+def national_params(level: str, year: int, language: str, processed_dir: Path, reference_dir: Path | None) -> dict:
+    """The papermill parameters of the national overview of ``level``."""
+    return {
+        "level": level, "year": int(year), "language": language,
+        "processed_dir": str(Path(processed_dir).resolve()),
+        "reference_dir": str(Path(reference_dir).resolve()) if reference_dir else None,
+    }
+
+
 def render_report(
     level: str, area: str, *, year: int, processed_dir: Path, out_dir: Path,
     language: str = "fi", reference_dir: Path | None = None, notebook: Path | None = None,
@@ -326,11 +334,7 @@ def render_national(
     reference_dir: Path | None = None, notebook: Path | None = None, self_contained: bool = False,
 ) -> ReportResult:
     """Execute the national overview notebook for ``level`` and write ``national_<level>.html``."""
-    params = {
-        "level": level, "year": int(year), "language": language,
-        "processed_dir": str(Path(processed_dir).resolve()),
-        "reference_dir": str(Path(reference_dir).resolve()) if reference_dir else None,
-    }
+    params = national_params(level, year, language, processed_dir, reference_dir)
     return render_notebook(Path(notebook) if notebook else national_notebook(), params,
                            _stem("national", level, language), out_dir, language, self_contained, level,
                            "national")
@@ -371,7 +375,8 @@ def render_batch(
     """Render the reports of every area of ``level`` (or of ``areas``), the national overview and an index.
 
     Indicators were computed once (``sote-analytics indicators``); every notebook reads its slice.
-    Areas run in parallel worker processes; a failing area does not stop the others.
+    Areas run in parallel worker processes, each on one warm kernel (:mod:`.workers`); a failing
+    area does not stop the others.
     """
 
     from ..reference import load_reference
@@ -390,12 +395,16 @@ def render_batch(
     if not self_contained:
         install_assets(out_dir)
     workers = workers or max(1, min(len(codes) + 1, os.cpu_count() or 1))
-    kwargs = dict(year=year, processed_dir=processed_dir, out_dir=out_dir, language=language,
-                  reference_dir=reference_dir, self_contained=self_contained)
-    tasks = [("area", c) for c in codes] + ([("national", "national")] if national else [])
-    done = _run_pool(tasks, workers, level, notebook, kwargs, progress)
-    results = [done[key] for key in tasks if key[0] == "area"]
-    national_result = done.get(("national", "national"))
+    jobs = [{"stem": _stem(level, c, language), "level": level, "area": c, "language": language,
+             "params": report_params(level, c, year, language, processed_dir, reference_dir)} for c in codes]
+    if national:  # first: the longest report, so that no worker is left with it at the end
+        jobs.insert(0, {"stem": _stem("national", level, language), "level": level, "area": "national",
+                        "language": language, "notebook": str(national_notebook()),
+                        "params": national_params(level, year, language, processed_dir, reference_dir)})
+    done = _render_jobs(jobs, workers, Path(notebook) if notebook else default_notebook(), out_dir,
+                        self_contained, progress, level)
+    results = [r for r in done if r.area != "national"]
+    national_result = next((r for r in done if r.area == "national"), None)
     order = {c: i for i, c in enumerate(codes)}
     results.sort(key=lambda r: order[r.area])
     store = Store(processed_dir)
@@ -433,47 +442,14 @@ def _key_figures(table, level: str) -> dict[str, dict[str, float | None]]:
     return out
 
 
-def _run_pool(tasks, workers, level, notebook, kwargs, progress) -> dict:
-    """Run tasks in worker processes; if a worker dies, the pool is rebuilt and the tasks it took
-    down are retried one at a time, so only the task that kills its worker fails."""
-    from concurrent.futures.process import BrokenProcessPool
-
+def _render_jobs(jobs: list[dict], workers: int, notebook: Path, out_dir: Path, self_contained: bool,
+                 progress: bool, level: str) -> list[ReportResult]:
+    """Render ``jobs`` on warm kernels (:func:`.workers.run_jobs`), with a progress bar."""
     from tqdm import tqdm
 
-    def submit(pool, key):
-        kind, code = key
-        if kind == "national":
-            return pool.submit(render_national, level, **kwargs)
-        return pool.submit(render_report, level, code, notebook=notebook, **kwargs)
+    from .workers import run_jobs
 
-    done: dict = {}
-    pending = list(tasks)
-    bar = tqdm(total=len(tasks), disable=not progress, desc=f"{level} reports", unit="report")
-    isolated = False
-    while pending:
-        broken: list = []
-        size = 1 if isolated else workers
-        batches = [[k] for k in pending] if isolated else [pending]
-        for group in batches:
-            with ProcessPoolExecutor(max_workers=size) as pool:
-                futures = {submit(pool, k): k for k in group}
-                for fut in as_completed(futures):
-                    key = futures[fut]
-                    try:
-                        done[key] = fut.result()
-                        bar.update(1)
-                    except BrokenProcessPool:
-                        if isolated:
-                            done[key] = ReportResult(level, key[1], None, "", 0.0,
-                                                     "worker process died while rendering this report")
-                            bar.update(1)
-                        else:
-                            broken.append(key)
-                    except Exception as exc:
-                        done[key] = ReportResult(level, key[1], None, "", 0.0,
-                                                 f"worker failed: {type(exc).__name__}: {exc}")
-                        bar.update(1)
-        pending = broken
-        isolated = True
-    bar.close()
-    return done
+    fields = ReportResult.__dataclass_fields__
+    with tqdm(total=len(jobs), disable=not progress, desc=f"{level} reports", unit="report") as bar:
+        done = run_jobs(jobs, workers, notebook, out_dir, self_contained, on_result=lambda _: bar.update(1))
+    return [ReportResult(**{k: v for k, v in r.items() if k in fields}) for r in done]
