@@ -5,7 +5,7 @@ Baseline: for each area, the `papermill` command line and then `jupyter nbconver
 --level hyvinvointialue --all` with its default workers. Same machine, data and notebook.
 Prints the ratio (goal >= 3x on 2 cores), median time per report, peak memory, HTML payload
 per report without the embedded plotly.js and the self-contained size, import time and the time from kernel
-start to the first rendered cell.
+start to the first rendered cell (on a warm kernel: the product path keeps one per worker).
 """
 
 import datetime as dt
@@ -171,7 +171,7 @@ def main() -> None:
         f"{max(kunta) / 1024:,.0f} KB (goal < 250 KB: {'met' if max(kunta) < 250 * 1024 else 'NOT met'})",
         f"  import sote_analytics: {imp_pkg:.0f} ms; .reference (pandas): {imp_ref:.0f} ms; "
         f".report.content (pandas, IPython, plotly lazily): {imp_report:.0f} ms",
-        f"  kernel start -> first rendered cell: median {statistics.median(firsts):.2f} s",
+        f"  papermill start -> first rendered cell (warm kernel): median {statistics.median(firsts):.2f} s",
         f"  warm kernels (publication path, 2 workers): {warm:7.1f} s; speed-up baseline/warm: "
         f"{baseline / warm:.1f}x (goal >= 8x: {'met' if baseline / warm >= 8 else 'NOT met'})",
         f"  whole publication ({pub['built']} reports, all levels, fi + sv where due, 2 workers): {whole:7.1f} s "
