@@ -391,3 +391,41 @@ def test_map_sector_menu_works_from_the_keyboard(pages):
         legend = plot.evaluate("el => el.data.filter(d => d.showlegend && d.visible === true).map(d => d.name)")
         assert legend and all(name for name in legend)
         browser.close()
+
+
+@pytest.mark.browser
+def test_municipality_names_on_the_map_do_not_overlap(pages, processed, reference_dir):
+    """Names sit inside their municipality and never on top of one another in the drawn map (Keski-Suomi:
+    Jyväskylä, Muurame and Toivakka used to print at one spot); a name left out is still in the hover text
+    and the data table."""
+    from playwright.sync_api import sync_playwright
+    from shapely.geometry import Point
+
+    from sote_analytics import figures as f
+    from sote_analytics.report import content as rc
+    from sote_analytics.taxonomy import ALL
+
+    ctx = rc.load_context("hyvinvointialue", "15", 2025, "fi", processed[0], reference_dir)
+    gdf = ctx.area_boundaries.reset_index(drop=True)
+    fig = f.sector_map(gdf, ctx.table, [ALL], "fi")
+    (labels,) = [tr for tr in fig.data if tr.mode == "text"]
+    shown = [(n, x, y) for n, x, y in zip(labels.text, labels.x, labels.y, strict=True) if n]
+    assert {"Jyväskylä", "Muurame", "Toivakka"} <= {n for n, _, _ in shown}
+    assert len(shown) >= 18, len(shown)
+    names = gdf["name_fi"].tolist()
+    for n, x, y in shown:
+        assert gdf.geometry.iloc[names.index(n)].contains(Point(x, y)), n
+    hover = " ".join(tr.text for tr in fig.data if tr.fill == "toself")
+    assert all(n in hover for n in names)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu"])
+        page = _open_report(browser, pages["fi15"])
+        plot = page.locator("figure:has(select.sote-map-select) .js-plotly-plot")
+        boxes = plot.evaluate("el => Array.from(el.querySelectorAll('.textpoint text'))"
+                              ".filter(t => t.textContent).map(t => {const r = t.getBoundingClientRect();"
+                              " return [t.textContent, r.left, r.top, r.right, r.bottom];})")
+        browser.close()
+    assert {"Jyväskylä", "Muurame", "Toivakka"} <= {b[0] for b in boxes}
+    for a, b in itertools.combinations(boxes, 2):
+        assert not (a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]), (a, b)

@@ -205,7 +205,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
         vis = [True] * (len(labels) + 1) + ["legendonly"] * (nleg - len(labels) - 1)
         return names, cols, vis
 
-    label_text = _add_labels(fig, gdf, names)
+    label_text = _add_labels(fig, gdf, names, 600)
     nlab = len(label_text)
     names0, cols0, vis0 = legend_args(labels, colors)
     for j in range(nleg):
@@ -260,16 +260,62 @@ def sector_menu_html(fig: go.Figure, label: str, select_id: str = "sote-sector-m
             "})();</script>")
 
 
-def _add_labels(fig: go.Figure, gdf, names: list[str]) -> list:
-    """Municipality names at a point inside each polygon (maps with at most MAX_LABELS municipalities);
-    returns the restyle ``text`` entry of the label trace ([] when no labels)."""
+def _add_labels(fig: go.Figure, gdf, names: list[str], height: int = 600) -> list:
+    """Municipality names inside their polygons (maps with at most MAX_LABELS municipalities);
+    returns the restyle ``text`` entry of the label trace ([] when no labels).
+
+    A name sits at the polygon's pole of inaccessibility (the centre of its largest inscribed
+    circle, on its largest part), not at an arbitrary inner point. Names are placed from the
+    largest municipality down; a name whose box would overlap one already placed is left out
+    (it stays in the hover text and the data table): three names at one spot are unreadable.
+    The boxes are estimated for the map drawn ``height`` pixels high on a desktop page.
+    """
     if not 1 < len(gdf) <= MAX_LABELS:
         return []
-    pts = [g.representative_point() for g in gdf.geometry]
-    fig.add_scatter(x=[round(p.x, 4) for p in pts], y=[round(p.y, 4) for p in pts], mode="text", text=names,
-                    textfont=dict(size=10, color="#111111"), hoverinfo="skip", showlegend=False,
+    pts = [_label_point(g) for g in gdf.geometry]
+    shown = _non_overlapping(gdf, pts, names, height)
+    fig.add_scatter(x=[round(p.x, 4) for p in pts], y=[round(p.y, 4) for p in pts], mode="text", text=shown,
+                    textfont=dict(size=LABEL_FONT_PX, color="#111111"), hoverinfo="skip", showlegend=False,
                     name="")
-    return [names]
+    return [shown]
+
+
+#: Size of the municipality names on a map (CSS pixels).
+LABEL_FONT_PX = 10
+#: Width of a map's drawing on a desktop page, for the estimate of label boxes (CSS pixels).
+LABEL_MAP_WIDTH_PX = 760
+
+
+def _label_point(geom):
+    """The pole of inaccessibility of the largest part of ``geom`` (shapely's polylabel)."""
+    from shapely.ops import polylabel
+
+    part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+    try:
+        return polylabel(part, tolerance=max(part.bounds[2] - part.bounds[0], 1e-9) / 50)
+    except Exception:  # a degenerate ring: any point inside will do
+        return geom.representative_point()
+
+
+def _non_overlapping(gdf, pts, names: list[str], height: int) -> list[str]:
+    """``names`` with "" for those whose boxes would overlap a larger municipality's name."""
+    import math
+
+    minx, miny, maxx, maxy = gdf.total_bounds
+    cos_lat = math.cos(math.radians((miny + maxy) / 2))
+    plot_h = max(height - 90, 100)  # the legend below the drawing
+    scale = min(plot_h / max(maxy - miny, 1e-9), LABEL_MAP_WIDTH_PX / max((maxx - minx) * cos_lat, 1e-9))
+    placed: list[tuple[float, float, float, float]] = []
+    shown = [""] * len(names)
+    for i in sorted(range(len(names)), key=lambda i: -gdf.geometry.iloc[i].area):
+        half_w = (0.6 * LABEL_FONT_PX * len(names[i]) + 4) / 2 / (scale * cos_lat)
+        half_h = (1.2 * LABEL_FONT_PX + 2) / 2 / scale
+        box = (pts[i].x - half_w, pts[i].y - half_h, pts[i].x + half_w, pts[i].y + half_h)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        shown[i] = names[i]
+    return shown
 
 
 def context_map(area_boundaries, values: pd.Series, highlight: str, language: str = "fi") -> go.Figure:
@@ -348,7 +394,7 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
     fig = _polygons(traces, gdf)
     for b in sorted(shown):
         _swatch(fig, label[b], palette[b], b)
-    _add_labels(fig, gdf, gdf[name_col].tolist())
+    _add_labels(fig, gdf, gdf[name_col].tolist(), 520)
     return _map_layout(fig, gdf, 520, t("sectors_missing", language))
 
 
