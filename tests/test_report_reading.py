@@ -417,6 +417,14 @@ def test_municipality_names_on_the_map_do_not_overlap(pages, processed, referenc
         assert gdf.geometry.iloc[names.index(n)].contains(Point(x, y)), n
     hover = " ".join(tr.text for tr in fig.data if tr.fill == "toself")
     assert all(n in hover for n in names)
+    # by population, the region's centre keeps its name among its small neighbours (Turku, of 27 in Varsinais-Suomi)
+    vs = rc.load_context("hyvinvointialue", "5", 2025, "fi", processed[0], reference_dir)
+    def shown_names(prio) -> list[str]:
+        fig = f.sector_map(vs.area_boundaries, vs.table, [ALL], "fi", label_priority=prio)
+        return [n for n in next(tr for tr in fig.data if tr.mode == "text").text if n]
+
+    by_area, by_pop = shown_names(None), shown_names(vs.ref.population)
+    assert "Turku" in by_pop and "Turku" not in by_area
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu"])

@@ -300,7 +300,8 @@ def sector_map(table: pd.DataFrame, ref_or_boundaries, sectors: list[str] | None
     from .figures import sector_map as _map
     from .taxonomy import sote_sectors
 
-    return _map(_boundaries(ref_or_boundaries, "kunta"), table, sectors or list(sote_sectors()), language)
+    return _map(_boundaries(ref_or_boundaries, "kunta"), table, sectors or list(sote_sectors()), language,
+                _population(ref_or_boundaries))
 
 
 def gaps_map(municipality_counts: pd.DataFrame, ref_or_boundaries, language: str = "fi") -> go.Figure:
@@ -323,7 +324,7 @@ def gaps_map(municipality_counts: pd.DataFrame, ref_or_boundaries, language: str
     present = mc[mc["associations"] > 0].groupby("kunta_code")["sector"].nunique()
     gdf = _boundaries(ref_or_boundaries, "kunta")
     missing = len(sectors) - present.reindex(gdf["code"]).fillna(0)
-    return _gaps(gdf, missing, language)
+    return _gaps(gdf, missing, language, _population(ref_or_boundaries))
 
 
 def share_bar(table: pd.DataFrame, level: str, area: str, indicator: str = "paid_staff_share",
@@ -345,6 +346,11 @@ def _boundaries(ref_or_boundaries, level: str):
 
         return ref_or_boundaries.boundaries(level, simplify=MAP_SIMPLIFY)
     return ref_or_boundaries
+
+
+def _population(ref_or_boundaries):
+    """Population by municipality code from a reference (names on maps go by it), else None."""
+    return getattr(ref_or_boundaries, "population", None) if hasattr(ref_or_boundaries, "key") else None
 
 
 # ---------------------------------------------------------------------- explorer

@@ -164,8 +164,12 @@ def _classes(values, language: str):
     return cls, labels, colors
 
 
-def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: str = "fi") -> go.Figure:
+def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: str = "fi",
+               label_priority: pd.Series | None = None) -> go.Figure:
     """Municipality map of associations per 1,000 inhabitants, one state per sector.
+
+    Names are drawn where they do not overlap, the municipality with the larger
+    ``label_priority`` (by code; the report gives the population) first, else the larger polygon.
 
     One polygon trace per municipality (drawn once); each sector is a restyle of
     colours, hover texts and the class legend, so the page carries the geometry
@@ -205,7 +209,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
         vis = [True] * (len(labels) + 1) + ["legendonly"] * (nleg - len(labels) - 1)
         return names, cols, vis
 
-    label_text = _add_labels(fig, gdf, names, 600)
+    label_text = _add_labels(fig, gdf, names, 600, label_priority)
     nlab = len(label_text)
     names0, cols0, vis0 = legend_args(labels, colors)
     for j in range(nleg):
@@ -260,20 +264,26 @@ def sector_menu_html(fig: go.Figure, label: str, select_id: str = "sote-sector-m
             "})();</script>")
 
 
-def _add_labels(fig: go.Figure, gdf, names: list[str], height: int = 600) -> list:
+def _add_labels(fig: go.Figure, gdf, names: list[str], height: int = 600,
+                priority: pd.Series | None = None) -> list:
     """Municipality names inside their polygons (maps with at most MAX_LABELS municipalities);
     returns the restyle ``text`` entry of the label trace ([] when no labels).
 
     A name sits at the polygon's pole of inaccessibility (the centre of its largest inscribed
-    circle, on its largest part), not at an arbitrary inner point. Names are placed from the
-    largest municipality down; a name whose box would overlap one already placed is left out
-    (it stays in the hover text and the data table): three names at one spot are unreadable.
+    circle, on its largest part), not at an arbitrary inner point. Names are placed by
+    ``priority`` (a value per code, e.g. population; else the polygon's area), largest first; a
+    name whose box would overlap one already placed is left out (it stays in the hover text and
+    the data table): three names at one spot are unreadable.
     The boxes are estimated for the map drawn ``height`` pixels high on a desktop page.
     """
     if not 1 < len(gdf) <= MAX_LABELS:
         return []
     pts = [_label_point(g) for g in gdf.geometry]
-    shown = _non_overlapping(gdf, pts, names, height)
+    if priority is not None:
+        rank = priority.reindex(gdf["code"]).fillna(-1).to_numpy().tolist()
+    else:
+        rank = [g.area for g in gdf.geometry]
+    shown = _non_overlapping(gdf, pts, names, height, rank)
     fig.add_scatter(x=[round(p.x, 4) for p in pts], y=[round(p.y, 4) for p in pts], mode="text", text=shown,
                     textfont=dict(size=LABEL_FONT_PX, color="#111111"), hoverinfo="skip", showlegend=False,
                     name="")
@@ -297,8 +307,8 @@ def _label_point(geom):
         return geom.representative_point()
 
 
-def _non_overlapping(gdf, pts, names: list[str], height: int) -> list[str]:
-    """``names`` with "" for those whose boxes would overlap a larger municipality's name."""
+def _non_overlapping(gdf, pts, names: list[str], height: int, rank: list[float]) -> list[str]:
+    """``names`` with "" for those whose boxes would overlap the name of a municipality ranked higher."""
     import math
 
     minx, miny, maxx, maxy = gdf.total_bounds
@@ -307,7 +317,7 @@ def _non_overlapping(gdf, pts, names: list[str], height: int) -> list[str]:
     scale = min(plot_h / max(maxy - miny, 1e-9), LABEL_MAP_WIDTH_PX / max((maxx - minx) * cos_lat, 1e-9))
     placed: list[tuple[float, float, float, float]] = []
     shown = [""] * len(names)
-    for i in sorted(range(len(names)), key=lambda i: -gdf.geometry.iloc[i].area):
+    for i in sorted(range(len(names)), key=lambda i: -rank[i]):
         half_w = (0.6 * LABEL_FONT_PX * len(names[i]) + 4) / 2 / (scale * cos_lat)
         half_h = (1.2 * LABEL_FONT_PX + 2) / 2 / scale
         box = (pts[i].x - half_w, pts[i].y - half_h, pts[i].x + half_w, pts[i].y + half_h)
@@ -368,8 +378,10 @@ def _swatch(fig: go.Figure, name: str, color: str, rank: int) -> None:
                     hoverinfo="skip")
 
 
-def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
-    """Municipalities coloured by how many sote sectors have no association there."""
+def gaps_map(boundaries, missing: pd.Series, language: str = "fi",
+             label_priority: pd.Series | None = None) -> go.Figure:
+    """Municipalities coloured by how many sote sectors have no association there (names as in
+    :func:`sector_map`)."""
 
 
     gdf = boundaries.reset_index(drop=True)
@@ -394,7 +406,7 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi") -> go.Figure:
     fig = _polygons(traces, gdf)
     for b in sorted(shown):
         _swatch(fig, label[b], palette[b], b)
-    _add_labels(fig, gdf, gdf[name_col].tolist(), 520)
+    _add_labels(fig, gdf, gdf[name_col].tolist(), 520, label_priority)
     return _map_layout(fig, gdf, 520, t("sectors_missing", language))
 
 

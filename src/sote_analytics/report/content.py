@@ -342,7 +342,7 @@ def maps(ctx: ReportContext) -> HTML:
     if ctx.level == "kunta":
         return HTML(municipality_comparison(ctx))
     secs = [ALL, *_sector_rows(ctx)]
-    fig = figures.sector_map(ctx.area_boundaries, ctx.table, secs, lang)
+    fig = figures.sector_map(ctx.area_boundaries, ctx.table, secs, lang, label_priority=ctx.ref.population)
     mun = ctx.table[(ctx.table["area_level"] == "kunta") & (ctx.table["sector"] == ALL)
                     & ctx.table["area_code"].isin(set(ctx.members["kunta_code"]))]
     wide = mun.pivot_table(index="area_code", columns="indicator", values="value", aggfunc="first")
@@ -396,7 +396,8 @@ def gaps(ctx: ReportContext) -> HTML:
     out += table(pd.DataFrame(rows, columns=cols), "sote-table gaps")
     if n_mun > 1:
         missing = g.groupby("kunta_code").size()
-        out += show_figure(figures.gaps_map(ctx.area_boundaries, missing, lang), t("sectors_missing", lang), lang=lang)
+        gfig = figures.gaps_map(ctx.area_boundaries, missing, lang, ctx.ref.population)
+        out += show_figure(gfig, t("sectors_missing", lang), lang=lang)
     return HTML(out)
 
 
