@@ -353,6 +353,9 @@ def test_printed_report_labels_every_page_and_drops_interaction_hints(pages, tmp
     printed_rest = [n for n in rest if squash(n) in printed]
     assert len(printed_rest) <= len(rest) // 10, printed_rest[:5]  # names also quoted elsewhere at most
     assert len(texts) <= 12, len(texts)  # 10 A4 pages for the Keski-Suomi demo report
+    # the method section prints whole: the last page is never the version line alone
+    version = squash(CATALOGUE["version_note"]["fi"].split("{")[0])
+    assert version in squash(texts[-1]) and squash(CATALOGUE["sec_method_title"]["fi"]) in squash(texts[-1])
 
 
 @pytest.mark.browser
