@@ -4,9 +4,11 @@ Starting a kernel and importing pandas, plotly and the package costs about a
 second per report. A :class:`WarmKernel` starts the kernel once, imports the
 libraries once, and runs each report through papermill itself
 (:func:`papermill.execute_notebook` with a registered engine that is
-papermill's own nbclient engine given the running kernel manager), so the
-executed notebook keeps exactly papermill's injected parameters cell and
-metadata.
+papermill's own nbclient engine given the running kernel manager and a
+notebook client kept with the kernel), so the executed notebook keeps exactly
+papermill's injected parameters cell and metadata. :meth:`WarmKernel.launch`
+starts a kernel without waiting for its imports, so that a worker can start it
+before it knows its first report.
 
 Between reports the user namespace is reset (``%reset`` with a new session,
 so execution counts start at 1 again as in a fresh kernel) and a fingerprint of
