@@ -88,6 +88,20 @@ def test_warm_kernel_isolates_areas_and_replaces_bad_kernels(tmp_path):
     assert warm.metadata.papermill.parameters == cold.metadata.papermill.parameters
 
 
+def test_a_kernel_that_dies_while_it_starts_is_an_error_not_a_hang(tmp_path):
+    """A kernel that dies while it imports its libraries (out of memory, a broken install) is reported as
+    dead at once: the start is retried once on a new kernel, then the report fails with a clear error."""
+    from sote_analytics.report.kernels import KernelStateError
+
+    nb = _toy_notebook(tmp_path / "toy.ipynb")
+    with WarmKernel(tmp_path, tmp_path / "kernel.log", preload=("os; os._exit(3)",)) as k:
+        k.launch()  # as a publication worker does, before its first job
+        with pytest.raises(KernelStateError, match="died"):
+            k.execute(nb, tmp_path / "A.ipynb", {"area": "A", "values": [1], "mode": "ok"})
+        assert k.starts == 2  # the launched kernel and one more
+    assert not (tmp_path / "A.ipynb").exists()
+
+
 # ---------------------------------------------------------------------------- languages and config
 
 

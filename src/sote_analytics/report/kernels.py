@@ -91,6 +91,8 @@ async def _wait_for_ready(kc, timeout: float) -> None:
         try:
             reply = await kc.shell_channel.get_msg(timeout=1)
         except Empty:
+            if not await kc._async_is_alive():  # what KernelClient.wait_for_ready checks too
+                raise KernelStateError("kernel died before it answered") from None
             continue
         if reply["msg_type"] == "kernel_info_reply":
             try:
@@ -225,10 +227,22 @@ class WarmKernel:
         return self._client().execute(code, silent=True, store_history=False, user_expressions=expressions or {})
 
     def _reply(self, msg_id: str, what: str) -> dict:
-        """Wait for the reply to request ``msg_id``; return its content."""
+        """Wait for the reply to request ``msg_id``; return its content (a kernel that dies meanwhile is an
+        error within a second, not after the two-minute timeout)."""
+        import time
+        from queue import Empty
+
         kc = self._client()
+        deadline = time.monotonic() + 120
         while True:
-            reply = kc.get_shell_msg(timeout=120)
+            try:
+                reply = kc.get_shell_msg(timeout=1)
+            except Empty:
+                if not self.alive():
+                    raise KernelStateError(f"kernel died during {what}") from None
+                if time.monotonic() > deadline:
+                    raise KernelStateError(f"kernel did not answer {what} in 120 s") from None
+                continue
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
         content = reply["content"]
