@@ -27,7 +27,8 @@ from pathlib import Path
 #: Name under which the warm engine is registered with papermill.
 ENGINE = "sote-warm"
 #: Modules imported once when a kernel starts (the warm part).
-PRELOAD = ("pandas", "geopandas", "plotly.graph_objects", "sote_analytics.report.content")
+PRELOAD = ("pandas", "geopandas", "pyarrow.parquet", "plotly.graph_objects", "plotly.basedatatypes",
+           "sote_analytics.figures", "sote_analytics.report.content")
 
 _RESET = "get_ipython().reset(new_session=True, aggressive=False)"
 _FINGERPRINT = (
