@@ -138,6 +138,8 @@ def test_report_lists_national_and_district_organisations_working_in_the_area(re
     page = rc.operating_organisations(other).data
     assert "Pohjois-Savon Tukipiiri ry" in page and "Keski-Suomen Esimerkkipiiri ry" not in page
     assert "Riks- och distriktsorganisationer" in page
+    # no local association in Keski-Suomi: no claim of a rank among the areas (all such areas tie for last)
+    assert ctx.value("associations")["value"] == 0 and rc.rank_sentence(ctx) == ""
 
 
 def test_peers_are_the_same_group_and_size_band(ref, reference_dir, tmp_path):

@@ -155,11 +155,13 @@ def navigation(ctx: ReportContext) -> str:
 
 
 def rank_sentence(ctx: ReportContext) -> str:
-    """'Rank r of N areas of the level' by density, or '' when the level has one area or no rank."""
+    """'Rank r of N areas of the level' by density, or '' when the level has one area, there is no rank,
+    or the area has no associations of its own (it would share the last place with every other such area:
+    a directory of organisations known only by their areas of operation put an empty region "2nd of 19")."""
     tb = ctx.table
     sel = tb[(tb["area_level"] == ctx.level) & (tb["sector"] == ALL) & (tb["indicator"] == "rank_per_1000")]
     mine = sel[sel["area_code"] == ctx.area]["value"]
-    if len(sel) < 2 or mine.empty or pd.isna(mine.iloc[0]):
+    if len(sel) < 2 or mine.empty or pd.isna(mine.iloc[0]) or not ctx.value("associations")["value"] > 0:
         return ""
     label = get_level(ctx.level).label_plural[ctx.language]
     return t("rank_sentence", ctx.language, rank=fmt_number(mine.iloc[0], 0, ctx.language),
