@@ -340,8 +340,12 @@ def share_bar(table: pd.DataFrame, level: str, area: str, indicator: str = "paid
     return _share(table, level, area, indicator, language)
 
 
+def _is_reference(obj) -> bool:
+    return hasattr(obj, "boundaries") and hasattr(obj, "key")
+
+
 def _boundaries(ref_or_boundaries, level: str):
-    if hasattr(ref_or_boundaries, "boundaries") and hasattr(ref_or_boundaries, "key"):
+    if _is_reference(ref_or_boundaries):
         from .store import MAP_SIMPLIFY
 
         return ref_or_boundaries.boundaries(level, simplify=MAP_SIMPLIFY)
@@ -350,7 +354,7 @@ def _boundaries(ref_or_boundaries, level: str):
 
 def _population(ref_or_boundaries):
     """Population by municipality code from a reference (names on maps go by it), else None."""
-    return getattr(ref_or_boundaries, "population", None) if hasattr(ref_or_boundaries, "key") else None
+    return ref_or_boundaries.population if _is_reference(ref_or_boundaries) else None
 
 
 # ---------------------------------------------------------------------- explorer

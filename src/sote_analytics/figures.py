@@ -80,6 +80,12 @@ NO_DATA_COLOR = "#ffffff"
 NO_DATA_PATTERN = dict(shape="/", fgcolor="#6b6b6b", size=6, solidity=0.15)
 #: Municipality names are printed on a map when it has at most this many municipalities.
 MAX_LABELS = 40
+#: Size of the municipality names on a map (CSS pixels).
+LABEL_FONT_PX = 10
+#: Width of a map's drawing on a desktop page, for the estimate of label boxes (CSS pixels).
+LABEL_MAP_WIDTH_PX = 760
+#: Heights of the sector map and the gaps map (CSS pixels; the label boxes are estimated for them).
+SECTOR_MAP_HEIGHT, GAPS_MAP_HEIGHT = 600, 520
 
 
 def relative_luminance(color: str) -> float:
@@ -209,7 +215,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
         vis = [True] * (len(labels) + 1) + ["legendonly"] * (nleg - len(labels) - 1)
         return names, cols, vis
 
-    label_text = _add_labels(fig, gdf, names, 600, label_priority)
+    label_text = _add_labels(fig, gdf, names, SECTOR_MAP_HEIGHT, label_priority)
     nlab = len(label_text)
     names0, cols0, vis0 = legend_args(labels, colors)
     for j in range(nleg):
@@ -226,7 +232,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
                    "visible": [True] * npoly + [v is True for v in lv] + [True] * nlab}],
         ))
     menus = [dict(buttons=buttons, visible=False, showactive=False)] if len(states) > 1 else []
-    return _map_layout(fig, gdf, 600, t("per_1000", language), top=10, updatemenus=menus)
+    return _map_layout(fig, gdf, SECTOR_MAP_HEIGHT, t("per_1000", language), top=10, updatemenus=menus)
 
 
 def sector_menu_html(fig: go.Figure, label: str, select_id: str = "sote-sector-map") -> str:
@@ -288,12 +294,6 @@ def _add_labels(fig: go.Figure, gdf, names: list[str], height: int = 600,
                     textfont=dict(size=LABEL_FONT_PX, color="#111111"), hoverinfo="skip", showlegend=False,
                     name="")
     return [shown]
-
-
-#: Size of the municipality names on a map (CSS pixels).
-LABEL_FONT_PX = 10
-#: Width of a map's drawing on a desktop page, for the estimate of label boxes (CSS pixels).
-LABEL_MAP_WIDTH_PX = 760
 
 
 def _label_point(geom):
@@ -406,8 +406,8 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi",
     fig = _polygons(traces, gdf)
     for b in sorted(shown):
         _swatch(fig, label[b], palette[b], b)
-    _add_labels(fig, gdf, gdf[name_col].tolist(), 520, label_priority)
-    return _map_layout(fig, gdf, 520, t("sectors_missing", language))
+    _add_labels(fig, gdf, gdf[name_col].tolist(), GAPS_MAP_HEIGHT, label_priority)
+    return _map_layout(fig, gdf, GAPS_MAP_HEIGHT, t("sectors_missing", language))
 
 
 def share_bar(table: pd.DataFrame, level: str, code: str, indicator: str, language: str = "fi") -> go.Figure:

@@ -22,7 +22,9 @@ report, so one report never affects another.
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
+from queue import Empty
 
 #: Name under which the warm engine is registered with papermill.
 ENGINE = "sote-warm"
@@ -83,9 +85,6 @@ async def _wait_for_ready(kc, timeout: float) -> None:
     ``KernelClient.wait_for_ready`` does this and then waits for 0.2 s of IOPub silence: a wait
     without use here, where nbclient skips messages that answer no request of its own.
     """
-    import time
-    from queue import Empty
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         kc.kernel_info()
@@ -230,9 +229,6 @@ class WarmKernel:
     def _reply(self, msg_id: str, what: str) -> dict:
         """Wait for the reply to request ``msg_id``; return its content (a kernel that dies meanwhile is an
         error within a second, not after the two-minute timeout)."""
-        import time
-        from queue import Empty
-
         kc = self._client()
         deadline = time.monotonic() + 120
         while True:

@@ -124,7 +124,6 @@ def run_jobs(jobs: list[dict] | Callable[[], list[dict]], workers: int, notebook
                                            finished, on_result)
         if order is None:
             order = list(batch)
-        by_stem = {j["stem"]: j for j in order}
         if solo:
             if batch[0]["stem"] not in finished:  # it killed its worker alone: this report fails
                 j = batch[0]
@@ -135,7 +134,7 @@ def run_jobs(jobs: list[dict] | Callable[[], list[dict]], workers: int, notebook
                     on_result(finished[j["stem"]])
             continue
         if crashed:
-            suspects += [by_stem[s] for s in held]
+            suspects += [j for j in batch if j["stem"] in held]
         shared = [j for j in batch if j["stem"] not in finished and j["stem"] not in held]
         if shared and not crashed:  # cannot happen: every queued job is taken and reported
             raise RuntimeError(f"{len(shared)} report jobs were never taken")
@@ -171,14 +170,11 @@ def _pool_round(batch: list[dict] | Callable[[], list[dict]], workers: int, note
 
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(jq, rq)) as pool:
         futures = [pool.submit(_render_worker, str(notebook), str(out_dir), self_contained) for _ in range(n)]
-        if callable(batch):
-            try:
+        try:
+            if callable(batch):  # the workers are starting their kernels meanwhile
                 batch = batch()
-            finally:  # the workers end (and shut their kernels down) whatever happens here
-                for j in [*(batch if isinstance(batch, list) else []), *[None] * n]:
-                    jq.put(j)
-        else:
-            for j in [*batch, *[None] * n]:
+        finally:  # one end marker per worker, whatever happens here: they shut their kernels down
+            for j in [*(batch if isinstance(batch, list) else []), *[None] * n]:
                 jq.put(j)
         while workers_done < n:  # drain results while the workers run (a full pipe would block them)
             try:
