@@ -214,9 +214,12 @@ def test_invariants(ref, some_codes, data):
     t = compute_indicators(reg, ref).table
     cnt = t[t.indicator == "associations"]
     total = cnt[cnt.sector == "ALL"].set_index(["area_level", "area_code"])["value"]
-    parts = cnt[cnt.sector != "ALL"].groupby(["area_level", "area_code"])["value"].sum()
+    # ALL is the classified sote associations: unclassified ones are their own row, never in the total
+    parts = cnt[~cnt.sector.isin(["ALL", "unclassified"])].groupby(["area_level", "area_code"])["value"].sum()
     pd.testing.assert_series_equal(total.sort_index(), parts.sort_index(), check_names=False)
-    assert total.xs("SSS", level=1).iloc[0] == len(reg)
+    assert total.xs("SSS", level=1).iloc[0] == int((reg["sector"] != "unclassified").sum())
+    unc = cnt[cnt.sector == "unclassified"].set_index(["area_level", "area_code"])["value"]
+    assert unc.xs("SSS", level=1).iloc[0] == int((reg["sector"] == "unclassified").sum())
     cov = t[t.indicator.isin(["municipality_coverage", "population_coverage"])]["value"]
     assert cov.between(0, 1).all()
     per = t[t.indicator == "associations_per_1000"].set_index(["area_level", "area_code", "sector"])["value"]

@@ -50,6 +50,9 @@ MEDICAL_SHAPE = (r"[a-zåäö]{3,}(oosi|iitti|itis|osis|patia|emia|plasia|trofia
 LEGAL_FORM = re.compile(r"\b(ry|rf|r\.y\.?|r\.f\.?|sr|rp|r\.p\.?)$")
 WORD_BOUNDARY = r"(?:^|$|[^a-z0-9åäöéèüõšžæøçñ_])"
 HEADQUARTERS = ("district", "national")
+#: A source category that says social and health without saying which sector (``data/source_categories.csv``).
+SOTE_CATEGORY = "sote"
+OTHER_SOTE = "other_sote"
 
 
 def _read_csv(name: str) -> pd.DataFrame:
@@ -300,6 +303,18 @@ def _shape_pass(uniques: np.ndarray) -> np.ndarray:
         zero_copy_only=False)
 
 
+def _plain(values: pd.Series | list | str) -> pd.Series:
+    """Text as plain Python strings ("" for a missing value) on an object Series, whatever came in:
+    a str, a list, or a Series of pandas' ``string`` dtype (NA), ``object`` (None, NaN) or numbers."""
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, pd.Series):
+        values = pd.Series(list(values), dtype=object)
+    return pd.Series([v if isinstance(v, str) else ("" if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                                                    else str(v)) for v in values.to_numpy(dtype=object)],
+                     index=values.index, dtype=object)
+
+
 def _per_unique(values: pd.Series, fn):
     """Apply ``fn`` to the distinct normalised values; returns (inverse index, fn's results)."""
     inverse, uniques = pd.factorize(values.to_numpy(dtype=object).astype(str))  # hashing, not sorting
@@ -339,6 +354,9 @@ def classify(names: pd.Series, purposes: pd.Series | None = None,
     ...     ].values.tolist()
     [['patient_health', 'name_lexicon', 'medium']]
     """
+    # plain Python strings whatever the dtype (pandas' string dtype gives NA for a missing value)
+    names = _plain(names)
+    purposes = None if purposes is None else _plain(purposes.reindex(names.index))
     n = len(names)
     text = names.map(normalize_text)
     inv, (r_sec, r_sub, r_code, r_all, r_secs, r_agree) = _per_unique(text, lambda u: _rules_pass(u, sector_rules()))
@@ -388,20 +406,37 @@ def classify(names: pd.Series, purposes: pd.Series | None = None,
         fill(has_lex, q_sec[inv_q], q_sub[inv_q], q_code[inv_q], "purpose", "medium")
         fill(has_rule, p_sec[inv_p], p_sub[inv_p], p_code[inv_p], "purpose", "medium")
 
-    # the source's own category, before purpose and name
+    # the source's own category, before purpose and name: a sector, "sote" (the name chooses the
+    # sector within sote) or not sote; applied again after the known organisations as a constraint
+    cat = np.full(n, "", dtype=object)
     if categories is not None:
         cmap = source_categories()
-        cat = categories.reindex(names.index).map(normalize_text).map(lambda c: cmap.get(c, "")).to_numpy(dtype=object)
-        fill(cat != "", cat, "", "CATEGORY", "source_category", "high")
+        cat = np.array([cmap.get(normalize_text(c), "") if isinstance(c, str) else ""
+                        for c in _plain(categories.reindex(names.index))], dtype=object)
+        specific = (cat != "") & (cat != SOTE_CATEGORY)
+        same = specific & (sector == cat)
+        fill(specific & ~same, cat, "", "CATEGORY", "source_category", "high")
+        source = np.where(same, "source_category", source)
+        confidence = np.where(same, "high", confidence)
 
     # known national organisations, first of all
     known = national_organisations()
-    keys = text.str.replace(LEGAL_FORM.pattern, "", regex=True).str.strip(" ,.-")
-    hit = keys.map(known.get).to_numpy(dtype=object)
-    is_known = np.array([h is not None for h in hit], dtype=bool)
-    k_sec = np.array([h[0] if h else "" for h in hit], dtype=object)
-    k_sub = np.array([h[1] if h else "" for h in hit], dtype=object)
+    # plain Python objects whatever the input's dtype: on pandas' string dtype a missing map value
+    # is NA (whose truth value raises), on object it is None
+    keys = text.astype(object).str.replace(LEGAL_FORM.pattern, "", regex=True).str.strip(" ,.-")
+    hit = np.array([known.get(k) if isinstance(k, str) else None for k in keys], dtype=object)
+    is_known = np.array([isinstance(h, tuple) for h in hit], dtype=bool)
+    k_sec = np.array([h[0] if isinstance(h, tuple) else "" for h in hit], dtype=object)
+    k_sub = np.array([h[1] if isinstance(h, tuple) else "" for h in hit], dtype=object)
     fill(is_known, k_sec, k_sub, "KNOWN", "known_org", "high")
+
+    if categories is not None:  # the category bounds the result: sote stays sote, not sote stays not sote
+        fill((cat == NOT_SOTE) & (sector != NOT_SOTE), NOT_SOTE, "", "CATEGORY", "source_category", "high")
+        outside = (cat == SOTE_CATEGORY) & ((sector == "") | (sector == NOT_SOTE))
+        if outside.any():
+            within = np.array([next((x for x in str(a).split(";") if x and x != NOT_SOTE), OTHER_SOTE)
+                               for a in all_secs], dtype=object)
+            fill(outside, within, "", "CATEGORY", "source_category", "medium")
 
     unclassified = sector == ""
     sector = np.where(unclassified, UNCLASSIFIED, sector)
@@ -414,7 +449,7 @@ def classify(names: pd.Series, purposes: pd.Series | None = None,
     oprio = np.where(ofired, orules["priority"].to_numpy()[None, :], np.iinfo(np.int32).max)
     obest = oprio.argmin(axis=1)
     org = np.where(ofired.any(axis=1), orules["org_type"].to_numpy()[obest], "local")[inv_o].astype(object)
-    k_org = np.array([h[2] if h else "" for h in hit], dtype=object)
+    k_org = np.array([h[2] if isinstance(h, tuple) else "" for h in hit], dtype=object)
     org = np.where(k_org != "", k_org, org)
 
     out = pd.DataFrame({

@@ -6,7 +6,8 @@ Schema (one row per area x sector x indicator):
 area_level       level id (kunta, seutukunta, maakunta, hyvinvointialue, ...)
 area_code        area code within the level (text)
 area_name        Finnish name of the area
-sector           sector code, or ``ALL`` for all sote sectors together
+sector           sector code, or ``ALL`` for all classified sote sectors together (``unclassified``
+                 is a row of its own and not in ``ALL``)
 indicator        indicator id (see ``data/indicators.yaml`` and :func:`data_dictionary`)
 value            the figure (NaN when it cannot be computed, e.g. a median of nothing)
 lower, upper     95% interval where the indicator has one, else NaN
@@ -37,7 +38,7 @@ import pandas as pd
 
 from .config import load_yaml
 from .reference import ReferenceData, area_levels
-from .taxonomy import ALL, NOT_SOTE, sote_sectors
+from .taxonomy import ALL, NOT_SOTE, UNCLASSIFIED, sote_sectors
 
 TABLE_COLUMNS = [
     "area_level", "area_code", "area_name", "sector", "indicator", "value", "lower", "upper",
@@ -166,7 +167,7 @@ def operating_counts(register: pd.DataFrame, ref: ReferenceData) -> pd.DataFrame
     pairs = pd.DataFrame({"id": range(len(reg)), "sector": reg["sector"].astype(str).to_numpy(),
                           "kunta_code": codes.str.split("|").to_numpy()}).explode("kunta_code")
     pairs = pairs[pairs["kunta_code"].isin(set(ref.municipality_codes))].drop_duplicates(["id", "kunta_code"])
-    both = pd.concat([pairs, pairs.assign(sector=ALL)])
+    both = pd.concat([pairs, pairs[pairs["sector"] != UNCLASSIFIED].assign(sector=ALL)])
     counts = both.groupby(["kunta_code", "sector"]).size().rename("operating")
     full = pd.MultiIndex.from_product([ref.municipality_codes, [ALL, *sote_sectors()]],
                                       names=["kunta_code", "sector"])
@@ -220,6 +221,12 @@ _AGG = dict(
 )
 
 
+def _unclassified(s_codes: np.ndarray, s_uniques: np.ndarray) -> np.ndarray:
+    """Per row, whether its sector code (an index into ``s_uniques``) is ``unclassified``."""
+    is_unc = np.asarray(s_uniques, dtype=object) == UNCLASSIFIED
+    return is_unc[s_codes] if len(is_unc) else np.zeros(len(s_codes), dtype=bool)
+
+
 def _aggregate(df: pd.DataFrame, a_codes: np.ndarray, a_uniques: np.ndarray, s_codes: np.ndarray,
                s_uniques: np.ndarray, aggs: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
     """Aggregates by area x sector and by area (sector ALL), on integer group keys.
@@ -229,14 +236,16 @@ def _aggregate(df: pd.DataFrame, a_codes: np.ndarray, a_uniques: np.ndarray, s_c
     """
     ns = len(s_uniques) + 1  # the last sector slot is ALL
     ok = a_codes >= 0
-    key = np.concatenate([(a_codes * ns + s_codes)[ok], (a_codes * ns + ns - 1)[ok]])
+    # ALL is the classified sote associations: the unclassified are a sector of their own, not sote
+    in_all = ok & ~_unclassified(s_codes, s_uniques)
+    key = np.concatenate([(a_codes * ns + s_codes)[ok], (a_codes * ns + ns - 1)[in_all]])
     size = max(len(a_uniques), 1) * ns
     out: dict[str, np.ndarray] = {}
     medians: dict[str, tuple[str, str]] = {}
     aggs = _AGG if aggs is None else aggs
     for name, (src, how) in aggs.items():
-        vals = df[src].to_numpy(dtype=float)[ok]
-        vals = np.concatenate([vals, vals])
+        col = df[src].to_numpy(dtype=float)
+        vals = np.concatenate([col[ok], col[in_all]])
         if how == "sum":
             out[name] = np.bincount(key, weights=np.nan_to_num(vals), minlength=size)
         elif how == "count":
@@ -247,7 +256,8 @@ def _aggregate(df: pd.DataFrame, a_codes: np.ndarray, a_uniques: np.ndarray, s_c
     present = np.bincount(key, minlength=size) > 0
     if medians:
         cols = {src for src, _ in medians.values()}
-        base = pd.DataFrame({c: np.concatenate([df[c].to_numpy(dtype=float)[ok]] * 2) for c in cols})
+        base = pd.DataFrame({c: np.concatenate([df[c].to_numpy(dtype=float)[ok],
+                                                df[c].to_numpy(dtype=float)[in_all]]) for c in cols})
         grouped = base.groupby(key)
         for name, (src, how) in medians.items():
             frame[name] = getattr(grouped[src], how)().reindex(range(size)).to_numpy()
@@ -389,7 +399,8 @@ def _headquarters(agg: pd.DataFrame, hq: pd.DataFrame, ref: ReferenceData, level
         hq_area = hq["municipality_code"].astype(str).map(ref.area_of(level))
         hq_counts = pd.concat([
             pd.DataFrame({"area": hq_area, "sector": hq["sector"].astype(str)}).value_counts(),
-            pd.DataFrame({"area": hq_area, "sector": ALL}).value_counts(),
+            pd.DataFrame({"area": hq_area, "sector": ALL})[hq["sector"].astype(str).ne(UNCLASSIFIED).to_numpy()]
+            .value_counts(),
         ]).rename("hq")
         agg = agg.join(hq_counts, on=["area", "sector"])
     else:
@@ -449,8 +460,9 @@ def _registrations(level: str, df: pd.DataFrame, g: _Groups, a_codes: np.ndarray
     if not ok.any():
         return pd.DataFrame(columns=cols)
     a, sc, yr = a_codes[ok], g.s_codes[ok], years[ok].astype(int)
-    ry = pd.DataFrame({"a": np.concatenate([a, a]), "s": np.concatenate([sc, np.full(len(sc), -1)]),
-                       "year": np.concatenate([yr, yr])}).value_counts().rename("registrations").reset_index()
+    sote = ~_unclassified(sc, g.s_uniques)  # ALL: classified sote associations only
+    ry = pd.DataFrame({"a": np.concatenate([a, a[sote]]), "s": np.concatenate([sc, np.full(int(sote.sum()), -1)]),
+                       "year": np.concatenate([yr, yr[sote]])}).value_counts().rename("registrations").reset_index()
     return pd.DataFrame({
         "area_level": level, "area_code": a_uniques[ry["a"].to_numpy()],
         "sector": np.where(ry["s"].to_numpy() < 0, ALL, g.s_uniques[np.maximum(ry["s"].to_numpy(), 0)]),
@@ -793,7 +805,7 @@ def activity_indicators(activity: pd.DataFrame, register: pd.DataFrame, ref: Ref
         code_of = ref.area_of(lvl.id)
         areas = ref.areas(lvl.id).set_index("code")
         b = base.assign(area=base["municipality_code"].astype(str).map(code_of))
-        both = pd.concat([b, b.assign(sector=ALL)])
+        both = pd.concat([b, b[b["sector"].astype(str) != UNCLASSIFIED].assign(sector=ALL)])
         g = both.groupby(["area", "sector"])
         size = g.size()
         for m in measures:

@@ -23,26 +23,20 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .config import load_yaml
 from .errors import SoteAnalyticsError
+from .personal import PERSONAL_DATA_HEADER, is_personal_header, looks_personal, redact_series
 from .reference import ReferenceData
-from .register import CANONICAL_COLUMNS, RegisterResult, canonicalize
+from .register import CANONICAL_COLUMNS, INPUT_COLUMNS, RegisterResult, canonicalize
 from .text import normalize_text
 
 MAX_HEADER_SEARCH = 30
 #: Largest file ingest reads (bytes) and largest single field (characters).
 MAX_FILE_BYTES = 2 * 1024**3
 MAX_FIELD_CHARS = 10 * 1024**2
-#: Headers that look like personal data (contact persons, e-mail, phone): counted in the
-#: quality report and dropped before anything is written (``keep_personal_data=True`` keeps
-#: them as extra_* for the user's own use); never shown in reports.
-PERSONAL_DATA_HEADER = re.compile(
-    r"puheenjohtaja|yhteyshenkil|sihteeri|rahastonhoitaja|sähköposti|sahkoposti|e ?mail|e post|"
-    r"puhelin|gsm|phone|telefon|kontaktperson|ordförande|contact|henkilötunnus|syntymä",
-    re.IGNORECASE,
-)
 REQUIRED = ("name",)
 #: A register needs one of these besides the name: a domicile or an area of operation.
 LOCATION = ("municipality", "operating_area")
@@ -66,7 +60,13 @@ class ReadInfo:
     column_mapping: dict[str, str] = field(default_factory=dict)
     unmapped_columns: list[str] = field(default_factory=list)
     personal_data_columns: list[str] = field(default_factory=list)
+    #: Unmapped headers that look like a canonical column: header -> the column it looks like.
+    suggested_columns: dict[str, str] = field(default_factory=dict)
+    #: Headers that mapped to a column another header had already taken: filled its gaps.
+    coalesced_columns: dict[str, str] = field(default_factory=dict)
     sha256: str = ""
+    #: When the file is ingest's own Parquet: the original file and its row accounting.
+    origin: dict | None = None
 
 
 @dataclass
@@ -75,6 +75,8 @@ class IngestResult:
 
     result: RegisterResult
     info: ReadInfo
+    #: What the corrections file did (:func:`.corrections.apply_corrections`), if one was given.
+    corrections: dict | None = None
 
     @property
     def register(self) -> pd.DataFrame:
@@ -97,15 +99,79 @@ class IngestResult:
 
 
 @cache
+def _synonym_file() -> dict:
+    text = resources.files("sote_analytics").joinpath("data/column_synonyms.yaml").read_text("utf-8")
+    return load_yaml(text)
+
+
+@cache
 def synonyms() -> dict[str, str]:
     """Normalised header -> canonical column, from ``data/column_synonyms.yaml``."""
-    text = resources.files("sote_analytics").joinpath("data/column_synonyms.yaml").read_text("utf-8")
     out: dict[str, str] = {}
-    for canonical, names in load_yaml(text)["columns"].items():
+    for canonical, names in _synonym_file()["columns"].items():
         out[normalize_header(canonical)] = canonical
         for name in names:
             out[normalize_header(name)] = canonical
     return out
+
+
+@cache
+def header_hints() -> tuple[tuple[str, str], ...]:
+    """(word stem, canonical column) pairs that make an unmapped header look like that column."""
+    return tuple((normalize_header(stem), canonical) for canonical, stems in _synonym_file().get("hints", {}).items()
+                 for stem in stems)
+
+
+#: Units a header may carry ("Jäsenmäärä (kpl)", "Henkilöstö, htv"): full-time equivalents make a staff
+#: column ``paid_staff_fte``; the others are dropped before matching.
+_FTE_UNITS = {"htv", "fte", "henkilötyövuotta", "henkilötyövuosina", "henkilötyövuosia", "årsverken", "årsverke"}
+_OTHER_UNITS = {"kpl", "hlö", "hlöä", "lkm", "st", "stycken", "yht", "yhteensä", "totalt", "total", "count", "n",
+                "arvio", "noin", "henkilöä", "pcs", "number", "antal", "määrä"}
+_LEADING = ("yhdistyksen ", "järjestön ", "föreningens ", "organisaation ", "organisationens ")
+
+
+def match_header(header: object, table: dict[str, str] | None = None) -> str | None:
+    """The canonical column of a header: a synonym, else the synonym under a unit or a leading word.
+
+    Examples
+    --------
+    >>> match_header("Palkattua henkilöstöä (htv)"), match_header("Jäsenmäärä (kpl)"), match_header("Kotisivu")
+    ('paid_staff_fte', 'members', None)
+    >>> match_header("Henkilöstö, htv"), match_header("Yhdistyksen jäsenmäärä")
+    ('paid_staff_fte', 'members')
+    """
+    table = synonyms() if table is None else table
+    h = normalize_header(header)
+    if not h:
+        return None
+    if h in table:
+        return table[h]
+    words = h.split(" ")
+    fte = False
+    while len(words) > 1 and (words[-1] in _FTE_UNITS or words[-1] in _OTHER_UNITS):
+        fte = fte or words[-1] in _FTE_UNITS
+        words = words[:-1]
+    base = " ".join(words)
+    for candidate in (base, *[base[len(p):] for p in _LEADING if base.startswith(p)]):
+        target = table.get(candidate)
+        if target:
+            return "paid_staff_fte" if fte and target in ("paid_staff", "paid_staff_fte") else target
+    return None
+
+
+def suggest_column(header: object) -> str | None:
+    """The canonical column an unmapped header looks like (by :func:`header_hints`), or None.
+
+    Examples
+    --------
+    >>> suggest_column("Palkattuja työntekijöitä arviolta"), suggest_column("Kotisivu")
+    ('paid_staff', None)
+    """
+    h = normalize_header(header)
+    for stem, canonical in header_hints():
+        if stem in h:
+            return canonical
+    return None
 
 
 def normalize_header(text: object) -> str:
@@ -121,32 +187,62 @@ def normalize_header(text: object) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
+#: Canonical output names a mapping (or ingest's own output) may use for an input column.
+OUTPUT_TO_INPUT = {"municipality_code": "municipality", "operating_area_raw": "operating_area",
+                   "source_category": "category", "org_type_given": "org_type"}
+
+
 def load_user_mapping(path: Path | str | None) -> dict[str, str]:
-    """A user mapping YAML: ``{"Header in my file": canonical_column}``."""
+    """A user mapping YAML: ``{"Header in my file": canonical_column}``.
+
+    Targets are the input columns (:data:`.register.INPUT_COLUMNS`) or the register's own column
+    names (``municipality_code`` means the domicile); a target of ``null`` leaves a header unmapped.
+    Any problem with the file is an :class:`IngestError` naming it.
+    """
     if path is None:
         return {}
-    data = load_yaml(Path(path).read_text("utf-8")) or {}
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(f"mapping file {path}: no such file")
+    try:
+        data = load_yaml(path.read_text("utf-8"))
+    except UnicodeDecodeError:
+        raise IngestError(f"mapping file {path}: not UTF-8 text; save it as UTF-8") from None
+    except Exception as exc:  # yaml.YAMLError and its kin: a file that is not YAML
+        raise IngestError(f"mapping file {path}: not valid YAML ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0][:120]})") from None
+    data = data or {}
     if not isinstance(data, dict):
-        raise IngestError(f"mapping file {path} must be a YAML mapping of header: column")
-    valid = set(CANONICAL_COLUMNS) | {"municipality", "synthetic", "association_id"}
-    bad = {k: v for k, v in data.items() if v not in valid and v is not None}
+        raise IngestError(f"mapping file {path} must be a YAML mapping of header: column, e.g. "
+                          "'Palkattua henkilöstöä (htv)': paid_staff_fte")
+    valid = set(INPUT_COLUMNS) | set(OUTPUT_TO_INPUT)
+    bad = {str(k): v for k, v in data.items() if v is not None and (not isinstance(v, str) or v not in valid)}
     if bad:
-        raise IngestError(f"mapping file {path}: unknown target columns {bad}; valid: {sorted(valid)}")
-    return {normalize_header(k): v for k, v in data.items()}
+        raise IngestError(f"mapping file {path}: unknown target columns {bad}; valid: {', '.join(sorted(valid))}")
+    return {normalize_header(k): OUTPUT_TO_INPUT.get(v, v) for k, v in data.items() if v is not None}
 
 
-def map_columns(headers: list[str], user: dict[str, str] | None = None) -> tuple[dict[int, str], list[str]]:
-    """Map header positions to canonical columns; return (mapping, unmapped header names)."""
+def map_columns(headers: list[str], user: dict[str, str] | None = None,
+                seconds: dict[int, str] | None = None) -> tuple[dict[int, str], list[str]]:
+    """Map header positions to canonical columns; return (mapping, unmapped header names).
+
+    A header that maps to a column another header took already (a ``kotikunta`` beside a
+    ``kotipaikka``) goes into ``seconds`` (position -> column) when given: it fills the gaps of
+    the first; without ``seconds`` it is unmapped.
+    """
     table = synonyms() | (user or {})
     mapping: dict[int, str] = {}
     unmapped: list[str] = []
     used: set[str] = set()
     for i, h in enumerate(headers):
-        target = table.get(normalize_header(h))
+        n = normalize_header(h)
+        target = (user or {}).get(n) or match_header(h, table)
         if target and target not in used:
             mapping[i] = target
             used.add(target)
-        elif normalize_header(h):
+        elif target and seconds is not None:
+            seconds[i] = target
+        elif n:
             unmapped.append(str(h).strip())
     return mapping, unmapped
 
@@ -246,7 +342,7 @@ def read_rows(path: Path | str, sheet: str | None = None) -> tuple[list[list[str
     if not data.strip():
         raise IngestError(f"{path.name}: the file is empty")
     if data[:4] == b"PAR1":  # Parquet, e.g. the canonical register that `ingest` writes
-        rows = _read_parquet_rows(path)
+        rows, info.origin = _read_parquet_rows(path)
         info.file_type = "parquet"
     elif data[:4] == b"PK\x03\x04":
         rows, info.sheet = _read_excel_rows(path, sheet)
@@ -277,13 +373,27 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def _read_parquet_rows(path: Path) -> list[list[str]]:
+#: Key of the Parquet metadata in which ingest records the original file and its row accounting.
+ORIGIN_KEY = b"sote_analytics.origin"
+
+
+def _read_parquet_rows(path: Path) -> tuple[list[list[str]], dict | None]:
+    import pyarrow.parquet as pq
+
     try:
-        df = pd.read_parquet(path)
+        table = pq.read_table(path)
     except Exception as exc:
         raise IngestError(f"{path.name}: not a readable Parquet file ({type(exc).__name__})") from None
+    meta = table.schema.metadata or {}
+    origin = None
+    if ORIGIN_KEY in meta:
+        try:
+            origin = json.loads(meta[ORIGIN_KEY].decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            origin = None
+    df = table.to_pandas()
     body = df.astype("string").fillna("").to_numpy().tolist()
-    return [[str(c) for c in df.columns], *body]
+    return [[str(c) for c in df.columns], *body], origin
 
 
 def _check_quotes(rows: list[list[str]], delimiter: str, path: Path) -> None:
@@ -356,9 +466,14 @@ def _ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     header = rows[h]
     body = rows[h + 1:]
     info.header_row = h + 1
-    col_map, unmapped = map_columns(header, user)
+    if info.origin is not None:  # ingest's own output: its derived columns are made again
+        header = [_own_column(c) for c in header]
+    seconds: dict[int, str] = {}
+    col_map, unmapped = map_columns(header, user, seconds)
     width = max(len(header), max((len(r) for r in body), default=0))
     names = [col_map.get(i, str(header[i]).strip() if i < len(header) else "") for i in range(width)]
+    for i in seconds:
+        names[i] = f"{SECOND_PREFIX}{seconds[i]}:{header[i]}"
     # unnamed trailing columns: kept only if they hold data
     keep_idx, kept, row_numbers, wide = [], [], [], {}
     for j in range(width):
@@ -382,18 +497,78 @@ def _ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
         columns[c] = pd.array([(str(r[j]) if j < len(r) else "") or None for r in kept], dtype="string")
     del kept  # the text rows are no longer needed: keep the peak memory down
     raw = pd.DataFrame(columns)
+    raw = raw.drop(columns=[c for c in raw.columns if c == DERIVED])
+    # a second header for a column ("kotikunta" beside "kotipaikka") fills the first one's gaps
+    for c in [c for c in raw.columns if c.startswith(SECOND_PREFIX)]:
+        target, original = c[len(SECOND_PREFIX):].split(":", 1)
+        raw[target] = raw[target].fillna(raw[c]) if target in raw else raw[c]
+        info.coalesced_columns[original.strip()] = target
+        raw = raw.drop(columns=[c])
     info.blank_rows_skipped = blank
     info.column_mapping = {str(header[i]).strip(): c for i, c in col_map.items()}
-    info.unmapped_columns = unmapped
-    info.personal_data_columns = [c for c in unmapped if PERSONAL_DATA_HEADER.search(normalize_header(c))]
+    info.unmapped_columns = [u for u in unmapped if u != DERIVED]
+    personal = [c for c in info.unmapped_columns if is_personal_header(c)]
+    # a column whose values are e-mail addresses or phone numbers is personal whatever its header says
+    personal += [c for c in info.unmapped_columns if c not in personal and c in raw and looks_personal(raw[c])]
+    info.personal_data_columns = personal
+    info.suggested_columns = {c: sug for c in info.unmapped_columns if c not in personal
+                              and (sug := suggest_column(c)) is not None}
     if not keep_personal_data:  # counted in the quality report, never carried into processed outputs
         raw = raw.drop(columns=[c for c in info.personal_data_columns if c in raw.columns])
-    result = canonicalize(raw, ref, source=path.name, today=today, source_rows=row_numbers, row_problems=wide)
+    # e-mail addresses and phone numbers inside the text of any other column are removed and counted
+    redactions: dict[int, str] = {}
+    if not keep_personal_data:
+        for c in raw.columns:
+            if c in STRUCTURED_COLUMNS:
+                continue
+            cleaned, changed = redact_series(raw[c])
+            if changed.any():
+                raw[c] = cleaned
+                for i in np.flatnonzero(changed.to_numpy()):
+                    redactions[int(i)] = redactions.get(int(i), "") + ("," if int(i) in redactions else "") + str(c)
+    problems = dict(wide)
+    for i, cols_ in redactions.items():
+        note = f"personal data (an e-mail address or a phone number) removed from {cols_}"
+        problems[i] = f"{problems[i]}; {note}" if i in problems else note
+    source = path.name if info.origin is None else str(info.origin.get("file") or path.name)
+    result = canonicalize(raw, ref, source=source, today=today, source_rows=row_numbers, row_problems=problems)
+    result.origin = info.origin
     return IngestResult(result, info)
 
 
+#: Columns whose values are codes, dates or numbers: never read as personal data.
+STRUCTURED_COLUMNS = {"synthetic", "association_id", "business_id", "register_number", "registration_date",
+                      "paid_staff", "paid_staff_fte", "members", "volunteers", "produces_services", "municipality"}
+#: A column of ingest's own output that is derived (made again by the classifier) and not read.
+DERIVED = "\x00derived"
+SECOND_PREFIX = "\x00second:"
+_OWN_DERIVED = {"sector_classified", "subsector", "classification_rule", "is_headquarters", "sector_source",
+                "confidence", "operating_area_codes", "operating_area_level", "operating_area_unresolved",
+                "resolution_method", "source_file", "source_row", "likely_duplicate_of", "municipality_name_raw",
+                "field_problems", "approximate", "org_type"}
+
+
+def _own_column(header: str) -> str:
+    """A header of ingest's own Parquet as an input column (derived ones are dropped)."""
+    h = str(header)
+    if h in _OWN_DERIVED:
+        return DERIVED
+    if h.startswith("extra_"):
+        return h[len("extra_"):]
+    return {"org_type_given": "org_type"}.get(h, h)
+
+
 def write_ingest(res: IngestResult, out_dir: Path | str, language: str = "fi") -> dict[str, str]:
-    """Write register (Parquet, CSV), quarantine CSV and quality report (JSON, HTML in ``language``)."""
+    """Write register (Parquet, CSV), quarantine and field problems (CSV) and the quality report (JSON, HTML).
+
+    The Parquet register records the original file and its row accounting in its metadata, so that
+    ``run`` on it names the user's own file and keeps every canonical column (areas of operation,
+    category, organisation level) while the classification is made again. Every CSV cell and
+    header is formula-safe.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     from .quality import quality_html
     from .validation import neutralize_formula
 
@@ -404,15 +579,26 @@ def write_ingest(res: IngestResult, out_dir: Path | str, language: str = "fi") -
         "register_parquet": out / f"{stem}.register.parquet",
         "register_csv": out / f"{stem}.register.csv",
         "quarantine_csv": out / f"{stem}.quarantine.csv",
+        "field_problems_csv": out / f"{stem}.field_problems.csv",
         "quality_json": out / f"{stem}.quality.json",
         "quality_html": out / f"{stem}.quality.html",
     }
     reg = res.register.copy()
     reg["registration_date"] = pd.to_datetime(reg["registration_date"]).dt.date
-    reg.to_parquet(paths["register_parquet"], index=False)
-    safe = lambda df: df.astype("object").map(neutralize_formula)  # noqa: E731
+    origin = res.info.origin or {"file": Path(res.info.path).name, "sha256": res.info.sha256,
+                                 "rows_in": res.result.rows_in, "accepted": len(res.register),
+                                 "quarantined": len(res.quarantine)}
+    table = pa.Table.from_pandas(reg, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           ORIGIN_KEY: json.dumps(origin, ensure_ascii=False).encode("utf-8")})
+    pq.write_table(table, paths["register_parquet"])
+
+    def safe(df: pd.DataFrame) -> pd.DataFrame:
+        return df.astype("object").map(neutralize_formula).rename(columns=lambda c: neutralize_formula(str(c)))
+
     safe(res.register).to_csv(paths["register_csv"], index=False, lineterminator="\n")
     safe(res.quarantine).to_csv(paths["quarantine_csv"], index=False, lineterminator="\n")
+    safe(res.result.field_problems).to_csv(paths["field_problems_csv"], index=False, lineterminator="\n")
     report = res.quality()
     paths["quality_json"].write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), "utf-8")
     paths["quality_html"].write_text(quality_html(report, language), "utf-8")

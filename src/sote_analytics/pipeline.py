@@ -25,14 +25,31 @@ def build_demo(ref: ReferenceData, demo_dir: Path, seed: int = config.DEFAULT_SE
     return write_demo(ref, demo_dir, seed)
 
 
-def apply_classification(register: pd.DataFrame, sector_given: bool) -> pd.DataFrame:
+def apply_classification(register: pd.DataFrame, sector_given: bool = True,
+                         corrections: pd.DataFrame | None = None) -> pd.DataFrame:
     """Classify every accepted row; where the source gave no sector, use the classifier's.
 
     Adds ``sector_classified``, ``subsector``, ``classification_rule``, ``org_type``,
     ``is_headquarters``, ``confidence`` (high/medium/low) and ``sector_source``: ``given`` when the
-    file's sector code was kept, else the signal that decided (:data:`.classify.SECTOR_SOURCES`:
-    known organisation, the source's category, purpose, name rule, condition lexicon, medical word shape),
-    ``none`` when nothing did.
+    file's sector code (or taxonomy label) was kept, ``correction`` when a corrections file set it,
+    else the signal that decided (:data:`.classify.SECTOR_SOURCES`: known organisation, the
+    source's category, purpose, name rule, condition lexicon, medical word shape), ``none`` when
+    nothing did.
+
+    Parameters
+    ----------
+    register : DataFrame
+        The canonical register (:func:`.register.canonicalize`).
+    sector_given : bool
+        False ignores the register's ``sector`` column (a source whose sectors are not the user's).
+    corrections : DataFrame, optional
+        :func:`.corrections.read_corrections`: applied last, by business ID, register number or name.
+
+    Returns
+    -------
+    DataFrame
+        The register with the classification columns; ``attrs["corrections"]`` says how many
+        corrections were applied and which matched no association.
     """
     from .classify import classify
     from .taxonomy import UNCLASSIFIED
@@ -43,35 +60,48 @@ def apply_classification(register: pd.DataFrame, sector_given: bool) -> pd.DataF
     reg["subsector"] = cls["subsector"].astype("string")
     reg["classification_rule"] = cls["rule"].astype("string")
     reg["org_type"] = cls["org_type"].astype("string")
-    # the level of the area of operation says national or district, whatever the name says
+    # the level of the area of operation says national or district, whatever the name says;
+    # the source's own organisation level, where it gives one, says more
     if "operating_area_level" in reg:
         from .operating_area import LEVEL_ORG_TYPE
 
         implied = reg["operating_area_level"].map(LEVEL_ORG_TYPE).astype("string")
         reg["org_type"] = implied.fillna(reg["org_type"])
-        reg["is_headquarters"] = reg["org_type"].isin(["national", "district"])
-    else:
-        reg["is_headquarters"] = cls["is_headquarters"].astype(bool)
-    given = reg["sector"].ne(UNCLASSIFIED) if sector_given else pd.Series(False, index=reg.index)
+    if "org_type_given" in reg:
+        reg["org_type"] = reg["org_type_given"].astype("string").fillna(reg["org_type"])
+    reg["is_headquarters"] = reg["org_type"].isin(["national", "district"]).astype(bool)
+    given = reg["sector"].ne(UNCLASSIFIED).fillna(False) if sector_given else pd.Series(False, index=reg.index)
     signal = cls["sector_source"].astype("string").replace("", "none")
     reg["sector_source"] = signal.where(~given, "given")
     reg["confidence"] = cls["confidence"].astype("string").replace("", "low").where(~given, "high")
     reg["sector"] = reg["sector"].where(given, reg["sector_classified"])
+    if corrections is not None:
+        from .corrections import apply_corrections
+
+        reg = apply_corrections(reg, corrections)
     return reg
 
 
-def read_register(path: Path | str, ref: ReferenceData, **kwargs) -> IngestResult:
+def read_register(path: Path | str, ref: ReferenceData, *, corrections: Path | str | pd.DataFrame | None = None,
+                  **kwargs) -> IngestResult:
     """Read any register file (:func:`.ingest.ingest`) and classify its accepted rows.
 
-    Keyword arguments go to :func:`.ingest.ingest` (``sheet``, ``mapping``, ``today``).
+    Keyword arguments go to :func:`.ingest.ingest` (``sheet``, ``mapping``, ``today``,
+    ``keep_personal_data``); ``corrections`` is a corrections file (or frame) applied after the
+    classification (:mod:`.corrections`).
 
     Examples
     --------
     >>> res = read_register("tests/data/ingest/prh_cp1252_semicolon.csv", ref)  # doctest: +SKIP
     >>> res.register[["name", "sector", "sector_source"]]  # doctest: +SKIP
     """
+    from .corrections import read_corrections
+
     res = ingest(path, ref, **kwargs)
-    res.result.register = apply_classification(res.register, res.sector_given)
+    table = read_corrections(corrections) if corrections is not None and not isinstance(
+        corrections, pd.DataFrame) else corrections
+    res.result.register = apply_classification(res.register, True, table)
+    res.corrections = res.result.register.attrs.pop("corrections", None)
     return res
 
 

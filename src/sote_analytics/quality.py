@@ -20,9 +20,48 @@ COMPLETENESS_FIELDS = ["name", "register_number", "business_id", "registration_d
                        "sector", "purpose", "paid_staff", "members", "volunteers", "produces_services"]
 
 
+#: English problem texts (quarantine reasons, field problems) -> catalogue key of their translation.
+PROBLEM_KINDS = (
+    (r"^name missing", "pk_name_missing"), (r"^no real name", "pk_no_real_name"), (r"^no location", "pk_no_location"),
+    (r"^exact duplicate", "pk_exact_duplicate"), (r"^duplicate register number", "pk_duplicate_register_number"),
+    (r"^duplicate business ID", "pk_duplicate_business_id"),
+    (r"^duplicate association id", "pk_duplicate_association_id"), (r"negative", "pk_negative"),
+    (r"not a whole number", "pk_not_a_whole_number"), (r"not a number", "pk_not_a_number"),
+    (r"^invalid business ID", "pk_invalid_business_id"), (r"^invalid date", "pk_invalid_date"),
+    (r"in the future", "pk_date_future"), (r"implausibly early", "pk_date_early"),
+    (r"^unknown municipality", "pk_unknown_municipality"), (r"^area of operation", "pk_area_not_recognised"),
+    (r"^unknown sector", "pk_unknown_sector"), (r"is not yes/no", "pk_not_yes_no"),
+    (r"^unknown organisation level", "pk_unknown_org_level"), (r"^personal data", "pk_personal_removed"),
+    (r"fields but the header has", "pk_wide_row"),
+)
+
+
+def problem_label(text: str, language: str = "fi") -> str:
+    """A quarantine reason or field problem (its category) in ``language``; parts joined by "; ".
+
+    Examples
+    --------
+    >>> problem_label("members: not a number …", "fi"), problem_label("no location …; area of operation …", "sv")
+    ('ei luku', 'ingen plats (varken en känd hemort eller ett verksamhetsområde)')
+    """
+    import re
+
+    from .i18n import t
+
+    parts = []
+    for part in str(text).split("; "):
+        body = re.sub(r"^[a-z_]+: ", "", part)
+        key = next((k for pattern, k in PROBLEM_KINDS if re.search(pattern, body)), None)
+        label = t(key, language) if key else part
+        if label not in parts:
+            parts.append(label)
+    return "; ".join(parts)
+
+
 def quality_report(res) -> dict:
     """Rows in/accepted/quarantined, completeness per field, resolution methods, duplicates,
-    classification (when classified), quarantine reasons with counts and examples.
+    classification (when classified), quarantine reasons and field problems with counts and
+    examples, columns that look known but were not read, the file's own categories, corrections.
 
     Parameters
     ----------
@@ -38,6 +77,8 @@ def quality_report(res) -> dict:
     completeness = {f: (float(reg[f].notna().mean()) if len(reg) else 0.0) for f in COMPLETENESS_FIELDS}
     if len(reg):
         completeness["sector"] = float((reg["sector"] != UNCLASSIFIED).mean())
+        staff_known = reg["paid_staff"].notna() | reg.get("paid_staff_fte", pd.Series(pd.NA, index=reg.index)).notna()
+        completeness["paid_staff"] = float(staff_known.mean())
     summary = res.result.summary
     examples: dict[str, list[dict]] = {}
     categories = res.result.reason_categories()
@@ -45,40 +86,80 @@ def quality_report(res) -> dict:
         hit = [i for i, cats in enumerate(categories) if reason in cats][:3]
         examples[reason] = [{"source_row": int(q["source_row"].iloc[i]), "reason": str(q["reason"].iloc[i])}
                             for i in hit]
+    fp = res.result.field_problems
+    fp_examples: dict[str, list[dict]] = {}
+    for (col, kind), grp in (fp.groupby(["column", "kind"], sort=True) if len(fp) else []):
+        fp_examples[f"{col}|{kind}"] = [{"source_row": int(r.source_row), "value": None if pd.isna(r.value)
+                                         else str(r.value)} for r in grp.head(3).itertuples()]
     info = res.info
+    approx = reg["approximate"].dropna().str.split(";").explode() if "approximate" in reg else pd.Series(dtype=str)
     return {
         "classification": classification_summary(reg),
-        "file": Path(info.path).name,
+        "file": Path(info.path).name if not info.origin else str(info.origin.get("file")),
+        "origin": info.origin and {**info.origin, "via": Path(info.path).name},
         "sha256": info.sha256,
         "read": {"file_type": info.file_type, "encoding": info.encoding,
                  "delimiter": info.delimiter, "sheet": info.sheet,
                  "header_row": info.header_row, "blank_rows_skipped": info.blank_rows_skipped,
                  "column_mapping": info.column_mapping, "unmapped_columns": info.unmapped_columns,
-                 "personal_data_columns": info.personal_data_columns},
+                 "personal_data_columns": info.personal_data_columns,
+                 "suggested_columns": info.suggested_columns, "coalesced_columns": info.coalesced_columns},
         "rows_in": res.result.rows_in, "accepted": len(reg), "quarantined": len(q),
         "completeness": completeness,
         "resolution_methods": summary["resolution_methods"],
         "likely_duplicates": summary["likely_duplicates"],
         "quarantine_reasons": summary["quarantine_reasons"],
         "quarantine_examples": examples,
+        "field_problems": summary["field_problems"],
+        "field_problems_total": summary["field_problems_total"],
+        "rows_with_field_problems": summary["rows_with_field_problems"],
+        "field_problem_examples": fp_examples,
+        "approximate_values": {str(k): int(v) for k, v in approx.value_counts().items()},
+        "categories": category_summary(reg),
+        "corrections": getattr(res, "corrections", None),
     }
 
 
+def category_summary(reg: pd.DataFrame) -> dict:
+    """The file's own categories: rows that give one, rows where it guided the sector, unknown values."""
+    from .classify import source_categories
+    from .text import normalize_text
+
+    if "source_category" not in reg or not len(reg):
+        return {"given_rows": 0, "used_rows": 0, "unknown_values": {}}
+    cat = reg["source_category"].dropna()
+    known = source_categories()
+    is_known = cat.map(lambda c: normalize_text(c, casefold=True) in known)
+    used = int((reg.get("sector_source", pd.Series(dtype=str)) == "source_category").sum())
+    unknown = cat[~is_known.astype(bool)].value_counts()
+    return {"given_rows": int(len(cat)), "known_rows": int(is_known.sum()), "used_rows": used,
+            "unknown_values": {str(k): int(v) for k, v in unknown.head(50).items()}}
+
+
 def classification_summary(reg: pd.DataFrame) -> dict | None:
-    """Rows classified vs given, disagreements with examples, headquarters; None if not classified."""
+    """Rows per deciding signal, given vs classified, disagreements with examples, headquarters,
+    unclassified associations (to review); None if not classified."""
     if "sector_classified" not in reg:
         return None
     given = reg[reg["sector_source"] == "given"]
     disagree = given[given["sector"] != given["sector_classified"]]
+    src = reg["sector_source"].astype(str)
+    by = {k: int(v) for k, v in src.value_counts().items()}
+    names = {"name": sum(by.get(k, 0) for k in ("name_rule", "name_lexicon", "name_shape"))}
+    unclassified = reg[reg["sector"].astype(str) == UNCLASSIFIED]
     return {
-        "classified_rows": int((reg["sector_source"] != "given").sum()),
+        "classified_rows": int((src != "given").sum()),
         "given_rows": len(given),
+        "by_source": {**{k: by.get(k, 0) for k in ("known_org", "source_category", "purpose", "given",
+                                                    "correction", "none")}, **names},
         "disagreements": len(disagree),
         "disagreement_examples": [
             {"source_row": int(r.source_row), "name": str(r.name), "given": str(r.sector),
              "classified": str(r.sector_classified), "rule": str(r.classification_rule)}
             for r in disagree.head(10).itertuples()],
         "headquarters": int(reg["is_headquarters"].sum()),
+        "unclassified": len(unclassified),
+        "unclassified_examples": [str(v) for v in unclassified["name"].head(30)],
     }
 
 
@@ -96,4 +177,10 @@ def quality_html(report: dict, language: str = "fi") -> str:
     >>> "Data quality: &lt;b&gt;x.csv&lt;/b&gt;" in page, "<b>x.csv" in page
     (True, False)
     """
-    return render_page("quality.html.j2", language, q=report, synthetic=False)
+    from .taxonomy import sector_label, sectors
+
+    def label(code: str) -> str:
+        return sector_label(code, language) if code in sectors().index else code
+
+    return render_page("quality.html.j2", language, q=report, synthetic=False,
+                       problem=lambda text: problem_label(text, language), sector=label)

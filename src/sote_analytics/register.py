@@ -45,23 +45,36 @@ import pandas as pd
 from .municipalities import MunicipalityResolver, normalize_name
 from .reference import ReferenceData
 from .taxonomy import UNCLASSIFIED, sectors
-from .text import unknown_words
-from .validation import clean_text, map_unique, parse_bool, parse_business_id, parse_count, parse_date
+from .text import is_unknown_word, unknown_words
+from .validation import clean_text, map_unique, parse_bool, parse_business_id, parse_date, parse_number
 
 CANONICAL_COLUMNS = [
     "association_id", "name", "register_number", "business_id", "registration_date",
     "municipality_code", "municipality_name_raw", "resolution_method", "sector", "purpose",
     "paid_staff", "members", "volunteers", "produces_services", "source_file", "source_row",
     "likely_duplicate_of", "source_category", "operating_area_raw", "operating_area_codes",
-    "operating_area_level", "operating_area_unresolved",
+    "operating_area_level", "operating_area_unresolved", "paid_staff_fte", "org_type_given",
+    "approximate", "field_problems",
 ]
 COUNT_COLUMNS = ["paid_staff", "members", "volunteers"]
 #: Column names the quarantine and register use themselves; a source's columns of these names are renamed.
 RESERVED_COLUMNS = {"source_row", "reason", "source_file", "resolution_method", "likely_duplicate_of",
-                    "municipality_name_raw", "municipality_code"}
+                    "municipality_name_raw", "municipality_code", "field_problems", "approximate"}
 INPUT_COLUMNS = ["association_id", "name", "register_number", "business_id", "registration_date",
-                 "municipality", "operating_area", "sector", "purpose", *COUNT_COLUMNS, "produces_services",
-                 "synthetic"]
+                 "municipality", "operating_area", "sector", "category", "purpose", *COUNT_COLUMNS,
+                 "paid_staff_fte", "produces_services", "org_type", "synthetic"]
+#: Organisation levels a source may give (``org_type`` column): normalised word -> org type.
+ORG_TYPE_WORDS = {
+    "local": "local", "paikallinen": "local", "paikallisyhdistys": "local", "lokal": "local",
+    "lokalförening": "local", "district": "district", "regional": "district", "piiri": "district",
+    "piirijärjestö": "district", "alueellinen": "district", "aluejärjestö": "district", "maakunnallinen": "district",
+    "distrikt": "district", "regionell": "district", "national": "national", "valtakunnallinen": "national",
+    "keskusjärjestö": "national", "liitto": "national", "riksomfattande": "national", "riksorganisation": "national",
+    "foundation": "foundation", "säätiö": "foundation", "stiftelse": "foundation",
+}
+#: Names that are no name: placeholders people type in a name cell.
+PLACEHOLDER_NAMES = frozenset({"nimi", "name", "namn", "yhdistys", "yhdistys ry", "ry", "x", "xx", "xxx",
+                               "tyhjä", "test", "testi", "null", "none", "nan"})
 
 
 def schema():
@@ -78,6 +91,7 @@ def schema():
             "sector": pa.Column("string", pa.Check.isin(list(sectors().index))),
             "business_id": pa.Column("string", pa.Check.str_matches(r"^\d{7}-\d$"), nullable=True),
             **{c: pa.Column("Int64", pa.Check.ge(0), nullable=True) for c in COUNT_COLUMNS},
+            "paid_staff_fte": pa.Column("Float64", pa.Check.ge(0), nullable=True),
             "produces_services": pa.Column("boolean", nullable=True),
             "source_row": pa.Column("Int64", nullable=False),
         },
@@ -97,6 +111,23 @@ class RegisterResult:
     extras: list[str] = field(default_factory=list)
     #: One list of reasons per quarantined row (the ``reason`` column joins them for people).
     reasons: list[list[str]] = field(default_factory=list)
+    #: Field problems of accepted rows: ``source_row``, ``column``, ``problem`` (the value left out),
+    #: ``kind`` (the problem without its value), ``value`` (personal data redacted). The field became
+    #: unknown; the association stayed.
+    field_problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["source_row", "column", "kind", "problem", "value"]))
+    #: When the register was read from ingest's own output: the original file and its row accounting.
+    origin: dict | None = None
+
+    def field_problem_counts(self) -> dict[str, dict[str, int]]:
+        """Field problems by column and kind: ``{"members": {"not a number …": 3}}``."""
+        fp = self.field_problems
+        if not len(fp):
+            return {}
+        out: dict[str, dict[str, int]] = {}
+        for (col, kind), n in fp.groupby(["column", "kind"]).size().items():
+            out.setdefault(str(col), {})[str(kind)] = int(n)
+        return out
 
     def reason_categories(self) -> list[set[str]]:
         """Per quarantined row, the categories of its reasons (values removed)."""
@@ -121,6 +152,11 @@ class RegisterResult:
             "quarantine_reasons": reasons,
             "likely_duplicates": int(self.register["likely_duplicate_of"].notna().sum()),
             "unmapped_columns": self.extras,
+            "field_problems": self.field_problem_counts(),
+            "field_problems_total": int(len(self.field_problems)),
+            "rows_with_field_problems": int(self.field_problems["source_row"].nunique())
+            if len(self.field_problems) else 0,
+            "origin": self.origin,
         }
 
 
@@ -147,29 +183,47 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
                  row_problems: dict[int, str] | None = None) -> RegisterResult:
     """Turn a frame with canonical input column names into the canonical register.
 
+    The row contract: a row is quarantined (with its reasons) only when it cannot be an
+    association of a place: no real name, no location (neither a domicile nor an area of
+    operation that resolves), or a duplicate (the same register number or business ID as an
+    earlier row, or the same row twice). Every other problem is a *field* problem: that field
+    becomes unknown for that association, the association stays, and the problem is counted in
+    :attr:`RegisterResult.field_problems`.
+
     Parameters
     ----------
     raw : DataFrame
-        Text columns named as in :data:`INPUT_COLUMNS` (``name`` and
-        ``municipality`` required); other columns are kept as ``extra_<name>``.
+        Text columns named as in :data:`INPUT_COLUMNS` (``name`` and ``municipality`` or
+        ``operating_area``); other columns are kept as ``extra_<name>``.
     ref : ReferenceData
         Key year and mergers for municipality resolution.
     source : str
         File name recorded in every row.
     today : date, optional
-        Dates after it are rejected (default: today).
+        Dates after it are field problems (default: today).
     source_rows : list of int, optional
         Row numbers in the source file (default 1..n).
     row_problems : dict, optional
-        Problems the reader found (row position -> reason), e.g. more fields than the header;
-        those rows go to quarantine with the other reasons.
+        Problems the reader found (row position -> problem), e.g. more fields than the header;
+        they are field problems of the row (column ``row``).
+
+    Returns
+    -------
+    RegisterResult
+        Accepted rows, quarantined rows with reasons, field problems; ``rows_in == accepted +
+        quarantined`` is checked.
 
     Examples
     --------
-    >>> raw = pd.DataFrame({"name": ["A ry", ""], "municipality": ["91", "Espoo"]})
-    >>> res = canonicalize(raw, ref)  # doctest: +SKIP
-    >>> res.rows_in, len(res.register), res.quarantine["reason"].tolist()  # doctest: +SKIP
-    (2, 1, ['name missing'])
+    >>> from sote_analytics.reference import load_reference
+    >>> ref = load_reference(2025)  # the embedded snapshot without a reference folder
+    >>> raw = pd.DataFrame({"name": ["A ry", "", "B ry"], "municipality": ["91", "Espoo", "Oulu"],
+    ...                     "members": ["n. 218", "5", "paljon"]}, dtype="string")
+    >>> res = canonicalize(raw, ref)
+    >>> res.rows_in, len(res.register), res.quarantine["reason"].tolist()
+    (3, 2, ['name missing'])
+    >>> res.register["members"].tolist(), res.field_problems["kind"].tolist()
+    ([218, <NA>], ['members: not a number …'])
     """
     raw = raw.reset_index(drop=True)
     # the source's own columns named like internal ones (source_row, reason) are kept as extras, renamed
@@ -179,16 +233,19 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     n = len(raw)
     rows = pd.Series(source_rows if source_rows is not None else range(1, n + 1), dtype="Int64")
     reasons: list[list[str]] = [[] for _ in range(n)]
-    for i, problem in (row_problems or {}).items():
-        reasons[i].append(problem)
+    problems: list[tuple[int, str, str, object]] = []  # (row position, column, problem, value)
 
     def get(c):
         return raw[c] if c in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
 
-    def note(problems: pd.Series):
-        hit = problems.astype(bool)
-        for i, p in problems[hit].items():
-            reasons[i].append(p)
+    def field_problem(column: str, found: pd.Series, values: pd.Series | None = None) -> None:
+        hit = found.astype(bool).to_numpy()
+        vals = values if values is not None else get(column)
+        for i in np.flatnonzero(hit):
+            problems.append((int(i), column, str(found.iat[i]), vals.iat[i]))
+
+    for i, problem in (row_problems or {}).items():
+        problems.append((int(i), "row", problem, None))
 
     from .operating_area import OperatingAreaResolver
 
@@ -201,51 +258,67 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     no_domicile = mun_raw.isna().to_numpy()
     area_text, errors, suggestions = area_raw.tolist(), res["resolution_error"].tolist(), res["suggestions"].tolist()
     for i in np.flatnonzero(res["municipality_code"].isna().to_numpy()):
-        if no_domicile[i] and has_area[i]:
-            continue  # a national or district organisation: no domicile, an area of operation
-        if no_domicile[i]:
-            reasons[i].append("no location (neither a domicile nor an area of operation)"
-                              + (f"; area of operation {area_text[i]!r} not recognised"
-                                 if area_text[i] is not pd.NA else ""))
-            continue
         sugg = "; ".join(suggestions[i])
-        reasons[i].append(str(errors[i]) + (f" (did you mean: {sugg})" if sugg else ""))
+        domicile_problem = "" if no_domicile[i] else str(errors[i]) + (f" (did you mean: {sugg})" if sugg else "")
+        if has_area[i]:  # located by its area of operation: a bad domicile is a field problem
+            if domicile_problem:
+                problems.append((int(i), "municipality", domicile_problem, mun_raw.iat[i]))
+            continue
+        parts = ["no location (neither a domicile nor an area of operation)" if no_domicile[i]
+                 else f"no location: {domicile_problem}"]
+        if area_text[i] is not pd.NA:
+            parts.append(f"area of operation {area_text[i]!r} not recognised")
+        reasons[i].append("; ".join(parts))
+    # an area of operation that does not resolve beside a domicile that does: a field problem
+    unresolved_area = area_raw.notna().to_numpy() & ~has_area & res["municipality_code"].notna().to_numpy()
+    for i in np.flatnonzero(unresolved_area):
+        problems.append((int(i), "operating_area", f"area of operation {area_text[i]!r} not recognised",
+                         area_text[i]))
 
     out = pd.DataFrame(index=raw.index)
     out["association_id"] = clean_text(get("association_id"))
-    out["name"] = clean_text(get("name"))
+    out["name"] = _clean_name(get("name"))
     for i in out.index[out["name"].isna()]:
-        reasons[i].append("name missing")
+        reasons[i].append("name missing" if pd.isna(get("name").iat[i]) or not str(get("name").iat[i]).strip()
+                          else f"no real name ({str(get('name').iat[i])[:40]!r} is a placeholder)")
     out["register_number"] = clean_text(get("register_number"))
     out["business_id"], p = parse_business_id(get("business_id"))
-    note(p)
+    field_problem("business_id", p)
+    out["business_id"] = out["business_id"].where(p.astype(str).eq("").to_numpy())
     dates, p = parse_date(get("registration_date"), today)
-    note(p)
+    field_problem("registration_date", p)
     out["registration_date"] = dates
     out["municipality_code"] = res["municipality_code"]
     out["municipality_name_raw"] = mun_raw
     out["resolution_method"] = res["resolution_method"]
-    sector = clean_text(get("sector"))
-    known = set(sectors().index)
-    # a sector column holds either the taxonomy's codes or the source's own vocabulary ("Potilasjärjestöt"):
-    # a known vocabulary word is a classification signal (kept as source_category), anything else an error
-    # A column mostly of codes with an odd value is a typo (an error); a column of the source's own
-    # words is a vocabulary: a word not in data/source_categories.csv is kept, just not a signal.
-    category = sector.where(sector.notna() & ~sector.isin(known))
-    vocabulary = _category_vocabulary()
-    codes_column = sector.notna().sum() > 0 and sector.isin(known).sum() >= 0.5 * sector.notna().sum()
-    for i in category.index[category.notna()]:
-        if codes_column and _normal(category[i]) not in vocabulary:
-            reasons[i].append(f"unknown sector {sector[i]!r} (valid: {', '.join(sorted(known))}, "
-                              "or a category of data/source_categories.csv)")
-    out["sector"] = sector.where(sector.isin(known)).fillna(UNCLASSIFIED)
+    sector, category, p = _sector_and_category(clean_text(get("sector")), clean_text(get("category")))
+    field_problem("sector", p)
+    out["sector"] = sector
     out["source_category"] = category
     out["purpose"] = clean_text(get("purpose"))
+    approx = pd.Series("", index=raw.index, dtype=object)
     for c in COUNT_COLUMNS:
-        out[c], p = parse_count(get(c), c)
-        note(p)
+        out[c], a, p = parse_number(get(c), c, whole=True)
+        field_problem(c, p)
+        approx = approx.where(~a.to_numpy(), approx + np.where(approx == "", "", ";") + c)
+    fte, a, p = parse_number(get("paid_staff_fte"), "paid_staff_fte", whole=False)
+    field_problem("paid_staff_fte", p)
+    approx = approx.where(~a.to_numpy(), approx + np.where(approx == "", "", ";") + "paid_staff_fte")
+    # a fraction in a persons column ("0,5", "6,5") is a full-time equivalent, not a bad count
+    staff_text = clean_text(get("paid_staff"))
+    frac = pd.Series([bool(q) and q.split(":")[1].strip() == "not a whole number" for q in
+                      problems_for(problems, "paid_staff", n)], index=raw.index)
+    if frac.any():
+        as_fte, _, _ = parse_number(staff_text.where(frac.to_numpy()), "paid_staff", whole=False)
+        fte = fte.fillna(as_fte)
+        problems[:] = [q for q in problems if not (q[1] == "paid_staff" and frac.iat[q[0]])]
+    out["paid_staff_fte"] = fte.astype("Float64")
+    out["approximate"] = approx.replace("", pd.NA).astype("string")
     out["produces_services"], p = parse_bool(get("produces_services"), "produces_services")
-    note(p)
+    field_problem("produces_services", p)
+    org, p = _org_type(clean_text(get("org_type")))
+    field_problem("org_type", p)
+    out["org_type_given"] = org
     out["operating_area_raw"] = area_raw
     for c in ("operating_area_codes", "operating_area_level", "operating_area_unresolved"):
         out[c] = area[c]
@@ -255,17 +328,26 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     missing_id = out["association_id"].isna()
     out.loc[missing_id, "association_id"] = [f"{source}:{r}" for r in rows[missing_id]]
 
-    _duplicates(out, reasons)
+    _duplicates(out, reasons, raw)
     extras = [c for c in raw.columns if c not in INPUT_COLUMNS]
     for c in extras:
         out[f"extra_{c}"] = clean_text(raw[c])
-    # association ids must be unique among accepted rows
+    # association ids must be unique among accepted rows: a repeated id of the source is a field problem
     clean = [i for i, r in enumerate(reasons) if not r]
     dup_id = out.loc[clean, "association_id"].duplicated(keep="first")
     for i in dup_id[dup_id].index:
-        reasons[i].append(f"duplicate association id {out.at[i, 'association_id']!r}")
+        problems.append((int(i), "association_id", f"duplicate association id {out.at[i, 'association_id']!r}",
+                         out.at[i, "association_id"]))
+        out.at[i, "association_id"] = f"{source}:{rows.iat[i]}"
 
     bad = [i for i, r in enumerate(reasons) if r]
+    bad_set = set(bad)
+    kept_problems = [q for q in problems if q[0] not in bad_set]
+    fp_cols = pd.Series("", index=raw.index, dtype=object)
+    for i, col, _, _ in kept_problems:
+        fp_cols.iat[i] = col if not fp_cols.iat[i] else (fp_cols.iat[i] if col in fp_cols.iat[i].split(";")
+                                                          else f"{fp_cols.iat[i]};{col}")
+    out["field_problems"] = fp_cols.replace("", pd.NA).astype("string")
     quarantine = raw.take(bad)
     quarantine.insert(0, "source_row", rows[bad].to_numpy())
     quarantine.insert(1, "reason", _joined(reasons, bad))
@@ -275,11 +357,109 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     del out
     if len(accepted):
         schema().validate(accepted)
+    fp = _field_problem_frame(kept_problems, rows)
     result = RegisterResult(accepted, quarantine.reset_index(drop=True), n, source, synthetic, extras=extras,
-                            reasons=[reasons[i] for i in bad])
+                            reasons=[reasons[i] for i in bad], field_problems=fp)
     if result.rows_in != len(result.register) + len(result.quarantine):
         raise AssertionError("row accounting broken")
+    if int(result.register["field_problems"].notna().sum()) != (fp["source_row"].nunique() if len(fp) else 0):
+        raise AssertionError("field problem accounting broken")
     return result
+
+
+def problems_for(problems: list[tuple[int, str, str, object]], column: str, n: int) -> list[str]:
+    """Per row position, the problem recorded for ``column`` ("" where none)."""
+    out = [""] * n
+    for i, col, problem, _ in problems:
+        if col == column:
+            out[i] = problem
+    return out
+
+
+def _field_problem_frame(problems: list[tuple[int, str, str, object]], rows: pd.Series) -> pd.DataFrame:
+    """The field problems as a table; values with e-mail addresses or phone numbers redacted."""
+    from .personal import redact_value
+
+    if not problems:
+        return pd.DataFrame({"source_row": pd.array([], dtype="Int64"), "column": [], "kind": [], "problem": [],
+                             "value": []})
+    pos = [q[0] for q in problems]
+    return pd.DataFrame({
+        "source_row": pd.array(rows.to_numpy()[pos], dtype="Int64"),
+        "column": [q[1] for q in problems],
+        "kind": [reason_category(q[2]) for q in problems],
+        "problem": [redact_value(q[2]) for q in problems],
+        "value": [None if pd.isna(q[3]) else redact_value(str(q[3])[:200]) for q in problems],
+    }).sort_values(["source_row", "column"], kind="stable").reset_index(drop=True)
+
+
+def _clean_name(col: pd.Series) -> pd.Series:
+    """Association names: cleaned text; placeholders ("?", "-", "ei tiedossa", "nimi") and names with
+    control characters or without a letter are no name (missing)."""
+    import re
+
+    text = clean_text(col)
+
+    def one(v):
+        if v is pd.NA or v is None:
+            return pd.NA
+        if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", v):
+            v = re.sub(r"[\x00-\x1f\x7f]+", " ", v).strip()
+        if not re.search(r"[^\W\d_]", v) or normalize_name(v) in PLACEHOLDER_NAMES or is_unknown_word(v):
+            return pd.NA
+        return v
+
+    return map_unique(text, one).astype("string")
+
+
+def _org_type(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The source's own organisation level (paikallinen / piiri / valtakunnallinen / säätiö ...)."""
+    from .text import normalize_text
+
+    norm = map_unique(col, lambda v: "" if v is pd.NA or v is None else normalize_text(v, casefold=True))
+    org = norm.map(lambda v: ORG_TYPE_WORDS.get(v, ORG_TYPE_WORDS.get(str(v).split(" ")[0], pd.NA)))
+    bad = col.notna().to_numpy() & pd.isna(org).to_numpy()
+    problems = pd.Series(np.where(bad, [f"unknown organisation level {v!r}" for v in col.fillna("")], ""),
+                         index=col.index, dtype=object)
+    return org.astype("string"), problems
+
+
+def _sector_and_category(sector: pd.Series, category: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The given sector (taxonomy codes or labels) and the source's own category words.
+
+    A sector column holds either the taxonomy's codes and labels or the source's own vocabulary
+    ("Potilasjärjestöt", "Liikunta ja urheilu"): its other words are the source's category. A
+    column mostly of codes with an odd value is a typo: a field problem (the sector is then
+    classified). A category column's values that are taxonomy codes or labels give the sector.
+    """
+    labels = _sector_labels()
+    s_norm = map_unique(sector, lambda v: "" if v is pd.NA or v is None else _normal(v))
+    s_code = s_norm.map(lambda v: labels.get(v, pd.NA))
+    vocabulary = _category_vocabulary()
+    known_share = s_code.notna().sum() / max(int(sector.notna().sum()), 1)
+    codes_column = sector.notna().any() and known_share >= 0.5
+    odd = sector.notna().to_numpy() & pd.isna(s_code).to_numpy()
+    problems = pd.Series("", index=sector.index, dtype=object)
+    if codes_column:
+        typo = odd & ~s_norm.isin(vocabulary).to_numpy()
+        problems[typo] = [f"unknown sector {v!r}" for v in sector[typo]]
+    cat = category.where(category.notna(), sector.where(odd))
+    c_code = map_unique(category, lambda v: "" if v is pd.NA or v is None else _normal(v)).map(
+        lambda v: labels.get(v, pd.NA))
+    given = s_code.fillna(c_code)
+    return given.fillna(UNCLASSIFIED).astype("string"), cat.astype("string"), problems
+
+
+def _sector_labels() -> dict[str, str]:
+    """Normalised sector code and fi/sv/en label -> code (the taxonomy's own words)."""
+    t = sectors()
+    out = {}
+    for code, row in t.iterrows():
+        if code == UNCLASSIFIED:
+            continue
+        for v in (code, row["label_fi"], row["label_sv"], row["label_en"]):
+            out[_normal(v)] = code
+    return out
 
 
 def _joined(reasons: list[list[str]], rows: list[int], chunk: int = 50_000) -> pd.arrays.ArrowStringArray:
@@ -307,16 +487,26 @@ def _category_vocabulary() -> set[str]:
     return {_normal(c) for c in pd.read_csv(StringIO(text), dtype=str)["category"]}
 
 
-def _duplicates(out: pd.DataFrame, reasons: list[list[str]]) -> None:
-    """Quarantine repeats of a register number or business ID; flag likely duplicates."""
+def _duplicates(out: pd.DataFrame, reasons: list[list[str]], raw: pd.DataFrame | None = None) -> None:
+    """Quarantine repeats of a register number or business ID and rows repeated exactly; flag likely
+    duplicates (same name and municipality)."""
     ok = pd.Series([not r for r in reasons], index=out.index)
+    if raw is not None and len(raw.columns):
+        exact = raw[ok.to_numpy()].astype("string").fillna("\x00")
+        dup_rows = exact.duplicated(keep="first")
+        if dup_rows.any():
+            key = pd.util.hash_pandas_object(exact, index=False)
+            first = out.loc[exact.index, "source_row"].groupby(key.to_numpy()).transform("first")
+            for i in dup_rows[dup_rows].index:
+                reasons[i].append(f"exact duplicate of row {int(first[i])}")
+                ok[i] = False
     for col, label in (("register_number", "register number"), ("business_id", "business ID")):
         vals = out[col].where(ok)
         dup = vals.notna() & vals.duplicated(keep="first")
         if dup.any():
             first_row = out["source_row"].groupby(vals).transform("first")
             for i in dup[dup].index:
-                reasons[i].append(f"duplicate {label} {vals[i]} (first at row {first_row[i]})")
+                reasons[i].append(f"duplicate {label} {vals[i]} (first at row {int(first_row[i])})")
         ok = ok & ~dup
     names = pd.Series("", index=out.index, dtype=object)  # only the rows still accepted need a name key
     names[ok.to_numpy()] = map_unique(out["name"][ok], lambda v: normalize_name(v) if v is not pd.NA else "")

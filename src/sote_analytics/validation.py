@@ -152,6 +152,125 @@ def _count(v: str) -> int | None:
     return int(x)
 
 
+#: Words before a number that make it approximate ("n. 218", "noin 200", "ca 50", "about 40"): the
+#: number is kept as it is and flagged approximate.
+_ABOUT = re.compile(r"^(?:noin|arviolta|arvio|suunnilleen|lähes|melkein|cirka|circa|ca\.?|c\.|n\.|n(?=\s)|omkring|"
+                    r"ungefär|runt|approximately|approx\.?|about|around|~|≈)\s*", re.IGNORECASE)
+#: Words that say "none" in a count column ("ei", "ei yhtään", "nej", "none"): zero, not unknown.
+_NONE_WORDS = frozenset({"ei", "ei ole", "ei yhtään", "ei yhtaan", "ei lainkaan", "nolla", "nej", "inga", "ingen",
+                         "none", "no"})
+#: Lower bounds ("yli 100", "över 100", "more than 100", "100+"): the bound itself, flagged approximate.
+_OVER = re.compile(r"^(?:yli|vähintään|ainakin|över|minst|mer än|more than|over|at least|>=?|≥)\s*", re.IGNORECASE)
+#: Upper bounds ("alle 10", "under 10", "less than 10"): half the bound, flagged approximate.
+_UNDER = re.compile(r"^(?:alle|korkeintaan|enintään|under|högst|mindre än|less than|fewer than|up to|<=?|≤)\s*",
+                    re.IGNORECASE)
+_RANGE = re.compile(r"^(\d[\d\s\u00a0\u202f.,]*?)\s*(?:-|–|—|\.\.|to|till|tai)\s*(\d[\d\s\u00a0\u202f.,]*)$",
+                    re.IGNORECASE)
+_TRAILING_WORDS = re.compile(
+    r"\s*(hlö|hlöä|henkilöä|henkeä|henk|kpl|st|stycken|pers|personer|persons|people|jäsentä|jäsenet|jäseniä|"
+    r"members|medlemmar|htv|henkilötyövuotta|henkilötyövuosi|fte|årsverken|årsverke|työntekijää|"
+    r"vapaaehtoista|frivilliga|volunteers|noin|n\.)\.?$", re.IGNORECASE)
+
+
+def _plain_number(s: str, whole: bool) -> float | None:
+    """One number: spaces as thousands separators, a decimal comma or point; "1.200" is 1200 for a whole count."""
+    s = _COUNT_SPACES.sub("", s)
+    if s.endswith("+"):
+        s = s[:-1]
+    if not s or not s.isascii() or "_" in s:  # float() would read "1_000", "١٢", "nan", "inf"
+        return None
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", s) and (whole or s.count(".") + s.count(",") > 1):
+        s = s.replace(".", "").replace(",", "")  # thousands separators
+    s = s.replace(",", ".")
+    if not re.fullmatch(r"\d+(\.\d+)?(e\d+)?", s, re.IGNORECASE):
+        return None
+    try:
+        x = float(s)
+    except ValueError:
+        return None
+    return x if np.isfinite(x) and x <= 2**53 else None
+
+
+def read_number(value: str, whole: bool = True) -> tuple[float | None, bool, str]:
+    """A count as registers write it: ``(value, approximate, problem)``.
+
+    Plain numbers ("1 200", "12 hlö", "6,5 htv"), approximations ("n. 218", "noin 200", "ca 50")
+    kept as the number, lower bounds ("yli 100", "100+") kept as the bound, upper bounds ("alle 10")
+    as half the bound and ranges ("200–300") as the midpoint, all three flagged approximate.
+    Negative values and text give no value and a problem; ``whole=True`` also refuses fractions
+    ("2,5 members").
+
+    Examples
+    --------
+    >>> [read_number(v)[:2] for v in ["n. 218", "yli 100", "200–300", "alle 10", "1 200"]]
+    [(218.0, True), (100.0, True), (250.0, True), (5.0, True), (1200.0, False)]
+    >>> read_number("6,5 htv", whole=False), read_number("-3")[2], read_number("paljon")[2]
+    ((6.5, False, ''), 'negative', 'not a number')
+    """
+    s = normalize_text(value).strip()
+    if not s:
+        return None, False, ""
+    approx, factor = False, 1.0
+    if s.casefold() in _NONE_WORDS:
+        return 0.0, False, ""
+    if s.startswith(("-", "−")) and re.search(r"\d", s):
+        return None, False, "negative"
+    for pattern, f in ((_ABOUT, 1.0), (_OVER, 1.0), (_UNDER, 0.5)):
+        m = pattern.match(s)
+        if m and m.end() < len(s):
+            s, approx, factor = s[m.end():], True, f
+            break
+    s = _TRAILING_WORDS.sub("", s).strip()
+    s = _TRAILING_WORDS.sub("", s).strip()  # "12 hlö n." → "12"
+    if s.endswith("+"):
+        approx = True
+    m = _RANGE.match(s)
+    if m:
+        lo, hi = _plain_number(m.group(1), whole), _plain_number(m.group(2), whole)
+        if lo is None or hi is None or hi < lo:
+            return None, False, "not a number"
+        x, approx = (lo + hi) / 2, True
+    else:
+        x = _plain_number(s, whole)
+        if x is None:
+            return None, False, "not a number"
+        x *= factor
+    if whole and x % 1 != 0:
+        if factor != 1.0 or m:  # "alle 5" -> 2.5, "2-3" -> 2.5: a midpoint rounds to a whole count
+            x = float(np.floor(x + 0.5))
+        else:
+            return None, False, "not a whole number"
+    return x, approx, ""
+
+
+def parse_number(col: pd.Series, field: str, whole: bool = True) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Counts as registers write them: values (Int64 when ``whole``, else Float64), approximate flags and
+    per-row problems (``"<field>: <kind>: '<value>'"``, empty where the value is fine or missing).
+
+    Examples
+    --------
+    >>> v, approx, probs = parse_number(pd.Series(["n. 218", "12", "-3", None], dtype="string"), "members")
+    >>> v.tolist(), approx.tolist(), [p.split(":")[1].strip() if p else "" for p in probs]
+    ([218, 12, <NA>, <NA>], [True, False, False, False], ['', '', 'negative', ''])
+    """
+    text = clean_text(col)
+
+    def one(v):  # once per distinct value: registers repeat their counts
+        if v is pd.NA or v is None:
+            return None, False, ""
+        x, approx, problem = read_number(v, whole)
+        return x, approx, (f"{field}: {problem}: {v!r}" if problem else "")
+
+    triples = map_unique(text, one)
+    dtype = "Int64" if whole else "Float64"
+    values = pd.array([t[0] for t in triples], dtype="Float64")
+    values = pd.array(values, dtype=dtype) if not whole else pd.array(
+        [None if pd.isna(x) else int(x) for x in values], dtype="Int64")
+    approx = pd.Series([bool(t[1]) for t in triples], index=col.index, dtype=bool)
+    problems = pd.Series([t[2] for t in triples], index=col.index, dtype="object")
+    return pd.Series(values, index=col.index), approx, problems
+
+
 _TRUE = {"true", "1", "kyllä", "kylla", "k", "yes", "y", "ja", "x", "tuottaa"}
 _FALSE = {"false", "0", "ei", "e", "no", "n", "nej", "-"}
 
