@@ -187,6 +187,8 @@ FIRST = ["Matti", "Maija", "Liisa", "Pekka", "Anna", "Juha", "Tuula", "Kari", "S
 LAST = ["Meikäläinen", "Virtanen", "Korhonen", "Nieminen", "Mäkinen", "Hämäläinen", "Laitinen", "Heikkinen",
         "Koskinen", "Järvinen", "Lehtonen", "Huttunen", "Kettunen", "Savolainen", "Rautiainen", "Hyvönen"]
 STREETS = ["Kauppakatu", "Puistotie", "Koulutie", "Rantatie", "Kirkkotie", "Asemakatu", "Myllytie", "Sepäntie"]
+POSTAL = {"Kuopio": "70", "Siilinjärvi": "71", "Iisalmi": "74", "Varkaus": "78", "Suonenjoki": "77",
+          "Leppävirta": "79", "Kiuruvesi": "74", "Lapinlahti": "73"}
 ASCII = str.maketrans({"ä": "a", "ö": "o", "å": "a", "é": "e"})
 TRUTH_COLUMNS = ["file", "source_row", "name", "expected_quarantine", "quarantine_reason", "is_sote", "sector",
                  "category", "category_vocabulary", "ambiguous_name", "paid_staff", "paid_staff_unit", "staff_fte",
@@ -305,9 +307,10 @@ def _truth_row(file: str, row: int, org: dict, **kw) -> dict:
     return t
 
 
-def _orgs(g: _Gen, region: str, n: int, vocabulary: str, villages: list[str], *, hard: list[dict] = ()) -> list[dict]:
+def _orgs(g: _Gen, region: str, n: int, vocabulary: str, villages: list[str], *, hard: list[dict] = (),
+          towns: list[str] | None = None) -> list[dict]:
     """n local associations of a region: mostly from KINDS, ~10 % ambiguous names, plus the hard cases."""
-    towns = g.region[region]
+    towns = towns or g.region[region]
     kinds = list(WEIGHTS)
     out = [dict(h) for h in hard]
     for h in out:
@@ -345,6 +348,10 @@ def _district(g: _Gen, region_gen: str, seat: str, area: str, specs: list[tuple[
     return out
 
 
+# national organisations of national_organisations.csv whose domicile is Helsinki
+HELSINKI_NATIONAL = ["SOSTE Suomen sosiaali ja terveys ry", "Suomen Punainen Risti", "Invalidiliitto ry",
+                     "Eläkeliitto ry", "Suomen Sydänliitto ry", "Suomen Syöpäyhdistys ry",
+                     "MIELI Suomen Mielenterveys ry", "Väestöliitto ry", "Kuuloliitto ry", "Hengitysliitto ry"]
 KS_DISTRICTS = [("Omaishoitajat ry", "carers"), ("Sydänpiiri ry", "patient"), ("Muistiyhdistys ry", "patient"),
                 ("Näkövammaiset ry", "disability"), ("Kehitysvammaisten Tuki ry", "disability"),
                 ("Eläkeläisten Piiri ry", "elderly"), ("Mielenterveysseura ry", "mental"),
@@ -390,7 +397,7 @@ def _finish_hard(g: _Gen, hard: list[dict], vocabulary: str) -> list[dict]:
 
 
 def _slug(name: str) -> str:
-    s = name.lower().translate(ASCII).replace(" ry", "").replace(" sr", "")
+    s = name.lower().translate(ASCII).replace(" ry", "").replace(" rf", "").replace(" sr", "")
     return "".join(ch for ch in s if ch.isalnum())
 
 
@@ -455,7 +462,8 @@ def _yhdistystori(g: _Gen, out: Path) -> list[dict]:
     orgs += _district(g, "Keski-Suomen", "Jyväskylä", "Keski-Suomi", KS_DISTRICTS, voc)
     for o in orgs[-4:]:  # district by name only: no area written
         o["area"] = ""
-    for nat in g.national.sample(5, random_state=g.rng.randrange(10**6)).itertuples(index=False):
+    seated = g.national[g.national["name"].isin(HELSINKI_NATIONAL)]
+    for nat in seated.sample(5, random_state=g.rng.randrange(10**6)).itertuples(index=False):
         kind = {"patient_health": "patient", "mental_substance": "mental", "general_health": "general",
                 "other_sote": "food_aid", "child_family": "child_family"}.get(nat.sector, nat.sector)
         g.names.add(nat.name)
@@ -486,7 +494,8 @@ def _yhdistystori(g: _Gen, out: Path) -> list[dict]:
         if area is None:
             area = g.rng.choice(["", "", town, town, f"{town} ja lähikunnat"])
         if i == no_domicile_row:
-            town, area = "", f"{o['town']}, {g.rng.choice(g.region['Keski-Suomi'])}"
+            other = g.rng.choice([x for x in g.region["Keski-Suomi"] if x != o["town"]])
+            town, area = "", f"{o['town']}, {other}"
             t["municipality"], t["note"] = "", "no domicile written, an area of operation is: not quarantined"
         t["operating_area"] = area
         bid = ""
@@ -548,7 +557,8 @@ def _lahella(g: _Gen, out: Path) -> list[dict]:
     sv_towns = [t for t in sv_towns if t in g.sv]
     for tmpl, kind in swedish:
         for town in g.rng.sample(sv_towns, 2):
-            name = tmpl.format(S=g.sv[town])
+            sv = g.sv[town]
+            name = tmpl.format(S=sv if tmpl.startswith("Folkhälsan") or sv[-1] in "aeiouyåäös" else sv + "s")
             if name in g.names:
                 continue
             g.names.add(name)
@@ -615,7 +625,9 @@ def _toimeksi(g: _Gen, out: Path) -> list[dict]:
         if g.rng.random() < 0.85:
             person, email = g.person()
             phone = g.phone()
-            address = f"{g.rng.choice(STREETS)} {g.rng.randrange(1, 40)}, 70{g.rng.randrange(100, 900):03d} {o['town']}"
+            code = POSTAL.get(o["town"], "7" + str(g.rng.randrange(1, 10)))
+            street = f"{g.rng.choice(STREETS)} {g.rng.randrange(1, 40)}"
+            address = f"{street}, {code}{g.rng.randrange(1, 99):02d}0 {o['town']}"
             t["personal_values"] = [person, email, phone, address]
             t["field_problems"].append(("contact", "personal data"))
         rows.append([o["name"], town, area, o["category"], person, email, phone, address, m, s, v])
@@ -637,6 +649,8 @@ def _prh(g: _Gen, out: Path) -> list[dict]:
         if o["category"] == "" or g.rng.random() < 0.12:  # PRH leaves many unclassified
             o["category"] = ""
             t["category"], t["category_vocabulary"] = "", ""
+        if o["kind"] == "veterans" and o["category"]:
+            t["note"] = "PRH files war veterans under defence (class 8); the association is veterans' social work"
         town = o["town"]
         if town in old_towns and g.rng.random() < 0.5:
             town = old_towns[town]
@@ -666,7 +680,9 @@ def _prh(g: _Gen, out: Path) -> list[dict]:
 
 def _link_directory(g: _Gen, out: Path) -> list[dict]:
     voc = "generic"
-    orgs = _orgs(g, "Keski-Suomi", 60, voc, KS_VILLAGES)
+    # Äänekoski's directory: its own associations and a few of the neighbours'
+    towns = ["Äänekoski"] * 6 + ["Konnevesi", "Laukaa", "Saarijärvi", "Viitasaari"]
+    orgs = _orgs(g, "Keski-Suomi", 60, voc, ["Sumiaisten", "Koiviston", "Kuhnamon", "Hietaman", "Mämmen"], towns=towns)
     g.rng.shuffle(orgs)
     header = ["Nimi", "Kotisivu", "Luokka", "Kunta"]
     rows, truth = [], []
