@@ -52,6 +52,9 @@ WORD_BOUNDARY = r"(?:^|$|[^a-z0-9åäöéèüõšžæøçñ_])"
 HEADQUARTERS = ("district", "national")
 #: A source category that says social and health without saying which sector (``data/source_categories.csv``).
 SOTE_CATEGORY = "sote"
+#: A source category that is mostly not sote but yields to a sote name (PRH's defence class holds the
+#: war veterans' associations).
+LEAN_NOT_SOTE = "lean_not_sote"
 OTHER_SOTE = "other_sote"
 
 
@@ -413,7 +416,7 @@ def classify(names: pd.Series, purposes: pd.Series | None = None,
         cmap = source_categories()
         cat = np.array([cmap.get(normalize_text(c), "") if isinstance(c, str) else ""
                         for c in _plain(categories.reindex(names.index))], dtype=object)
-        specific = (cat != "") & (cat != SOTE_CATEGORY)
+        specific = (cat != "") & (cat != SOTE_CATEGORY) & (cat != LEAN_NOT_SOTE)
         same = specific & (sector == cat)
         fill(specific & ~same, cat, "", "CATEGORY", "source_category", "high")
         source = np.where(same, "source_category", source)
@@ -432,6 +435,8 @@ def classify(names: pd.Series, purposes: pd.Series | None = None,
 
     if categories is not None:  # the category bounds the result: sote stays sote, not sote stays not sote
         fill((cat == NOT_SOTE) & (sector != NOT_SOTE), NOT_SOTE, "", "CATEGORY", "source_category", "high")
+        # a class that is mostly not sote (PRH's defence or religious class) yields to a sote name
+        fill((cat == LEAN_NOT_SOTE) & (sector == ""), NOT_SOTE, "", "CATEGORY", "source_category", "medium")
         outside = (cat == SOTE_CATEGORY) & ((sector == "") | (sector == NOT_SOTE))
         if outside.any():
             within = np.array([next((x for x in str(a).split(";") if x and x != NOT_SOTE), OTHER_SOTE)

@@ -119,28 +119,74 @@ def ingest(
     keep_personal_data: Annotated[bool, typer.Option(
         help="Keep contact persons, e-mails and phones as extra_* columns (default: dropped)")] = False,
     language: Annotated[str, typer.Option(help="Language of the quality page: fi, sv or en")] = "fi",
+    corrections: Annotated[Path | None, typer.Option(
+        help="Your sector corrections (CSV/.xlsx: y-tunnus, rekisterinumero or nimi, and the sector)")] = None,
 ) -> None:
     """Read a register into the canonical form; write it, the quarantine and a quality report."""
-    from .ingest import IngestError, write_ingest
+    from .errors import SoteAnalyticsError
+    from .ingest import write_ingest
     from .pipeline import read_register
 
     ref = _ref(year, reference_dir)
     try:
-        res = read_register(file, ref, sheet=sheet, mapping=mapping, keep_personal_data=keep_personal_data)
-    except IngestError as exc:
+        res = read_register(file, ref, sheet=sheet, mapping=mapping, keep_personal_data=keep_personal_data,
+                            corrections=corrections)
+    except SoteAnalyticsError as exc:
         _fail(f"{exc}")
     paths = write_ingest(res, out_dir or config.default_paths().processed / "ingest", language=language)
+    _echo_reading(res, keep_personal_data)
+    typer.echo(f"  quality report: {paths['quality_html']}")
+
+
+def _echo_reading(res, keep_personal_data: bool = False) -> None:
+    """What the console says about how a register was read: rows, columns, field problems, categories."""
     info = res.info
     how = f"{info.file_type}" + (f", {info.encoding}, delimiter {info.delimiter!r}" if info.encoding else
-                                 f", sheet {info.sheet!r}")
-    typer.echo(f"{file.name} ({how}, header on row {info.header_row}): {res.result.rows_in} rows read, "
+                                 f", sheet {info.sheet!r}" if info.sheet else "")
+    name = Path(info.path).name
+    typer.echo(f"{name} ({how}, header on row {info.header_row}): {res.result.rows_in} rows read, "
                f"{len(res.register)} accepted, {len(res.quarantine)} quarantined")
-    if info.unmapped_columns:
-        typer.echo(f"  kept unmapped columns as extra_*: {', '.join(info.unmapped_columns)}")
+    if info.origin:
+        o = info.origin
+        typer.echo(f"  written by ingest from {o.get('file')}: {o.get('rows_in')} rows read, {o.get('accepted')} "
+                   f"accepted, {o.get('quarantined')} quarantined")
+    kept = [c for c in info.unmapped_columns if c not in info.personal_data_columns]
+    if kept:
+        typer.echo(f"  columns kept as they are (extra_*): {', '.join(kept)}")
     if info.personal_data_columns:
-        kept = "kept as extra_*" if keep_personal_data else "dropped"
-        typer.echo(f"  personal data columns ({kept}; never in reports): {', '.join(info.personal_data_columns)}")
-    typer.echo(f"  quality report: {paths['quality_html']}")
+        what = "kept as extra_* (--keep-personal-data)" if keep_personal_data else "dropped"
+        typer.echo(f"  personal data columns, {what}; never in reports: {', '.join(info.personal_data_columns)}")
+    for header, target in info.coalesced_columns.items():
+        typer.echo(f"  column {header!r} filled the gaps of {target}")
+    if info.suggested_columns:
+        typer.secho("  columns that look like known fields but were not read; to read them, put these lines in a "
+                    "YAML file and pass it with --mapping:", fg="yellow")
+        for header, target in info.suggested_columns.items():
+            typer.echo(f"    {header!r}: {target}")
+    s = res.result.summary
+    if s["field_problems_total"]:
+        parts = ", ".join(f"{col} {sum(kinds.values())}" for col, kinds in s["field_problems"].items())
+        typer.echo(f"  {s['field_problems_total']} field values unreadable in {s['rows_with_field_problems']} "
+                   f"associations (kept; the field is unknown for them): {parts}")
+    reg = res.register
+    if "source_category" in reg and reg["source_category"].notna().any():
+        from .quality import category_summary
+
+        c = category_summary(reg)
+        unknown = ", ".join(list(c["unknown_values"])[:8])
+        typer.echo(f"  the file's own categories: given for {c['given_rows']} associations, a known category for "
+                   f"{c['known_rows']}" + (f"; unknown (not used): {unknown}" if unknown else ""))
+    if res.corrections:
+        k = res.corrections
+        typer.echo(f"  corrections: {k['applied']} associations corrected from {k['rows']} rows; "
+                   f"{len(k['unmatched'])} did not match any association, {len(k['invalid'])} named no sector"
+                   + (": " + "; ".join((k["unmatched"] + k["invalid"])[:5]) if k["unmatched"] or k["invalid"] else ""))
+    if "sector" in reg:
+        from .taxonomy import UNCLASSIFIED
+
+        n = int((reg["sector"].astype(str) == UNCLASSIFIED).sum())
+        if n:
+            typer.echo(f"  {n} associations unclassified: not counted as sote; listed for review")
 
 
 @app.command("ytj")
@@ -400,6 +446,11 @@ def run_register(
     out_dir: Annotated[Path, typer.Option(help="Output folder (processed/, reports/)")] = Path("sote-output"),
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
     workers: Annotated[int | None, typer.Option(help="Parallel workers")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the register-shaped one)")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="YAML {header in your file: canonical column}")] = None,
+    corrections: Annotated[Path | None, typer.Option(
+        help="Your sector corrections (CSV/.xlsx: y-tunnus, rekisterinumero or nimi, and the sector; the review "
+             "workbook processed/tarkistettavat.xlsx filled in is one)")] = None,
 ) -> None:
     """The real-data main job: ingest, classify, indicators, every report of LEVEL, index and Excel."""
     from .pipeline import build_indicators, build_ytj_indicators
@@ -427,10 +478,23 @@ def run_register(
             _fail(f"{exc} (fetch it first: `sote-analytics register fetch --source ytj --all`, or give --bulk)")
         name = "YTJ"
     else:
-        res, ind = build_indicators(register, ref, processed, survey, activity)
+        for opt, path in (("--survey", survey), ("--activity", activity), ("--mapping", mapping),
+                          ("--corrections", corrections)):
+            if path is not None and not path.is_file():
+                _fail(f"{opt} {path}: no such file")
+        from .errors import SoteAnalyticsError
+
+        try:
+            res, ind = build_indicators(register, ref, processed, survey, activity, sheet=sheet, mapping=mapping,
+                                        corrections=corrections, on_read=_echo_reading)
+        except SoteAnalyticsError as exc:
+            _fail(str(exc))
         name = register.name
     typer.echo(f"{name}: {res.rows_in} rows read, {len(res.register)} accepted, "
                f"{len(res.quarantine)} quarantined (reasons in {processed / 'quarantine.csv'})")
+    if source == "file":
+        typer.echo(f"  field problems: {processed / 'field_problems.csv'}; to review and correct: "
+                   f"{processed / 'tarkistettavat.xlsx'} (fill in the last column, pass it with --corrections)")
     try:
         batch = render_batch(level, year=year, processed_dir=processed, out_dir=reports, language=language,
                              reference_dir=ref.folder, workers=workers, self_contained=True)

@@ -467,6 +467,7 @@ def _ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     body = rows[h + 1:]
     info.header_row = h + 1
     if info.origin is not None:  # ingest's own output: its derived columns are made again
+        _keep_given_sectors(header, body)
         header = [_own_column(c) for c in header]
     seconds: dict[int, str] = {}
     col_map, unmapped = map_columns(header, user, seconds)
@@ -516,7 +517,7 @@ def _ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     if not keep_personal_data:  # counted in the quality report, never carried into processed outputs
         raw = raw.drop(columns=[c for c in info.personal_data_columns if c in raw.columns])
     # e-mail addresses and phone numbers inside the text of any other column are removed and counted
-    redactions: dict[int, str] = {}
+    problems: dict[int, list] = {i: [p] for i, p in wide.items()}
     if not keep_personal_data:
         for c in raw.columns:
             if c in STRUCTURED_COLUMNS:
@@ -525,11 +526,8 @@ def _ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
             if changed.any():
                 raw[c] = cleaned
                 for i in np.flatnonzero(changed.to_numpy()):
-                    redactions[int(i)] = redactions.get(int(i), "") + ("," if int(i) in redactions else "") + str(c)
-    problems = dict(wide)
-    for i, cols_ in redactions.items():
-        note = f"personal data (an e-mail address or a phone number) removed from {cols_}"
-        problems[i] = f"{problems[i]}; {note}" if i in problems else note
+                    problems.setdefault(int(i), []).append(
+                        (str(c), "personal data (an e-mail address or a phone number) removed"))
     source = path.name if info.origin is None else str(info.origin.get("file") or path.name)
     result = canonicalize(raw, ref, source=source, today=today, source_rows=row_numbers, row_problems=problems)
     result.origin = info.origin
@@ -546,6 +544,17 @@ _OWN_DERIVED = {"sector_classified", "subsector", "classification_rule", "is_hea
                 "confidence", "operating_area_codes", "operating_area_level", "operating_area_unresolved",
                 "resolution_method", "source_file", "source_row", "likely_duplicate_of", "municipality_name_raw",
                 "field_problems", "approximate", "org_type"}
+
+
+def _keep_given_sectors(header: list[str], body: list[list[str]]) -> None:
+    """In ingest's own output, keep a sector only where the user gave it (the file or a correction):
+    the classifier's sectors are made again, so a better classifier or new rules reach the register."""
+    if "sector" not in header or "sector_source" not in header:
+        return
+    s, src = header.index("sector"), header.index("sector_source")
+    for r in body:
+        if src < len(r) and r[src] not in ("given", "correction") and s < len(r):
+            r[s] = ""
 
 
 def _own_column(header: str) -> str:

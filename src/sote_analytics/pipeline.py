@@ -107,15 +107,20 @@ def read_register(path: Path | str, ref: ReferenceData, *, corrections: Path | s
 
 def build_indicators(
     register_path: Path, ref: ReferenceData, processed_dir: Path, survey_path: Path | None = None,
-    activity_path: Path | None = None, previous_path: Path | None = None,
+    activity_path: Path | None = None, previous_path: Path | None = None, *, sheet: str | None = None,
+    mapping: Path | None = None, corrections: Path | None = None, on_read=None,
 ) -> tuple[RegisterResult, IndicatorSet]:
     """Read a register, compute every indicator for every area, save them.
 
-    Writes the indicators, the quarantine, the directory, the survey, the
-    precomputed boundaries and ``run.json`` (source, row counts, synthetic flag,
-    reference folder, population year) through :class:`.store.Store`.
+    Writes the indicators, the quarantine, the field problems, the review workbook, the directory,
+    the survey, the precomputed boundaries and ``run.json`` (source, row counts, synthetic flag,
+    reference folder, population year, how the file was read) through :class:`.store.Store`.
+    ``sheet``, ``mapping`` and ``corrections`` go to :func:`read_register`; ``on_read`` is called with
+    the :class:`.ingest.IngestResult` before the indicators are computed (the CLI prints from it).
     """
-    ing = read_register(register_path, ref)
+    ing = read_register(register_path, ref, sheet=sheet, mapping=mapping, corrections=corrections)
+    if on_read is not None:
+        on_read(ing)
     change = None
     if previous_path:  # net change between two register snapshots
         from .indicators import snapshot_change
@@ -123,7 +128,13 @@ def build_indicators(
         old = ingest(previous_path, ref).register
         change = snapshot_change(old, ing.register, ref,
                                  source=f"{Path(previous_path).name} -> {_source(ing.result)}")
-    return store_indicators(ing.result, ref, processed_dir, survey_path, activity_path, quality=ing.quality(),
+    store = Store(processed_dir)
+    store.path.mkdir(parents=True, exist_ok=True)
+    store.write_field_problems(ing.result.field_problems)
+    review, n_review = store.write_review(ing.register)
+    quality = ing.quality()
+    quality["review"] = {"file": review.name, "associations": n_review}
+    return store_indicators(ing.result, ref, processed_dir, survey_path, activity_path, quality=quality,
                             extra_rows=change)
 
 
@@ -161,8 +172,10 @@ def store_indicators(
         **res.summary, "source": source, "year": ref.year,
         "reference_dir": str(Path(ref.folder).resolve()),
         "population_year": ref.population_year, "reference_notes": ref.notes, "outputs": paths,
-        "quality": {k: q[k] for k in ("rows_in", "accepted", "quarantined", "completeness",
-                                       "resolution_methods", "likely_duplicates", "classification") if k in q},
+        "quality": {k: q[k] for k in ("rows_in", "accepted", "quarantined", "completeness", "resolution_methods",
+                                       "likely_duplicates", "classification", "field_problems",
+                                       "field_problems_total", "rows_with_field_problems", "approximate_values",
+                                       "categories", "corrections", "review", "read", "origin") if k in q},
         **(meta or {}),
     })
     return res, ind

@@ -204,8 +204,9 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
     source_rows : list of int, optional
         Row numbers in the source file (default 1..n).
     row_problems : dict, optional
-        Problems the reader found (row position -> problem), e.g. more fields than the header;
-        they are field problems of the row (column ``row``).
+        Problems the reader found (row position -> a problem, a ``(column, problem)`` pair or a list
+        of them), e.g. more fields than the header (column ``row``) or personal data removed from a
+        column; they are field problems.
 
     Returns
     -------
@@ -244,8 +245,10 @@ def canonicalize(raw: pd.DataFrame, ref: ReferenceData, source: str = "<frame>",
         for i in np.flatnonzero(hit):
             problems.append((int(i), column, str(found.iat[i]), vals.iat[i]))
 
-    for i, problem in (row_problems or {}).items():
-        problems.append((int(i), "row", problem, None))
+    for i, found in (row_problems or {}).items():
+        for item in (found if isinstance(found, list) else [found]):
+            column, problem = item if isinstance(item, tuple) else ("row", item)
+            problems.append((int(i), column, problem, None))
 
     from .operating_area import OperatingAreaResolver
 

@@ -12,6 +12,9 @@ imports the presentation stage (``report``).
 ``registrations.parquet``      registrations per year, area and sector
 ``data_dictionary.csv``        every indicator's names, unit, definition, caveat
 ``quarantine.csv``             rejected rows with their reasons (formula-safe)
+``field_problems.csv``         field values of accepted associations that could not be read
+``tarkistettavat.xlsx``        unclassified and low-confidence associations to review: filled in,
+                               a corrections file (``--corrections``)
 ``directory.parquet``          what a report may list: name, municipality, sector,
                                service production, organisation type
 ``survey.parquet``             the survey responses, if a survey was given
@@ -38,6 +41,8 @@ MUNICIPALITY_COUNTS = "municipality_sector_counts.csv"
 REGISTRATIONS = "registrations.parquet"
 DATA_DICTIONARY = "data_dictionary.csv"
 QUARANTINE = "quarantine.csv"
+FIELD_PROBLEMS = "field_problems.csv"
+REVIEW = "tarkistettavat.xlsx"
 DIRECTORY = "directory.parquet"
 SURVEY = "survey.parquet"
 TRENDS = "trends.parquet"
@@ -152,11 +157,27 @@ class Store:
 
     # ------------------------------------------------------------------ register-derived tables
     def write_quarantine(self, quarantine: pd.DataFrame) -> Path:
-        """The quarantine with formula-like text neutralised (a spreadsheet must not run it)."""
+        """The quarantine with formula-like text neutralised, headers included (a spreadsheet must not run it)."""
+        return self._write_safe_csv(quarantine, QUARANTINE)
+
+    def write_field_problems(self, problems: pd.DataFrame | None) -> Path:
+        """The field problems of accepted associations (row, column, problem; values redacted), formula-safe."""
+        if problems is None:
+            problems = pd.DataFrame(columns=["source_row", "column", "kind", "problem", "value"])
+        return self._write_safe_csv(problems, FIELD_PROBLEMS)
+
+    def write_review(self, register: pd.DataFrame, language: str = "fi") -> tuple[Path, int]:
+        """The review workbook (:func:`.corrections.write_review_workbook`)."""
+        from .corrections import write_review_workbook
+
+        return write_review_workbook(register, self.file(REVIEW), language)
+
+    def _write_safe_csv(self, frame: pd.DataFrame, name: str) -> Path:
         from .validation import neutralize_formula
 
-        p = self.file(QUARANTINE)
-        quarantine.astype("object").map(neutralize_formula).to_csv(p, index=False, lineterminator="\n")
+        p = self.file(name)
+        safe = frame.astype("object").map(neutralize_formula).rename(columns=lambda c: neutralize_formula(str(c)))
+        atomic_write_text(p, safe.to_csv(index=False, lineterminator="\n"))
         return p
 
     def write_directory(self, register: pd.DataFrame) -> Path:
