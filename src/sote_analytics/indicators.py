@@ -312,6 +312,7 @@ def compute_indicators(
         agg, a_codes, a_uniques = _level_aggregate(lvl.id, df, g, ref)
         agg = _coverage(agg, mun_counts, ref, lvl.id)
         agg = _headquarters(agg, hq, ref, lvl.id)
+        agg = _district(agg, hq, ref, lvl.id)
         agg = _target_population(agg, ref, lvl.id)
         if national is None:
             national = agg.set_index("sector")[["associations", "population"]]
@@ -406,6 +407,32 @@ def _headquarters(agg: pd.DataFrame, hq: pd.DataFrame, ref: ReferenceData, level
     else:
         agg["hq"] = 0.0
     agg["hq"] = agg["hq"].fillna(0.0)
+    return agg
+
+
+def _district(agg: pd.DataFrame, hq: pd.DataFrame, ref: ReferenceData, level: str) -> pd.DataFrame:
+    """District organisations whose whole area of operation lies within each area x sector.
+
+    They are the area's own beside its local associations (local + district = the area's own);
+    one whose area of operation reaches over several areas of the level belongs to none of them.
+    """
+    agg["district"] = 0.0
+    if not len(hq) or "operating_area_codes" not in hq or "org_type" not in hq:
+        return agg
+    d = hq[(hq["org_type"].astype(str) == "district") & hq["operating_area_codes"].notna()]
+    if not len(d):
+        return agg
+    area_of = ref.area_of(level)
+    homes = d["operating_area_codes"].astype(str).map(
+        lambda cs: (lambda a: next(iter(a)) if len(a) == 1 else None)({area_of.get(c) for c in cs.split("|")}))
+    ok = homes.notna()
+    if not ok.any():
+        return agg
+    frame = pd.DataFrame({"area": homes[ok].astype(str), "sector": d.loc[ok, "sector"].astype(str)})
+    counts = pd.concat([frame.value_counts(),
+                        frame[frame["sector"] != UNCLASSIFIED].assign(sector=ALL).value_counts()]).rename("district_n")
+    agg = agg.join(counts, on=["area", "sector"])
+    agg["district"] = agg.pop("district_n").fillna(0.0)
     return agg
 
 
@@ -564,6 +591,16 @@ def _rank_per_1000(a):
 @register_indicator("headquarters")
 def _headquarters_count(a):
     return Figure(a["hq"], a["hq"])
+
+
+@register_indicator("district_associations")
+def _district_count(a):
+    return Figure(a["district"], a["district"])
+
+
+@register_indicator("own_associations")
+def _own_associations(a):
+    return Figure(a["associations"] + a["district"], a["associations"] + a["district"])
 
 
 @register_indicator("municipality_coverage")

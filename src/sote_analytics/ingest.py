@@ -28,9 +28,9 @@ import pandas as pd
 
 from .config import load_yaml
 from .errors import SoteAnalyticsError
-from .personal import PERSONAL_DATA_HEADER, is_personal_header, looks_personal, redact_series
+from .personal import is_personal_header, looks_personal, redact_series
 from .reference import ReferenceData
-from .register import CANONICAL_COLUMNS, INPUT_COLUMNS, RegisterResult, canonicalize
+from .register import INPUT_COLUMNS, RegisterResult, canonicalize
 from .text import normalize_text
 
 MAX_HEADER_SEARCH = 30

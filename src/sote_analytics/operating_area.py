@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from .config import load_yaml
@@ -174,3 +175,73 @@ class OperatingAreaResolver:
 #: Organisation type implied by the level of the area of operation.
 LEVEL_ORG_TYPE = {"koko_maa": "national", "yhteistyoalue": "district", "hyvinvointialue": "district",
                   "maakunta": "district"}
+
+#: Levels of an area a district organisation's name can give ("Keski-Suomen Omaishoitajat ry").
+DISTRICT_LEVELS = ("yhteistyoalue", "hyvinvointialue", "maakunta", "seutukunta")
+
+
+def infer_district_areas(register: pd.DataFrame, ref, resolver: OperatingAreaResolver | None = None) -> pd.DataFrame:
+    """Give a district organisation without an area of operation the area its name or domicile says.
+
+    "Keski-Suomen Monikkoperheet ry" gets Keski-Suomi (the area named at the start of the name);
+    a district organisation whose name names no area gets its domicile's wellbeing services
+    county. Both are marked in ``operating_area_inferred`` (``name`` or ``domicile``), so that the
+    reports can say the area was inferred; nothing is changed where the source gave an area.
+
+    Parameters
+    ----------
+    register : DataFrame
+        Classified register (``name``, ``org_type``, ``municipality_code``, ``operating_area_codes``,
+        ``operating_area_level``).
+    ref : ReferenceData
+
+    Returns
+    -------
+    DataFrame
+        A copy with the inferred areas and the ``operating_area_inferred`` column.
+
+    Examples
+    --------
+    >>> from sote_analytics.reference import load_reference
+    >>> ref = load_reference(2025)
+    >>> reg = pd.DataFrame({"name": ["Keski-Suomen Monikkoperheet ry", "Kriisikeskus Mobile ry"],
+    ...                     "org_type": ["district", "district"], "municipality_code": ["179", "179"],
+    ...                     "operating_area_codes": pd.array([None, None], dtype="string"),
+    ...                     "operating_area_level": pd.array([None, None], dtype="string")})
+    >>> out = infer_district_areas(reg, ref)
+    >>> out["operating_area_level"].tolist(), out["operating_area_inferred"].tolist()
+    (['hyvinvointialue', 'hyvinvointialue'], ['name', 'domicile'])
+    """
+    reg = register.copy()
+    codes = reg.get("operating_area_codes", pd.Series(pd.NA, index=reg.index)).astype("string")
+    levels = reg.get("operating_area_level", pd.Series(pd.NA, index=reg.index)).astype("string")
+    inferred = pd.Series(pd.NA, index=reg.index, dtype="string")
+    todo = (reg["org_type"].astype(str) == "district").to_numpy() & codes.isna().to_numpy()
+    if todo.any():
+        resolver = resolver or OperatingAreaResolver(ref)
+        key = ref.key.set_index("kunta_code")
+        for i in np.flatnonzero(todo):
+            name = str(reg["name"].iat[i])
+            found = None
+            words = name.replace("–", " ").split()
+            for k in (3, 2, 1):  # the longest area name at the start of the name
+                if len(words) > k:
+                    a = resolver.resolve_one(" ".join(words[:k]))
+                    if a.level in DISTRICT_LEVELS and a.codes and not a.unresolved:
+                        found = (a, "name")
+                        break
+            if found is None:
+                mun = reg["municipality_code"].iat[i]
+                if isinstance(mun, str) and mun in key.index:
+                    hva = str(key.at[mun, "hyvinvointialue_code"])
+                    members = sorted(ref.key.loc[ref.key["hyvinvointialue_code"].astype(str) == hva,
+                                                 "kunta_code"].astype(str))
+                    found = (OperatingArea(members, "hyvinvointialue"), "domicile")
+            if found is not None:
+                area, how = found
+                codes.iat[i] = "|".join(area.codes)
+                levels.iat[i] = area.level
+                inferred.iat[i] = how
+    reg["operating_area_codes"], reg["operating_area_level"] = codes, levels
+    reg["operating_area_inferred"] = inferred
+    return reg

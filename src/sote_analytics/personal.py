@@ -15,8 +15,8 @@ from .text import normalize_text
 #: E-mail addresses, also written with "(at)" or " at ".
 EMAIL = re.compile(r"[\w.+-]+\s*(?:@|\(at\)|\[at\])\s*[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 #: Finnish and international phone numbers: 040 555 0001, 040-5550001, +358 40 555 0001, (09) 123 4567.
-PHONE = re.compile(r"(?<![\w-])(?:\+\d{1,3}[\s-]?(?:\(0\)\s?)?\d{1,4}|\(0\d{1,3}\)|0\d{1,3})[\s-]?\d{2,4}(?:[\s-]?\d{2,4}){1,2}"
-                   r"(?![\w-])")
+PHONE = re.compile(r"(?<![\w-])(?:\+\d{1,3}[\s-]?(?:\(0\)\s?)?\d{1,4}|\(0\d{1,3}\)|0\d{1,3})"
+                   r"[\s-]?\d{2,4}(?:[\s-]?\d{2,4}){1,2}(?![\w-])")
 REDACTED = "[poistettu]"
 
 

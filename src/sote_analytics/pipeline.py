@@ -100,8 +100,11 @@ def read_register(path: Path | str, ref: ReferenceData, *, corrections: Path | s
     res = ingest(path, ref, **kwargs)
     table = read_corrections(corrections) if corrections is not None and not isinstance(
         corrections, pd.DataFrame) else corrections
-    res.result.register = apply_classification(res.register, True, table)
-    res.corrections = res.result.register.attrs.pop("corrections", None)
+    from .operating_area import infer_district_areas
+
+    reg = apply_classification(res.register, True, table)
+    res.corrections = reg.attrs.pop("corrections", None)
+    res.result.register = infer_district_areas(reg, ref)
     return res
 
 

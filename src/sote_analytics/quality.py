@@ -132,7 +132,7 @@ def category_summary(reg: pd.DataFrame) -> dict:
     is_known = cat.map(lambda c: normalize_text(c, casefold=True) in known)
     used = int((reg.get("sector_source", pd.Series(dtype=str)) == "source_category").sum())
     unknown = cat[~is_known.astype(bool)].value_counts()
-    return {"given_rows": int(len(cat)), "known_rows": int(is_known.sum()), "used_rows": used,
+    return {"given_rows": len(cat), "known_rows": int(is_known.sum()), "used_rows": used,
             "unknown_values": {str(k): int(v) for k, v in unknown.head(50).items()}}
 
 

@@ -153,7 +153,7 @@ class RegisterResult:
             "likely_duplicates": int(self.register["likely_duplicate_of"].notna().sum()),
             "unmapped_columns": self.extras,
             "field_problems": self.field_problem_counts(),
-            "field_problems_total": int(len(self.field_problems)),
+            "field_problems_total": len(self.field_problems),
             "rows_with_field_problems": int(self.field_problems["source_row"].nunique())
             if len(self.field_problems) else 0,
             "origin": self.origin,

@@ -51,6 +51,8 @@ RUN_META = "run.json"
 DIRECTORY_COLUMNS = ["name", "municipality_code", "sector", "produces_services"]
 #: Where an association operates (no personal data): kept in the directory for coverage and listings.
 OPERATING_COLUMNS = ["operating_area_codes", "operating_area_level"]
+#: How an area of operation was found when the source gave none (``name`` or ``domicile``).
+OPTIONAL_OPERATING_COLUMNS = ["operating_area_inferred"]
 #: Boundary simplification (degrees); coverage simplification keeps shared borders shared.
 MAP_SIMPLIFY = 0.005
 #: The files a report batch cannot do without.
@@ -184,7 +186,7 @@ class Store:
         """The directory a report may show; never extras (contact persons, e-mails)."""
         p = self.file(DIRECTORY)
         cols = ["association_id", *DIRECTORY_COLUMNS, "org_type",
-                *[c for c in OPERATING_COLUMNS if c in register]]
+                *[c for c in OPERATING_COLUMNS + OPTIONAL_OPERATING_COLUMNS if c in register]]
         register[cols].to_parquet(p, index=False)
         return p
 
@@ -203,6 +205,7 @@ class Store:
         have = set(pq.read_schema(p).names)
         if not set(OPERATING_COLUMNS) <= have:
             return pd.DataFrame(columns=[*cols, "n_covered"])
+        cols += [c for c in OPTIONAL_OPERATING_COLUMNS if c in have]
         d = pd.read_parquet(p, columns=cols)
         d = d[d["org_type"].isin(["national", "district"]) & d["operating_area_codes"].notna()]
         wanted = set(municipality_codes)

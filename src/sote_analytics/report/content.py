@@ -24,6 +24,7 @@ from ..indicators import IndicatorSet, coverage_gaps, definitions, format_value,
 from ..reference import ReferenceData, get_level, load_reference
 from ..store import Store
 from ..taxonomy import ALL, UNCLASSIFIED, sector_label, sote_sectors
+from ..taxonomy import sectors as sectors_table
 from .fragments import banner as banner_html
 from .fragments import h as _h
 from .fragments import hint, json_for_script, section, show_figure, table
@@ -218,6 +219,15 @@ def key_figures(ctx: ReportContext) -> HTML:
         if unit != "count" and _small(a["n"]):
             value, small = value + " *", True
         rows.append((label, value, fmt(c["value"]), fmt_number(a["n"], 0, lang)))
+    district = ctx.value("district_associations")
+    if pd.notna(district["value"]) and district["value"] > 0:  # local + district = the area's own
+        for ind in ("district_associations", "own_associations"):
+            rows.append((indicator_label(ind, lang), format_value(ind, ctx.value(ind)["value"], lang), "–", ""))
+    unclassified = ctx.value("associations", UNCLASSIFIED)
+    if pd.notna(unclassified["value"]) and unclassified["value"] > 0:
+        rows.append((t("unclassified_row", lang), format_value("associations", unclassified["value"], lang),
+                     format_value("associations", ctx.value("associations", UNCLASSIFIED, level="koko_maa",
+                                                            code="SSS")["value"], lang), ""))
     pop = ctx.ref.areas(ctx.level).set_index("code").loc[ctx.area]
     rows.append((t("population", lang), fmt_number(pop["population"], 0, lang),
                  fmt_number(ctx.ref.population.sum(), 0, lang), ""))
@@ -705,9 +715,13 @@ def operating_organisations(ctx: ReportContext) -> HTML:
         return HTML(out + f"<p>{_h(t('sec_operating_none', lang))}</p>")
     n_mun = len(ctx.members)
     d = d.sort_values(["org_type", "name"], key=lambda c: c.astype(str).str.casefold())
-    rows = [(str(r.name), sector_label(str(r.sector), lang) if r.sector in set(sote_sectors()) else str(r.sector),
-             t(f"org_type_{r.org_type}", lang), t(f"area_level_{r.operating_area_level}", lang),
-             f"{r.n_covered} / {n_mun}") for r in d.itertuples()]
+    known = set(sectors_table().index)
+    inferred = d["operating_area_inferred"] if "operating_area_inferred" in d else pd.Series(pd.NA, index=d.index)
+    rows = [(str(r.name), sector_label(str(r.sector), lang) if r.sector in known else str(r.sector),
+             t(f"org_type_{r.org_type}", lang),
+             t(f"area_level_{r.operating_area_level}", lang)
+             + (f" ({t(f'operating_inferred_{inf}', lang)})" if isinstance(inf, str) else ""),
+             f"{r.n_covered} / {n_mun}") for r, inf in zip(d.itertuples(), inferred, strict=True)]
     cols = [t("name", lang), t("sector", lang), t("org_type", lang), t("operating_area", lang),
             t("municipalities_covered", lang)]
     return HTML(out + table(pd.DataFrame(rows, columns=cols), caption=t("sec_operating_title", lang)))
