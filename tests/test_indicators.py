@@ -176,7 +176,7 @@ def test_demo_register_goes_through_without_loss(processed):
     assert "SYNTHETIC" in ind.table["source"].iloc[0]
 
 
-def test_bad_rows_are_quarantined_with_reasons(ref):
+def test_rows_that_are_no_association_of_a_place_are_quarantined_and_bad_fields_are_field_problems(ref):
     raw = pd.DataFrame({"name": ["A ry", "", "C ry", "D ry"],
                         "municipality": ["Helsinki", "Espoo", "Atlantis", "Turku"],
                         "paid_staff": ["1", "0", "0", "-3"]})
@@ -184,8 +184,12 @@ def test_bad_rows_are_quarantined_with_reasons(ref):
     assert res.rows_in == len(res.register) + len(res.quarantine) == 4
     reasons = dict(zip(res.quarantine["source_row"], res.quarantine["reason"], strict=True))
     assert "name missing" in reasons[2]
-    assert "unknown municipality" in reasons[3]
-    assert "paid_staff" in reasons[4]
+    assert "unknown municipality" in reasons[3] and reasons[3].startswith("no location")
+    # a negative staff count is a field problem: D ry stays, its staff unknown
+    d = res.register.set_index("name").loc["D ry"]
+    assert pd.isna(d["paid_staff"]) and d["field_problems"] == "paid_staff"
+    assert res.field_problems[["source_row", "column", "kind"]].values.tolist() == [[4, "paid_staff",
+                                                                                      "paid_staff: negative …"]]
 
 
 # ---------------------------------------------------------------------------- properties

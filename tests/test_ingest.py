@@ -37,6 +37,13 @@ def test_corpus_file(name, ref):
     reasons = " | ".join(r.quarantine["reason"]) if len(r.quarantine) else ""
     for sub in exp.get("reasons", []):
         assert sub in reasons, (sub, reasons)
+    problems = " | ".join(r.field_problems["problem"]) if len(r.field_problems) else ""
+    for sub in exp.get("field_problems", []):
+        assert sub in problems, (sub, problems)
+    if not exp.get("field_problems"):
+        assert not len(r.field_problems), problems
+    if "unknown_categories" in exp:
+        assert list(res.quality()["categories"]["unknown_values"]) == exp["unknown_categories"]
     checks = {
         "encoding": lambda: res.info.encoding, "delimiter": lambda: res.info.delimiter,
         "header_row": lambda: res.info.header_row, "blank_rows": lambda: res.info.blank_rows_skipped,
@@ -46,7 +53,7 @@ def test_corpus_file(name, ref):
         "personal": lambda: res.info.personal_data_columns,
         "names": lambda: [n for n in exp["names"] if n in set(r.register["name"])],
         "dates": lambda: [str(d) for d in r.register["registration_date"]],
-        "members": lambda: r.register["members"].tolist(),
+        "members": lambda: [None if pd.isna(v) else int(v) for v in r.register["members"]],
         "likely_duplicates": lambda: int(r.register["likely_duplicate_of"].notna().sum()),
     }
     for key, get in checks.items():
@@ -76,11 +83,13 @@ def test_quality_report_json_and_html(ref, tmp_path):
     paths = write_ingest(res, tmp_path)
     q = json.loads(Path(paths["quality_json"]).read_text())
     assert (q["rows_in"], q["accepted"], q["quarantined"]) == (5, 1, 4)
-    assert q["quarantine_reasons"]["unknown municipality …"] == 2
-    assert q["quarantine_examples"]["unknown municipality …"][0]["source_row"] == 2
+    assert q["quarantine_reasons"]["no location: unknown municipality …"] == 2
+    assert q["quarantine_examples"]["no location: unknown municipality …"][0]["source_row"] == 2
     assert set(q["completeness"]) >= {"name", "business_id", "paid_staff"}
     page = Path(paths["quality_html"]).read_text()
     assert "hylätty (karanteeniin) 4" in page and 'lang="fi"' in page
+    # the reasons in the page's language (they used to be the English texts of the code)
+    assert "ei sijaintia" in page and "unknown municipality" not in page and "no location" not in page
     quarantine = pd.read_csv(paths["quarantine_csv"])
     assert len(quarantine) == 4 and "reason" in quarantine
     # the same page in Swedish and English: the catalogue's strings, no Finnish left in headings

@@ -427,7 +427,8 @@ def classify(names: pd.Series, purposes: pd.Series | None = None,
     # plain Python objects whatever the input's dtype: on pandas' string dtype a missing map value
     # is NA (whose truth value raises), on object it is None
     keys = text.astype(object).str.replace(LEGAL_FORM.pattern, "", regex=True).str.strip(" ,.-")
-    hit = np.array([known.get(k) if isinstance(k, str) else None for k in keys], dtype=object)
+    hit = np.empty(len(keys), dtype=object)  # not np.array(list of tuples): that makes a 2-D array
+    hit[:] = [known.get(k) if isinstance(k, str) else None for k in keys]
     is_known = np.array([isinstance(h, tuple) for h in hit], dtype=bool)
     k_sec = np.array([h[0] if isinstance(h, tuple) else "" for h in hit], dtype=object)
     k_sub = np.array([h[1] if isinstance(h, tuple) else "" for h in hit], dtype=object)

@@ -41,7 +41,7 @@ def problem_label(text: str, language: str = "fi") -> str:
 
     Examples
     --------
-    >>> problem_label("members: not a number …", "fi"), problem_label("no location …; area of operation …", "sv")
+    >>> problem_label("members: not a number …", "fi"), problem_label("no location: unknown municipality …", "sv")
     ('ei luku', 'ingen plats (varken en känd hemort eller ett verksamhetsområde)')
     """
     import re
@@ -129,9 +129,9 @@ def category_summary(reg: pd.DataFrame) -> dict:
         return {"given_rows": 0, "used_rows": 0, "unknown_values": {}}
     cat = reg["source_category"].dropna()
     known = source_categories()
-    is_known = cat.map(lambda c: normalize_text(c, casefold=True) in known)
+    is_known = pd.Series([normalize_text(c, casefold=True) in known for c in cat], index=cat.index, dtype=bool)
     used = int((reg.get("sector_source", pd.Series(dtype=str)) == "source_category").sum())
-    unknown = cat[~is_known.astype(bool)].value_counts()
+    unknown = cat[~is_known].value_counts()
     return {"given_rows": len(cat), "known_rows": int(is_known.sum()), "used_rows": used,
             "unknown_values": {str(k): int(v) for k, v in unknown.head(50).items()}}
 
