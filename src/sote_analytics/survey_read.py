@@ -392,8 +392,8 @@ def _recurring_options(values: list[str], sep: str) -> bool:
     if not any(sep in v for v in values):
         return False
     parts = Counter(p for v in values for p in _split_options(v, sep))
-    if not parts:
-        return False
+    if not parts or sum(len(p.split()) * n for p, n in parts.items()) / sum(parts.values()) > 4:
+        return False  # options are a few words; parts of sentences are longer
     recurring = sum(n for n in parts.values() if n >= 2)
     return len(parts) <= 12 or recurring / sum(parts.values()) >= 0.8
 
