@@ -210,9 +210,10 @@ class AreaLookup:
 
     Examples
     --------
-    >>> a = AreaLookup(ref)  # doctest: +SKIP
-    >>> a.resolve("Kuopion seutukunta"), a.resolve("Pohjois-Savo")  # doctest: +SKIP
-    (('112', 'seutukunta', '112'), (None, 'maakunta', '11'))
+    >>> from sote_analytics.reference import load_reference
+    >>> a = AreaLookup(load_reference(2025))
+    >>> a.resolve("Kuopion seutukunta"), a.resolve("Pohjois-Savo"), a.resolve("Iisalmi")
+    (('112', 'seutukunta', '112'), (None, 'maakunta', '11'), ('111', 'kunta', '140'))
     """
 
     def __init__(self, ref) -> None:
@@ -517,9 +518,18 @@ def read_survey(path: Path | str, ref, *, kind: str = "organisations", keep_free
 
     Examples
     --------
-    >>> res = read_survey("examples/oma_kysely.csv", ref)  # doctest: +SKIP
-    >>> res.report["respondents"], res.report["personal_columns"]  # doctest: +SKIP
-    (40, ['Sähköposti', 'Vastaajan nimi'])
+    >>> import tempfile
+    >>> from sote_analytics.reference import load_reference
+    >>> f = Path(tempfile.mkdtemp()) / "kysely.csv"
+    >>> _ = f.write_text("Järjestökysely 2026\\n"
+    ...                  "Seutukunta;Järjestön toimiala;Sähköposti;Yhteistyö toimii;Osallistujia vuodessa\\n"
+    ...                  "Ylä-Savo;Vammaisjärjestö;a@example.fi;Täysin samaa mieltä;n. 200\\n"
+    ...                  "Kuopio;Muu;b@example.fi;Jokseenkin eri mieltä;1 200\\n", encoding="cp1252")
+    >>> res = read_survey(f, load_reference(2025))
+    >>> res.survey[["seutukunta_code", "sector", "Yhteistyö toimii", "Osallistujia vuodessa"]].values.tolist()
+    [['111', 'disability', 5, 200], ['112', 'other_sote', 2, 1200]]
+    >>> res.report["respondents"], res.report["personal_columns"], res.kinds["Osallistujia vuodessa"]
+    (2, ['Sähköposti'], 'numeric')
     """
     if kind not in SURVEY_KINDS:
         raise SurveyError(f"survey kind must be organisations or persons, not {kind!r}")
