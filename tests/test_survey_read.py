@@ -274,3 +274,30 @@ def test_cli_indicators_with_the_example_survey_and_one_report(reference_dir, tm
                                    "--survey", str(ROOT / "examples" / "oma_kysely.csv"), "--out-dir", str(out),
                                    "--reference-dir", str(reference_dir), "--survey-kind", "people"])
     assert bad.exit_code == 2 and "organisations or persons" in bad.output
+
+
+_CELLS = ["Kuopio", "Ylä-Savo", "Pohjois-Savo", "Vasa", "Muu", "Vammaisjärjestö", "kyllä", "ei", "3", "n. 200",
+          "1 200", "Täysin samaa mieltä", "x@example.fi", "040 555 0001", "Seutukunta", "", " ", "a;b", "a, b",
+          "1", "0", "091", "Maija Meikäläinen", "Start time", "Name", "Toimintamuodot: Neuvonta", '"', "\u200b"]
+
+
+def test_fuzzed_files_read_or_fail_with_a_clear_error(ref, tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    cell = st.one_of(st.sampled_from(_CELLS), st.text(max_size=6))
+    table = st.lists(st.lists(cell, min_size=0, max_size=6), min_size=0, max_size=8)
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(table, st.sampled_from([";", ",", "\t"]))
+    def check(rows, sep):
+        f = tmp_path / "fuzz.csv"
+        f.write_text("\n".join(sep.join(r) for r in rows), "utf-8")
+        try:
+            res = read_survey(f, ref)
+        except SoteAnalyticsError:
+            return
+        assert len(res.survey) == res.report["respondents"]
+        _no_personal(res.survey.to_csv())
+
+    check()

@@ -271,7 +271,8 @@ def indicators(
     register: Annotated[Path | None, typer.Option(help="Register CSV (default: the demo)")] = None,
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
     out_dir: Annotated[Path | None, typer.Option(help="Processed folder")] = None,
-    survey: Annotated[Path | None, typer.Option(help="Survey CSV (default: the demo's with the demo)")] = None,
+    survey: Annotated[Path | None, typer.Option(
+        help="Survey export: Webropol, Forms or any CSV/.xlsx (default: the demo's with the demo)")] = None,
     activity: Annotated[Path | None, typer.Option(help="Activity figures CSV by association_id")] = None,
     previous: Annotated[Path | None, typer.Option(help="An older register snapshot: adds net change")] = None,
     survey_kind: SurveyKind = "organisations", survey_min_cell: SurveyMinCell = 5,
@@ -407,7 +408,7 @@ def run_register(
                                              "before with `register fetch`, or --bulk)")] = "file",
     bulk: Annotated[Path | None, typer.Option(help="With --source ytj: a local all_companies ZIP/JSON")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="With --source ytj: the YTJ cache")] = None,
-    survey: Annotated[Path | None, typer.Option(help="Survey CSV")] = None,
+    survey: Annotated[Path | None, typer.Option(help="Survey export: Webropol, Forms or any CSV/.xlsx")] = None,
     survey_kind: SurveyKind = "organisations", survey_min_cell: SurveyMinCell = 5,
     activity: Annotated[Path | None, typer.Option(help="Activity figures CSV by association_id")] = None,
     level: Annotated[str, typer.Option(help="Area level of the reports")] = "hyvinvointialue",

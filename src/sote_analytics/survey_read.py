@@ -544,6 +544,8 @@ def read_survey(path: Path | str, ref, *, kind: str = "organisations", keep_free
     body = rows[h + 1:]
     width = max(len(rows[h]), *(len(r) for r in body)) if body else len(rows[h])
     raw_headers = [*rows[h], *[""] * (width - len(rows[h]))]
+    # a header is shown and reported: e-mails, phone numbers and names in it are redacted first
+    raw_headers = redact_text(pd.Series(raw_headers, dtype="object"))[0].tolist()
     headers = [c or f"Sarake {i + 1}" for i, c in enumerate(raw_headers)]
     data = [[*r[:width], *[""] * (width - len(r))] for r in body]
     blank = sum(1 for r in data if not any(r))
