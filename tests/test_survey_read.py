@@ -30,6 +30,7 @@ RS = se.respondents(40)
 Q = se.QUESTIONS
 SHAPES = {
     "webropol_xlsx": lambda p: se.webropol_xlsx(p / "webropol.xlsx", RS),
+    "webropol_two_row_header_xlsx": lambda p: se.webropol_two_row_xlsx(p / "webropol_two_rows.xlsx", RS),
     "webropol_csv_cp1252": lambda p: se.webropol_csv(p / "webropol.csv", RS),
     "webropol_csv_comma": lambda p: se.webropol_csv(p / "webropol_comma.csv", RS, delimiter=","),
     "forms_xlsx": lambda p: se.forms_xlsx(p / "forms.xlsx", RS),

@@ -345,11 +345,45 @@ def find_header_row(rows: list[list[str]]) -> int:
     most = max(filled, default=0)
     for i, r in enumerate(head):
         cells = [c.strip() for c in r if c.strip()]
-        if len(cells) >= max(2, 0.8 * most) and len(set(cells)) >= 0.9 * len(cells) \
-                and any(any(c.strip() for c in later) for later in rows[i + 1:]):
+        numeric = sum(1 for c in cells if re.fullmatch(r"[\d\s.,:/-]+", c))
+        # at least half as full as the fullest row (a merged question cell leaves blanks), mostly distinct
+        # texts, not numbers, with a row below
+        if len(cells) >= max(2, 0.5 * most) and len(set(cells)) >= 0.9 * len(cells) \
+                and numeric <= 0.2 * len(cells) and any(any(c.strip() for c in later) for later in rows[i + 1:]):
             return i
     raise SurveyError("no header row found: a survey needs one row of question texts with the answers below "
                       f"it (looked at the first {MAX_HEADER_SEARCH} rows)")
+
+
+def option_header_row(header: list[str], below: list[str]) -> list[str] | None:
+    """A second header row of options under merged question cells, as "Question: option" headers, or None.
+
+    Webropol and Excel tables put a multiple-choice question in one merged cell over its option columns
+    and the options in the row below; the row below is otherwise empty.
+
+    Examples
+    --------
+    >>> option_header_row(["Seutukunta", "Toimintamuodot", "", "Q"], ["", "Vertaistuki", "Neuvonta", ""])
+    ['Seutukunta', 'Toimintamuodot: Vertaistuki', 'Toimintamuodot: Neuvonta', 'Q']
+    >>> option_header_row(["Seutukunta", "Toimintamuodot", "", "Q"], ["Kuopio", "1", "", "3"]) is None
+    True
+    """
+    width = max(len(header), len(below))
+    header = [*header, *[""] * (width - len(header))]
+    below = [*below, *[""] * (width - len(below))]
+    spans: dict[int, int] = {}  # column -> start of its merged question cell
+    start = None
+    for i, h in enumerate(header):
+        if h:
+            start = i if i + 1 < width and not header[i + 1] else None
+        if start is not None:
+            spans[i] = start
+    filled = [i for i, v in enumerate(below) if v]
+    if len(filled) < 2 or any(i not in spans for i in filled):
+        return None
+    if any(_norm(below[i]) in _TRUE_MARKS or re.fullmatch(r"[\d\s.,]+", below[i]) for i in filled):
+        return None
+    return [f"{header[spans[i]]}: {below[i]}" if i in spans and below[i] else header[i] for i in range(width)]
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -542,6 +576,8 @@ def read_survey(path: Path | str, ref, *, kind: str = "organisations", keep_free
         raise SurveyError(f"{path.name}: the file has no text")
     h = find_header_row(rows)
     body = rows[h + 1:]
+    if body and (options := option_header_row(rows[h], body[0])) is not None:
+        rows[h], body = options, body[1:]
     width = max(len(rows[h]), *(len(r) for r in body)) if body else len(rows[h])
     raw_headers = [*rows[h], *[""] * (width - len(rows[h]))]
     # a header is shown and reported: e-mails, phone numbers and names in it are redacted first

@@ -165,6 +165,22 @@ def webropol_rows(rs: list[Respondent]) -> list[list[str]]:
     return rows
 
 
+def webropol_two_row_rows(rs: list[Respondent]) -> list[list[str]]:
+    """Webropol with the multiple choice in a merged question cell and its options in a second header row."""
+    rows = webropol_rows(rs)
+    i = next(j for j, r in enumerate(rows) if r and r[0] == "Vastausaika")
+    header = rows[i]
+    first = header.index(f"{QUESTIONS['multi']}: {OPTIONS[0]}")
+    top = [QUESTIONS["multi"] if j == first else ("" if first < j < first + len(OPTIONS) else h)
+           for j, h in enumerate(header)]
+    below = [OPTIONS[j - first] if first <= j < first + len(OPTIONS) else "" for j in range(len(header))]
+    return [*rows[:i], top, below, *rows[i + 1:]]
+
+
+def webropol_two_row_xlsx(path: Path, rs: list[Respondent]) -> Path:
+    return write_xlsx(path, webropol_two_row_rows(rs))
+
+
 def write_csv(path: Path, rows: list[list[str]], *, delimiter: str = ";", encoding: str = "cp1252") -> Path:
     path = Path(path)
     with path.open("w", encoding=encoding, newline="") as f:
