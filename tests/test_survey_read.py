@@ -302,3 +302,20 @@ def test_fuzzed_files_read_or_fail_with_a_clear_error(ref, tmp_path):
         _no_personal(res.survey.to_csv())
 
     check()
+
+
+def test_typed_in_other_answers_are_never_options(ref, tmp_path):
+    """Forms write an "Other" text into the choice column: it becomes "muu", never an option verbatim."""
+    f = tmp_path / "google_other.csv"
+    rows = ["Timestamp,Seutukunta,Toimintamuodot,Kumppaniksi?"]
+    for i in range(12):
+        rows.append(f'2026/03/01 10:{i:02d},Kuopio,"Vertaistuki, Neuvonta",{"kyllä" if i % 2 else "ei"}')
+    rows.append('2026/03/01 11:00,Ylä-Savo,"Vertaistuki, Retki Matin mökille joka kesä",'
+                '"Emme ole vielä päättäneet asiasta hallituksessa"')
+    f.write_text("\n".join(rows), "utf-8")
+    res = read_survey(f, ref)
+    s = res.survey
+    assert res.kinds == {"Toimintamuodot": "multi", "Kumppaniksi?": "single"}
+    assert s["Toimintamuodot"].iloc[-1] == "Vertaistuki;muu" and s["Kumppaniksi?"].iloc[-1] == "muu"
+    assert res.report["typed_in_answers"] == 2
+    assert "mökille" not in s.to_csv() and "hallituksessa" not in s.to_csv()

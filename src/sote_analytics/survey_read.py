@@ -49,6 +49,8 @@ SURVEY_KINDS = ("organisations", "persons")
 CANONICAL_COLUMNS = ["seutukunta_code", "area_level", "area_code", "sector"]
 #: Unknown sector.
 UNKNOWN_SECTOR = "unclassified"
+#: What replaces a typed-in answer among the options of a choice question ("Other: ..."): never verbatim.
+OTHER_ANSWER = "muu"
 MAX_HEADER_SEARCH = 30
 #: Area levels named by area names, in the order a name shared by two levels is read.
 _NAME_LEVELS = ("seutukunta", "maakunta", "hyvinvointialue", "yhteistyoalue")
@@ -503,6 +505,36 @@ def _question(values: list[str], header: str) -> tuple[str, list]:
     return "single", [v or None for v in values]
 
 
+def _typed_in(option: str, count: int) -> bool:
+    """An option someone typed ("Muu: teemme yhteistyötä seurakunnan kanssa"): once, and a sentence."""
+    return count < 2 and (len(option.split()) >= 4 or len(option) >= 30)
+
+
+def group_typed_in(values: list, multi: bool) -> tuple[list, int]:
+    """Typed-in answers of a choice question replaced by :data:`OTHER_ANSWER`; how many answers changed.
+
+    Examples
+    --------
+    >>> vals = ["kyllä", "ei", "kyllä", "Muu: teemme jo yhteistyötä seurakunnan kanssa", None]
+    >>> group_typed_in(vals, multi=False)
+    (['kyllä', 'ei', 'kyllä', 'muu', None], 1)
+    """
+    parts = Counter(p for v in values if v for p in (v.split(";") if multi else [v]))
+    typed = {p for p, n in parts.items() if _typed_in(p, n)}
+    if not typed:
+        return values, 0
+    out, changed = [], 0
+    for v in values:
+        if not v:
+            out.append(v)
+            continue
+        items = v.split(";") if multi else [v]
+        new = list(dict.fromkeys(OTHER_ANSWER if p in typed else p for p in items))
+        changed += new != items
+        out.append(";".join(new))
+    return out, changed
+
+
 def _redacted_counts(values: Counter) -> dict[str, int]:
     out: Counter = Counter()
     for v, n in values.items():
@@ -669,7 +701,7 @@ def read_survey(path: Path | str, ref, *, kind: str = "organisations", keep_free
     questions: dict[str, str] = {}
     kinds: dict[str, str] = {}
     free_dropped: list[str] = []
-    redactions = 0
+    redactions = typed_in = 0
     used_names: set[str] = set(frame)
 
     def name_for(text: str) -> str:
@@ -701,6 +733,9 @@ def read_survey(path: Path | str, ref, *, kind: str = "organisations", keep_free
         if qkind == "free" and not keep_free_text:
             free_dropped.append(question)
             continue
+        if qkind in ("single", "multi"):
+            vals, n = group_typed_in(vals, qkind == "multi")
+            typed_in += n
         col = name_for(question)
         if qkind in ("single", "multi", "free"):
             series, n = redact_text(pd.Series(vals, dtype="object"))
@@ -727,5 +762,5 @@ def read_survey(path: Path | str, ref, *, kind: str = "organisations", keep_free
                "area_levels": dict(levels.most_common()), "personal_columns": personal,
                "metadata_columns": metadata, "empty_columns": empty, "free_text_columns": free_dropped,
                "free_text_kept": [c for c, q in kinds.items() if q == "free"], "redactions": redactions,
-               "questions": questions, "kinds": kinds}
+               "typed_in_answers": typed_in, "questions": questions, "kinds": kinds}
     return SurveyRead(out, questions, kinds, report)

@@ -632,7 +632,7 @@ def survey(ctx: ReportContext, k: int | None = None) -> HTML:
             frame = pd.DataFrame({col: answers})
             res = (multiple_choice(frame, col, k=k_counts) if qkind == "multi"
                    else single_choice(frame, col, k=k_counts))
-            answer_keys = {"kyllä": "answer_yes", "ei": "answer_no", "ehkä": "answer_maybe"}
+            answer_keys = {"kyllä": "answer_yes", "ei": "answer_no", "ehkä": "answer_maybe", "muu": "answer_other"}
             opt = [t(answer_keys[o], lang) if o in answer_keys else str(o) for o in res["option"]]
             df = pd.DataFrame({cols[0]: opt, cols[1]: [fmt_number(x, 0, lang) for x in res["n"]],
                                cols[2]: [fmt_percent(x, 0, lang) for x in res["share"]],
