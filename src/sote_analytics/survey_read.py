@@ -654,9 +654,9 @@ def read_survey(path: Path | str, ref, *, kind: str = "organisations", keep_free
             continue
         if sum(len(v) for v in vals) / len(vals) > 60:
             continue
-        counts = Counter(vals)
-        hit = sum(n for v, n in counts.items() if lookup.resolve(v, hint)[1] is not None)
-        share = hit / len(vals)
+        common = Counter(vals).most_common(300)  # enough to tell an area column; the rest are read later
+        hit = sum(n for v, n in common if lookup.resolve(v, hint)[1] is not None)
+        share = hit / sum(n for _, n in common)
         if share >= 0.5:
             scored.append((share, hint is not None, i, hint))
     if not scored:
