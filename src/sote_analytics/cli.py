@@ -300,14 +300,28 @@ def classify(
     typer.echo(f"{len(res)} names classified: {res['sector'].value_counts().to_dict()}; written {target}")
 
 
+SurveyKind = Annotated[str, typer.Option(
+    help="Who answered the survey: organisations (counts shown as such) or persons (cells below "
+         "--survey-min-cell hidden)")]
+SurveyMinCell = Annotated[int, typer.Option(min=1, help="Smallest survey cell shown where suppression applies")]
+
+
+def _survey_kind(kind: str) -> str:
+    if kind not in ("organisations", "persons"):
+        _fail(f"--survey-kind must be organisations or persons, not {kind!r}")
+    return kind
+
+
 @app.command()
 def indicators(
     register: Annotated[Path | None, typer.Option(help="Register CSV (default: the demo)")] = None,
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
     out_dir: Annotated[Path | None, typer.Option(help="Processed folder")] = None,
-    survey: Annotated[Path | None, typer.Option(help="Survey CSV (default: the demo's with the demo)")] = None,
+    survey: Annotated[Path | None, typer.Option(
+        help="Survey export: Webropol, Forms or any CSV/.xlsx (default: the demo's with the demo)")] = None,
     activity: Annotated[Path | None, typer.Option(help="Activity figures CSV by association_id")] = None,
     previous: Annotated[Path | None, typer.Option(help="An older register snapshot: adds net change")] = None,
+    survey_kind: SurveyKind = "organisations", survey_min_cell: SurveyMinCell = 5,
 ) -> None:
     """Compute all indicators for all areas and save them to data/processed."""
     from .pipeline import build_indicators
@@ -319,7 +333,8 @@ def indicators(
         _fail(f"register {reg} not found (run `sote-analytics demo`?)")
     if survey is None and register is None and (paths.demo / "survey.csv").exists():
         survey = paths.demo / "survey.csv"
-    res, ind = build_indicators(reg, ref, out_dir or paths.processed, survey, activity, previous)
+    res, ind = build_indicators(reg, ref, out_dir or paths.processed, survey, activity, previous,
+                                survey_kind=_survey_kind(survey_kind), survey_k=survey_min_cell)
     typer.echo(f"{res.rows_in} rows read, {len(res.register)} accepted, "
                f"{len(res.quarantine)} quarantined; {len(ind.table)} indicator rows")
 
@@ -439,7 +454,8 @@ def run_register(
                                              "before with `register fetch`, or --bulk)")] = "file",
     bulk: Annotated[Path | None, typer.Option(help="With --source ytj: a local all_companies ZIP/JSON")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="With --source ytj: the YTJ cache")] = None,
-    survey: Annotated[Path | None, typer.Option(help="Survey CSV")] = None,
+    survey: Annotated[Path | None, typer.Option(help="Survey export: Webropol, Forms or any CSV/.xlsx")] = None,
+    survey_kind: SurveyKind = "organisations", survey_min_cell: SurveyMinCell = 5,
     activity: Annotated[Path | None, typer.Option(help="Activity figures CSV by association_id")] = None,
     level: Annotated[str, typer.Option(help="Area level of the reports")] = "hyvinvointialue",
     language: Annotated[str, typer.Option(help="fi, sv or en")] = "fi",
@@ -486,7 +502,8 @@ def run_register(
 
         try:
             res, ind = build_indicators(register, ref, processed, survey, activity, sheet=sheet, mapping=mapping,
-                                        corrections=corrections, on_read=_echo_reading)
+                                        corrections=corrections, on_read=_echo_reading,
+                                        survey_kind=_survey_kind(survey_kind), survey_k=survey_min_cell)
         except SoteAnalyticsError as exc:
             _fail(str(exc))
         name = register.name

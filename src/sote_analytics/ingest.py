@@ -522,7 +522,9 @@ def _ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
         for c in raw.columns:
             if c in STRUCTURED_COLUMNS:
                 continue
-            cleaned, changed = redact_series(raw[c])
+            # person names too in free text (purposes, extra columns), not in names, places or categories
+            cleaned, changed = redact_series(raw[c], names=c not in ("name", "municipality", "operating_area",
+                                                                     "category", "sector", "org_type"))
             if changed.any():
                 raw[c] = cleaned
                 for i in np.flatnonzero(changed.to_numpy()):

@@ -112,6 +112,7 @@ def build_indicators(
     register_path: Path, ref: ReferenceData, processed_dir: Path, survey_path: Path | None = None,
     activity_path: Path | None = None, previous_path: Path | None = None, *, sheet: str | None = None,
     mapping: Path | None = None, corrections: Path | None = None, on_read=None,
+    survey_kind: str = "organisations", survey_k: int = 5,
 ) -> tuple[RegisterResult, IndicatorSet]:
     """Read a register, compute every indicator for every area, save them.
 
@@ -138,7 +139,7 @@ def build_indicators(
     quality = ing.quality()
     quality["review"] = {"file": review.name, "associations": n_review}
     return store_indicators(ing.result, ref, processed_dir, survey_path, activity_path, quality=quality,
-                            extra_rows=change)
+                            extra_rows=change, survey_kind=survey_kind, survey_k=survey_k)
 
 
 def _source(res: RegisterResult) -> str:
@@ -149,15 +150,19 @@ def store_indicators(
     res: RegisterResult, ref: ReferenceData, processed_dir: Path, survey_path: Path | None = None,
     activity_path: Path | None = None, *, quality: dict | None = None, extra_rows: pd.DataFrame | None = None,
     counted: pd.DataFrame | None = None, trends: pd.DataFrame | None = None, meta: dict | None = None,
+    survey_kind: str = "organisations", survey_k: int = 5,
 ) -> tuple[RegisterResult, IndicatorSet]:
     """Compute every indicator of a read and classified register and write the processed folder.
 
     ``counted`` is the part of the register the figures count (default: all of it; the YTJ
     register counts only associations that exist now). ``trends`` (founded, ended, net per
-    year and area) and ``meta`` (what the source covers) are stored for the reports.
+    year and area) and ``meta`` (what the source covers) are stored for the reports. The survey
+    (any export, see :func:`.survey_read.read_survey`) is read as a survey of ``survey_kind``
+    (organisations or persons) with the smallest shown cell ``survey_k``.
     """
     store = Store(processed_dir)
     store.path.mkdir(parents=True, exist_ok=True)
+    store.write_survey(survey_path, ref, kind=survey_kind, k=survey_k)  # first: a wrong survey fails fast
     source = _source(res)
     counted = res.register if counted is None else counted
     activity = pd.read_csv(activity_path, dtype={"association_id": str}) if activity_path else None
@@ -167,7 +172,6 @@ def store_indicators(
     paths = store.save_indicators(ind)
     store.write_quarantine(res.quarantine)
     store.write_directory(counted)
-    store.write_survey(survey_path)
     store.write_trends(trends)
     paths["geometries"] = [str(p) for p in store.write_geometries(ref)]
     q = quality or {}

@@ -17,7 +17,10 @@ imports the presentation stage (``report``).
                                a corrections file (``--corrections``)
 ``directory.parquet``          what a report may list: name, municipality, sector,
                                service production, organisation type
-``survey.parquet``             the survey responses, if a survey was given
+``survey.parquet``             the survey responses, if a survey was given (:func:`.survey_read.read_survey`:
+                               no personal data, no free text unless kept and redacted)
+``survey_report.json``         how the survey was read: respondents, unmatched areas and sectors, dropped
+                               personal-data columns (names only), question kinds, survey kind and k
 ``trends.parquet``             founded, ended and net per year and area (dated registers such as YTJ)
 ``geo_<level>.parquet``        simplified boundaries of every level (GeoParquet)
 ``run.json``                   source, row counts, synthetic flag, reference folder
@@ -45,6 +48,7 @@ FIELD_PROBLEMS = "field_problems.csv"
 REVIEW = "tarkistettavat.xlsx"
 DIRECTORY = "directory.parquet"
 SURVEY = "survey.parquet"
+SURVEY_REPORT = "survey_report.json"
 TRENDS = "trends.parquet"
 RUN_META = "run.json"
 #: The only register columns a report may show (no contact persons, e-mails, phones).
@@ -220,19 +224,42 @@ class Store:
         d = pd.read_parquet(p, columns=DIRECTORY_COLUMNS)
         return d if municipality_codes is None else d[d["municipality_code"].isin(set(municipality_codes))]
 
-    def write_survey(self, survey_path: Path | None) -> Path | None:
-        """Store the survey responses (or remove a previous run's when there is none)."""
-        p = self.file(SURVEY)
+    def write_survey(self, survey_path: Path | None, ref=None, *, kind: str = "organisations", k: int = 5,
+                     keep_free_text: bool = False) -> Path | None:
+        """Read a survey export with :func:`.survey_read.read_survey` and store the responses and the
+        reading report (or remove a previous run's when there is none).
+
+        ``ref`` (the reference) is needed to find the area column by its values; ``kind`` and ``k``
+        are stored in the report, where the survey section reads them.
+        """
+        p, rp = self.file(SURVEY), self.file(SURVEY_REPORT)
         if survey_path is None:
             p.unlink(missing_ok=True)
+            rp.unlink(missing_ok=True)
             return None
-        pd.read_csv(survey_path, dtype={"seutukunta_code": str}).to_parquet(p, index=False)
+        if ref is None:
+            raise StoreError("write_survey needs the reference data (ref) to find the survey's area column")
+        from .survey_read import read_survey
+
+        res = read_survey(survey_path, ref, kind=kind, k=k, keep_free_text=keep_free_text)
+        res.survey.to_parquet(p, index=False)
+        atomic_write_text(rp, json.dumps(res.report, ensure_ascii=False, indent=2, default=str))
         return p
 
     def survey(self) -> pd.DataFrame | None:
         """The survey responses, or None."""
         p = self.file(SURVEY)
         return pd.read_parquet(p) if p.exists() else None
+
+    def survey_report(self) -> dict:
+        """How the survey was read (``survey_report.json``), or an empty dict (no survey, or an older run)."""
+        p = self.file(SURVEY_REPORT)
+        if not p.is_file():
+            return {}
+        try:
+            return json.loads(p.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{p} is unreadable ({exc}); run `sote-analytics indicators` again") from None
 
     def write_trends(self, trends: pd.DataFrame | None) -> Path | None:
         """Founded, ended and net per year and area (a dated register such as YTJ), or remove old ones."""

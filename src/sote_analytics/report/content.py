@@ -505,7 +505,8 @@ def trends(ctx: ReportContext) -> HTML:
 
 
 #: Survey columns that describe the respondent, not an answer.
-SURVEY_ID_COLUMNS = ("seutukunta", "sector", "response_id", "association_id", "seutukunta_code", "synthetic")
+SURVEY_ID_COLUMNS = ("seutukunta", "sector", "response_id", "association_id", "seutukunta_code", "synthetic",
+                     "area_level", "area_code")
 
 
 def question_label(column: str, lang: str) -> str:
@@ -518,15 +519,22 @@ def question_label(column: str, lang: str) -> str:
         return text[:1].upper() + text[1:]
 
 
-def _survey_kind(col: pd.Series) -> str:
-    """'likert' (integers 1-5), 'numeric', 'multi' (';'-separated text), 'single' (text) or 'skip'."""
+def _survey_kind(col: pd.Series, known: str | None = None) -> str:
+    """'likert' (integers 1-5), 'numeric', 'multi' (';'-separated text), 'free' (mostly distinct long
+    texts, never shown verbatim), 'single' (text) or 'skip'; ``known`` is the kind the reader found."""
+    from ..survey_read import looks_free_text
+
+    if known in ("likert", "numeric", "multi", "single", "free"):
+        return known
     if pd.api.types.is_bool_dtype(col):
         return "skip"
     if pd.api.types.is_numeric_dtype(col):
         v = col.dropna()
         return "likert" if len(v) and v.isin([1, 2, 3, 4, 5]).all() else "numeric"
     if pd.api.types.is_string_dtype(col) or col.dtype == object:
-        return "multi" if col.dropna().astype(str).str.contains(";").any() else "single"
+        if col.dropna().astype(str).str.contains(";").any():
+            return "multi"
+        return "free" if looks_free_text(col) else "single"
     return "skip"
 
 
@@ -534,53 +542,117 @@ def _pct_interval(lo, hi, lang: str) -> str:
     return "–" if pd.isna(lo) else f"{fmt_percent(lo, 0, lang)}–{fmt_percent(hi, 0, lang)}"
 
 
-def survey(ctx: ReportContext, k: int = 5) -> HTML:
-    """Survey summary for the area: response rate, every question (labels from the catalogue), small cells
-    suppressed; if a survey was given."""
+def _survey_of_area(ctx: ReportContext, s: pd.DataFrame) -> pd.DataFrame:
+    """The respondents of the report's area: by sub-region, or known only at a level whose area lies
+    within the report's area (a county answer counts in the county's report, not in a sub-region's)."""
+    subs = set(ctx.members["seutukunta_code"].astype(str))
+    sub = s["seutukunta_code"].astype("string") if "seutukunta_code" in s else pd.Series(pd.NA, index=s.index)
+    keep = sub.isin(subs).fillna(False).astype(bool)
+    if "area_level" in s and "area_code" in s:
+        own = set(ctx.members["kunta_code"].astype(str))
+        rest = s[sub.isna() & s["area_level"].notna() & s["area_code"].notna()]
+        for (lvl, code), idx in rest.groupby(["area_level", "area_code"]).groups.items():
+            try:
+                members = set(ctx.ref.members(str(lvl), str(code))["kunta_code"].astype(str))
+            except (ValueError, KeyError):
+                continue
+            if members and members <= own:
+                keep[idx] = True
+    return s[keep]
+
+
+def _survey_area_labels(ctx: ReportContext, s: pd.DataFrame) -> list[str]:
+    """Column labels of the area cross-table: the sub-region's (Finnish) name, as the sub-regions are
+    named in the survey exports, else the name of the larger area the answer gives."""
+    names: dict[str, dict[str, str]] = {}
+
+    def name(level: str, code: str) -> str:
+        if level not in names:
+            a = ctx.ref.areas(level)
+            names[level] = dict(zip(a["code"].astype(str), a["name_fi"].astype(str), strict=True))
+        return names[level].get(code, code)
+
+    levels = s["area_level"] if "area_level" in s else pd.Series(pd.NA, index=s.index)
+    codes = s["area_code"] if "area_code" in s else pd.Series(pd.NA, index=s.index)
+    out = []
+    for sub, lvl, code in zip(s["seutukunta_code"], levels, codes, strict=True):
+        if not pd.isna(sub):
+            out.append(name("seutukunta", str(sub)))
+        else:
+            out.append(t("survey_area_only", ctx.language, area=name(str(lvl), str(code))))
+    return out
+
+
+def survey(ctx: ReportContext, k: int | None = None) -> HTML:
+    """Survey summary for the area: response rate, respondents by sector and sub-region, every question
+    (labels from the catalogue); if a survey was given.
+
+    A survey of organisations shows its counts as they are (counts of associations are not personal
+    data); a survey of persons hides cells below ``k`` (default: the ``--survey-min-cell`` of the run,
+    else 5). Free-text answers are never shown, only how many answered (hidden below ``k``)."""
     from ..survey import crosstab, likert, multiple_choice, single_choice
 
     lang = ctx.language
     s = ctx.survey
     if s is None:
         return HTML("")
-    out = section("sec_survey_title", "sec_survey_text", lang, k=k)
-    subs = set(ctx.members["seutukunta_code"])
-    s = s[s["seutukunta_code"].astype(str).isin(subs)] if "seutukunta_code" in s else s.iloc[0:0]
+    info = ctx.store.survey_report()
+    kind = info.get("kind", "organisations")
+    k = int(k if k is not None else info.get("k", 5))
+    kinds = info.get("kinds", {})
+    persons = kind == "persons"
+    k_counts = k if persons else 1  # the smallest count shown of closed questions and the cross-table
+    out = section("sec_survey_title", "sec_survey_text_persons" if persons else "sec_survey_text_org", lang, k=k)
+    if info.get("rows_read") is not None:
+        out += "<p class='sote-note'>" + _h(t("survey_read_note", lang, n=fmt_number(info["rows_read"], 0, lang),
+                                              p=fmt_number(len(info.get("personal_columns", [])), 0, lang)))
+        unmatched = sum(info.get("unmatched_areas", {}).values()) + int(info.get("missing_area", 0))
+        if unmatched:
+            out += " " + _h(t("survey_unmatched_note", lang, n=fmt_number(unmatched, 0, lang)))
+        out += "</p>"
+    s = _survey_of_area(ctx, s) if "seutukunta_code" in s else s.iloc[0:0]
     if s.empty:
         return HTML(out + f"<p>{_h(t('sec_survey_none', lang))}</p>")
     n_reg = ctx.value("associations")["value"]
-    if pd.notna(n_reg) and n_reg > 0:
+    if not persons and pd.notna(n_reg) and n_reg > 0:
         rate = t("survey_response_rate", lang, r=fmt_number(len(s), 0, lang), n=fmt_number(n_reg, 0, lang),
                  share=fmt_percent(len(s) / n_reg, 0, lang))
         out += f"<p class='sote-headline'>{_h(rate)}</p>"
-    s = s.assign(sector=s["sector"].map(lambda x: sector_label(x, lang) if x in set(sote_sectors()) else x))
-    ct = crosstab(s, "sector", "seutukunta", k)
+    s = s.assign(sector=s["sector"].map(lambda x: sector_label(x, lang) if x in set(sote_sectors()) else x),
+                 _area=_survey_area_labels(ctx, s))
+    ct = crosstab(s, "sector", "_area", k_counts)
     ct = ct.map(lambda v: "–" if pd.isna(v) else fmt_number(v, 0, lang))
     ct.columns = [t("survey_total", lang) if c == "Yhteensä" else c for c in ct.columns]
     ct.index = [t("survey_total", lang) if i == "Yhteensä" else i for i in ct.index]
     ct = ct.rename_axis(t("sector", lang)).reset_index()
+    ct.columns.name = None
     out += f"<h3>{_h(t('sector', lang))} × {_h(t('area', lang))}</h3>" + table(ct, row_headers=True)
     cols = [t("survey_option", lang), "n", t("survey_share", lang), t("survey_interval", lang)]
-    for col in [c for c in s.columns if c not in SURVEY_ID_COLUMNS]:
-        kind = _survey_kind(s[col])
-        if kind == "skip":
+    for col in [c for c in s.columns if c not in SURVEY_ID_COLUMNS and c != "_area"]:
+        qkind = _survey_kind(s[col], kinds.get(col))
+        if qkind == "skip":
             continue
         out += f"<h3>{_h(question_label(col, lang))}</h3>"
-        if kind in ("single", "multi"):
+        if qkind == "free":  # never verbatim: how many answered, hidden below k
+            n = int(s[col].notna().sum())
+            out += "<p>–</p>" if 0 < n < k else "<p>" + _h(t("survey_free_text_count", lang,
+                                                                n=fmt_number(n, 0, lang))) + "</p>"
+        elif qkind in ("single", "multi"):
             answers = s[col].astype("object").where(s[col].notna(), None).dropna().astype(str)
             frame = pd.DataFrame({col: answers})
-            res = multiple_choice(frame, col, k=k) if kind == "multi" else single_choice(frame, col, k=k)
-            answer_keys = {"kyllä": "answer_yes", "ei": "answer_no", "ehkä": "answer_maybe"}
+            res = (multiple_choice(frame, col, k=k_counts) if qkind == "multi"
+                   else single_choice(frame, col, k=k_counts))
+            answer_keys = {"kyllä": "answer_yes", "ei": "answer_no", "ehkä": "answer_maybe", "muu": "answer_other"}
             opt = [t(answer_keys[o], lang) if o in answer_keys else str(o) for o in res["option"]]
             df = pd.DataFrame({cols[0]: opt, cols[1]: [fmt_number(x, 0, lang) for x in res["n"]],
                                cols[2]: [fmt_percent(x, 0, lang) for x in res["share"]],
                                cols[3]: [_pct_interval(a, b, lang) for a, b in zip(res["lower"], res["upper"],
                                                                                  strict=True)]})
             out += table(df, caption=question_label(col, lang), row_headers=True)
-            if kind == "multi":
+            if qkind == "multi":
                 out += f"<p class='sote-note'>{_h(t('survey_multi_note', lang))}</p>"
-        elif kind == "likert":
-            lk = likert(s, col, k=k)
+        elif qkind == "likert":
+            lk = likert(s, col, k=k_counts)
             if lk["suppressed"]:
                 out += "<p>–</p>"
             else:
@@ -592,7 +664,7 @@ def survey(ctx: ReportContext, k: int = 5) -> HTML:
                                     ahi=fmt_percent(lk["agree_upper"], 0, lang))) + "</p>"
         else:
             v = pd.to_numeric(s[col], errors="coerce").dropna()
-            out += ("<p>–</p>" if len(v) < k else "<p>" + _h(t(
+            out += ("<p>–</p>" if v.empty or len(v) < k_counts else "<p>" + _h(t(
                 "survey_numeric_text", lang, n=fmt_number(len(v), 0, lang), median=fmt_number(v.median(), 0, lang),
                 total=fmt_number(v.sum(), 0, lang))) + "</p>")
     return HTML(out)
