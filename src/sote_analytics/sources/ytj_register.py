@@ -200,7 +200,8 @@ def municipality_of(company: dict) -> tuple[str | None, str | None]:
 def municipality_by_post_code(company: dict, post_codes: dict[str, str]) -> tuple[str | None, str | None]:
     """Municipality of the visiting, else postal, address by its post code (no code in the record)."""
     addrs = [a for a in company.get("addresses") or [] if isinstance(a, dict) and a.get("postCode")]
-    addrs.sort(key=lambda a: ({VISITING: 0, POSTAL: 1}.get(_int(a.get("type")), 2), -_ordinal(a.get("registrationDate"))))
+    addrs.sort(key=lambda a: ({VISITING: 0, POSTAL: 1}.get(_int(a.get("type")), 2),
+                              -_ordinal(a.get("registrationDate"))))
     for a in addrs:
         code = post_codes.get(str(a["postCode"]).strip().zfill(5))
         if code:
