@@ -253,6 +253,8 @@ def parse_company(company: dict, post_codes: dict[str, str] | None = None) -> di
     tol = str(line.get("type") or "").strip()
     tol = tol if tol.isdigit() and int(tol) else None
     form_code, form_name = form_of(company)
+    if not form_name:  # numeric code without descriptions: name it from the code list
+        form_name = {v: k.capitalize() for k, v in FORM_NAMES_FI.items()}.get(form_letter(company) or "")
     mun, basis = municipality_of(company)
     if mun is None and post_codes:
         mun, basis = municipality_by_post_code(company, post_codes)
