@@ -182,6 +182,12 @@ def register_fetch(
     offline: Annotated[bool, typer.Option(help="Use the cache only")] = False,
     per_minute: Annotated[float, typer.Option(help="Request rate ceiling (service: 300/min shared)")] = 250,
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
+    by: Annotated[str, typer.Option(
+        help="Search a municipality by each post office (post_office), post code (post_code) or, the old "
+             "undercounting way, by its own names (municipality_name)")] = "post_office",
+    max_results: Annotated[int, typer.Option(
+        help="--all: split queries by registration date until each has at most this many results "
+             "(0: no split)")] = 1000,
 ) -> None:
     """Fetch associations and foundations from PRH's YTJ open data into a canonical register."""
     from .sources.ytj_register import YTJFetchError, build_ytj_register, write_register
@@ -194,13 +200,18 @@ def register_fetch(
     try:
         reg, manifest = build_ytj_register(cache, ref, municipality, all_=all_, bulk=bulk,
                                            download_bulk_file=bulk_download, offline=offline,
-                                           progress=True, per_minute=per_minute)
+                                           progress=True, per_minute=per_minute, by=by.replace("-", "_"),
+                                           max_results=max_results or None)
     except (YTJFetchError, YTJUnavailableError) as exc:
         _fail(f"{exc}")
     paths = write_register(reg, out or config.default_paths().processed / "ytj" / "register")
     c = manifest["counts"]
     typer.echo(f"YTJ: {c['accepted']} associations/foundations ({c['by_status'].get('dissolved', 0)} dissolved), "
                f"{c['quarantined']} quarantined; written {paths['parquet']} and {paths['csv']}")
+    h, f = manifest["http"], manifest.get("fan_out") or {}
+    typer.echo(f"  {h['requests']} requests ({h['pages_fetched']} pages fetched, {h['pages_from_cache']} from the "
+               f"cache, {h['throttled']} throttled); {f.get('queries_issued', 0)} queries, "
+               f"{c['records_seen']} records answered, {c['repeated_across_queries']} repeated across queries")
     typer.echo(f"  manifest: {cache / 'manifest.json'}")
 
 
