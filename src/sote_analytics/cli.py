@@ -215,6 +215,39 @@ def register_fetch(
     typer.echo(f"  manifest: {cache / 'manifest.json'}")
 
 
+resources_app = typer.Typer(help="Resources of associations from open data (network only in 'fetch').",
+                            no_args_is_help=True)
+app.add_typer(resources_app, name="resources")
+
+
+@resources_app.command("fetch")
+def resources_fetch(
+    source: Annotated[str, typer.Option(help="Open data source (only 'stea')")] = "stea",
+    first_id: Annotated[int, typer.Option(help="First STEA organisation id to ask")] = 1,
+    last_id: Annotated[int, typer.Option(help="Last STEA organisation id to ask (bounded range)")] = 2500,
+    out: Annotated[Path | None, typer.Option(help="Folder for stea_grants.csv and stea_organisations.csv")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Answer cache (resumable)")] = None,
+    per_minute: Annotated[float, typer.Option(help="Request rate ceiling")] = 60,
+    base_url: Annotated[str | None, typer.Option(help="API base (default: STEA's)")] = None,
+) -> None:
+    """Fetch STEA's grants by organisation (cached, resumable) into the `stea` input files."""
+    from .sources.stea import STEA_URL, STEAFetchError, fetch_stea, write_stea
+
+    if source != "stea":
+        _fail(f"unknown source {source!r} (available: stea)")
+    cache = cache_dir or config.default_paths().raw / "stea"
+    try:
+        man = fetch_stea(cache, first_id, last_id, base_url=base_url or STEA_URL, per_minute=per_minute,
+                         progress=True)
+    except STEAFetchError as exc:
+        _fail(f"{exc}")
+    paths = write_stea(cache, out or config.default_paths().processed / "stea")
+    c = man["counts"]
+    typer.echo(f"STEA ids {first_id}..{last_id}: {c['found']} organisations found, {c['absent']} absent, "
+               f"{c['from_cache']} from the cache, {c['errors']} errors; {c['requests']} requests")
+    typer.echo(f"  written {paths['grants']} and {paths['organisations']}")
+
+
 @app.command()
 def classify(
     file: Annotated[Path | None, typer.Argument(help="CSV with a name column (and purpose)")] = None,
