@@ -175,6 +175,10 @@ def test_all_split_by_registration_date_never_pages_past_the_limit(httpserver, t
     assert check["AYH"]["unsplit_total"] + check["SÄÄ"]["unsplit_total"] == len(items)
     assert man["counts"]["associations_and_foundations"] == len({c["businessId"]["value"] for c in items})
     assert len(reg) > 1200
+    n = len(fake.calls)  # resumable: the same split is read back from the cache, on any later day
+    again, _ = yr.build_ytj_register(tmp_path, ref, all_=True, base_url=url, offline=True,
+                                     today=TODAY + dt.timedelta(days=40), max_results=300, synthetic=True)
+    assert len(fake.calls) == n and len(again) == len(reg)
 
 
 def test_unknown_fan_out_and_offline_post_codes(tmp_path, ref):

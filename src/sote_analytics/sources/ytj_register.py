@@ -3,13 +3,18 @@
 Two ways in, both explicit (``sote-analytics register fetch --source ytj``), never
 during a report run:
 
-* **search** (default): ``GET {base}/companies?companyForm=AYH|SÄÄ[&location=…][&page=n]``,
+* **search** (default): ``GET {base}/companies?companyForm=AYH|SÄÄ&location=…[&page=n]``,
   paged by 100 (``page`` is documented in the v3 OpenAPI schema; a page past the
   end answers the *first* page again, so the page count comes from
   ``totalResults`` and a repeated first page stops the loop). ``location`` is a
   post office name (postitoimipaikka), not a municipality: a municipality is asked
-  by its Finnish and Swedish names and the answers are then filtered on the
-  municipality code of the address.
+  once per post office it has in ``/post_codes?lang=fi|sv`` (cached and dated; names
+  in both languages), or per post code (``by="post_code"``), and the answers are then
+  kept by the municipality code of the address (or, where a record lacks it, by its
+  post code). ``--all`` asks by company form, split by registration date until no query
+  has more than ``max_results`` results (so none pages past the service's limit).
+  Answers carry numeric form codes (YRMU: 6 = aatteellinen yhdistys, 18 = säätiö),
+  pinned here and checked against ``/description?code=YRMU`` when it can be fetched.
 * **bulk**: the ``/all_companies`` ZIP (one JSON array, ~1.5 GB unpacked) is
   downloaded resumably (HTTP Range) and streamed record by record. The schema
   describes it as companies *in the trade register*; associations are in the
@@ -65,8 +70,9 @@ FORM_NAMES_FI = {"aatteellinen yhdistys": "AYH", "säätiö": "SÄÄ"}
 #: search parameter: 6 = aatteellinen yhdistys, 18 = säätiö. Pinned from the public evidence
 #: (tests/fixtures/ytj/README.md); ``/description?code=YRMU`` overrides it when fetched.
 FORM_CODES = {"6": "AYH", "18": "SÄÄ"}
-#: Earliest registration date the ``--all`` date split starts from.
-ALL_START = dt.date(1850, 1, 1)
+#: The ``--all`` date split's first window: fixed ends, so that the split (and so the cached
+#: queries) is the same on any later day and an offline run finds every page it needs.
+ALL_START, ALL_END = dt.date(1850, 1, 1), dt.date(2099, 12, 31)
 #: Results one query may have before ``--all`` splits its date range (100 a page; the service's
 #: deep-paging limit is not documented, so this is a cautious assumption: 10 pages).
 MAX_RESULTS = 1000
@@ -837,7 +843,7 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
             for f in SEARCH_FORMS:
                 if max_results:
                     queries += date_split_queries({"companyForm": f}, cache_dir, base_url, http, offline, stats,
-                                                  ALL_START, today or dt.date.today(), max_results)
+                                                  ALL_START, ALL_END, max_results)
                 else:
                     queries.append({"companyForm": f})
         else:
