@@ -370,8 +370,9 @@ def stea_indicators(joined: pd.DataFrame, register: pd.DataFrame, ref,
     ``stea_funded_associations`` (associations with ``granted`` > 0), ``stea_grants_total``
     (euros), ``stea_grants_per_1000`` (per 1,000 inhabitants of the reference's population
     year) and ``stea_grants_per_association`` (per funded association); ``n`` = the funded
-    associations. Every area gets a row for sector ``ALL`` each year (0 where no association
-    of the register was funded); sectors only where they have grants. Grants that joined no
+    associations. Rows are ordered latest year first (one row per area, indicator, sector *and
+    year*: select a year before reading a value). Every area gets a row for sector ``ALL`` each
+    year (0 where no association of the register was funded); sectors only where they have grants. Grants that joined no
     association are not in any area (their sum is in ``attrs["unmatched_granted"]``).
 
     Parameters
@@ -423,6 +424,8 @@ def stea_indicators(joined: pd.DataFrame, register: pd.DataFrame, ref,
                 "upper": np.nan, "n": n, "unknown": np.nan, "unit": unit,
                 "year": idx.get_level_values(2).astype(int), "source": source}))
     out = pd.concat(frames, ignore_index=True)[TABLE_COLUMNS] if frames else pd.DataFrame(columns=TABLE_COLUMNS)
+    # the latest year first: readers that take the first row of an (area, indicator, sector) get it
+    out = out.sort_values("year", ascending=False, kind="stable").reset_index(drop=True)
     unmatched = pd.to_numeric(joined.loc[joined["association_id"].isna(), "granted"], errors="coerce")
     out.attrs["unmatched_granted"] = float(unmatched[unmatched > 0].sum())
     return out
