@@ -566,7 +566,7 @@ def parse_code_list(text: str) -> dict[str, str]:
 
     Examples
     --------
-    >>> parse_code_list("6;Aatteellinen yhdistys\n18;Säätiö")
+    >>> parse_code_list("6;Aatteellinen yhdistys\\n18;Säätiö")
     {'6': 'Aatteellinen yhdistys', '18': 'Säätiö'}
     >>> parse_code_list('[{"code": "6", "description": "Aatteellinen yhdistys"}]')
     {'6': 'Aatteellinen yhdistys'}
