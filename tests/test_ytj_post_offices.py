@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from werkzeug import Response
 
@@ -186,3 +187,21 @@ def test_unknown_fan_out_and_offline_post_codes(tmp_path, ref):
         yr.build_ytj_register(tmp_path, ref, ["710"], by="guess", offline=True)
     with pytest.raises(yr.YTJOfflineError, match="post office list"):
         yr.build_ytj_register(tmp_path, ref, ["710"], offline=True)
+
+
+def test_cli_register_fetch_by_post_office(httpserver, tmp_path, reference_dir):
+    from typer.testing import CliRunner
+
+    from sote_analytics.cli import app
+
+    fake = FakeV3(_companies())
+    url = fake.install(httpserver)
+    out = tmp_path / "out" / "reg"
+    args = ["register", "fetch", "--source", "ytj", "--municipality", "710", "--out", str(out), "--cache-dir",
+            str(tmp_path / "c"), "--per-minute", "100000", "--base-url", url, "--reference-dir", str(reference_dir)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "YTJ: 6 associations/foundations" in r.output and "10 queries" in r.output
+    assert set(pd.read_csv(out.with_suffix(".csv"), dtype=str)["business_id"]) == RASEBORG
+    r = CliRunner().invoke(app, [*args, "--by", "post-code"])
+    assert r.exit_code == 0 and "0 requests" not in r.output  # other queries: asked anew

@@ -188,10 +188,11 @@ def register_fetch(
     max_results: Annotated[int, typer.Option(
         help="--all: split queries by registration date until each has at most this many results "
              "(0: no split)")] = 1000,
+    base_url: Annotated[str | None, typer.Option(help="API base (default: PRH's YTJ v3)")] = None,
 ) -> None:
     """Fetch associations and foundations from PRH's YTJ open data into a canonical register."""
     from .sources.ytj_register import YTJFetchError, build_ytj_register, write_register
-    from .ytj import YTJUnavailableError
+    from .ytj import YTJ_URL, YTJUnavailableError
 
     if source != "ytj":
         _fail(f"unknown source {source!r} (available: ytj)")
@@ -201,7 +202,7 @@ def register_fetch(
         reg, manifest = build_ytj_register(cache, ref, municipality, all_=all_, bulk=bulk,
                                            download_bulk_file=bulk_download, offline=offline,
                                            progress=True, per_minute=per_minute, by=by.replace("-", "_"),
-                                           max_results=max_results or None)
+                                           max_results=max_results or None, base_url=base_url or YTJ_URL)
     except (YTJFetchError, YTJUnavailableError) as exc:
         _fail(f"{exc}")
     paths = write_register(reg, out or config.default_paths().processed / "ytj" / "register")
