@@ -103,7 +103,10 @@ class FakeYTJ:
         if self.fail.get(key):
             status = self.fail[key].pop(0)
             return Response("Liian monta pyyntöä", status=status, headers={"Retry-After": "3"})
+        start, end = args.pop("registrationDateStart", None), args.pop("registrationDateEnd", None)
         items = self.answers.get(tuple(sorted(args.items())), [])
+        if start or end:  # the --all split: records registered within the window
+            items = [c for c in items if (start or "") <= (c.get("registrationDate") or "")[:10] <= (end or "9")]
         n_pages = max(-(-len(items) // self.per_page), 1)
         if page > n_pages:  # documented: a page past the end answers the first page
             page = 1
@@ -121,7 +124,15 @@ class FakeYTJ:
     def install(self, httpserver):
         httpserver.expect_request("/companies").respond_with_handler(self.companies)
         httpserver.expect_request("/all_companies").respond_with_handler(self.all_companies)
+        httpserver.expect_request("/post_codes").respond_with_handler(self.post_codes)
         return httpserver.url_for("/")
+
+    def post_codes(self, request):
+        """Helsinki's one post office of these tests, named per language as ``/post_codes`` does."""
+        city = {"fi": "HELSINKI", "sv": "HELSINGFORS"}[request.args["lang"]]
+        lang = {"fi": "1", "sv": "2"}[request.args["lang"]]
+        return Response(json.dumps([{"postCode": "00100", "city": city, "active": True, "languageCode": lang,
+                                     "municipalityCode": "091"}]), content_type="application/json")
 
 
 def _http(**kw) -> yr.Http:

@@ -228,10 +228,17 @@ def register_fetch(
     offline: Annotated[bool, typer.Option(help="Use the cache only")] = False,
     per_minute: Annotated[float, typer.Option(help="Request rate ceiling (service: 300/min shared)")] = 250,
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
+    by: Annotated[str, typer.Option(
+        help="Search a municipality by each post office (post_office), post code (post_code) or, the old "
+             "undercounting way, by its own names (municipality_name)")] = "post_office",
+    max_results: Annotated[int, typer.Option(
+        help="--all: split queries by registration date until each has at most this many results "
+             "(0: no split)")] = 1000,
+    base_url: Annotated[str | None, typer.Option(help="API base (default: PRH's YTJ v3)")] = None,
 ) -> None:
     """Fetch associations and foundations from PRH's YTJ open data into a canonical register."""
     from .sources.ytj_register import YTJFetchError, build_ytj_register, write_register
-    from .ytj import YTJUnavailableError
+    from .ytj import YTJ_URL, YTJUnavailableError
 
     if source != "ytj":
         _fail(f"unknown source {source!r} (available: ytj)")
@@ -240,14 +247,52 @@ def register_fetch(
     try:
         reg, manifest = build_ytj_register(cache, ref, municipality, all_=all_, bulk=bulk,
                                            download_bulk_file=bulk_download, offline=offline,
-                                           progress=True, per_minute=per_minute)
+                                           progress=True, per_minute=per_minute, by=by.replace("-", "_"),
+                                           max_results=max_results or None, base_url=base_url or YTJ_URL)
     except (YTJFetchError, YTJUnavailableError) as exc:
         _fail(f"{exc}")
     paths = write_register(reg, out or config.default_paths().processed / "ytj" / "register")
     c = manifest["counts"]
     typer.echo(f"YTJ: {c['accepted']} associations/foundations ({c['by_status'].get('dissolved', 0)} dissolved), "
                f"{c['quarantined']} quarantined; written {paths['parquet']} and {paths['csv']}")
+    h, f = manifest["http"], manifest.get("fan_out") or {}
+    typer.echo(f"  {h['requests']} requests ({h['pages_fetched']} pages fetched, {h['pages_from_cache']} from the "
+               f"cache, {h['throttled']} throttled); {f.get('queries_issued', 0)} queries, "
+               f"{c['records_seen']} records answered, {c['repeated_across_queries']} repeated across queries")
     typer.echo(f"  manifest: {cache / 'manifest.json'}")
+
+
+resources_app = typer.Typer(help="Resources of associations from open data (network only in 'fetch').",
+                            no_args_is_help=True)
+app.add_typer(resources_app, name="resources")
+
+
+@resources_app.command("fetch")
+def resources_fetch(
+    source: Annotated[str, typer.Option(help="Open data source (only 'stea')")] = "stea",
+    first_id: Annotated[int, typer.Option(help="First STEA organisation id to ask")] = 1,
+    last_id: Annotated[int, typer.Option(help="Last STEA organisation id to ask (bounded range)")] = 2500,
+    out: Annotated[Path | None, typer.Option(help="Folder for stea_grants.csv and stea_organisations.csv")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Answer cache (resumable)")] = None,
+    per_minute: Annotated[float, typer.Option(help="Request rate ceiling")] = 60,
+    base_url: Annotated[str | None, typer.Option(help="API base (default: STEA's)")] = None,
+) -> None:
+    """Fetch STEA's grants by organisation (cached, resumable) into the `stea` input files."""
+    from .sources.stea import STEA_URL, STEAFetchError, fetch_stea, write_stea
+
+    if source != "stea":
+        _fail(f"unknown source {source!r} (available: stea)")
+    cache = cache_dir or config.default_paths().raw / "stea"
+    try:
+        man = fetch_stea(cache, first_id, last_id, base_url=base_url or STEA_URL, per_minute=per_minute,
+                         progress=True)
+    except STEAFetchError as exc:
+        _fail(f"{exc}")
+    paths = write_stea(cache, out or config.default_paths().processed / "stea")
+    c = man["counts"]
+    typer.echo(f"STEA ids {first_id}..{last_id}: {c['found']} organisations found, {c['absent']} absent, "
+               f"{c['from_cache']} from the cache, {c['errors']} errors; {c['requests']} requests")
+    typer.echo(f"  written {paths['grants']} and {paths['organisations']}")
 
 
 @app.command()

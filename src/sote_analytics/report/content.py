@@ -468,6 +468,7 @@ def resources(ctx: ReportContext) -> HTML:
         arows = [(indicator_label(r.indicator, lang), _at_least(pd.Series(r._asdict()), 0, lang),
                   fmt_number(r.n, 0, lang)) for r in acts.itertuples()]
         out += table(pd.DataFrame(arows, columns=[t("indicator_col", lang), t("value", lang), "n"]), row_headers=True)
+    out += open_resources(ctx)
     return HTML(out)
 
 
@@ -797,3 +798,84 @@ def operating_organisations(ctx: ReportContext) -> HTML:
     cols = [t("name", lang), t("sector", lang), t("org_type", lang), t("operating_area", lang),
             t("municipalities_covered", lang)]
     return HTML(out + table(pd.DataFrame(rows, columns=cols), caption=t("sec_operating_title", lang)))
+
+
+# ---------------------------------------------------------------------------- issue 27: YTJ completeness, STEA
+def _region_of(ctx: ReportContext) -> tuple[str, str] | None:
+    """(level, code) of the PRH count that contains the area: its region, or the whole country."""
+    if ctx.level == "koko_maa":
+        return "koko_maa", "SSS"
+    regions = set(ctx.members["maakunta_code"].astype(str)) if "maakunta_code" in ctx.members else set()
+    return ("maakunta", regions.pop()) if len(regions) == 1 else None
+
+
+def ytj_completeness_items(ctx: ReportContext) -> list[str]:
+    """How many of the region's registered associations YTJ holds, with its caveat (escaped HTML items).
+
+    Empty unless the indicator table has the rows of
+    :func:`sote_analytics.sources.official_counts.completeness_rows` for the area's region.
+    """
+    from ..sources.official_counts import prh_as_of
+
+    where = _region_of(ctx)
+    if where is None:
+        return []
+    lang = ctx.language
+    try:
+        prh = ctx.value("prh_registered_associations", level=where[0], code=where[1])
+        ytj = ctx.value("ytj_associations_with_business_id", level=where[0], code=where[1])
+        share = ctx.value("ytj_share_of_prh_register", level=where[0], code=where[1])
+        sote = ctx.value("prh_sote_associations", level=where[0], code=where[1])
+    except KeyError:
+        return []
+    region = (t("ytj_completeness_national", lang) if where[0] == "koko_maa"
+              else str(ctx.area_names("maakunta").get(where[1], where[1])))
+    date = fmt_date(dt.date.fromisoformat(prh_as_of()), lang)
+    return [_h(t("ytj_completeness", lang, ytj=fmt_number(ytj["value"], 0, lang),
+                 prh=fmt_number(prh["value"], 0, lang), region=region, date=date,
+                 share=fmt_percent(share["value"], 0, lang), sote=fmt_number(sote["value"], 0, lang)))
+            + " " + _h(t("ytj_completeness_caveat", lang))]
+
+
+def open_resources(ctx: ReportContext) -> str:
+    """The resources section's open-data part: STEA grants, and YTJ's completeness against PRH's counts."""
+    items = ytj_completeness_items(ctx)
+    out = stea_section(ctx)
+    if items:
+        out += f"<h3>{_h(t('ytj_completeness_title', ctx.language))}</h3>" + "".join(f"<p>{i}</p>" for i in items)
+    return out
+
+
+def stea_section(ctx: ReportContext) -> str:
+    """STEA grants of the area in the latest year with grants: one sentence, a table by sector, the source.
+
+    Empty unless the indicator table has :func:`sote_analytics.sources.stea.stea_indicators` rows.
+    """
+    tb = ctx.table
+    sel = tb[(tb["area_level"] == ctx.level) & (tb["area_code"] == ctx.area)
+             & tb["indicator"].astype(str).str.startswith("stea_")]
+    if sel.empty:
+        return ""
+    lang = ctx.language
+    year = int(pd.to_numeric(sel["year"], errors="coerce").max())
+    cur = sel[pd.to_numeric(sel["year"], errors="coerce") == year]
+
+    def val(ind: str, sector: str = ALL) -> float:
+        v = cur[(cur["indicator"] == ind) & (cur["sector"] == sector)]["value"]
+        return float(v.iloc[0]) if len(v) else float("nan")
+
+    out = f"<h3>{_h(t('stea_title', lang))}</h3>"
+    out += "<p>" + _h(t("stea_sentence", lang, year=year, n=fmt_number(val("stea_funded_associations"), 0, lang),
+                        total=fmt_number(val("stea_grants_total"), 0, lang),
+                        per_1000=fmt_number(val("stea_grants_per_1000"), 0, lang),
+                        per_assoc=fmt_number(val("stea_grants_per_association"), 0, lang))) + "</p>"
+    rows = [(sector_label(s, lang),
+             fmt_number(val("stea_funded_associations", s), 0, lang), fmt_number(val("stea_grants_total", s), 0, lang),
+             fmt_number(val("stea_grants_per_association", s), 0, lang))
+            for s in [*[s for s in sote_sectors() if s in set(cur["sector"])], ALL]]
+    cols = [t("sector", lang), indicator_label("stea_funded_associations", lang),
+            indicator_label("stea_grants_total", lang), indicator_label("stea_grants_per_association", lang)]
+    out += table(pd.DataFrame(rows, columns=cols), caption=f"{t('stea_title', lang)} {year}", row_headers=True)
+    retrieved = str(ctx.meta.get("stea_retrieved_at") or "")[:10]
+    date = fmt_date(dt.date.fromisoformat(retrieved), lang) if retrieved else "–"
+    return out + f"<p class='sote-note'>{_h(t('stea_source', lang, date=date))}</p>"

@@ -60,6 +60,7 @@ def links_and_sources(ctx: BaseContext) -> HTML:
            f"<h2>{h(t('national_sources_title', lang))}</h2><ul class='sote-method'>"
            f"<li>{h(t('attribution', lang))}</li>"
            f"<li>{h(t('version_note', lang, version=__version__, date=fmt_date(dt.date.today(), lang)))}</li></ul>")
+    out = ytj_completeness_table(ctx) + out
     return HTML(out)
 
 
@@ -125,3 +126,42 @@ def tile_grid(ctx: BaseContext) -> HTML:
     note = f"<p class='sote-note'>{h(t('grid_axis_note', lang, vmax=fmt_number(vmax * 1.05, 2, lang)))}</p>"
     return HTML(section("grid_title", "grid_text", lang) + legend + note
                 + show_figure(fig, t("grid_title", lang), data, lang=lang) + links_and_sources(ctx).data)
+
+
+def ytj_completeness_table(ctx: BaseContext) -> str:
+    """YTJ's associations against PRH's official count, region by region, with the date and caveat.
+
+    Empty unless the indicator table has the rows of
+    :func:`sote_analytics.sources.official_counts.completeness_rows` (a YTJ-based run).
+    """
+    import datetime as dt
+
+    from ..sources.official_counts import prh_as_of
+
+    tb = ctx.indicators.table
+    sel = tb[tb["area_level"].isin(["maakunta", "koko_maa"]) & (tb["sector"] == ALL)
+             & tb["indicator"].isin(["prh_registered_associations", "prh_sote_associations",
+                                     "ytj_associations_with_business_id", "ytj_share_of_prh_register"])]
+    if sel.empty:
+        return ""
+    lang = ctx.language
+    w = sel.pivot_table(index=["area_level", "area_code"], columns="indicator", values="value", aggfunc="first")
+    names = ctx.area_names("maakunta")
+    order = [("maakunta", str(c)) for c in names.index] + [("koko_maa", "SSS")]
+    w = w.reindex([k for k in order if k in w.index])
+    region = [t("ytj_completeness_national", lang) if lvl == "koko_maa" else str(names.get(code, code))
+              for lvl, code in w.index]
+    date = fmt_date(dt.date.fromisoformat(prh_as_of()), lang)
+    df = pd.DataFrame({
+        t("ytj_completeness_region", lang): region,
+        indicator_label("ytj_associations_with_business_id", lang):
+            [fmt_number(v, 0, lang) for v in w["ytj_associations_with_business_id"]],
+        f"{indicator_label('prh_registered_associations', lang)} ({date})":
+            [fmt_number(v, 0, lang) for v in w["prh_registered_associations"]],
+        indicator_label("ytj_share_of_prh_register", lang):
+            [fmt_percent(v, 0, lang) for v in w["ytj_share_of_prh_register"]],
+        indicator_label("prh_sote_associations", lang): [fmt_number(v, 0, lang) for v in w["prh_sote_associations"]],
+    })
+    return (f"<h2>{h(t('ytj_completeness_title', lang))}</h2>"
+            + table(df, caption=t("ytj_completeness_title", lang), row_headers=True)
+            + f"<p class='sote-note'>{h(t('ytj_completeness_caveat', lang))}</p>")

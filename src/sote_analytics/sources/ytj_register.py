@@ -3,13 +3,18 @@
 Two ways in, both explicit (``sote-analytics register fetch --source ytj``), never
 during a report run:
 
-* **search** (default): ``GET {base}/companies?companyForm=AYH|SÄÄ[&location=…][&page=n]``,
+* **search** (default): ``GET {base}/companies?companyForm=AYH|SÄÄ&location=…[&page=n]``,
   paged by 100 (``page`` is documented in the v3 OpenAPI schema; a page past the
   end answers the *first* page again, so the page count comes from
   ``totalResults`` and a repeated first page stops the loop). ``location`` is a
   post office name (postitoimipaikka), not a municipality: a municipality is asked
-  by its Finnish and Swedish names and the answers are then filtered on the
-  municipality code of the address.
+  once per post office it has in ``/post_codes?lang=fi|sv`` (cached and dated; names
+  in both languages), or per post code (``by="post_code"``), and the answers are then
+  kept by the municipality code of the address (or, where a record lacks it, by its
+  post code). ``--all`` asks by company form, split by registration date until no query
+  has more than ``max_results`` results (so none pages past the service's limit).
+  Answers carry numeric form codes (YRMU: 6 = aatteellinen yhdistys, 18 = säätiö),
+  pinned here and checked against ``/description?code=YRMU`` when it can be fetched.
 * **bulk**: the ``/all_companies`` ZIP (one JSON array, ~1.5 GB unpacked) is
   downloaded resumably (HTTP Range) and streamed record by record. The schema
   describes it as companies *in the trade register*; associations are in the
@@ -37,6 +42,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import re
 import time
 import zipfile
@@ -52,12 +58,28 @@ from ..atomic import atomic_path, atomic_write_text
 from ..errors import SoteAnalyticsError
 from ..ytj import YTJ_URL, RateLimiter, YTJUnavailableError
 
+log = logging.getLogger(__name__)
+
 LICENCE = "CC BY 4.0"
 ATTRIBUTION = "Lähde: Patentti- ja rekisterihallitus (PRH), YTJ avoin data (CC BY 4.0)"
 #: companyForm values of the v3 search for non-profit associations and foundations.
 SEARCH_FORMS = ("AYH", "SÄÄ")
 #: Finnish names of those forms as answers describe them (``companyForms[].descriptions``).
 FORM_NAMES_FI = {"aatteellinen yhdistys": "AYH", "säätiö": "SÄÄ"}
+#: Numeric company-form codes of v3 *answers* (PRH's code list YRMU) -> the letter code of the
+#: search parameter: 6 = aatteellinen yhdistys, 18 = säätiö. Pinned from the public evidence
+#: (tests/fixtures/ytj/README.md); ``/description?code=YRMU`` overrides it when fetched.
+FORM_CODES = {"6": "AYH", "18": "SÄÄ"}
+#: The ``--all`` date split's first window: fixed ends, so that the split (and so the cached
+#: queries) is the same on any later day and an offline run finds every page it needs.
+ALL_START, ALL_END = dt.date(1850, 1, 1), dt.date(2099, 12, 31)
+#: Results one query may have before ``--all`` splits its date range (100 a page; the service's
+#: deep-paging limit is not documented, so this is a cautious assumption: 10 pages).
+MAX_RESULTS = 1000
+#: How old a cached ``/post_codes`` list may be before an online run asks again.
+POST_CODES_MAX_AGE_DAYS = 30
+#: Ways of fanning out a municipality's search.
+FAN_OUT = ("post_office", "post_code", "municipality_name")
 EMPLOYER_REGISTER = "7"
 VISITING, POSTAL = 1, 2
 SITUATION_STATUS = {"SELTILA": "in_liquidation", "KONK": "in_bankruptcy", "SANE": "in_restructuring"}
@@ -136,10 +158,32 @@ def form_of(company: dict) -> tuple[str | None, str | None]:
     return (str(cur[0]["type"]) if cur[0].get("type") is not None else None), _fi(cur[0].get("descriptions"))
 
 
-def is_association(company: dict) -> bool:
-    """Non-profit association or foundation, by the form's code or its Finnish name."""
+def form_letter(company: dict, form_codes: dict[str, str] | None = None) -> str | None:
+    """``AYH``/``SÄÄ`` for an association or foundation, else ``None``.
+
+    By the numeric code of the answer (``form_codes``, default :data:`FORM_CODES`), the letter
+    code, and the Finnish name as a fallback (an unknown code with the name
+    "Aatteellinen yhdistys" is still an association).
+
+    Examples
+    --------
+    >>> form_letter({"companyForms": [{"type": "6", "version": 1}]})
+    'AYH'
+    >>> form_letter({"companyForms": [{"type": "16", "version": 1}]}) is None
+    True
+    """
+    codes = FORM_CODES if form_codes is None else form_codes
     code, name = form_of(company)
-    return code in SEARCH_FORMS or (name or "").strip().casefold() in FORM_NAMES_FI
+    if code in codes:
+        return codes[code]
+    if code in SEARCH_FORMS:
+        return code
+    return FORM_NAMES_FI.get((name or "").strip().casefold())
+
+
+def is_association(company: dict, form_codes: dict[str, str] | None = None) -> bool:
+    """Non-profit association or foundation, by the form's numeric or letter code or its Finnish name."""
+    return form_letter(company, form_codes) is not None
 
 
 def municipality_of(company: dict) -> tuple[str | None, str | None]:
@@ -156,6 +200,18 @@ def municipality_of(company: dict) -> tuple[str | None, str | None]:
             if code and str(code).strip().isdigit():
                 basis = {VISITING: "visiting_address", POSTAL: "postal_address"}.get(_int(a.get("type")), "address")
                 return str(code).strip().zfill(3), basis
+    return None, None
+
+
+def municipality_by_post_code(company: dict, post_codes: dict[str, str]) -> tuple[str | None, str | None]:
+    """Municipality of the visiting, else postal, address by its post code (no code in the record)."""
+    addrs = [a for a in company.get("addresses") or [] if isinstance(a, dict) and a.get("postCode")]
+    addrs.sort(key=lambda a: ({VISITING: 0, POSTAL: 1}.get(_int(a.get("type")), 2),
+                              -_ordinal(a.get("registrationDate"))))
+    for a in addrs:
+        code = post_codes.get(str(a["postCode"]).strip().zfill(5))
+        if code:
+            return code, "post_code"
     return None, None
 
 
@@ -191,15 +247,23 @@ def status_of(company: dict) -> str:
     return "active"
 
 
-def parse_company(company: dict) -> dict:
-    """One v3 company record -> one flat row (no street address, no person data)."""
+def parse_company(company: dict, post_codes: dict[str, str] | None = None) -> dict:
+    """One v3 company record -> one flat row (no street address, no person data).
+
+    ``post_codes`` (post code -> municipality code, from ``/post_codes``) places a record
+    whose addresses lack ``municipalityCode`` by the post code of its address.
+    """
     names = [n for n in company.get("names") or [] if isinstance(n, dict) and str(n.get("type")) == "1"]
     cur = _current(names) or names
     line = company.get("mainBusinessLine") or {}
     tol = str(line.get("type") or "").strip()
     tol = tol if tol.isdigit() and int(tol) else None
     form_code, form_name = form_of(company)
+    if not form_name:  # numeric code without descriptions: name it from the code list
+        form_name = {v: k.capitalize() for k, v in FORM_NAMES_FI.items()}.get(form_letter(company) or "")
     mun, basis = municipality_of(company)
+    if mun is None and post_codes:
+        mun, basis = municipality_by_post_code(company, post_codes)
     employer, periods = employer_history(company)
     bid = company.get("businessId") if isinstance(company.get("businessId"), dict) else {}
     reg = company.get("registrationDate") or bid.get("registrationDate")
@@ -298,63 +362,271 @@ class SearchStats:
     pages_fetched: int = 0
     pages_cached: int = 0
     pages_refetched_corrupt: int = 0
+    splits: int = 0
     queries: list = field(default_factory=list)
 
 
-def search_pages(params: dict, cache_dir: Path, base_url: str, http: Http | None, offline: bool,
-                 stats: SearchStats, progress: bool = False) -> Iterator[dict]:
-    """Yield every company of one ``/companies`` query, page by page, through the cache."""
+def _page(params: dict, n: int, cache_dir: Path, base_url: str, http: Http | None, offline: bool,
+          stats: SearchStats) -> dict:
+    """Page ``n`` of one ``/companies`` query, from the cache or the service (then cached)."""
     folder = Path(cache_dir) / "search" / _slug(params)
     url = f"{base_url.rstrip('/')}/companies"
+    path = folder / f"page-{n:05d}.json"
+    if path.exists():
+        try:
+            doc = json.loads(path.read_text("utf-8"))
+            if isinstance(doc.get("payload", {}).get("companies"), list):
+                stats.pages_cached += 1
+                return doc["payload"]
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            pass
+        stats.pages_refetched_corrupt += 1
+    if offline or http is None:
+        raise YTJOfflineError(
+            f"YTJ page {n} of {params} is not in the cache {folder}; fetch it first with "
+            f"`sote-analytics register fetch --source ytj` (needs network).")
+    r = http.get(url, params=params if n == 1 else {**params, "page": n})
+    if r.status_code == 404:
+        payload = {"totalResults": 0, "companies": []}
+    elif r.status_code >= 400:
+        raise YTJFetchError(f"YTJ answered HTTP {r.status_code} to {r.url}: {r.text[:300]}")
+    else:
+        try:
+            payload = r.json()
+        except ValueError:
+            raise YTJFetchError(f"YTJ answer to {r.url} is not JSON") from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("companies"), list):
+            raise YTJFetchError(f"YTJ answer to {r.url} lacks a 'companies' list")
+    stats.pages_fetched += 1
+    log.info("YTJ %s page %d: %s results, %d on the page", params, n, payload.get("totalResults"),
+             len(payload["companies"]))
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps({"params": params, "page": n, "url": url,
+                                        "retrieved_at": _now(), "payload": payload}, ensure_ascii=False))
+    return payload
 
-    def page(n: int) -> dict:
-        path = folder / f"page-{n:05d}.json"
-        if path.exists():
-            try:
-                doc = json.loads(path.read_text("utf-8"))
-                if isinstance(doc.get("payload", {}).get("companies"), list):
-                    stats.pages_cached += 1
-                    return doc["payload"]
-            except (ValueError, UnicodeDecodeError, AttributeError):
-                pass
-            stats.pages_refetched_corrupt += 1
-        if offline or http is None:
-            raise YTJOfflineError(
-                f"YTJ page {n} of {params} is not in the cache {folder}; fetch it first with "
-                f"`sote-analytics register fetch --source ytj` (needs network).")
-        r = http.get(url, params=params if n == 1 else {**params, "page": n})
-        if r.status_code == 404:
-            payload = {"totalResults": 0, "companies": []}
-        elif r.status_code >= 400:
-            raise YTJFetchError(f"YTJ answered HTTP {r.status_code} to {r.url}: {r.text[:300]}")
-        else:
-            try:
-                payload = r.json()
-            except ValueError:
-                raise YTJFetchError(f"YTJ answer to {r.url} is not JSON") from None
-            if not isinstance(payload, dict) or not isinstance(payload.get("companies"), list):
-                raise YTJFetchError(f"YTJ answer to {r.url} lacks a 'companies' list")
-        stats.pages_fetched += 1
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps({"params": params, "page": n, "url": url,
-                                            "retrieved_at": _now(), "payload": payload}, ensure_ascii=False))
-        return payload
 
-    first = page(1)
+def search_pages(params: dict, cache_dir: Path, base_url: str, http: Http | None, offline: bool,
+                 stats: SearchStats, progress: bool = False, max_results: int | None = None) -> Iterator[dict]:
+    """Yield every company of one ``/companies`` query, page by page, through the cache.
+
+    ``max_results`` stops paging there (the ``--all`` split keeps queries below it; a single
+    day with more results is paged up to it and the shortfall recorded in the query log).
+    """
+    first = _page(params, 1, cache_dir, base_url, http, offline, stats)
     total = int(first.get("totalResults") or 0)
     per_page = max(len(first["companies"]), 1)
     n_pages = -(-total // per_page) if total else 1
-    stats.queries.append({"params": params, "total_results": total, "pages": n_pages})
+    if max_results:
+        n_pages = min(n_pages, max(-(-max_results // per_page), 1))
+    entry = {"params": params, "total_results": total, "pages": n_pages, "records": len(first["companies"])}
+    stats.queries.append(entry)
     first_ids = [business_id_of(c) for c in first["companies"]]
     yield from first["companies"]
     from tqdm import tqdm
 
     for n in tqdm(range(2, n_pages + 1), disable=not progress or n_pages < 3, desc=f"YTJ {params}", unit="page"):
-        p = page(n)
+        p = _page(params, n, cache_dir, base_url, http, offline, stats)
         ids = [business_id_of(c) for c in p["companies"]]
         if not ids or ids == first_ids:  # past the end the service answers page 1 again
             break
+        entry["records"] += len(p["companies"])
         yield from p["companies"]
+    if entry["records"] < total:
+        entry["shortfall"] = total - entry["records"]
+
+
+def date_split_queries(params: dict, cache_dir: Path, base_url: str, http: Http | None, offline: bool,
+                       stats: SearchStats, start: dt.date, end: dt.date,
+                       max_results: int = MAX_RESULTS) -> list[dict]:
+    """Split one query by registration date until every part has at most ``max_results`` results.
+
+    The first page of each window is asked (and cached) to read ``totalResults``; a window
+    with too many is halved. Returns the leaf queries (with ``registrationDateStart/End``).
+
+    Examples
+    --------
+    A window of one day is never split further, whatever its total (see the query log).
+    """
+    out: list[dict] = []
+    todo = [(start, end)]
+    while todo:
+        s, e = todo.pop()
+        q = {**params, "registrationDateStart": s.isoformat(), "registrationDateEnd": e.isoformat()}
+        total = int(_page(q, 1, cache_dir, base_url, http, offline, stats).get("totalResults") or 0)
+        if total > max_results and s < e:
+            mid = dt.date.fromordinal((s.toordinal() + e.toordinal()) // 2)
+            todo += [(mid + dt.timedelta(days=1), e), (s, mid)]
+            stats.splits += 1
+        elif total:
+            out.append(q)
+    return out
+
+
+# ---------------------------------------------------------------------------- post offices and code lists
+def _cached_json(path: Path, max_age_days: float | None, offline: bool) -> dict | None:
+    """A cached ``{"retrieved_at", "payload"}`` document if it reads and is fresh enough."""
+    if not path.exists():
+        return None
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+        when = dt.datetime.fromisoformat(doc["retrieved_at"])
+    except (ValueError, KeyError, UnicodeDecodeError, TypeError):
+        return None
+    age = (dt.datetime.now(dt.UTC) - when).total_seconds() / 86400
+    if offline or max_age_days is None or age <= max_age_days:
+        return doc
+    return None
+
+
+def post_code_table(cache_dir: Path | str, base_url: str = YTJ_URL, http: Http | None = None,
+                    offline: bool = False, langs: Iterable[str] = ("fi", "sv"),
+                    max_age_days: float | None = POST_CODES_MAX_AGE_DAYS) -> pd.DataFrame:
+    """Every post office of the country from ``/post_codes?lang=`` (cached, dated).
+
+    One list per language: the Finnish list names a bilingual post office in Finnish, the
+    Swedish list in Swedish (``10600 TAMMISAARI`` / ``EKENÄS``), so both are asked.
+
+    Returns
+    -------
+    DataFrame
+        ``post_code, city, active, language_code, municipality_code, lang, retrieved_at``.
+    """
+    cache_dir = Path(cache_dir)
+    frames = []
+    for lang in langs:
+        path = cache_dir / "post_codes" / f"post_codes-{lang}.json"
+        doc = _cached_json(path, max_age_days, offline)
+        if doc is None:
+            if offline or http is None:
+                raise YTJOfflineError(f"the post office list ({lang}) is not in the cache {path.parent}; "
+                                      f"fetch it first (needs network)")
+            url = f"{base_url.rstrip('/')}/post_codes"
+            r = http.get(url, params={"lang": lang})
+            if r.status_code >= 400:
+                raise YTJFetchError(f"YTJ answered HTTP {r.status_code} to {r.url}: {r.text[:300]}")
+            try:
+                payload = r.json()
+            except ValueError:
+                raise YTJFetchError(f"YTJ answer to {r.url} is not JSON") from None
+            if not isinstance(payload, list):
+                raise YTJFetchError(f"YTJ answer to {r.url} is not a list of post offices")
+            doc = {"url": url, "lang": lang, "retrieved_at": _now(), "payload": payload}
+            atomic_write_text(path, json.dumps(doc, ensure_ascii=False))
+            log.info("YTJ /post_codes?lang=%s: %d entries", lang, len(payload))
+        rows = [e for e in doc["payload"] if isinstance(e, dict) and e.get("postCode") and e.get("city")]
+        frames.append(pd.DataFrame({
+            "post_code": [str(e["postCode"]).strip().zfill(5) for e in rows],
+            "city": [str(e["city"]).strip().upper() for e in rows],
+            "active": [e.get("active") is not False for e in rows],
+            "language_code": [str(e.get("languageCode") or "") for e in rows],
+            "municipality_code": [str(e["municipalityCode"]).strip().zfill(3)
+                                  if str(e.get("municipalityCode") or "").strip().isdigit() else None for e in rows],
+            "lang": lang, "retrieved_at": doc["retrieved_at"],
+        }))
+    cols = ["post_code", "city", "active", "language_code", "municipality_code", "lang", "retrieved_at"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def post_offices_for(table: pd.DataFrame, municipalities: Iterable[str], by: str = "post_office",
+                     include_inactive: bool = False) -> dict[str, list[str]]:
+    """The post office names (or post codes) to ask for each municipality code.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`post_code_table`.
+    municipalities : iterable of str
+        Municipality codes.
+    by : {"post_office", "post_code"}
+        Names (every language, distinct) or the 5-digit codes.
+    include_inactive : bool
+        Also inactive post codes (associations may keep an old address).
+    """
+    t = table if include_inactive else table[table["active"]]
+    col = "city" if by == "post_office" else "post_code"
+    out = {}
+    for code in municipalities:
+        c = str(code).strip().zfill(3)
+        out[c] = list(dict.fromkeys(t.loc[t["municipality_code"] == c, col]))  # Finnish names first
+    return out
+
+
+def post_code_municipalities(table: pd.DataFrame) -> dict[str, str]:
+    """Post code -> municipality code (the first listed; used only where a record lacks the code)."""
+    t = table.dropna(subset=["municipality_code"])
+    return dict(zip(t["post_code"], t["municipality_code"], strict=True)) if len(t) else {}
+
+
+def parse_code_list(text: str) -> dict[str, str]:
+    """Code -> description from a ``/description`` answer (text/plain, shape not documented).
+
+    Accepts JSON (a list of ``{code, description}``-like objects or a mapping) and plain text
+    with one ``code<sep>description`` a line (``;``, tab, ``=``, ``:`` or `` - ``).
+
+    Examples
+    --------
+    >>> parse_code_list("6;Aatteellinen yhdistys\\n18;Säätiö")
+    {'6': 'Aatteellinen yhdistys', '18': 'Säätiö'}
+    >>> parse_code_list('[{"code": "6", "description": "Aatteellinen yhdistys"}]')
+    {'6': 'Aatteellinen yhdistys'}
+    """
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    out: dict[str, str] = {}
+    if isinstance(doc, dict):
+        doc = doc.get("codes") or doc.get("items") or [{"code": k, "description": v} for k, v in doc.items()]
+    if isinstance(doc, list):
+        for e in doc:
+            if isinstance(e, dict):
+                code = e.get("code", e.get("type", e.get("koodi")))
+                desc = e.get("description", e.get("name", e.get("selite")))
+                if isinstance(desc, list):
+                    desc = _fi(desc)
+                if code is not None and desc:
+                    out[str(code).strip()] = str(desc).strip()
+        return out
+    for line in text.splitlines():
+        m = re.match(r"\s*([^;\t=:]+?)\s*(?:;|\t|=|:| - )\s*(.+?)\s*$", line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def code_list(code: str, cache_dir: Path | str, base_url: str = YTJ_URL, http: Http | None = None,
+              offline: bool = False, lang: str = "fi") -> dict:
+    """A PRH code list from ``/description?code=&lang=``, pinned in the cache with the date fetched.
+
+    Returns ``{"code", "lang", "url", "retrieved_at", "entries": {code: description}}``;
+    ``entries`` is empty (and ``error`` says why) when the list could not be fetched.
+    """
+    path = Path(cache_dir) / "codes" / f"{re.sub(r'[^A-Za-z0-9]+', '_', code)}-{lang}.json"
+    doc = _cached_json(path, None, True)
+    if doc is not None and doc.get("entries"):
+        return doc
+    url = f"{base_url.rstrip('/')}/description"
+    if offline or http is None:
+        return {"code": code, "lang": lang, "url": url, "retrieved_at": None, "entries": {},
+                "error": "offline and not in the cache"}
+    r = http.get(url, params={"code": code, "lang": lang})
+    if r.status_code >= 400:
+        return {"code": code, "lang": lang, "url": url, "retrieved_at": None, "entries": {},
+                "error": f"HTTP {r.status_code}"}
+    doc = {"code": code, "lang": lang, "url": url, "retrieved_at": _now(), "entries": parse_code_list(r.text)}
+    atomic_write_text(path, json.dumps(doc, ensure_ascii=False, indent=1))
+    return doc
+
+
+def form_codes_from(yrmu: dict) -> dict[str, str]:
+    """Association and foundation codes of a fetched YRMU list, over the pinned :data:`FORM_CODES`."""
+    out = dict(FORM_CODES)
+    for code, desc in (yrmu.get("entries") or {}).items():
+        letter = FORM_NAMES_FI.get(str(desc).strip().casefold())
+        if letter:
+            out[str(code)] = letter
+    return out
 
 
 # ---------------------------------------------------------------------------- bulk
@@ -489,7 +761,8 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
                        all_: bool = False, bulk: Path | str | None = None, download_bulk_file: bool = False,
                        base_url: str = YTJ_URL, offline: bool = False, progress: bool = False,
                        per_minute: float = 250, http: Http | None = None, today: dt.date | None = None,
-                       synthetic: bool = False) -> tuple[pd.DataFrame, dict]:
+                       synthetic: bool = False, by: str = "post_office",
+                       max_results: int | None = MAX_RESULTS) -> tuple[pd.DataFrame, dict]:
     """Fetch (or read from the cache) associations and foundations and build the canonical register.
 
     Parameters
@@ -510,6 +783,13 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
         Use the cache only; a missing page raises :class:`YTJOfflineError`.
     synthetic : bool
         The input is generated test data: said so in the manifest.
+    by : {"post_office", "post_code", "municipality_name"}
+        How a municipality is searched: each of its post offices (names in Finnish and
+        Swedish, from ``/post_codes``; default), each of its post codes, or (the old way, which
+        misses every post office not named like the municipality) its own names.
+    max_results : int or None
+        ``--all`` splits its queries by registration date until each has at most this many
+        results (None: one query per form, paged to the end).
 
     Returns
     -------
@@ -525,6 +805,14 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
     if http is None and not offline:
         http = Http(limiter=RateLimiter(per_minute))
     stats = SearchStats()
+    if by not in FAN_OUT:
+        raise YTJFetchError(f"unknown fan-out {by!r} (one of {', '.join(FAN_OUT)})")
+    # the code list is asked only where the service is asked anyway (not for a local bulk file)
+    yrmu = code_list("YRMU", cache_dir, base_url, http, offline or bool(bulk))
+    form_codes = form_codes_from(yrmu)
+    pc_map: dict[str, str] = {}
+    fan_out: dict[str, int] = {}
+    date_check: dict[str, dict] = {}
     seen = 0
     rows: dict[str, dict] = {}
     repeated = 0
@@ -542,26 +830,58 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
 
         for c in tqdm(iter_bulk(path), disable=not progress, desc="YTJ bulk", unit=" companies"):
             seen += 1
-            if is_association(c):
+            if is_association(c, form_codes):
                 r = parse_company(c)
                 if r["business_id"] in rows:
                     repeated += 1
                 rows[r["business_id"] or f"?{seen}"] = r
     else:
         mode, url = "search", f"{base_url.rstrip('/')}/companies"
-        queries = [{"companyForm": f} for f in SEARCH_FORMS] if all_ else [
-            {"companyForm": f, "location": loc} for locs in locations_for(ref, codes).values()
-            for loc in locs for f in SEARCH_FORMS]
+        names_of_form = {v: k.capitalize() for k, v in FORM_NAMES_FI.items()}
+        queries: list[dict] = []
+        if all_:
+            for f in SEARCH_FORMS:
+                if max_results:
+                    queries += date_split_queries({"companyForm": f}, cache_dir, base_url, http, offline, stats,
+                                                  ALL_START, ALL_END, max_results)
+                else:
+                    queries.append({"companyForm": f})
+        else:
+            if by == "municipality_name":
+                targets = locations_for(ref, codes)
+                param = "location"
+            else:
+                pc_table = post_code_table(cache_dir, base_url, http, offline)
+                pc_map = post_code_municipalities(pc_table)
+                _check_codes(ref, codes)
+                targets = post_offices_for(pc_table, codes, by)
+                param = "location" if by == "post_office" else "postCode"
+                fan_out = {c: len(v) for c, v in targets.items()}
+                for c, v in targets.items():
+                    if not v:
+                        log.warning("YTJ: no post office of municipality %s in /post_codes; asked by its names", c)
+                        targets[c] = locations_for(ref, [c])[c]
+            asked = list(dict.fromkeys(v for vs in targets.values() for v in vs))
+            queries = [{"companyForm": f, param: v} for v in asked for f in SEARCH_FORMS]
         for q in queries:
-            for c in search_pages(q, cache_dir, base_url, http, offline, stats, progress):
+            for c in search_pages(q, cache_dir, base_url, http, offline, stats, progress,
+                                  max_results=max_results if all_ else None):
                 seen += 1
-                r = parse_company(c)
+                r = parse_company(c, pc_map)
                 if not r["company_form"] and not r["company_form_code"]:
                     r["company_form_code"] = q["companyForm"]
-                    r["company_form"] = {v: k for k, v in FORM_NAMES_FI.items()}[q["companyForm"]].capitalize()
+                    r["company_form"] = names_of_form[q["companyForm"]]
                 if r["business_id"] in rows:
                     repeated += 1
                 rows[r["business_id"] or f"?{seen}"] = r
+        if all_ and max_results:
+            for f in SEARCH_FORMS:  # one unsplit first page per form: the service's own total
+                whole = int(_page({"companyForm": f}, 1, cache_dir, base_url, http, offline, stats)
+                            .get("totalResults") or 0)
+                split_sum = sum(e["total_results"] for e in stats.queries
+                                if e["params"].get("companyForm") == f and "registrationDateStart" in e["params"])
+                date_check[f] = {"unsplit_total": whole, "sum_of_date_windows": split_sum,
+                                 "without_registration_date_or_missed": max(whole - split_sum, 0)}
     flat = pd.DataFrame(list(rows.values()))
     outside = 0
     if codes and len(flat):
@@ -582,6 +902,14 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
         "source": "ytj", "mode": mode, "url": url, "retrieved_at": _now(), "licence": LICENCE,
         "attribution": ATTRIBUTION, "synthetic": synthetic, "municipalities": codes or None,
         "all": bool(all_), "offline": offline, "coverage_note": COVERAGE_NOTE, "counts": counts,
+        "fan_out": {"by": by if not all_ else ("registration_date" if max_results else None),
+                    "queries_per_municipality": fan_out or None, "queries_issued": len(stats.queries),
+                    "date_windows_split": stats.splits, "max_results_per_query": max_results if all_ else None,
+                    "date_split_check": date_check or None,
+                    "post_codes_retrieved_at": _post_codes_dates(cache_dir) if fan_out else None},
+        "code_lists": {"YRMU": {"retrieved_at": yrmu.get("retrieved_at"), "url": yrmu.get("url"),
+                                "entries": len(yrmu.get("entries") or {}), "error": yrmu.get("error"),
+                                "association_codes": {k: v for k, v in form_codes.items()}}},
         "queries": stats.queries,
         "http": {"requests": http.requests_made if http else 0, "throttled": http.throttled if http else 0,
                  "pages_fetched": stats.pages_fetched, "pages_from_cache": stats.pages_cached,
@@ -593,6 +921,23 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
     register.attrs["manifest"] = manifest
     register.attrs["quarantine"] = quarantine
     return register, manifest
+
+
+def _check_codes(ref, codes: list[str]) -> None:
+    known = set(ref.key["kunta_code"])
+    bad = [c for c in codes if c not in known]
+    if bad:
+        raise YTJFetchError(f"unknown municipality code {bad[0]!r} for key year {ref.year}")
+
+
+def _post_codes_dates(cache_dir: Path) -> dict[str, str]:
+    out = {}
+    for p in sorted((Path(cache_dir) / "post_codes").glob("post_codes-*.json")):
+        try:
+            out[p.stem.split("-", 1)[1]] = json.loads(p.read_text("utf-8"))["retrieved_at"]
+        except (ValueError, KeyError):
+            continue
+    return out
 
 
 def _merged_into(ref, codes: list[str]) -> list[str]:
