@@ -38,7 +38,11 @@ from .text import normalize_text as _normalize
 
 ORG_TYPES = ("local", "district", "national", "foundation")
 #: Values of ``sector_source`` in the order the signals are tried.
-SECTOR_SOURCES = ("known_org", "source_category", "purpose", "name_rule", "name_lexicon", "name_shape")
+#: After them (applied by the register sources, only to unclassified rows): ``tol`` (the YTJ main line of
+#: business, rules TOL86-88, :mod:`.sources.ytj_register`) and ``stea`` (a STEA grant recipient, rules
+#: STEA_PURPOSE and STEA, :mod:`.sources.stea`).
+SECTOR_SOURCES = ("known_org", "source_category", "purpose", "name_rule", "name_lexicon", "name_shape", "tol",
+                  "stea")
 CONFIDENCES = ("high", "medium", "low")
 #: Medical word shapes (name_shape): a word part ending so, before a word end or a hyphen/compound tail.
 #: A chromosome band ("22q11", "1p36"), the cytogenetic notation of Orphanet's names of chromosomal

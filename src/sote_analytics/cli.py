@@ -512,6 +512,8 @@ def run_register(
     corrections: Annotated[Path | None, typer.Option(
         help="Your sector corrections (CSV/.xlsx: y-tunnus, rekisterinumero or nimi, and the sector; the review "
              "workbook processed/tarkistettavat.xlsx filled in is one)")] = None,
+    stea: Annotated[Path | None, typer.Option(
+        help="STEA grants (stea_grants.csv of `resources fetch --source stea`): grant indicators by area")] = None,
 ) -> None:
     """The real-data main job: ingest, classify, indicators, every report of LEVEL, index and Excel."""
     from .pipeline import build_indicators, build_ytj_indicators
@@ -540,7 +542,7 @@ def run_register(
         name = "YTJ"
     else:
         for opt, path in (("--survey", survey), ("--activity", activity), ("--mapping", mapping),
-                          ("--corrections", corrections)):
+                          ("--corrections", corrections), ("--stea", stea)):
             if path is not None and not path.is_file():
                 _fail(f"{opt} {path}: no such file")
         from .errors import SoteAnalyticsError
@@ -548,7 +550,8 @@ def run_register(
         try:
             res, ind = build_indicators(register, ref, processed, survey, activity, sheet=sheet, mapping=mapping,
                                         corrections=corrections, on_read=_echo_reading,
-                                        survey_kind=_survey_kind(survey_kind), survey_k=survey_min_cell)
+                                        survey_kind=_survey_kind(survey_kind), survey_k=survey_min_cell,
+                                        stea_path=stea)
         except SoteAnalyticsError as exc:
             _fail(str(exc))
         name = register.name

@@ -112,7 +112,7 @@ def build_indicators(
     register_path: Path, ref: ReferenceData, processed_dir: Path, survey_path: Path | None = None,
     activity_path: Path | None = None, previous_path: Path | None = None, *, sheet: str | None = None,
     mapping: Path | None = None, corrections: Path | None = None, on_read=None,
-    survey_kind: str = "organisations", survey_k: int = 5,
+    survey_kind: str = "organisations", survey_k: int = 5, stea_path: Path | None = None,
 ) -> tuple[RegisterResult, IndicatorSet]:
     """Read a register, compute every indicator for every area, save them.
 
@@ -139,7 +139,7 @@ def build_indicators(
     quality = ing.quality()
     quality["review"] = {"file": review.name, "associations": n_review}
     return store_indicators(ing.result, ref, processed_dir, survey_path, activity_path, quality=quality,
-                            extra_rows=change, survey_kind=survey_kind, survey_k=survey_k)
+                            extra_rows=change, survey_kind=survey_kind, survey_k=survey_k, stea_path=stea_path)
 
 
 def _source(res: RegisterResult) -> str:
@@ -150,7 +150,7 @@ def store_indicators(
     res: RegisterResult, ref: ReferenceData, processed_dir: Path, survey_path: Path | None = None,
     activity_path: Path | None = None, *, quality: dict | None = None, extra_rows: pd.DataFrame | None = None,
     counted: pd.DataFrame | None = None, trends: pd.DataFrame | None = None, meta: dict | None = None,
-    survey_kind: str = "organisations", survey_k: int = 5,
+    survey_kind: str = "organisations", survey_k: int = 5, stea_path: Path | None = None,
 ) -> tuple[RegisterResult, IndicatorSet]:
     """Compute every indicator of a read and classified register and write the processed folder.
 
@@ -158,13 +158,20 @@ def store_indicators(
     register counts only associations that exist now). ``trends`` (founded, ended, net per
     year and area) and ``meta`` (what the source covers) are stored for the reports. The survey
     (any export, see :func:`.survey_read.read_survey`) is read as a survey of ``survey_kind``
-    (organisations or persons) with the smallest shown cell ``survey_k``.
+    (organisations or persons) with the smallest shown cell ``survey_k``. ``stea_path`` is the grants
+    file of ``resources fetch --source stea`` (:func:`.sources.stea.attach_stea`).
     """
     store = Store(processed_dir)
     store.path.mkdir(parents=True, exist_ok=True)
     store.write_survey(survey_path, ref, kind=survey_kind, k=survey_k)  # first: a wrong survey fails fast
     source = _source(res)
     counted = res.register if counted is None else counted
+    if stea_path is not None:  # STEA grants: resources of the associations, and a sote signal
+        from .sources.stea import attach_stea
+
+        counted, stea_rows, stea_summary = attach_stea(counted, stea_path, ref)
+        extra_rows = stea_rows if extra_rows is None else pd.concat([extra_rows, stea_rows], ignore_index=True)
+        meta = {**(meta or {}), "stea": stea_summary, "stea_retrieved_at": stea_summary.get("stea_retrieved_at")}
     activity = pd.read_csv(activity_path, dtype={"association_id": str}) if activity_path else None
     ind = compute_indicators(counted, ref, source, activity=activity)
     if extra_rows is not None:
