@@ -337,11 +337,21 @@ def classify(
     header = header + [f"column_{j + 1}" for j in range(len(header), width)]
     body = [r + [""] * (width - len(r)) for r in rows[h + 1:] if any(str(c).strip() for c in r)]
     df = pd.DataFrame(body, columns=header, dtype="string")
-    purpose = df.iloc[:, found["purpose"]] if "purpose" in found else None
-    res = df.join(run_classify(df.iloc[:, found["name"]], purpose))
+    # only what is classified (name, purpose, the file's category) and the result: never the other
+    # columns of the file, which may hold contact persons, e-mails and phones
+    from .personal import redact_series
+
+    kept = {c: df.iloc[:, found[c]] for c in ("name", "purpose", "category") if c in found}
+    kept = {c: redact_series(v, names=c == "purpose")[0] for c, v in kept.items()}
+    result = run_classify(kept["name"], kept.get("purpose"), kept.get("category"))
+    res = pd.DataFrame({header[found[c]]: v for c, v in kept.items()}).join(result, rsuffix="_result")
     target = out or config.default_paths().processed / "classify" / f"{file.stem}.classified.csv"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    res.astype("object").map(neutralize_formula).to_csv(target, index=False)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        res.astype("object").map(neutralize_formula).rename(columns=lambda c: neutralize_formula(str(c))).to_csv(
+            target, index=False)
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror or exc}")
     typer.echo(f"{len(res)} names classified: {res['sector'].value_counts().to_dict()}; written {target}")
 
 

@@ -181,7 +181,10 @@ def _prepare(register: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
             return pd.Series(np.nan, index=register.index)
         return pd.to_numeric(register[col], errors="coerce").astype(float)
 
-    staff = num("paid_staff")
+    # paid staff in persons, or in full-time equivalents where the source gives only those ("has paid
+    # staff" = persons >= 1 or FTE > 0; sums and medians in persons, else FTE)
+    persons, fte = num("paid_staff"), num("paid_staff_fte")
+    staff = persons.where(persons.notna(), fte)
     prod = register["produces_services"] if "produces_services" in register else pd.Series(
         pd.NA, index=register.index)
     prod = prod.astype("boolean")

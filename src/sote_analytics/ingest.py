@@ -545,7 +545,7 @@ SECOND_PREFIX = "\x00second:"
 _OWN_DERIVED = {"sector_classified", "subsector", "classification_rule", "is_headquarters", "sector_source",
                 "confidence", "operating_area_codes", "operating_area_level", "operating_area_unresolved",
                 "resolution_method", "source_file", "source_row", "likely_duplicate_of", "municipality_name_raw",
-                "field_problems", "approximate", "org_type"}
+                "field_problems", "approximate", "org_type", "operating_area_inferred"}
 
 
 def _keep_given_sectors(header: list[str], body: list[list[str]]) -> None:

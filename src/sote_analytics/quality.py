@@ -122,13 +122,13 @@ def quality_report(res) -> dict:
 
 def category_summary(reg: pd.DataFrame) -> dict:
     """The file's own categories: rows that give one, rows where it guided the sector, unknown values."""
-    from .classify import source_categories
+    from .register import category_vocabulary
     from .text import normalize_text
 
     if "source_category" not in reg or not len(reg):
-        return {"given_rows": 0, "used_rows": 0, "unknown_values": {}}
+        return {"given_rows": 0, "known_rows": 0, "used_rows": 0, "unknown_values": {}}
     cat = reg["source_category"].dropna()
-    known = source_categories()
+    known = category_vocabulary()
     is_known = pd.Series([normalize_text(c, casefold=True) in known for c in cat], index=cat.index, dtype=bool)
     used = int((reg.get("sector_source", pd.Series(dtype=str)) == "source_category").sum())
     unknown = cat[~is_known].value_counts()

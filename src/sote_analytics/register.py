@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -384,15 +385,16 @@ def _field_problem_frame(problems: list[tuple[int, str, str, object]], rows: pd.
     from .personal import redact_value
 
     if not problems:
-        return pd.DataFrame({"source_row": pd.array([], dtype="Int64"), "column": [], "kind": [], "problem": [],
-                             "value": []})
+        return pd.DataFrame({"source_row": pd.array([], dtype="Int64"),
+                             **{c: pd.array([], dtype="string") for c in ("column", "kind", "problem", "value")}})
     pos = [q[0] for q in problems]
     return pd.DataFrame({
         "source_row": pd.array(rows.to_numpy()[pos], dtype="Int64"),
-        "column": [q[1] for q in problems],
-        "kind": [reason_category(q[2]) for q in problems],
-        "problem": [redact_value(q[2]) for q in problems],
-        "value": [None if pd.isna(q[3]) else redact_value(str(q[3])[:200]) for q in problems],
+        "column": pd.array([q[1] for q in problems], dtype="string"),
+        "kind": pd.array([reason_category(q[2]) for q in problems], dtype="string"),
+        "problem": pd.array([redact_value(q[2], names=True) for q in problems], dtype="string"),
+        "value": pd.array([None if pd.isna(q[3]) else redact_value(str(q[3])[:200], names=True) for q in problems],
+                          dtype="string"),
     }).sort_values(["source_row", "column"], kind="stable").reset_index(drop=True)
 
 
@@ -438,7 +440,7 @@ def _sector_and_category(sector: pd.Series, category: pd.Series) -> tuple[pd.Ser
     labels = _sector_labels()
     s_norm = map_unique(sector, lambda v: "" if v is pd.NA or v is None else _normal(v))
     s_code = s_norm.map(lambda v: labels.get(v, pd.NA))
-    vocabulary = _category_vocabulary()
+    vocabulary = category_vocabulary()
     known_share = s_code.notna().sum() / max(int(sector.notna().sum()), 1)
     codes_column = sector.notna().any() and known_share >= 0.5
     odd = sector.notna().to_numpy() & pd.isna(s_code).to_numpy()
@@ -481,13 +483,15 @@ def _normal(value: object) -> str:
     return normalize_text(value, casefold=True)
 
 
-def _category_vocabulary() -> set[str]:
-    """The source vocabularies' categories that map to a sector (``data/source_categories.csv``)."""
+@cache
+def category_vocabulary() -> frozenset[str]:
+    """The source vocabularies' categories, normalised (``data/source_categories.csv``; the classifier
+    decides what each means, :func:`.classify.source_categories`)."""
     from importlib import resources
     from io import StringIO
 
     text = resources.files("sote_analytics").joinpath("data/source_categories.csv").read_text("utf-8")
-    return {_normal(c) for c in pd.read_csv(StringIO(text), dtype=str)["category"]}
+    return frozenset(_normal(c) for c in pd.read_csv(StringIO(text), dtype=str)["category"])
 
 
 def _duplicates(out: pd.DataFrame, reasons: list[list[str]], raw: pd.DataFrame | None = None) -> None:

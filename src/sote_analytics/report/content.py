@@ -751,17 +751,23 @@ def data_method(ctx: ReportContext) -> HTML:
     m = ctx.meta
     unc = ctx.value("associations", UNCLASSIFIED)["value"]
     tot = ctx.value("associations")["value"]
+    # read from ingest's own output: the user's original file and its row accounting
+    rows = m.get("origin") or m
+    fp = (m.get("quality") or {}).get("field_problems_total")
     items = [
         _h(t("attribution", lang)) + ". "
         + _h(t("reference_note", lang, year=ctx.ref.year, pop_year=ctx.ref.population_year)),
         _h(t("data_note", lang, source=_source_text(str(m.get("source", "–")), lang),
-             rows=fmt_number(m.get("rows_in"), 0, lang), accepted=fmt_number(m.get("accepted"), 0, lang),
-             quarantined=fmt_number(m.get("quarantined"), 0, lang))),
+             rows=fmt_number(rows.get("rows_in"), 0, lang), accepted=fmt_number(rows.get("accepted"), 0, lang),
+             quarantined=fmt_number(rows.get("quarantined"), 0, lang))),
         _h(t("hq_caveat", lang, n=fmt_number(ctx.value("headquarters")["value"], 0, lang))),
         _h(t("unclassified_note", lang, n=fmt_number(unc, 0, lang),
-             share=fmt_percent(unc / tot if tot else float("nan"), 1, lang))),
+             share=fmt_percent(unc / (tot + unc) if (tot + unc) else float("nan"), 1, lang))),
         _h(t("lq_explained", lang)),
     ]
+    if fp:
+        items.insert(2, _h(t("field_problems_note", lang, n=fmt_number(fp, 0, lang),
+                             rows=fmt_number((m.get("quality") or {}).get("rows_with_field_problems"), 0, lang))))
     if m.get("source_kind") == "ytj":  # what the open register covers and misses
         items.append(_h(t("ytj_coverage", lang, current=fmt_number(m.get("current"), 0, lang),
                           dissolved=fmt_number(m.get("dissolved"), 0, lang))))
