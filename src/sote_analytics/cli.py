@@ -355,6 +355,22 @@ def classify(
     typer.echo(f"{len(res)} names classified: {res['sector'].value_counts().to_dict()}; written {target}")
 
 
+Within = Annotated[str | None, typer.Option(
+    "--within", help="Only areas inside LEVEL:CODE[,CODE] (e.g. hyvinvointialue:15), of any level")]
+
+
+def _areas_to_render(ref, level: str, scope: dict | None, within: str | None) -> list[str]:
+    """The areas of ``level`` the register covers (its scope; the whole level without one), inside ``within``."""
+    from .scope import Scope, ScopeError, within_areas
+
+    covered = Scope.from_dict(scope, ref).covered_areas(ref, level)
+    try:
+        inside = within_areas(within, ref, level)
+    except ScopeError as exc:
+        _fail(str(exc))
+    return [c for c in covered if inside is None or c in inside]
+
+
 SurveyKind = Annotated[str, typer.Option(
     help="Who answered the survey: organisations (counts shown as such) or persons (cells below "
          "--survey-min-cell hidden)")]
@@ -412,8 +428,11 @@ def report(
         "--all-levels", help="The whole publication: every level and language (data/publication.yaml)")] = False,
     publication: Annotated[Path | None, typer.Option(help="Publication config (YAML); implies --all-levels")] = None,
     force: Annotated[bool, typer.Option(help="With --all-levels: rebuild reports whose inputs are unchanged")] = False,
+    within: Within = None,
 ) -> None:
-    """Render HTML reports with papermill and nbconvert, plus index.html."""
+    """Render HTML reports with papermill and nbconvert, plus index.html.
+
+    ``--all`` renders the areas the register covers (``run.json``'s scope), limited by ``--within``."""
     from .report.run import BatchInputError, render_batch
 
     if all_levels or publication:
@@ -447,11 +466,21 @@ def report(
     unknown = [a for a in (area or []) if a not in valid]
     if unknown and not all_areas:
         _fail(f"no {level} with code {', '.join(unknown)} in the {year} key; valid: {', '.join(valid)}")
+    codes = list(area or [])
+    if all_areas:
+        from .store import Store
+
+        codes = _areas_to_render(ref, level, Store(processed_dir or paths.processed).meta().get("scope"), within)
+    elif within:
+        inside = _areas_to_render(ref, level, None, within)
+        codes = [c for c in codes if c in inside]
+    if not codes:
+        _fail(f"no {level} area to render: the register covers none inside --within {within}")
     try:
         batch = render_batch(
             level, year=year, processed_dir=processed_dir or paths.processed,
             out_dir=out_dir or paths.reports, language=language, reference_dir=ref.folder,
-            areas=None if all_areas else area, workers=workers, notebook=notebook,
+            areas=codes, workers=workers, notebook=notebook,
             self_contained=self_contained,
         )
     except (ValueError, BatchInputError) as exc:
@@ -499,6 +528,10 @@ def export(
         except (ValueError, KeyError) as exc:
             _fail(f"{level} {code}: {exc}")
         typer.echo(f"written {path}")
+    if out_dir is None or Path(out_dir).name == "excel":  # the reports beside it link to their workbooks now
+        from .report.folder_index import refresh_navigation
+
+        refresh_navigation(Path(out_dir).parent if out_dir else paths.reports)
 
 
 @app.command("run")
@@ -524,6 +557,9 @@ def run_register(
              "workbook processed/tarkistettavat.xlsx filled in is one)")] = None,
     stea: Annotated[Path | None, typer.Option(
         help="STEA grants (stea_grants.csv of `resources fetch --source stea`): grant indicators by area")] = None,
+    scope: Annotated[str | None, typer.Option(
+        help="What your register covers, if not inferred: LEVEL:CODE[,CODE] (hyvinvointialue:15) or koko_maa")] = None,
+    within: Within = None,
 ) -> None:
     """The real-data main job: ingest, classify, indicators, every report of LEVEL, index and Excel."""
     from .pipeline import build_indicators, build_ytj_indicators
@@ -541,6 +577,14 @@ def run_register(
     except ValueError as exc:
         _fail(str(exc))
     processed, reports = out_dir / "processed", out_dir / "reports"
+    from .scope import ScopeError, parse_areas, within_areas
+
+    try:  # checked before any work
+        if scope:
+            parse_areas(scope, ref)
+        within_areas(within, ref, level)
+    except ScopeError as exc:
+        _fail(str(exc))
     if source == "ytj":
         from .sources.ytj_register import YTJFetchError
 
@@ -561,7 +605,7 @@ def run_register(
             res, ind = build_indicators(register, ref, processed, survey, activity, sheet=sheet, mapping=mapping,
                                         corrections=corrections, on_read=_echo_reading,
                                         survey_kind=_survey_kind(survey_kind), survey_k=survey_min_cell,
-                                        stea_path=stea)
+                                        stea_path=stea, scope=scope)
         except SoteAnalyticsError as exc:
             _fail(str(exc))
         name = register.name
@@ -570,17 +614,28 @@ def run_register(
     if source == "file":
         typer.echo(f"  field problems: {processed / 'field_problems.csv'}; to review and correct: "
                    f"{processed / 'tarkistettavat.xlsx'} (fill in the last column, pass it with --corrections)")
-    try:
-        batch = render_batch(level, year=year, processed_dir=processed, out_dir=reports, language=language,
-                             reference_dir=ref.folder, workers=workers, self_contained=True)
-    except BatchInputError as exc:
-        _fail(str(exc))
-    from .export import write_workbook
+    from .scope import Scope
     from .store import Store
 
     store = Store(processed)
-    for code in ref.areas(level)["code"]:
+    covered = Scope.from_dict(store.meta().get("scope"), ref)
+    codes = _areas_to_render(ref, level, store.meta().get("scope"), within)
+    typer.echo(f"  the register covers: {covered.label(ref, 'en')} ({'given' if covered.how == 'given' else 'inferred'}"
+               f"{'; --scope to change it' if covered.how != 'given' else ''}); {len(codes)} {level} reports")
+    if not codes:
+        _fail(f"no {level} area is covered by the register inside --within {within}")
+    try:
+        batch = render_batch(level, year=year, processed_dir=processed, out_dir=reports, language=language,
+                             reference_dir=ref.folder, workers=workers, self_contained=True, areas=codes)
+    except BatchInputError as exc:
+        _fail(str(exc))
+    from .export import write_workbook
+
+    for code in codes:
         write_workbook(ind, ref, level, code, reports / "excel", store.synthetic, language)
+    from .report.folder_index import refresh_navigation
+
+    refresh_navigation(reports)  # the reports' links to their workbooks
     typer.echo(f"{len(batch.results) - len(batch.failed)} reports written, index: {batch.index}")
     for r in batch.failed:
         typer.secho(f"FAILED {r.level} {r.area}: {r.error}", fg="red", err=True)

@@ -112,7 +112,7 @@ def build_indicators(
     register_path: Path, ref: ReferenceData, processed_dir: Path, survey_path: Path | None = None,
     activity_path: Path | None = None, previous_path: Path | None = None, *, sheet: str | None = None,
     mapping: Path | None = None, corrections: Path | None = None, on_read=None,
-    survey_kind: str = "organisations", survey_k: int = 5, stea_path: Path | None = None,
+    survey_kind: str = "organisations", survey_k: int = 5, stea_path: Path | None = None, scope: str | None = None,
 ) -> tuple[RegisterResult, IndicatorSet]:
     """Read a register, compute every indicator for every area, save them.
 
@@ -139,7 +139,8 @@ def build_indicators(
     quality = ing.quality()
     quality["review"] = {"file": review.name, "associations": n_review}
     return store_indicators(ing.result, ref, processed_dir, survey_path, activity_path, quality=quality,
-                            extra_rows=change, survey_kind=survey_kind, survey_k=survey_k, stea_path=stea_path)
+                            extra_rows=change, survey_kind=survey_kind, survey_k=survey_k, stea_path=stea_path,
+                            scope=scope)
 
 
 def _source(res: RegisterResult) -> str:
@@ -151,6 +152,7 @@ def store_indicators(
     activity_path: Path | None = None, *, quality: dict | None = None, extra_rows: pd.DataFrame | None = None,
     counted: pd.DataFrame | None = None, trends: pd.DataFrame | None = None, meta: dict | None = None,
     survey_kind: str = "organisations", survey_k: int = 5, stea_path: Path | None = None,
+    scope: str | None = None,
 ) -> tuple[RegisterResult, IndicatorSet]:
     """Compute every indicator of a read and classified register and write the processed folder.
 
@@ -159,7 +161,9 @@ def store_indicators(
     year and area) and ``meta`` (what the source covers) are stored for the reports. The survey
     (any export, see :func:`.survey_read.read_survey`) is read as a survey of ``survey_kind``
     (organisations or persons) with the smallest shown cell ``survey_k``. ``stea_path`` is the grants
-    file of ``resources fetch --source stea`` (:func:`.sources.stea.attach_stea`).
+    file of ``resources fetch --source stea`` (:func:`.sources.stea.attach_stea`). ``scope`` is what the
+    register covers as the user says it (``"hyvinvointialue:15"``, ``"koko_maa"``); without it the scope
+    is inferred from the register (:mod:`.scope`) and stored in ``run.json``.
     """
     store = Store(processed_dir)
     store.path.mkdir(parents=True, exist_ok=True)
@@ -181,6 +185,9 @@ def store_indicators(
     store.write_directory(counted)
     store.write_trends(trends)
     paths["geometries"] = [str(p) for p in store.write_geometries(ref)]
+    from .scope import given_scope, infer_scope
+
+    covered = given_scope(scope, ref, counted) if scope else infer_scope(counted, ref)
     q = quality or {}
     store.write_meta({
         **res.summary, "source": source, "year": ref.year,
@@ -190,6 +197,7 @@ def store_indicators(
                                        "likely_duplicates", "classification", "field_problems",
                                        "field_problems_total", "rows_with_field_problems", "approximate_values",
                                        "categories", "corrections", "review", "read", "origin") if k in q},
+        "scope": covered.to_dict(),
         **(meta or {}),
     })
     return res, ind

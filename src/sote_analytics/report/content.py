@@ -102,6 +102,28 @@ class ReportContext(BaseContext):
             raise KeyError(f"no {indicator} for {key}") from None
 
     @cached_property
+    def scope(self):
+        """What the register covers (:class:`.scope.Scope`, from ``run.json``; the country without one)."""
+        from ..scope import Scope
+
+        return Scope.from_dict(self.meta.get("scope"), self.ref)
+
+    @property
+    def national(self) -> bool:
+        """True when the register covers the whole country: only then are the file's national figures a
+        comparison (a one-county file's "country" is the county itself)."""
+        return bool(self.scope.national)
+
+    @cached_property
+    def no_local(self) -> bool:
+        """True when the register has no local association in the area but organisations work there by
+        their areas of operation (a directory of national and district organisations): the by-domicile
+        charts would be empty, so the report leads with what it has."""
+        own = self.value("associations")["value"]
+        op = self.value("municipality_coverage_operating_area")["value"]
+        return bool((pd.isna(own) or own == 0) and pd.notna(op) and op > 0)
+
+    @cached_property
     def directory(self) -> pd.DataFrame:
         return self.store.directory(self.members["kunta_code"])
 
@@ -148,10 +170,12 @@ def navigation(ctx: ReportContext) -> str:
     suffix = "" if lang == "fi" else f"_{lang}"
     links = [(f"index{suffix}.html", t("nav_index", lang)),
              (f"national_{ctx.level}{suffix}.html", t("nav_national", lang)),
-             (f"{_stem(ctx.level, ctx.area, lang)}.xlsx", t("nav_excel", lang))]
+             (f"excel/{_stem(ctx.level, ctx.area, lang)}.xlsx", t("nav_excel", lang))]
     links += [(f"{_stem(ctx.level, ctx.area, other)}.html", t(f"nav_lang_{other}", lang))
               for other in LANGUAGES if other != lang]
-    items = "".join(f'<li><a href="{_h(href)}">{_h(text)}</a></li>' for href, text in links)
+    # every link is written hidden, without a target; the folder index shows the ones whose file exists
+    # once the run has written its files (:func:`.folder_index.refresh_navigation`): never a dead link
+    items = "".join(f'<li data-sote-href="{_h(href)}" hidden><span>{_h(text)}</span></li>' for href, text in links)
     return f'<nav class="sote-nav" aria-label="{_h(t("nav_label", lang))}"><ul>{items}</ul></nav>'
 
 
@@ -160,13 +184,42 @@ def rank_sentence(ctx: ReportContext) -> str:
     or the area has no associations of its own (it would share the last place with every other such area:
     a directory of organisations known only by their areas of operation put an empty region "2nd of 19")."""
     tb = ctx.table
-    sel = tb[(tb["area_level"] == ctx.level) & (tb["sector"] == ALL) & (tb["indicator"] == "rank_per_1000")]
+    sel = tb[(tb["area_level"] == ctx.level) & (tb["sector"] == ALL) & (tb["indicator"] == "associations_per_1000")]
+    if not ctx.national:  # ranked only among the areas the register covers
+        sel = sel[sel["area_code"].isin(set(ctx.scope.covered_areas(ctx.ref, ctx.level)))]
+    sel = sel[sel["value"].notna()]
     mine = sel[sel["area_code"] == ctx.area]["value"]
-    if len(sel) < 2 or mine.empty or pd.isna(mine.iloc[0]) or not ctx.value("associations")["value"] > 0:
+    if len(sel) < 2 or mine.empty or not ctx.value("associations")["value"] > 0:
         return ""
+    rank = int((sel["value"] > mine.iloc[0]).sum()) + 1
     label = get_level(ctx.level).label_plural[ctx.language]
-    return t("rank_sentence", ctx.language, rank=fmt_number(mine.iloc[0], 0, ctx.language),
-             total=fmt_number(sel["value"].notna().sum(), 0, ctx.language), level=label)
+    key = "rank_sentence" if ctx.national else "rank_sentence_scope"
+    return t(key, ctx.language, rank=fmt_number(rank, 0, ctx.language),
+             total=fmt_number(len(sel), 0, ctx.language), level=label)
+
+
+def official_country(ctx: ReportContext, indicator: str) -> pd.Series:
+    """The country's figure from official statistics, for a register that does not cover the country:
+    SOSTE's national count of social and health associations (and it per 1,000 inhabitants); other
+    indicators have none (missing)."""
+    from ..sources.official_counts import official_counts
+
+    out = pd.Series({"value": float("nan"), "lower": float("nan"), "upper": float("nan"), "n": float("nan")})
+    c = official_counts("soste", "koko_maa", "sote")
+    if c.empty or indicator not in ("associations", "associations_per_1000"):
+        return out
+    n = float(c["count"].iloc[0])
+    out["value"] = n if indicator == "associations" else n / float(ctx.ref.population.sum()) * 1000
+    return out
+
+
+def scope_sentence(ctx: ReportContext) -> str:
+    """What the register covers and what follows for the comparisons, in one sentence."""
+    from ..sources.official_counts import official_counts
+
+    c = official_counts("soste", "koko_maa", "sote")
+    year = str(c["as_of"].iloc[0])[:4] if len(c) else "–"
+    return t("scope_sentence", ctx.language, scope=ctx.scope.label(ctx.ref, ctx.language), year=year)
 
 
 def banner(ctx: ReportContext) -> HTML:
@@ -209,12 +262,17 @@ def key_figures(ctx: ReportContext) -> HTML:
             return format_value(ind, v, lang)
 
         a = ctx.value(ind)
-        c = ctx.value(ind, level="koko_maa", code="SSS")
+        c = ctx.value(ind, level="koko_maa", code="SSS") if ctx.national else official_country(ctx, ind)
         interval = ""
-        if pd.notna(a["lower"]):
-            interval = f" ({fmt_percent(a['lower'], 0, lang)}–{fmt_percent(a['upper'], 0, lang)})"
-        label = t("paid_staff_plain", lang) if ind == "paid_staff_share" else indicator_label(ind, lang)
         unit = definitions()[ind]["unit"]
+        # a share on fewer than 30 associations says so beside it
+        few = f"n = {fmt_number(a['n'], 0, lang)}" if unit == "share" and pd.notna(a["n"]) and 0 < a["n"] < 30 else ""
+        if pd.notna(a["lower"]):
+            interval = f" ({fmt_percent(a['lower'], 0, lang)}–{fmt_percent(a['upper'], 0, lang)}" \
+                       + (f", {few})" if few else ")")
+        elif few and pd.notna(a["value"]):
+            interval = f" ({few})"
+        label = t("paid_staff_plain", lang) if ind == "paid_staff_share" else indicator_label(ind, lang)
         value = fmt(a["value"]) + interval
         if unit != "count" and _small(a["n"]):
             value, small = value + " *", True
@@ -225,17 +283,28 @@ def key_figures(ctx: ReportContext) -> HTML:
             rows.append((indicator_label(ind, lang), format_value(ind, ctx.value(ind)["value"], lang), "–", ""))
     unclassified = ctx.value("associations", UNCLASSIFIED)
     if pd.notna(unclassified["value"]) and unclassified["value"] > 0:
+        country_unc = ctx.value("associations", UNCLASSIFIED, level="koko_maa", code="SSS")["value"] \
+            if ctx.national else float("nan")
         rows.append((t("unclassified_row", lang), format_value("associations", unclassified["value"], lang),
-                     format_value("associations", ctx.value("associations", UNCLASSIFIED, level="koko_maa",
-                                                            code="SSS")["value"], lang), ""))
+                     format_value("associations", country_unc, lang), ""))
     pop = ctx.ref.areas(ctx.level).set_index("code").loc[ctx.area]
     rows.append((t("population", lang), fmt_number(pop["population"], 0, lang),
                  fmt_number(ctx.ref.population.sum(), 0, lang), ""))
     rows.append((t("municipalities", lang), fmt_number(pop["n_municipalities"], 0, lang),
                  fmt_number(len(ctx.ref.key), 0, lang), ""))
-    df = pd.DataFrame(rows, columns=[t("indicator_col", lang), ctx.area_name, t("country", lang), "n"])
+    country_head = t("country", lang) if ctx.national else t("country_official", lang)
+    df = pd.DataFrame(rows, columns=[t("indicator_col", lang), ctx.area_name, country_head, "n"])
     sentence, headline = paid_staff_text(ctx.value("paid_staff_share"), lang)
     out = section("sec_key_title", "sec_key_text", lang)
+    if ctx.no_local:
+        op = ctx.value("municipality_coverage_operating_area")
+        out += "<p class='sote-headline'>" + _h(t("no_local_lead", lang, area=ctx.area_name,
+                                                   cov=format_value("municipality_coverage_operating_area",
+                                                                    op["value"], lang),
+                                                   n=fmt_number(len(ctx.store.operating_in(ctx.members["kunta_code"])),
+                                                                0, lang))) + "</p>"
+    if not ctx.national:
+        out += f"<p class='sote-note'>{_h(scope_sentence(ctx))}</p>"
     if headline:
         out += f"<p class='sote-headline'><strong>{_h(headline)}</strong>. {_h(sentence)}</p>"
     out += table(df, "sote-table key-figures", caption=t("key_figures", lang), row_headers=True)
@@ -252,29 +321,83 @@ def sectors(ctx: ReportContext) -> HTML:
     from .. import figures
 
     lang = ctx.language
+    if ctx.no_local:
+        return HTML(section("sec_sectors_title", None, lang) + f"<p>{_h(t('no_local_left_out', lang))}</p>")
     rows = []
     for s in [*_sector_rows(ctx), ALL]:
-        rows.append((
-            sector_label(s, lang), fmt_number(ctx.value("associations", s)["value"], 0, lang),
-            fmt_number(ctx.value("associations_per_1000", s)["value"], 2, lang),
-            fmt_number(ctx.value("associations_per_1000", s, "koko_maa", "SSS")["value"], 2, lang),
-            _with_n(fmt_number(ctx.value("location_quotient", s)["value"], 2, lang),
-                    ctx.value("associations", s)["value"], lang),
-        ))
-    cols = [t("sector", lang), t("associations", lang), t("per_1000", lang),
-            f"{t('country', lang)} {t('per_1000', lang)}", indicator_label("location_quotient", lang)]
+        row = [sector_label(s, lang), fmt_number(ctx.value("associations", s)["value"], 0, lang),
+               fmt_number(ctx.value("associations_per_1000", s)["value"], 2, lang)]
+        if ctx.national:
+            row += [fmt_number(ctx.value("associations_per_1000", s, "koko_maa", "SSS")["value"], 2, lang),
+                    _with_n(fmt_number(ctx.value("location_quotient", s)["value"], 2, lang),
+                            ctx.value("associations", s)["value"], lang)]
+        rows.append(tuple(row))
+    cols = [t("sector", lang), t("associations", lang), t("per_1000", lang)]
+    if ctx.national:
+        cols += [f"{t('country', lang)} {t('per_1000', lang)}", indicator_label("location_quotient", lang)]
     fig = figures.sector_bar(ctx.table, ctx.level, ctx.area, lang, area_name=ctx.area_name)
+    if not ctx.national:  # the file's "country" is what it covers: no country bars
+        fig.data = fig.data[:1]
     per = {s: ctx.value("associations_per_1000", s)["value"] for s in _sector_rows(ctx) if s != UNCLASSIFIED}
     top = max(per, key=lambda k: -1 if pd.isna(per[k]) else per[k]) if per else ALL
-    alt = t("bar_alt", lang, area=ctx.area_name,
-            v=fmt_number(ctx.value("associations_per_1000")["value"], 2, lang),
-            c=fmt_number(ctx.value("associations_per_1000", ALL, "koko_maa", "SSS")["value"], 2, lang),
-            top=sector_label(top, lang))
-    return HTML(section("sec_sectors_title", "sec_sectors_text", lang)
+    if ctx.national:
+        alt = t("bar_alt", lang, area=ctx.area_name,
+                v=fmt_number(ctx.value("associations_per_1000")["value"], 2, lang),
+                c=fmt_number(ctx.value("associations_per_1000", ALL, "koko_maa", "SSS")["value"], 2, lang),
+                top=sector_label(top, lang))
+        note = f"{t('lq_explained', lang)} {t('small_n_note', lang)}"
+    else:
+        alt = t("bar_alt_scope", lang, area=ctx.area_name,
+                v=fmt_number(ctx.value("associations_per_1000")["value"], 2, lang), top=sector_label(top, lang))
+        note = scope_sentence(ctx)
+    return HTML(section("sec_sectors_title", "sec_sectors_text" if ctx.national else "sec_sectors_text_scope", lang)
                 + show_figure(fig, t("per_1000_axis", lang), lang=lang, description=alt)
                 + table(pd.DataFrame(rows, columns=cols), caption=t("per_1000_axis", lang), row_headers=True)
-                + f"<p class='sote-note'>{_h(t('lq_explained', lang))} {_h(t('small_n_note', lang))}</p>"
+                + f"<p class='sote-note'>{_h(note)}</p>"
+                + municipality_sector_table(ctx)
                 + need_supply(ctx))
+
+
+def municipality_sector_frame(ctx: ReportContext) -> pd.DataFrame:
+    """Associations by municipality x sector of the area (local, by domicile), with the totals and the
+    area's district organisations: the table the regional leads make by hand.
+
+    Rows: the area's municipalities by name, then the local total, the district organisations and the
+    area's own total; columns: the sectors that have an association in the area (labels) and the total.
+    """
+    lang = ctx.language
+    mc = ctx.indicators.municipality_counts
+    mine = mc[mc["kunta_code"].astype(str).isin(set(ctx.members["kunta_code"].astype(str)))]
+    wide = mine.pivot_table(index="kunta_code", columns="sector", values="associations", aggfunc="sum",
+                            fill_value=0)
+    order = [s for s in sote_sectors() if s != UNCLASSIFIED and s in wide.columns]
+    district = {s: ctx.value("district_associations", s)["value"] for s in order} \
+        if "district_associations" in set(ctx.table["indicator"]) else {s: 0.0 for s in order}
+    used = [s for s in order if wide[s].sum() > 0 or (district.get(s) or 0) > 0]
+    names = ctx.municipality_names
+    body = wide.reindex(names.index).fillna(0)[used] if used else pd.DataFrame(index=names.index)
+    body = body.assign(**{ALL: wide.reindex(names.index).fillna(0).get(ALL, 0)})
+    body.index = [str(names[c]) for c in body.index]
+    body = body.sort_index(key=lambda i: i.str.casefold())
+    local = body.sum().rename(t("mxs_local_total", lang))
+    dist = pd.Series({**{s: district.get(s) or 0 for s in used},
+                      ALL: ctx.value("district_associations")["value"] if district else 0},
+                     name=t("mxs_district", lang))
+    out = pd.concat([body, local.to_frame().T, dist.to_frame().T,
+                     (local + dist.reindex(local.index).fillna(0)).rename(t("mxs_own_total", lang)).to_frame().T])
+    out.columns = [t("mxs_total", lang) if c == ALL else sector_label(c, lang) for c in out.columns]
+    return out.rename_axis(t("municipality", lang)).astype(int)
+
+
+def municipality_sector_table(ctx: ReportContext) -> str:
+    """:func:`municipality_sector_frame` as an accessible, printable table (areas of several municipalities)."""
+    if len(ctx.members) < 2:
+        return ""
+    lang = ctx.language
+    df = municipality_sector_frame(ctx)
+    shown = df.map(lambda v: fmt_number(v, 0, lang)).reset_index()
+    return (f"<h3>{_h(t('mxs_title', lang))}</h3><p>{_h(t('mxs_text', lang))}</p>"
+            + table(shown, "sote-table sote-wide", caption=t("mxs_title", lang), row_headers=True))
 
 
 TARGET_INDICATOR = "associations_per_1000_target_group"
@@ -300,11 +423,14 @@ def need_supply(ctx: ReportContext) -> str:
     rows = []
     for sector, group in zip(groups["sector"], groups["age_group"], strict=True):
         here = ctx.value(TARGET_INDICATOR, sector)
-        rows.append((sector_label(sector, lang), t(f"age_group_{group}", lang),
-                     _with_n(format_value(TARGET_INDICATOR, here["value"], lang), here["n"], lang),
-                     format_value(TARGET_INDICATOR, ctx.value(TARGET_INDICATOR, sector, "koko_maa", "SSS")["value"],
-                                  lang)))
-    cols = [t("sector", lang), t("target_group", lang), indicator_label(TARGET_INDICATOR, lang), t("country", lang)]
+        row = [sector_label(sector, lang), t(f"age_group_{group}", lang),
+               _with_n(format_value(TARGET_INDICATOR, here["value"], lang), here["n"], lang)]
+        if ctx.national:
+            row.append(format_value(TARGET_INDICATOR, ctx.value(TARGET_INDICATOR, sector, "koko_maa", "SSS")["value"],
+                                    lang))
+        rows.append(tuple(row))
+    cols = [t("sector", lang), t("target_group", lang), indicator_label(TARGET_INDICATOR, lang)]
+    cols += [t("country", lang)] if ctx.national else []
     return (head + table(pd.DataFrame(rows, columns=cols), caption=t("need_supply_title", lang), row_headers=True)
             + f"<p class='sote-note'>{_h(t('need_supply_note', lang))}</p>")
 
@@ -318,7 +444,9 @@ def peers(ctx: ReportContext, band: float = 0.5, limit: int = 12) -> pd.DataFram
     same = key["kuntaryhmitys_code"].astype(str) == str(me["kuntaryhmitys_code"]) \
         if "kuntaryhmitys_code" in key else pd.Series(True, index=key.index)
     near = key["population"].between(me["population"] * (1 - band), me["population"] * (1 + band))
-    out = key[same & near].assign(distance=lambda d: (d["population"] - me["population"]).abs())
+    covered = key["kunta_code"].astype(str).isin(ctx.scope.municipalities) | (key["kunta_code"] == ctx.area)
+    # peers only where the register has data: a one-county file's other municipalities are not zeros
+    out = key[same & near & covered].assign(distance=lambda d: (d["population"] - me["population"]).abs())
     return out.sort_values("distance").head(limit)
 
 
@@ -353,6 +481,8 @@ def maps(ctx: ReportContext) -> HTML:
     lang = ctx.language
     if ctx.level == "kunta":
         return HTML(municipality_comparison(ctx))
+    if ctx.no_local:
+        return HTML(section("sec_map_title", None, lang) + f"<p>{_h(t('no_local_left_out', lang))}</p>")
     secs = [ALL, *_sector_rows(ctx)]
     fig = figures.sector_map(ctx.area_boundaries, ctx.table, secs, lang, label_priority=ctx.ref.population)
     mun = ctx.table[(ctx.table["area_level"] == "kunta") & (ctx.table["sector"] == ALL)
@@ -367,7 +497,7 @@ def maps(ctx: ReportContext) -> HTML:
     if menu:
         out += hint(t("map_hint", lang))
     out += show_figure(fig, t("per_1000_axis", lang) + " – " + ctx.area_name, data, lang=lang, controls=menu)
-    if ctx.level not in ("kunta", "koko_maa"):
+    if ctx.level not in ("kunta", "koko_maa") and ctx.national:  # a one-county file has no national context
         level_b = ctx.level_boundaries(ctx.level)
         per = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["sector"] == ALL)
                         & (ctx.table["indicator"] == "associations_per_1000")].set_index("area_code")["value"]
@@ -403,10 +533,14 @@ def gaps(ctx: ReportContext) -> HTML:
                      ", ".join(gs[name_col]) if len(gs) else t("none", lang)))
     cols = [t("sector", lang), indicator_label("municipality_coverage", lang),
             indicator_label("municipality_coverage_operating_area", lang), t("municipalities_without", lang)]
+    df = pd.DataFrame(rows, columns=cols)
     out = section("sec_gaps_title", "sec_gaps_text", lang)
     out += f"<p>{_h(t('sec_gaps_operating_text', lang))}</p>"
-    out += table(pd.DataFrame(rows, columns=cols), "sote-table gaps")
-    if n_mun > 1:
+    if ctx.no_local:  # by domicile everything is a gap: only the coverage by area of operation says something
+        out += f"<p>{_h(t('no_local_left_out', lang))}</p>"
+        df = df[[cols[0], cols[2]]]
+    out += table(df, "sote-table gaps")
+    if n_mun > 1 and not ctx.no_local:
         missing = g.groupby("kunta_code").size()
         gfig = figures.gaps_map(ctx.area_boundaries, missing, lang, ctx.ref.population)
         out += show_figure(gfig, t("sectors_missing", lang), lang=lang)
@@ -619,7 +753,8 @@ def survey(ctx: ReportContext, k: int | None = None) -> HTML:
         rate = t("survey_response_rate", lang, r=fmt_number(len(s), 0, lang), n=fmt_number(n_reg, 0, lang),
                  share=fmt_percent(len(s) / n_reg, 0, lang))
         out += f"<p class='sote-headline'>{_h(rate)}</p>"
-    s = s.assign(sector=s["sector"].map(lambda x: sector_label(x, lang) if x in set(sote_sectors()) else x),
+    known = set(sectors_table().index)
+    s = s.assign(sector=s["sector"].map(lambda x: sector_label(x, lang) if x in known else x),
                  _area=_survey_area_labels(ctx, s))
     ct = crosstab(s, "sector", "_area", k_counts)
     ct = ct.map(lambda v: "–" if pd.isna(v) else fmt_number(v, 0, lang))
@@ -689,10 +824,11 @@ def directory(ctx: ReportContext) -> HTML:
             "directory_too_long", lang, n=fmt_number(len(d), 0, lang), max=fmt_number(DIRECTORY_MAX_ROWS, 0, lang)))
             + "</p>")
     names = ctx.municipality_names
+    known_sectors = set(sectors_table().index)
     yes, no, unk = t("answer_yes", lang), t("answer_no", lang), t("unknown", lang)
     rows = sorted([
         [str(r.name), str(names.get(r.municipality_code, r.municipality_code)), sector_label(str(r.sector), lang)
-         if r.sector in set(sote_sectors()) else str(r.sector),
+         if r.sector in known_sectors else str(r.sector),
          unk if pd.isna(r.produces_services) else (yes if r.produces_services else no)]
         for r in d.itertuples()
     ], key=lambda r: r[0].casefold())
@@ -765,6 +901,11 @@ def data_method(ctx: ReportContext) -> HTML:
              share=fmt_percent(unc / (tot + unc) if (tot + unc) else float("nan"), 1, lang))),
         _h(t("lq_explained", lang)),
     ]
+    scope = ctx.scope
+    items.insert(1, _h(t("scope_note", lang, scope=scope.label(ctx.ref, lang), how=t(f"scope_how_{scope.how}", lang))))
+    official = official_completeness(ctx)
+    if official and m.get("source_kind") != "ytj":
+        items.insert(2, _h(official))
     if fp:
         items.insert(2, _h(t("field_problems_note", lang, n=fmt_number(fp, 0, lang),
                              rows=fmt_number((m.get("quality") or {}).get("rows_with_field_problems"), 0, lang))))
@@ -779,6 +920,33 @@ def data_method(ctx: ReportContext) -> HTML:
     items.append(_h(t("version_note", lang, version=__version__, date=fmt_date(dt.date.today(), lang))))
     return HTML(section("sec_method_title", None, lang)
                 + "<ul class='sote-method'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+
+
+def official_completeness(ctx: ReportContext) -> str:
+    """The register's count beside PRH's official count of social and health associations (purpose
+    class 3) of the region the area is, or belongs to, with its date; "" where there is none."""
+    from ..sources.official_counts import prh_as_of, prh_by_region
+
+    lang = ctx.language
+    counts = prh_by_region("3")
+    key = ctx.ref.key.assign(kunta_code=ctx.ref.key["kunta_code"].astype(str))
+    mine = set(ctx.members["kunta_code"].astype(str))
+    regions = sorted(set(key.loc[key["kunta_code"].isin(mine), "maakunta_code"].astype(str)))
+    names = ctx.area_names("maakunta")
+    parts, total = [], 0
+    for r in regions:
+        if r not in counts.index or pd.isna(counts[r]):
+            return ""
+        whole = set(key.loc[key["maakunta_code"].astype(str) == r, "kunta_code"]) <= mine
+        total += int(counts[r])
+        parts.append(t("completeness_whole_region" if whole else "completeness_containing_region", lang,
+                       region=str(names.get(r, r))))
+    if not parts:
+        return ""
+    n = ctx.value("own_associations")["value"] if "own_associations" in set(ctx.table["indicator"]) else \
+        ctx.value("associations")["value"]
+    return t("completeness_official", lang, n=fmt_number(n, 0, lang), prh=fmt_number(total, 0, lang),
+             where=", ".join(parts), date=fmt_date(dt.date.fromisoformat(prh_as_of()), lang))
 
 
 def operating_organisations(ctx: ReportContext) -> HTML:

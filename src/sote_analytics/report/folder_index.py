@@ -19,7 +19,9 @@ stays in the manifest and the run's log, never in a page.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,6 +223,69 @@ def index_path(out_dir: Path, language: str) -> Path:
     return Path(out_dir) / ("index.html" if language == "fi" else f"index_{language}.html")
 
 
+_NAV = re.compile(r'<nav class="sote-nav".*?</nav>', re.DOTALL)
+_NAV_ITEM = re.compile(r'<li data-sote-href="([^"]*)"( hidden)?>(?:<a href="[^"]*">(.*?)</a>|<span>(.*?)</span>)</li>')
+
+
+def refresh_navigation(out_dir: Path) -> int:
+    """Show in every report of ``out_dir`` the navigation links whose file exists, hide the others.
+
+    A report is written before the files it links to (the index, the national overview, its
+    workbook, the same report in other languages); each link is kept in the page with its target
+    (``data-sote-href``) and shown only while that file exists, so a run in another language or a
+    later ``export`` makes the links appear, and none ever points to a missing file. Returns the
+    number of reports rewritten.
+    """
+    from .run import _atomic_write
+
+    out_dir = Path(out_dir)
+    changed = 0
+    for page in out_dir.glob("*.html"):
+        if page.name.startswith("index"):
+            continue
+        try:
+            text = page.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        nav = _NAV.search(text)
+        if not nav:
+            continue
+
+        def item(m: re.Match) -> str:
+            href, label = html.unescape(m.group(1)), m.group(3) if m.group(3) is not None else m.group(4)
+            if (out_dir / href).is_file():
+                return f'<li data-sote-href="{m.group(1)}"><a href="{m.group(1)}">{label}</a></li>'
+            return f'<li data-sote-href="{m.group(1)}" hidden><span>{label}</span></li>'
+
+        new_nav = _NAV_ITEM.sub(item, nav.group(0))
+        if new_nav != nav.group(0):
+            _atomic_write(page, text[:nav.start()] + new_nav + text[nav.end():])
+            changed += 1
+    return changed
+
+
+def scope_note(out_dir: Path, ref, language: str) -> str:
+    """What the register of the folder's reports covers, and that no reports were made for the rest
+    ("" for a national register or a folder without a run's processed data)."""
+    from ..scope import BASE_LEVEL, Scope
+    from ..store import Store
+
+    processed = None
+    for p in sorted(Path(out_dir).glob("manifest*.json")):
+        d = _read(p)
+        processed = processed or d.get("processed_dir")
+    if not processed:
+        return ""
+    try:
+        scope = Scope.from_dict(Store(Path(processed)).meta().get("scope"), ref)
+    except Exception:  # a folder whose processed data moved: no note rather than a broken index
+        return ""
+    if scope.national:
+        return ""
+    rest = len(ref.areas(BASE_LEVEL)) - len(scope.covered_areas(ref, BASE_LEVEL))
+    return t("index_scope_note", language, scope=scope.label(ref, language), n=rest)
+
+
 def write_folder_index(out_dir: Path, ref, synthetic: bool = False, cfg=None,
                        languages: tuple[str, ...] = ()) -> dict[str, Path]:
     """Write the index page of every language with a report in ``out_dir`` (and of ``languages``).
@@ -251,8 +316,9 @@ def write_folder_index(out_dir: Path, ref, synthetic: bool = False, cfg=None,
     for lang in langs:
         sections = index_sections(listed, ref, lang, cfg)
         page = render_page("index.html.j2", lang, title=t("publication_title", lang), sections=sections,
-                           synthetic=synthetic)
+                           synthetic=synthetic, scope_note=scope_note(out_dir, ref, lang))
         path = index_path(out_dir, lang)
         _atomic_write(path, page)
         paths[lang] = path
+    refresh_navigation(out_dir)
     return paths
