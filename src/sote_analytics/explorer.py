@@ -117,6 +117,7 @@ def ranked_bar_figure(table: pd.DataFrame, level: str, sector: str = "ALL",
     import plotly.graph_objects as go
 
     from .api import ranking
+    from .figures import with_title_room
 
     r = ranking(table, level, sector, indicator)
     r = r[r["value"].notna()]
@@ -134,7 +135,7 @@ def ranked_bar_figure(table: pd.DataFrame, level: str, sector: str = "ALL",
         xaxis_title=_label(indicator, language), yaxis=dict(autorange="reversed", automargin=True),
         separators=", " if language != "en" else ".,", font=dict(size=12),
     )
-    return fig
+    return with_title_room(fig)
 
 
 def area_table(table: pd.DataFrame, level: str, area: str, sector: str = "ALL",
