@@ -130,3 +130,92 @@ def test_compute_indicators_on_a_raw_frame_says_what_to_call_first(ref):
     raw = pd.DataFrame({"Yhdistyksen nimi": ["A ry"], "Kotipaikka": ["Jyväskylä"]})
     with pytest.raises(sa.NotClassifiedError, match=r"sa\.read_register"):
         sa.compute_indicators(raw, ref)
+
+
+# ---------------------------------------------------------------------- helpers
+def test_within_keeps_the_areas_inside_a_parent(demo_ind, ref):
+    t = demo_ind.table
+    sub = sa.ranking(t, "seutukunta", "mental_substance", within=("hyvinvointialue", "15"))
+    key = ref.key
+    want = set(key.loc[key["hyvinvointialue_code"] == "15", "seutukunta_code"])
+    assert set(sub["area_code"]) == want and sub["rank"].iloc[0] == 1
+    by_name = sa.ranking(t, "seutukunta", "mental_substance",
+                         within=("hyvinvointialue", "Keski-Suomen hyvinvointialue"))
+    assert by_name.equals(sub)
+    kunnat = sa.select(t, level="kunta", sector="ALL", indicator="associations", within=("maakunta", "Keski-Suomi"))
+    assert set(kunnat["area_code"]) == set(key.loc[key["maakunta_code"] == "13", "kunta_code"])
+    with pytest.raises(TypeError, match="within"):
+        sa.select(t, within="13")
+
+
+def test_ranking_by_the_lower_bound_of_a_share(demo_ind):
+    r = sa.ranking(demo_ind.table, "seutukunta", "ALL", "paid_staff_share", by="lower")
+    lower = r["lower"].dropna().to_numpy()
+    assert (lower[:-1] >= lower[1:]).all()
+
+
+def test_sectors_and_indicators_as_tidy_frames():
+    s = sa.sectors("sv")
+    assert {"sector", "label", "covers"} <= set(s.columns)
+    assert s.set_index("sector").at["elderly", "label"] == "Äldre och pensionärer"
+    i = sa.indicator_list("en")
+    assert {"indicator", "name", "unit", "definition"} <= set(i.columns)
+    assert i.set_index("indicator").at["associations_per_1000", "name"] == "Associations per 1,000 inhabitants"
+
+
+def test_every_rule_has_plain_descriptions():
+    from sote_analytics.classify import rule_descriptions, sector_rules
+
+    d = rule_descriptions()
+    assert set(d) == set(sector_rules()["code"])
+    for code, words in d.items():
+        assert words["fi"].strip() and words["en"].strip(), code
+        assert len(words["en"]) < 140, code
+
+
+def test_explain_names_and_a_register(demo_ind, ref, demo_dir):
+    why = sa.explain(["Kuopion Mielenterveysseura ry", "Jyväskylän Eläkkeensaajat ry", "Suomen Punainen Risti",
+                      "Kuokkalan Pursiseura"], language="fi")
+    assert why["sector"].tolist() == ["mental_substance", "elderly", "general_health", "unclassified"]
+    assert why["sector_source"].tolist() == ["name_rule", "name_rule", "known_org", "none"]
+    assert why["classification_rule"].tolist()[:2] == ["MS01", "EL01"]
+    assert why["matched"].tolist() == ["mielenterv", "eläkkeensaaj", "suomen punainen risti", ""]
+    assert why["description"].iloc[0].startswith("Mielenterveys")
+    res = sa.read_register(demo_dir / "register.csv", ref)
+    reg_why = sa.explain(res)
+    assert len(reg_why) == len(res.register)
+    ruled = reg_why[reg_why["classification_rule"].str.fullmatch(r"[A-Z]{2}\d\d")]
+    # the words that matched are in the name (the rules run on the normalised name)
+    assert (ruled["matched"] != "").mean() > 0.95
+    assert all(m in n.casefold() for m, n in zip(ruled["matched"], ruled["name"], strict=True) if m)
+
+
+def test_write_workbook_and_excel_csv(demo_ind, ref, tmp_path):
+    from openpyxl import load_workbook
+
+    p = sa.write_workbook(demo_ind, ref, "hyvinvointialue", "keski-suomen hyvinvointialue", tmp_path)
+    assert p.name == "hyvinvointialue_15.xlsx"
+    assert len(load_workbook(p).sheetnames) > 3
+    t = sa.select(demo_ind.table, level="maakunta", sector="ALL", indicator="paid_staff_share")
+    excel = sa.to_csv(t, tmp_path / "excel.csv")
+    raw = excel.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    head, first = raw.decode("utf-8-sig").splitlines()[:2]
+    assert head.split(";")[:3] == ["area_level", "area_code", "area_name"]
+    assert "," in first.split(";")[head.split(";").index("value")]  # decimal comma
+    plain = sa.to_csv(t, tmp_path / "plain.csv", excel=False).read_bytes()
+    assert not plain.startswith(b"\xef\xbb\xbf") and plain.splitlines()[0].startswith(b"area_level,area_code")
+
+
+def test_to_png_with_kaleido_and_the_system_chromium(demo_ind, tmp_path):
+    import shutil
+
+    pytest.importorskip("kaleido", reason="PNG export needs kaleido (pip install 'kaleido>=1')")
+    if not shutil.which("chromium") and not shutil.which("google-chrome"):
+        pytest.skip("kaleido needs a Chrome or Chromium on the machine (apt-get install chromium)")
+    fig = sa.sector_bar(demo_ind.table, "maakunta", "13").update_layout(title="Keski-Suomi")
+    p = sa.to_png(fig, tmp_path / "bar.png", scale=1)
+    data = p.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (900, fig.layout.height)

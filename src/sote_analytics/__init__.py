@@ -24,7 +24,7 @@ _API = (
     "NotClassifiedError", "SoteAnalyticsError", "Store", "UnknownValueError", "areas_within", "choropleth",
     "classify_names", "compute_indicators", "demo_register", "explore", "gaps_map", "indicator_list",
     "indicator_names", "load_reference", "ranked_bar", "ranking", "read_register", "resolve_areas",
-    "sector_bar", "sector_map", "sectors", "select", "share_bar",
+    "sector_bar", "sector_map", "sectors", "select", "share_bar", "explain", "write_workbook", "to_csv", "to_png",
 )
 
 __all__ = ["__version__", *_API]

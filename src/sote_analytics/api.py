@@ -48,6 +48,7 @@ __all__ = [
     "classify_names",
     "compute_indicators",
     "demo_register",
+    "explain",
     "explore",
     "gaps_map",
     "indicator_list",
@@ -62,6 +63,9 @@ __all__ = [
     "sectors",
     "select",
     "share_bar",
+    "to_csv",
+    "to_png",
+    "write_workbook",
 ]
 
 
@@ -238,7 +242,7 @@ def resolve_areas(table: pd.DataFrame, area: str | Iterable[str], level: str | N
     >>> resolve_areas(ind.table, "Keski-Suomen maakunta", "maakunta")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    sote_analytics.errors.UnknownValueError: unknown area 'Keski-Suomen maakunta' ...; did you mean 'Keski-Suomi...'
+    sote_analytics.errors.UnknownValueError: unknown area 'Keski-Suomen maakunta'...did you mean 'Keski-Suomi (13)'...
     """
     if level is not None:
         level = _check_level(level)
@@ -333,8 +337,8 @@ def load_reference(year: int = config.DEFAULT_YEAR, reference_dir: Path | str | 
 
     Examples
     --------
-    >>> ref = load_reference(2025)  # doctest: +SKIP
-    >>> ref.areas("hyvinvointialue").shape[0]  # doctest: +SKIP
+    >>> ref = load_reference(2025)
+    >>> ref.areas("hyvinvointialue").shape[0]
     23
     """
     from .reference import load_reference as _load
@@ -356,8 +360,8 @@ def demo_register(ref: ReferenceData, directory: Path | str | None = None,
 
     Examples
     --------
-    >>> path = demo_register(ref)  # doctest: +SKIP
-    >>> path.name  # doctest: +SKIP
+    >>> path = demo_register(ref, tmp / "demo")
+    >>> path.name
     'register.csv'
     """
     from .pipeline import build_demo
@@ -375,8 +379,10 @@ def read_register(path: Path | str, ref: ReferenceData, **kwargs) -> IngestResul
 
     Examples
     --------
-    >>> res = read_register("tests/data/ingest/01_prh_utf8.csv", ref)  # doctest: +SKIP
-    >>> res.register[["name", "municipality_code", "sector"]].head(2)  # doctest: +SKIP
+    >>> res = read_register(REGISTER, ref)
+    >>> res.register[["name", "municipality_code", "sector"]].head(2).values.tolist()
+    [['Jyväskylän Seudun Mielenterveysseura ry', '179', 'mental_substance'], \
+['Keuruun Eläkkeensaajat ry', '249', 'elderly']]
     """
     from .pipeline import read_register as _read
 
@@ -430,6 +436,130 @@ def classify_names(names: str | Iterable[str] | pd.Series, purposes: str | Itera
     if "rule" in out and "classification_rule" not in out:
         out.insert(out.columns.get_loc("rule"), "classification_rule", out["rule"])
     return out
+
+
+#: Plain words for the signal that decided a sector (``sector_source``).
+SIGNALS = {
+    "known_org": {"fi": "tunnettu järjestö (nimi luettelossa)", "sv": "känd organisation (namnet i listan)",
+                  "en": "known organisation (the name is listed)"},
+    "source_category": {"fi": "lähteen oma luokka", "sv": "källans egen kategori", "en": "the source's own category"},
+    "purpose": {"fi": "tarkoitus-teksti", "sv": "ändamålstexten", "en": "the purpose text"},
+    "name_rule": {"fi": "nimen sääntö", "sv": "regel för namnet", "en": "a rule on the name"},
+    "name_lexicon": {"fi": "sairaussanasto nimessä", "sv": "sjukdomsordlistan i namnet",
+                     "en": "the condition lexicon in the name"},
+    "name_shape": {"fi": "lääketieteellinen sanamuoto nimessä", "sv": "medicinsk ordform i namnet",
+                   "en": "a medical word shape in the name"},
+    "given": {"fi": "tiedoston oma toimialasarake", "sv": "filens egen sektorkolumn",
+              "en": "the file's own sector column"},
+    "ytj": {"fi": "YTJ:n toimialakoodi", "sv": "FODS näringsgrenskod", "en": "the YTJ industry code"},
+    "none": {"fi": "ei mikään (luokittelematon)", "sv": "ingen (oklassificerad)", "en": "none (unclassified)"},
+}
+#: Descriptions of the codes that are not rules of the rules file.
+_CODE_WORDS = {
+    "KNOWN": {"fi": "Järjestö on tunnettujen järjestöjen luettelossa.", "en": "The organisation is in the list of "
+              "known organisations."},
+    "CATEGORY": {"fi": "Lähteen oma luokka kertoo toimialan.", "en": "The source's own category names the sector."},
+    "SHAPE": {"fi": "Nimessä on lääketieteellinen sanamuoto (-iitti, -oosi, oireyhtymä...).",
+              "en": "The name has a medical word shape (-itis, -osis, syndrome...)."},
+    "LEX": {"fi": "Nimessä on sairauden nimi sairaussanastosta ({group}).",
+            "en": "The name has a condition of the condition lexicon ({group})."},
+}
+
+
+def explain(names_or_register: str | Iterable[str] | pd.Series | pd.DataFrame | IngestResult,
+            language: str = "en") -> pd.DataFrame:
+    """Why each association got its sector: the deciding signal, the rule, what the rule means and the
+    words that matched.
+
+    Parameters
+    ----------
+    names_or_register : str, list of str, Series, DataFrame or IngestResult
+        Names (classified here, as by :func:`classify_names`), or a register read by
+        :func:`read_register` (its ``classification_rule`` and ``sector_source`` are explained; a frame
+        with ``name`` but no classification is classified here, with its ``purpose`` and
+        ``source_category`` when present).
+    language : {"fi", "sv", "en"}
+        Language of the labels and descriptions (rule descriptions exist in Finnish and English;
+        Swedish gets the English ones).
+
+    Returns
+    -------
+    DataFrame
+        One row per association: ``name``, ``sector``, ``sector_label``, ``sector_source`` (the
+        signal's id), ``signal`` (in words), ``classification_rule`` (the rule's code), ``description``
+        (the rule in plain words) and ``matched`` (the words of the name, purpose or category that
+        decided), index as in the input.
+
+    Examples
+    --------
+    >>> why = explain(["Kuopion Mielenterveysseura ry", "Suomen Sarkoidoosiyhdistys ry", "Kuokkalan Pursiseura"])
+    >>> why[["sector", "sector_source", "classification_rule", "matched"]].values.tolist()
+    [['mental_substance', 'name_rule', 'MS01', 'mielenterv'], \
+['patient_health', 'name_lexicon', 'LEX:patient_other', 'sarkoidoosi'], ['unclassified', 'none', '', '']]
+    >>> why["description"].iloc[0]
+    'Mental health (mental health societies, depression, psychiatry, clubhouses).'
+    >>> explain(register).set_index("name").at["Keuruun Eläkkeensaajat ry", "matched"]
+    'eläkkeensaaj'
+    """
+    from .classify import matched_words, normalize_text, org_key, rule_descriptions
+
+    language = _check_language(language)
+    obj = names_or_register
+    if hasattr(obj, "register") and isinstance(obj.register, pd.DataFrame):
+        obj = obj.register
+    if isinstance(obj, pd.DataFrame):
+        if "name" not in obj:
+            raise NotClassifiedError("explain needs names or a register with a 'name' column (sa.read_register "
+                                     f"gives one); the frame has: {', '.join(map(str, obj.columns[:10]))}")
+        reg = obj
+        if not {"classification_rule", "sector_source"} <= set(reg.columns):
+            cls = classify_names(reg["name"], reg.get("purpose"), reg.get("source_category"))
+            reg = reg.drop(columns=[c for c in cls.columns if c in reg]).join(cls)
+    else:
+        names = obj if isinstance(obj, pd.Series) else pd.Series([obj] if isinstance(obj, str) else list(obj))
+        reg = classify_names(names).assign(name=names.astype(str).to_numpy())
+    rule = reg["classification_rule"] if "classification_rule" in reg else reg["rule"]
+    source = reg["sector_source"].astype("string").fillna("").replace("", "none")
+    descriptions = rule_descriptions()
+    desc_lang = "fi" if language == "fi" else "en"
+    out = []
+    for i in reg.index:
+        name, code, src = reg.at[i, "name"], rule.at[i], source.at[i]
+        code = "" if pd.isna(code) else str(code)
+        purpose = reg.at[i, "purpose"] if "purpose" in reg else None
+        category = reg.at[i, "source_category"] if "source_category" in reg else None
+        if code in descriptions:
+            desc = descriptions[code][desc_lang]
+        elif code.startswith("LEX:"):
+            desc = _CODE_WORDS["LEX"][desc_lang].format(group=code[4:])
+        else:
+            desc = _CODE_WORDS.get(code, {}).get(desc_lang, "")
+        if src == "known_org":
+            matched = org_key(name)
+        elif src == "source_category":
+            matched = "" if pd.isna(category) else str(category)
+        elif src == "purpose" and not pd.isna(purpose):
+            matched = matched_words(normalize_text(purpose), code, str(purpose))
+        elif src in ("name_rule", "name_lexicon", "name_shape", "given"):
+            matched = matched_words(normalize_text(name), code, str(name))
+        else:
+            matched = ""
+        if src == "given":
+            desc = SIGNALS["given"][language] + (f"; {desc}" if desc else "")
+        sector = str(reg.at[i, "sector"])
+        out.append({"name": str(name), "sector": sector, "sector_label": _safe_label(sector, language),
+                    "sector_source": src, "signal": SIGNALS.get(src, {}).get(language, src),
+                    "classification_rule": code, "description": desc, "matched": matched})
+    return pd.DataFrame(out, index=reg.index)
+
+
+def _safe_label(sector: str, language: str) -> str:
+    from .taxonomy import sector_label
+
+    try:
+        return sector_label(sector, language)
+    except KeyError:
+        return sector
 
 
 def compute_indicators(register: pd.DataFrame | IngestResult, ref: ReferenceData, source: str = "register",
@@ -907,6 +1037,130 @@ def share_bar(table: pd.DataFrame, level: str, area: str, indicator: str = "paid
     return _share(table, level, _one_area(table, level, area), indicator, language)
 
 
+# ---------------------------------------------------------------------- writing for others
+def write_workbook(ind: IndicatorSet, ref: ReferenceData, level: str, area: str, out_dir: Path | str = ".",
+                   language: str = "fi", synthetic: bool = False) -> Path:
+    """The per-area Excel workbook of the reports (:func:`.export.write_workbook`) for one area.
+
+    A sheet per indicator family with headers in ``language`` and the number formats Finnish Excel
+    shows right, the municipalities without an association by sector, the data dictionary and the
+    sources.
+
+    Parameters
+    ----------
+    ind : IndicatorSet
+        From :func:`compute_indicators` (or ``Store(...).load_indicators()``).
+    ref : ReferenceData
+    level : str
+    area : str
+        Code or name of an area of ``level``.
+    out_dir : path
+        Folder of the workbook (made if missing).
+    language : {"fi", "sv", "en"}
+    synthetic : bool
+        Mark the workbook as made from synthetic data (the demo).
+
+    Returns
+    -------
+    Path
+        ``<out_dir>/<level>_<code>.xlsx`` (``_sv``/``_en`` before the suffix for other languages).
+
+    Examples
+    --------
+    >>> write_workbook(ind, ref, "maakunta", "Keski-Suomi", tmp).name
+    'maakunta_13.xlsx'
+    """
+    from .export import write_workbook as _write
+
+    level, language = _check_level(level), _check_language(language)
+    return _write(ind, ref, level, _one_area(ind.table, level, area, ref), out_dir, synthetic=synthetic,
+                  language=language)
+
+
+def to_csv(frame: pd.DataFrame | IndicatorSet, path: Path | str, excel: bool = True) -> Path:
+    """Write a table as CSV for Excel (the default) or for programs (:func:`.export.write_csv`).
+
+    Parameters
+    ----------
+    frame : DataFrame or IndicatorSet
+        A table (an IndicatorSet writes its tidy ``.table``).
+    path : path
+    excel : bool
+        True: ``;``-separated, decimal comma, UTF-8 with BOM (Finnish Excel opens it right on a
+        double click). False: ``,``-separated UTF-8, decimal point.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> t = select(ind.table, level="maakunta", area="13", sector="ALL", indicator="associations_per_1000")
+    >>> p = to_csv(t[["area_name", "value"]].round(3), tmp / "keski-suomi.csv")
+    >>> p.read_text("utf-8-sig").splitlines()[0]
+    'area_name;value'
+    """
+    from .export import write_csv
+
+    if hasattr(frame, "table") and isinstance(frame.table, pd.DataFrame):
+        frame = frame.table
+    return write_csv(frame, path, excel=excel)
+
+
+def to_png(fig: go.Figure, path: Path | str, width: int | None = None, height: int | None = None,
+           scale: float = 2) -> Path:
+    """Write a figure as PNG (for slides) with kaleido and the system's Chromium, offline.
+
+    kaleido (``pip install "kaleido>=1"``) drives a Chrome or Chromium it finds on the machine
+    (Debian: ``apt-get install chromium``; another place: ``$BROWSER_PATH``); it downloads nothing.
+
+    Parameters
+    ----------
+    fig : plotly Figure
+    path : path
+    width, height : int, optional
+        Size in CSS pixels (default: the figure's own height and 900 px wide).
+    scale : float
+        Pixel density (2: sharp on slides).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    SoteAnalyticsError
+        When kaleido or a browser is missing (the message says what to install).
+
+    Examples
+    --------
+    >>> try:
+    ...     path = to_png(sector_bar(ind.table, "maakunta", "13"), tmp / "bar.png")
+    ... except SoteAnalyticsError as e:  # no kaleido or no browser on this machine: the message says so
+    ...     path = tmp / "bar.png"
+    >>> path.suffix
+    '.png'
+    """
+    try:
+        import kaleido  # noqa: F401
+    except ImportError as e:
+        raise SoteAnalyticsError('PNG export needs kaleido: pip install "kaleido>=1" (it uses the system\'s '
+                                 "Chromium: apt-get install chromium)") from e
+    import plotly.io as pio
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pio.write_image(fig, target, format="png", width=width or fig.layout.width or 900,
+                        height=height or fig.layout.height or 500, scale=scale)
+    except Exception as e:  # kaleido's errors for a missing browser differ between versions
+        if "chrom" in str(e).lower() or "browser" in str(e).lower():
+            raise SoteAnalyticsError(f"PNG export found no Chrome or Chromium ({e}): apt-get install chromium, "
+                                     "or set $BROWSER_PATH to a Chrome binary") from e
+        raise
+    return target
+
+
 def _is_reference(obj) -> bool:
     return hasattr(obj, "boundaries") and hasattr(obj, "key")
 
@@ -939,8 +1193,10 @@ def explore(table: pd.DataFrame | IndicatorSet | Store | Path | str, ref: Refere
 
     Examples
     --------
-    >>> ex = explore(ind.table, ref)  # doctest: +SKIP
-    >>> ex  # in JupyterLab the explorer shows itself  # doctest: +SKIP
+    >>> ex = explore(ind.table, ref, level="maakunta")
+    >>> ex.level.value = "seutukunta"  # in JupyterLab the explorer shows itself (display(ex) or ex last in a cell)
+    >>> ex.bar_figure.layout.xaxis.title.text
+    'Yhdistyksiä / 1 000 asukasta'
     """
     from .explorer import Explorer
 
