@@ -219,3 +219,57 @@ def test_to_png_with_kaleido_and_the_system_chromium(demo_ind, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (900, fig.layout.height)
+
+
+# ---------------------------------------------------------------------- the explorer and the one map style
+def test_explorer_level_change_keeps_a_valid_area(demo_ind, ref):
+    ex = sa.explore(demo_ind.table, ref, level="hyvinvointialue")
+    ex.area.value = "91"
+    assert ex.area.label == "Ahvenanmaa (91)"
+    ex.level.value = "seutukunta"
+    key = ref.key
+    aland = set(key.loc[key["hyvinvointialue_code"] == "91", "seutukunta_code"])
+    assert ex.area.value in aland and "Lappeenranta" not in ex.area.label
+    ex.area.value = "131"  # Jyväskylän seutukunta
+    ex.level.value = "kunta"
+    assert ex.area.value == "179"  # Jyväskylä: most of the sub-region's people
+    ex.level.value = "hyvinvointialue"
+    assert ex.area.value == "15"
+
+
+def test_explorer_shows_n_and_intervals_of_shares_in_percent(demo_ind, ref):
+    ex = sa.explore(demo_ind.table, ref, level="seutukunta", indicator="paid_staff_share")
+    bar = ex.bar_figure.data[0]
+    assert all(re.search(r"\(n=\d[\d\s\xa0]*\)$", y) for y in bar.y)
+    assert bar.error_x.array is not None and len(bar.error_x.array) == len(bar.y)
+    assert max(bar.x) <= 100 and ex.bar_figure.layout.xaxis.ticksuffix == " %"
+    assert "95 %" in bar.hovertemplate
+    # ranked by the interval's lower bound
+    lower = [v - m for v, m in zip(bar.x, bar.error_x.arrayminus, strict=True)]
+    assert lower == sorted(lower, reverse=True)
+    # legend and hover in per cent
+    swatches = [tr.name for tr in ex.map_figure.data if tr.mode == "markers"]
+    assert swatches and all("%" in name for name in swatches)
+    polys = [tr for tr in ex.map_figure.data if tr.meta]
+    assert all("%" in tr.text or tr.text.endswith("–") for tr in polys)
+
+
+@pytest.mark.parametrize(("language", "header"), [("en", "Indicator"), ("sv", "Indikator"), ("fi", "Indikaattori")])
+def test_explorer_table_header_is_translated(demo_ind, ref, language, header):
+    ex = sa.explore(demo_ind.table, ref, language=language)
+    assert f"<th>{header}</th>" in ex.table_html.value
+    if language != "fi":
+        assert "Indikaattori" not in ex.table_html.value and "Arvo" not in ex.table_html.value
+
+
+def test_choropleth_has_the_reports_map_style(demo_ind, ref):
+    from sote_analytics.figures import MAP_OUTLINE, NO_DATA_PATTERN
+
+    fig = sa.choropleth(demo_ind.table, ref, "kunta", "carers")
+    polys = [tr for tr in fig.data if tr.meta]
+    assert {tr.line.color for tr in polys} == {MAP_OUTLINE}
+    empty = [tr for tr in polys if not tr.meta[1] > 0]
+    assert empty and all(tr.fillpattern.shape == NO_DATA_PATTERN["shape"] for tr in empty)
+    assert "white" not in {tr.line.color for tr in polys}
+    legend = [tr.name for tr in fig.data if tr.mode == "markers"]
+    assert "ei yhdistyksiä" in legend
