@@ -836,7 +836,7 @@ def indicator_list(language: str = "fi") -> pd.DataFrame:
 # ---------------------------------------------------------------------- figures
 def choropleth(table: pd.DataFrame, ref_or_boundaries, level: str, sector: str = "ALL",
                indicator: str = "associations_per_1000", highlight: str | None = None,
-               language: str = "fi") -> go.Figure:
+               language: str = "fi", labels: bool = False) -> go.Figure:
     """A map of every area of ``level`` coloured by one indicator of one sector.
 
     Parameters
@@ -850,10 +850,14 @@ def choropleth(table: pd.DataFrame, ref_or_boundaries, level: str, sector: str =
     highlight : str, optional
         Code or name of an area to outline.
     language : {"fi", "sv", "en"}
+    labels : bool
+        Print the areas' names (at most 40 areas, where they do not overlap; the largest first).
 
     Returns
     -------
     plotly.graph_objects.Figure
+        The reports' map style: dark outlines, areas without a value white and hatched (named in the
+        legend), quantile classes of ColorBrewer Blues as legend swatches.
 
     Examples
     --------
@@ -867,8 +871,11 @@ def choropleth(table: pd.DataFrame, ref_or_boundaries, level: str, sector: str =
     indicator, language = _check_indicator(indicator, table), _check_language(language)
     if highlight is not None:
         highlight = _one_area(table, level, highlight, ref_or_boundaries if _is_reference(ref_or_boundaries) else None)
+    priority = None
+    if labels and _is_reference(ref_or_boundaries):
+        priority = ref_or_boundaries.areas(level).set_index("code")["population"]
     return choropleth_figure(table, _boundaries(ref_or_boundaries, level), level, sector, indicator,
-                             highlight, language)
+                             highlight, language, labels, priority)
 
 
 def ranked_bar(table: pd.DataFrame, level: str, sector: str = "ALL", indicator: str = "associations_per_1000",

@@ -89,10 +89,13 @@ def _class_labels(values, indicator: str, language: str) -> list[str]:
 
 def choropleth_figure(table: pd.DataFrame, boundaries, level: str, sector: str = "ALL",
                       indicator: str = "associations_per_1000", highlight: str | None = None,
-                      language: str = "fi") -> go.Figure:
+                      language: str = "fi", labels: bool = False,
+                      label_priority: pd.Series | None = None) -> go.Figure:
     """Every area of ``level`` coloured in quantile classes of one indicator of one sector, in the
     reports' map style (:func:`.figures.sector_map`): dark outlines, areas without a value white with
-    a hatch named in the legend, class swatches, names where at most 40 areas.
+    a hatch named in the legend, class swatches; with ``labels`` the names of at most 40 areas where
+    they do not overlap (``label_priority`` by code first, e.g. the population; the explorer's narrow
+    map goes without).
 
     One filled polygon trace per area; each trace carries ``meta=[code, value]``
     and the formatted value in its hover text (shares in per cent, as the legend). ``highlight``
@@ -153,7 +156,8 @@ def choropleth_figure(table: pd.DataFrame, boundaries, level: str, sector: str =
         fig.data = [fig.data[i] for i in order]
     for c in sorted(shown, key=lambda k: (k < 0, k)):
         _swatch(fig, labels[c] if c >= 0 else none, colors[c] if c >= 0 else NO_DATA_COLOR, c + 2 if c >= 0 else 99)
-    _add_labels(fig, gdf, gdf[name_col].astype(str).tolist(), GAPS_MAP_HEIGHT)
+    if labels:
+        _add_labels(fig, gdf, gdf[name_col].astype(str).tolist(), GAPS_MAP_HEIGHT, label_priority)
     return _map_layout(fig, gdf, GAPS_MAP_HEIGHT, _label(indicator, language))
 
 
