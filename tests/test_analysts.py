@@ -320,3 +320,141 @@ def test_readme_analysing_in_jupyterlab_runs(tmp_path, monkeypatch, reference_di
         assert (tmp_path / "out" / name).is_file(), name
     assert (tmp_path / "out" / "mielenterveys_seutukunnat.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert "Mielenterveys" in (tmp_path / "out" / "kartta.html").read_text("utf-8")
+
+
+# ---------------------------------------------------------------------- the notebook and JupyterLab
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "explore.ipynb"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.slow
+def test_explore_notebook_reads_the_processed_demo_folder(processed, tmp_path, reference_dir):
+    """With ``make demo``'s processed folder there the notebook reads it (no demo rebuild)."""
+    import subprocess
+    import sys
+
+    out_dir, _, _ = processed
+    from sote_analytics.store import Store
+
+    assert Store(out_dir).synthetic
+    out = tmp_path / "out.ipynb"
+    args = [str(Path(sys.executable).with_name("papermill")), str(NOTEBOOK), str(out), "--cwd", str(NOTEBOOK.parent),
+            "-k", "python3", "--no-progress-bar", "-p", "processed_dir", str(out_dir),
+            "-p", "export_path", str(tmp_path / "sel.xlsx")]
+    with open(tmp_path / "papermill.log", "w") as log:
+        subprocess.run(args, check=True, stdout=log, stderr=subprocess.STDOUT, timeout=600,
+                       env={**__import__("os").environ, "SOTE_REFERENCE_DIR": str(reference_dir)})
+    nb = json.loads(out.read_text("utf-8"))
+    text = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                   for o in c.get("outputs", []))
+    assert f"luettu / read {out_dir}" in text
+    assert not [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_explorer_in_jupyterlab_changes_level_sector_and_indicator(tmp_path, reference_dir):
+    """JupyterLab in Chromium: the English explorer goes to sub-regions, a sector and a share; the bar chart
+    shows n and intervals, the table header is English. Screenshots: ``$SOTE_SCREENSHOT_DIR`` (docs/)."""
+    import os
+    import secrets
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    from sote_analytics.indicators import definitions
+    from sote_analytics.reference import get_level
+    from sote_analytics.taxonomy import sector_label
+
+    nbdir = tmp_path / "nb"
+    nbdir.mkdir()
+    code = ("import sote_analytics as sa\n"
+            "ref = sa.load_reference(2025)\n"
+            "res = sa.read_register(sa.demo_register(ref), ref)\n"
+            "ind = sa.compute_indicators(res.register, ref, 'demo (SYNTHETIC)')\n"
+            "explorer = sa.explore(ind.table, ref, level='hyvinvointialue', language='en')\n"
+            "explorer")
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": code, "outputs": [], "execution_count": None}],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (nbdir / "explorer_en.ipynb").write_text(json.dumps(nb), "utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"), "SOTE_REFERENCE_DIR": str(reference_dir)}
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser", "--ip", "127.0.0.1", "--port",
+         str(port), f"--ServerApp.token={token}", "--notebook-dir", str(nbdir), "--LabApp.expose_app_in_browser=True",
+         *(["--allow-root"] if os.geteuid() == 0 else []),
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "lab.log", "w"))  # noqa: SIM115
+    shots = []
+    try:
+        end = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > end or proc.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/explorer_en.ipynb?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
+            page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+                                   timeout=60000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            box = page.locator(".jp-OutputArea .widget-vbox").first
+            box.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=180000)
+            selects = box.locator(".widget-dropdown select")
+            assert selects.count() == 4
+            table = box.locator("table.sote-explorer-table")
+            assert table.locator("th").all_inner_texts() == ["Indicator", "Value", "95 % interval", "n"]
+
+            def choose(i: int, label: str, wait_text: str) -> None:
+                selects.nth(i).select_option(label=label)
+                page.wait_for_function("t => [...document.querySelectorAll('.widget-vbox .js-plotly-plot')]"
+                                       ".some(el => el.textContent.includes(t))", arg=wait_text, timeout=60000)
+
+            choose(0, get_level("seutukunta").label["en"], "(n=")  # share or not, sub-region names
+            choose(2, sector_label("mental_substance", "en"), "Jyväskylä")
+            share = definitions()["paid_staff_share"]["en"]
+            choose(3, share, "(n=")
+            page.wait_for_timeout(1500)
+            bars = box.locator(".js-plotly-plot").nth(1)
+            assert bars.locator(".errorbar").count() > 10  # the 95 % intervals of the shares
+            labels = bars.locator(".ytick text").all_inner_texts()
+            assert labels and all(re.search(r"\(n=\d", t) for t in labels)
+            legend = box.locator(".js-plotly-plot").first.locator(".legendtext").all_inner_texts()
+            assert any("%" in t for t in legend)
+            assert table.locator("tr").count() > 5
+            shot = tmp_path / "explorer_en_share.png"
+            box.screenshot(path=str(shot))
+            shots.append(shot)
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if os.environ.get("SOTE_SCREENSHOT_DIR"):
+        for shot in shots:
+            shutil.copy(shot, Path(os.environ["SOTE_SCREENSHOT_DIR"]) / shot.name)
