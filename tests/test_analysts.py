@@ -274,6 +274,10 @@ def test_choropleth_has_the_reports_map_style(demo_ind, ref):
     assert "white" not in {tr.line.color for tr in polys}
     legend = [tr.name for tr in fig.data if tr.mode == "markers"]
     assert "ei yhdistyksiä" in legend
+    assert not [tr for tr in fig.data if tr.mode == "text"]  # names only on request
+    named = sa.choropleth(demo_ind.table, ref, "hyvinvointialue", "carers", labels=True)
+    texts = [tr for tr in named.data if tr.mode == "text"]
+    assert len(texts) == 1 and "Lapin hyvinvointialue" in texts[0].text
 
 
 # ---------------------------------------------------------------------- the README's worked examples
@@ -356,6 +360,7 @@ def test_explore_notebook_reads_the_processed_demo_folder(processed, tmp_path, r
 def test_explorer_in_jupyterlab_changes_level_sector_and_indicator(tmp_path, reference_dir):
     """JupyterLab in Chromium: the English explorer goes to sub-regions, a sector and a share; the bar chart
     shows n and intervals, the table header is English. Screenshots: ``$SOTE_SCREENSHOT_DIR`` (docs/)."""
+    import contextlib
     import os
     import secrets
     import shutil
@@ -412,7 +417,7 @@ def test_explorer_in_jupyterlab_changes_level_sector_and_indicator(tmp_path, ref
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page = browser.new_page(viewport={"width": 1400, "height": 1700})
             page.goto(f"http://127.0.0.1:{port}/lab/tree/explorer_en.ipynb?token={token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
             page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
@@ -428,23 +433,27 @@ def test_explorer_in_jupyterlab_changes_level_sector_and_indicator(tmp_path, ref
             table = box.locator("table.sote-explorer-table")
             assert table.locator("th").all_inner_texts() == ["Indicator", "Value", "95 % interval", "n"]
 
-            def choose(i: int, label: str, wait_text: str) -> None:
-                selects.nth(i).select_option(label=label)
-                page.wait_for_function("t => [...document.querySelectorAll('.widget-vbox .js-plotly-plot')]"
-                                       ".some(el => el.textContent.includes(t))", arg=wait_text, timeout=60000)
+            plots_text = ("() => [...document.querySelectorAll('.widget-vbox .js-plotly-plot')]"
+                          ".map(e => e.textContent).join('|')")
 
-            choose(0, get_level("seutukunta").label["en"], "(n=")  # share or not, sub-region names
-            choose(2, sector_label("mental_substance", "en"), "Jyväskylä")
-            share = definitions()["paid_staff_share"]["en"]
-            choose(3, share, "(n=")
+            def choose(i: int, label: str) -> None:
+                before = page.evaluate(plots_text)
+                selects.nth(i).select_option(label=label)
+                page.wait_for_function(f"b => ({plots_text})() !== b", arg=before, timeout=60000)
+
+            choose(0, get_level("seutukunta").label["en"])
+            choose(2, sector_label("mental_substance", "en"))
+            choose(3, definitions()["paid_staff_share"]["en"])
             page.wait_for_timeout(1500)
             bars = box.locator(".js-plotly-plot").nth(1)
             assert bars.locator(".errorbar").count() > 10  # the 95 % intervals of the shares
-            labels = bars.locator(".ytick text").all_inner_texts()
+            labels = bars.locator(".ytick text").all_text_contents()
             assert labels and all(re.search(r"\(n=\d", t) for t in labels)
-            legend = box.locator(".js-plotly-plot").first.locator(".legendtext").all_inner_texts()
+            legend = box.locator(".js-plotly-plot").first.locator(".legendtext").all_text_contents()
             assert any("%" in t for t in legend)
             assert table.locator("tr").count() > 5
+            with contextlib.suppress(Exception):  # JupyterLab's news question would cover the table
+                page.get_by_role("button", name="No").click(timeout=3000)
             shot = tmp_path / "explorer_en_share.png"
             box.screenshot(path=str(shot))
             shots.append(shot)

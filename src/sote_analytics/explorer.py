@@ -135,7 +135,7 @@ def choropleth_figure(table: pd.DataFrame, boundaries, level: str, sector: str =
     vals = _values(table, level, sector, indicator)["value"].reindex(gdf["code"].astype(str))
     v = vals.to_numpy(dtype=float)
     cls, _, colors = _classes(v, language)
-    labels = _class_labels(v, indicator, language)
+    class_labels = _class_labels(v, indicator, language)
     name_col = name_column(language) if name_column(language) in gdf else "name_fi"
     none = WORDS.get(language, WORDS["fi"])["share_none"] if _is_share(indicator) else t("map_none_label", language)
     props = []
@@ -155,7 +155,10 @@ def choropleth_figure(table: pd.DataFrame, boundaries, level: str, sector: str =
         order += [i for i in range(len(props)) if props[i]["meta"][0] == str(highlight)]
         fig.data = [fig.data[i] for i in order]
     for c in sorted(shown, key=lambda k: (k < 0, k)):
-        _swatch(fig, labels[c] if c >= 0 else none, colors[c] if c >= 0 else NO_DATA_COLOR, c + 2 if c >= 0 else 99)
+        if c >= 0:
+            _swatch(fig, class_labels[c], colors[c], c + 2)
+        else:
+            _swatch(fig, none, NO_DATA_COLOR, 99)
     if labels:
         _add_labels(fig, gdf, gdf[name_col].astype(str).tolist(), GAPS_MAP_HEIGHT, label_priority)
     return _map_layout(fig, gdf, GAPS_MAP_HEIGHT, _label(indicator, language))
