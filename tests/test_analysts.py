@@ -257,8 +257,12 @@ def test_explorer_shows_n_and_intervals_of_shares_in_percent(demo_ind, ref):
 
 @pytest.mark.parametrize(("language", "header"), [("en", "Indicator"), ("sv", "Indikator"), ("fi", "Indikaattori")])
 def test_explorer_table_header_is_translated(demo_ind, ref, language, header):
-    ex = sa.explore(demo_ind.table, ref, language=language)
+    ex = sa.explore(demo_ind.table, ref, level="maakunta", language=language)
     assert f"<th>{header}</th>" in ex.table_html.value
+    ex.area.value = "13"
+    assert ex.area.label == {"fi": "Keski-Suomi (13)", "sv": "Mellersta Finland (13)",
+                             "en": "Central Finland (13)"}[language]
+    assert ex.table is not demo_ind.table or language == "fi"  # the caller's table keeps its Finnish names
     if language != "fi":
         assert "Indikaattori" not in ex.table_html.value and "Arvo" not in ex.table_html.value
 

@@ -241,6 +241,23 @@ def area_table(table: pd.DataFrame, level: str, area: str, sector: str = "ALL",
     return out[[c for c in TABLE_COLUMNS if c in out]].reset_index(drop=True)
 
 
+def _translated_names(table: pd.DataFrame, ref: ReferenceData, language: str) -> pd.DataFrame:
+    """The table with ``area_name`` in ``language`` (Swedish or English names of the reference, the
+    Finnish name where it has none); the table itself for Finnish."""
+    if language == "fi" or "area_name" not in table:
+        return table
+    from .api import _names_of
+
+    names = _names_of(ref)
+    col = f"name_{language}"
+    if col not in names:
+        return table
+    by_key = names.set_index(["area_level", "area_code"])[col]
+    keys = pd.MultiIndex.from_arrays([table["area_level"].astype(str), table["area_code"].astype(str)])
+    translated = pd.Series(by_key.reindex(keys).to_numpy(), index=table.index)
+    return table.assign(area_name=translated.where(translated.notna() & (translated != ""), table["area_name"]))
+
+
 class Explorer:
     """Level, area, sector and indicator selectors driving a choropleth, a ranked bar chart and a table.
 
@@ -287,7 +304,7 @@ class Explorer:
         from .reference import get_level
         from .taxonomy import sector_label, sote_sectors
 
-        self.table = table
+        self.table = _translated_names(table, ref, language)
         self.ref = ref
         self.language = language
         self._boundaries: dict[str, object] = {}
