@@ -937,11 +937,19 @@ def sector_bar(table: pd.DataFrame, level: str, area: str, language: str = "fi")
     >>> fig = sector_bar(ind.table, "maakunta", "Keski-Suomi")
     >>> [tr.name for tr in fig.data]
     ['Keski-Suomi', 'Koko maa']
+    >>> [tr.name for tr in sector_bar(ind.table, "maakunta", "13", language="sv").data]
+    ['Mellersta Finland', 'Hela landet']
     """
     from .figures import sector_bar as _bar
 
     level, language = _check_level(level), _check_language(language)
-    return _bar(table, level, _one_area(table, level, area), language)
+    code = _one_area(table, level, area)
+    name = None
+    if language != "fi":
+        names = _names_of(_reference_for(table))
+        hit = names[(names["area_level"] == level) & (names["area_code"] == code)]
+        name = str(hit[f"name_{language}"].iloc[0]) if len(hit) else None
+    return _bar(table, level, code, language, area_name=name)
 
 
 def sector_map(table: pd.DataFrame, ref_or_boundaries, sectors: list[str] | None = None,
