@@ -89,9 +89,9 @@ def generate_register(ref: ReferenceData, seed: int = config.DEFAULT_SEED) -> pd
 
     Examples
     --------
-    >>> reg = generate_register(ref, seed=1)  # doctest: +SKIP
-    >>> 9000 < len(reg) < 11500  # doctest: +SKIP
-    True
+    >>> reg = generate_register(ref, seed=1)
+    >>> 9000 < len(reg) < 11500, bool((reg["operating_area"] != "").sum() > 50)
+    (True, True)
     """
     prof = demo_profiles()
     rng = np.random.default_rng(seed)

@@ -59,8 +59,8 @@ def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
 
     Examples
     --------
-    >>> fig = sector_bar(ind.table, "hyvinvointialue", "15")  # doctest: +SKIP
-    >>> [tr.name for tr in fig.data]  # doctest: +SKIP
+    >>> fig = sector_bar(ind.table, "hyvinvointialue", "15")
+    >>> [tr.name for tr in fig.data]
     ['Keski-Suomen hyvinvointialue', 'Koko maa']
     """
     area = _slice(table, level, code, "associations_per_1000")
