@@ -52,7 +52,8 @@ def test_select_by_code_name_and_lists(demo_ind, ref):
     two = sa.select(t, level="hyvinvointialue", sector=["elderly", "carers"], indicator="associations")
     assert set(two["sector"]) == {"elderly", "carers"}
     assert len(two) == 2 * len(ref.areas("hyvinvointialue"))
-    assert sa.select(t, level="kunta", area="No such place").empty
+    with pytest.raises(sa.UnknownValueError, match="No such place"):  # issue 28: no silent empty selection
+        sa.select(t, level="kunta", area="No such place")
 
 
 def test_ranking_orders_values_and_puts_missing_last(demo_ind, ref):

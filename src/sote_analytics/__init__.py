@@ -21,9 +21,10 @@ __version__ = "0.1.0"
 #: equals a submodule's (``classify`` and ``explorer`` are modules): a submodule import
 #: would otherwise replace the function on the package.
 _API = (
-    "Store", "choropleth", "classify_names", "compute_indicators", "demo_register", "explore", "gaps_map",
-    "indicator_names", "load_reference", "ranked_bar", "ranking", "read_register", "sector_bar",
-    "sector_map", "select", "share_bar",
+    "NotClassifiedError", "SoteAnalyticsError", "Store", "UnknownValueError", "areas_within", "choropleth",
+    "classify_names", "compute_indicators", "demo_register", "explore", "gaps_map", "indicator_list",
+    "indicator_names", "load_reference", "ranked_bar", "ranking", "read_register", "resolve_areas",
+    "sector_bar", "sector_map", "sectors", "select", "share_bar", "explain", "write_workbook", "to_csv", "to_png",
 )
 
 __all__ = ["__version__", *_API]

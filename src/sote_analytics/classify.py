@@ -551,3 +551,57 @@ def real_names_path() -> Path:
 def default_sample_path() -> Path:
     """The hand-labelled evaluation sample of the project checkout."""
     return Path("tests") / "data" / "classification_sample.csv"
+
+
+# ---------------------------------------------------------------------------- explanations
+@cache
+def rule_descriptions() -> dict[str, dict[str, str]]:
+    """Plain-language description of every name rule by code, ``{"fi": ..., "en": ...}``
+    (columns ``description_fi``, ``description_en`` of ``data/classification_rules.csv``).
+
+    Examples
+    --------
+    >>> rule_descriptions()["MS01"]["en"]
+    'Mental health (mental health societies, depression, psychiatry, clubhouses).'
+    """
+    df = sector_rules()
+    return {r.code: {"fi": r.description_fi, "en": r.description_en} for r in df.itertuples(index=False)}
+
+
+def matched_words(text: str, code: str, raw: str | None = None) -> str:
+    """The part of ``text`` that made rule ``code`` fire: the rule's pattern re-run on the normalised
+    text (:func:`normalize_text`; ``raw``, the not case-folded text, for condition acronyms).
+
+    Codes: a name rule (``MS01``), ``LEX:<group>`` (condition lexicon), ``SHAPE`` (medical word shape);
+    '' for other codes (``KNOWN``, ``CATEGORY``) or when nothing matches.
+
+    Examples
+    --------
+    >>> matched_words(normalize_text("Kuopion Mielenterveysseura ry"), "MS01")
+    'mielenterv'
+    >>> matched_words(normalize_text("Suomen Sarkoidoosiyhdistys ry"), "LEX:patient_other")
+    'sarkoidoosi'
+    >>> matched_words("kuokkalan pursiseura", "")
+    ''
+    """
+    if not code or not isinstance(text, str):
+        return ""
+    if code == "SHAPE":
+        candidates = [(MEDICAL_SHAPE, text)]
+    elif code.startswith("LEX:"):
+        lex = _lexicon_rules()
+        candidates = [(p, text) for p in lex.loc[lex["code"] == code, "include"]]
+        acr = _acronym_rules()
+        if not acr.empty and raw is not None:
+            candidates += [(p, _normalize(raw)) for p in acr.loc[acr["code"] == code, "include"]]
+    else:
+        rules = sector_rules()
+        candidates = [(p, text) for p in rules.loc[rules["code"] == code, "include"]]
+    for pattern, target in candidates:
+        try:
+            m = re.search(pattern, target)  # RE2's syntax of the rules is Python's; \b knows å, ä, ö
+        except re.error:  # pragma: no cover - every pattern of the files compiles in Python too
+            continue
+        if m:
+            return m.group(0).strip(" -–")
+    return ""

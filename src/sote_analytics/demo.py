@@ -31,7 +31,7 @@ BILINGUAL_FINNISH = {"1"}
 REGISTER_COLUMNS = [
     "association_id", "name", "register_number", "business_id", "registration_date",
     "municipality", "sector", "paid_staff", "members", "volunteers", "produces_services",
-    "synthetic",
+    "operating_area", "synthetic",
 ]
 
 
@@ -83,13 +83,15 @@ def generate_register(ref: ReferenceData, seed: int = config.DEFAULT_SEED) -> pd
     -------
     DataFrame
         Columns :data:`REGISTER_COLUMNS`; ``municipality`` is a name as a
-        register gives it (Swedish for Swedish-majority municipalities).
+        register gives it (Swedish for Swedish-majority municipalities). The local
+        associations come first (no ``operating_area``), then the national and district
+        organisations of :func:`headquarters_rows` (an area of operation each).
 
     Examples
     --------
-    >>> reg = generate_register(ref, seed=1)  # doctest: +SKIP
-    >>> 9000 < len(reg) < 11500  # doctest: +SKIP
-    True
+    >>> reg = generate_register(ref, seed=1)
+    >>> 9000 < len(reg) < 11500, bool((reg["operating_area"] != "").sum() > 50)
+    (True, True)
     """
     prof = demo_profiles()
     rng = np.random.default_rng(seed)
@@ -122,9 +124,64 @@ def generate_register(ref: ReferenceData, seed: int = config.DEFAULT_SEED) -> pd
             sub = subs[rng.choice(len(subs), p=sw / sw.sum())]
             use_sv = (swedish_majority and rng.random() < 0.85) or (bilingual and rng.random() < 0.2)
             name = _unique_name(rng, sub, mun, use_sv, used)
-            rows.append(_association(rng, prof, serial, name, domicile, sector, sub, used_ids))
+            rows.append([*_association(rng, prof, serial, name, domicile, sector, sub, used_ids)[:-1], "", True])
+    rows += headquarters_rows(ref, seed, serial, used_ids)
     reg = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
     return reg
+
+
+def headquarters_rows(ref: ReferenceData, seed: int, serial: int, used_ids: set[str]) -> list[list]:
+    """National and district organisations with their areas of operation (``headquarters`` of
+    ``data/demo_profiles.yaml``), numbered after ``serial``; drawn with their own generator, so the
+    local associations are the same with or without them.
+
+    Examples
+    --------
+    >>> rows = headquarters_rows(ref, 42, 10000, set())
+    >>> [r[1] for r in rows[:2]], rows[0][-2], rows[0][5]
+    (['Mielenterveyden Valtakunnallinen Keskusliitto ry', 'Valtakunnallinen Muistiliitto ry'], 'Koko Suomi', \
+'Helsinki')
+    >>> sorted({r[-2] for r in rows})[:2]
+    ['Etelä-Karjalan hyvinvointialue', 'Etelä-Pohjanmaan hyvinvointialue']
+    """
+    hq = demo_profiles().get("headquarters")
+    if not hq:
+        return []
+    rng = np.random.default_rng(seed + 2)
+    key = ref.key
+    names = key.set_index("kunta_code")["kunta_name_fi"]
+    pop = ref.population
+    rows = []
+
+    def add(name: str, domicile_code: str, sector: str, area: str, staff: int, members: int) -> None:
+        nonlocal serial
+        serial += 1
+        while True:
+            base = f"{int(rng.integers(100000, 3400000)):07d}"
+            check = check_digit(base)
+            if check is not None and f"{base}-{check}" not in used_ids:
+                used_ids.add(f"{base}-{check}")
+                break
+        year = int(rng.integers(1920, 2015))
+        date = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
+        rows.append([f"DEMO-{serial:05d}", name, f"{100 + serial // 1000}.{serial % 1000:03d}", f"{base}-{check}",
+                     date.isoformat(), str(names[domicile_code]), sector, int(staff), int(members),
+                     round(members * rng.beta(2, 12)), True, area, True])
+
+    for org in hq["national"]:
+        add(org["name"], hq["national_domicile"], org["sector"], hq["national_area"], org["staff"], org["members"])
+    counties = key[["hyvinvointialue_code", "hyvinvointialue_name_fi"]].drop_duplicates()
+    counties = counties[counties["hyvinvointialue_name_fi"].str.endswith(" hyvinvointialue")]
+    counties = counties.sort_values("hyvinvointialue_code", key=lambda c: c.astype(int))
+    for county in counties.itertuples(index=False):
+        members = key.loc[key["hyvinvointialue_code"] == county.hyvinvointialue_code, "kunta_code"]
+        seat = str(pop.reindex(members).idxmax())
+        gen = county.hyvinvointialue_name_fi.removesuffix(" hyvinvointialue")
+        for org in hq["district"]:
+            if rng.random() < org["rate"]:
+                add(org["name"].format(g=gen), seat, org["sector"], county.hyvinvointialue_name_fi,
+                    max(0, int(rng.poisson(org["staff"]))), int(rng.poisson(org["members"])))
+    return rows
 
 
 def _unique_name(rng, sub: dict, mun: pd.Series, use_sv: bool, used: set) -> str:
@@ -245,7 +302,7 @@ def write_demo(ref: ReferenceData, out_dir: Path, seed: int = config.DEFAULT_SEE
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     register = generate_register(ref, seed)
-    survey = generate_survey(ref, register, seed)
+    survey = generate_survey(ref, register[register["operating_area"] == ""], seed)  # local associations
     files = DemoFiles(out_dir / "register.csv", out_dir / "survey.csv", out_dir / "README.txt")
     register.to_csv(files.register, index=False, encoding="utf-8", lineterminator="\n")
     survey.to_csv(files.survey, index=False, encoding="utf-8", lineterminator="\n")

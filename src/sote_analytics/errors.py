@@ -31,3 +31,47 @@ class NotebookExecutionError(SoteAnalyticsError):
         self.ename, self.evalue, self.traceback, self.cell = ename, evalue, list(traceback or []), cell
         where = f" (cell {cell})" if cell is not None else ""
         super().__init__(f"{ename}: {evalue}{where}")
+
+
+class UnknownValueError(SoteAnalyticsError, ValueError, LookupError):
+    """An id or name the package does not know: a sector, indicator, level, area or language.
+
+    The message names what was asked, the closest known values and (when there are few) all
+    of them; ``.kind``, ``.value``, ``.closest`` and ``.valid`` keep them for a program. It is
+    also a :class:`ValueError` and a :class:`LookupError` (the parent of ``KeyError``), so code
+    that caught those keeps working.
+
+    Examples
+    --------
+    >>> e = UnknownValueError("sector", "mental_health", ["elderly", "mental_substance"],
+    ...                       closest=["mental_substance"])
+    >>> print(e)
+    unknown sector 'mental_health'; did you mean 'mental_substance'? Valid sectors: elderly, mental_substance
+    >>> isinstance(e, ValueError) and isinstance(e, LookupError)
+    True
+    """
+
+    #: Up to this many valid values are listed in the message (more: the closest and a count).
+    MAX_LISTED = 40
+
+    def __init__(self, kind: str, value: object, valid, closest=None, hint: str = "", where: str = ""):
+        self.kind, self.value = kind, value
+        self.valid, self.closest = [str(v) for v in valid], [str(v) for v in (closest or [])]
+        msg = f"unknown {kind} {value!r}" + (f" {where}" if where else "")
+        if self.closest:
+            msg += f"; did you mean {' or '.join(repr(c) for c in self.closest)}?"
+        if len(self.valid) <= self.MAX_LISTED:
+            msg += f" Valid {kind}s: {', '.join(self.valid)}"
+        else:
+            msg += f" ({len(self.valid)} valid {kind}s, e.g. {', '.join(self.valid[:5])}, ...)"
+        if hint:
+            msg += f". {hint}"
+        super().__init__(msg)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class NotClassifiedError(SoteAnalyticsError, ValueError):
+    """A frame that is not yet a classified register was given where one is needed (the message says
+    what to call first)."""

@@ -32,6 +32,15 @@ LEVELS = ("kunta", "seutukunta", "maakunta", "hyvinvointialue", "yhteistyoalue")
 TABLE_COLUMNS = ["indicator", "name", "value", "lower", "upper", "n", "unit"]
 #: Simplification of the explorer's boundaries (degrees), as in the reports.
 SIMPLIFY = 0.005
+#: The explorer's own words (its table header and the map's "no value" class), by language.
+WORDS = {
+    "fi": {"indicator": "Indikaattori", "value": "Arvo", "interval": "95 %:n väli", "n": "n",
+           "share_none": "0 % tai ei arvoa"},
+    "sv": {"indicator": "Indikator", "value": "Värde", "interval": "95 % intervall", "n": "n",
+           "share_none": "0 % eller inget värde"},
+    "en": {"indicator": "Indicator", "value": "Value", "interval": "95 % interval", "n": "n",
+           "share_none": "0 % or no value"},
+}
 
 
 def _values(table: pd.DataFrame, level: str, sector: str, indicator: str) -> pd.DataFrame:
@@ -57,53 +66,102 @@ def _label(indicator: str, language: str) -> str:
     return str(d[language]) if d else indicator
 
 
+def _is_share(indicator: str) -> bool:
+    from .indicators import definitions
+
+    d = definitions().get(indicator)
+    return bool(d) and d["unit"] == "share"
+
+
+def _class_labels(values, indicator: str, language: str) -> list[str]:
+    """Labels of the quantile classes of :func:`.figures._classes` in the indicator's own format
+    (percentages for shares: the legend says what the hover says)."""
+    import numpy as np
+
+    from .figures import class_breaks
+
+    v = np.asarray(values, dtype=float)
+    positive = v[(v > 0) & ~np.isnan(v)]
+    breaks = class_breaks(positive) if positive.size else []
+    return [f"{_fmt(indicator, breaks[i], language)}–{_fmt(indicator, breaks[i + 1], language)}"
+            for i in range(max(len(breaks) - 1, 0))]
+
+
 def choropleth_figure(table: pd.DataFrame, boundaries, level: str, sector: str = "ALL",
                       indicator: str = "associations_per_1000", highlight: str | None = None,
-                      language: str = "fi") -> go.Figure:
-    """Every area of ``level`` coloured in quantile classes of one indicator of one sector.
+                      language: str = "fi", labels: bool = False,
+                      label_priority: pd.Series | None = None) -> go.Figure:
+    """Every area of ``level`` coloured in quantile classes of one indicator of one sector, in the
+    reports' map style (:func:`.figures.sector_map`): dark outlines, areas without a value white with
+    a hatch named in the legend, class swatches; with ``labels`` the names of at most 40 areas where
+    they do not overlap (``label_priority`` by code first, e.g. the population; the explorer's narrow
+    map goes without).
 
     One filled polygon trace per area; each trace carries ``meta=[code, value]``
-    and the formatted value in its hover text. Areas without a positive value
-    are grey ("–"). ``highlight`` (an area code) is outlined.
+    and the formatted value in its hover text (shares in per cent, as the legend). ``highlight``
+    (an area code) is outlined in orange.
 
     Examples
     --------
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
-    >>> b = gpd.GeoDataFrame({"code": ["1", "2"], "name_fi": ["A", "B"], "name_sv": ["A", "B"]},
-    ...                      geometry=[box(24, 60, 25, 61), box(25, 60, 26, 61)], crs=4326)
-    >>> t = pd.DataFrame({"area_level": "maakunta", "area_code": ["1", "2"], "sector": "ALL",
-    ...                   "indicator": "associations_per_1000", "value": [0.8, 1.6]})
-    >>> fig = choropleth_figure(t, b, "maakunta", highlight="2")
-    >>> [tr.meta for tr in fig.data if tr.meta]
-    [('1', 0.8), ('2', 1.6)]
+    >>> b = gpd.GeoDataFrame({"code": ["1", "2", "3"], "name_fi": ["A", "B", "C"], "name_sv": ["A", "B", "C"]},
+    ...                      geometry=[box(24, 60, 25, 61), box(25, 60, 26, 61), box(26, 60, 27, 61)], crs=4326)
+    >>> t = pd.DataFrame({"area_level": "maakunta", "area_code": ["1", "2", "3"], "sector": "ALL",
+    ...                   "indicator": "paid_staff_share", "value": [0.25, 0.5, float("nan")]})
+    >>> fig = choropleth_figure(t, b, "maakunta", indicator="paid_staff_share", highlight="2")
+    >>> [tr.meta for tr in fig.data if tr.meta]  # the outlined area last (drawn on top)
+    [('1', 0.25), ('3', nan), ('2', 0.5)]
     >>> [tr.line.color for tr in fig.data if tr.meta]
-    ['white', '#D55E00']
+    ['#1a1a1a', '#1a1a1a', '#D55E00']
+    >>> [tr.fillpattern.shape for tr in fig.data if tr.meta]
+    [None, '/', None]
+    >>> [tr.name for tr in fig.data if tr.mode == "markers"]
+    ['25\\xa0%–30\\xa0%', '45\\xa0%–50\\xa0%', '0 % tai ei arvoa']
     """
-    import plotly.graph_objects as go
-
-    from .figures import NO_DATA_COLOR, _classes, _map_layout, _rings
+    from .figures import (
+        GAPS_MAP_HEIGHT,
+        MAP_OUTLINE,
+        NO_DATA_COLOR,
+        NO_DATA_PATTERN,
+        _add_labels,
+        _classes,
+        _map_layout,
+        _polygons,
+        _swatch,
+    )
 
     gdf = boundaries.reset_index(drop=True)
     vals = _values(table, level, sector, indicator)["value"].reindex(gdf["code"].astype(str))
     v = vals.to_numpy(dtype=float)
-    cls, labels, colors = _classes(v, language)
+    cls, _, colors = _classes(v, language)
+    class_labels = _class_labels(v, indicator, language)
     name_col = name_column(language) if name_column(language) in gdf else "name_fi"
-    fig = go.Figure()
+    none = WORDS.get(language, WORDS["fi"])["share_none"] if _is_share(indicator) else t("map_none_label", language)
+    props = []
     shown: set[int] = set()
     for i, row in gdf.iterrows():
-        xs, ys = _rings(row.geometry)
         c = int(cls[i])
         hi = highlight is not None and str(row["code"]) == str(highlight)
-        fig.add_scatter(
-            x=xs, y=ys, mode="lines", fill="toself", fillcolor=colors[c] if c >= 0 else NO_DATA_COLOR,
-            line=dict(color=HIGHLIGHT_COLOR if hi else "white", width=3 if hi else 0.6),
-            hoveron="fills", hoverinfo="text", text=f"{row[name_col]}: {_fmt(indicator, v[i], language)}",
-            name=labels[c] if c >= 0 else t("none", language), legendgroup=str(c),
-            showlegend=c not in shown, legendrank=c + 2, meta=[str(row["code"]), float(v[i])],
-        )
+        props.append(dict(
+            fillcolor=colors[c] if c >= 0 else NO_DATA_COLOR, fillpattern=NO_DATA_PATTERN if c < 0 else None,
+            line=dict(color=HIGHLIGHT_COLOR if hi else MAP_OUTLINE, width=3 if hi else 0.6),
+            text=f"{row[name_col]}: {_fmt(indicator, v[i], language)}", name=str(row[name_col]),
+            meta=[str(row["code"]), float(v[i])]))
         shown.add(c)
-    return _map_layout(fig, gdf, 520, _label(indicator, language))
+    fig = _polygons(props, gdf)
+    if highlight is not None:  # the outlined area drawn last, so its outline is not hidden by its neighbours
+        order = [i for i in range(len(props)) if props[i]["meta"][0] != str(highlight)]
+        order += [i for i in range(len(props)) if props[i]["meta"][0] == str(highlight)]
+        fig.data = [fig.data[i] for i in order]
+    for c in sorted(shown, key=lambda k: (k < 0, k)):
+        if c >= 0:
+            _swatch(fig, class_labels[c], colors[c], c + 2)
+        else:
+            _swatch(fig, none, NO_DATA_COLOR, 99)
+    if labels:
+        _add_labels(fig, gdf, gdf[name_col].astype(str).tolist(), GAPS_MAP_HEIGHT, label_priority)
+    return _map_layout(fig, gdf, GAPS_MAP_HEIGHT, _label(indicator, language))
 
 
 def ranked_bar_figure(table: pd.DataFrame, level: str, sector: str = "ALL",
@@ -111,30 +169,59 @@ def ranked_bar_figure(table: pd.DataFrame, level: str, sector: str = "ALL",
                       top: int | None = None, language: str = "fi") -> go.Figure:
     """Areas of ``level`` ranked by one indicator of one sector, the first on top.
 
-    Areas without a value are left out; ``highlight`` (an area code) gets its own colour.
-    See :func:`.api.ranked_bar` for an example.
+    Areas without a value are left out; ``highlight`` (an area code) gets its own colour. A share
+    (paid staff share, ...) is drawn in per cent with its 95 % interval as error bars, ranked by the
+    interval's lower bound (100 % of 2 associations is not first), and every area's label carries its
+    n. See :func:`.api.ranked_bar` for an example.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area_level": "seutukunta", "area_code": ["1", "2"], "area_name": ["A", "B"],
+    ...                   "sector": "ALL", "indicator": "paid_staff_share", "value": [1.0, 0.9],
+    ...                   "lower": [0.34, 0.85], "upper": [1.0, 0.94], "n": [2, 200], "unit": "share"})
+    >>> fig = ranked_bar_figure(t, "seutukunta", indicator="paid_staff_share", language="en")
+    >>> list(fig.data[0].y), list(fig.data[0].x), fig.layout.xaxis.ticksuffix
+    (['B (n=200)', 'A (n=2)'], [90.0, 100.0], ' %')
     """
     import plotly.graph_objects as go
 
     from .api import ranking
+    from .figures import with_title_room
 
-    r = ranking(table, level, sector, indicator)
+    share = _is_share(indicator) and {"lower", "upper"} <= set(table.columns)
+    r = ranking(table, level, sector, indicator, by="lower" if share else "value")
     r = r[r["value"].notna()]
     if top:
         r = r.head(top)
     colors = [HIGHLIGHT_COLOR if str(c) == str(highlight) else BAR_COLOR for c in r["area_code"]]
     n = r["n"] if "n" in r else pd.Series(float("nan"), index=r.index)
-    fig = go.Figure(go.Bar(
-        y=r["area_name"].tolist(), x=r["value"].tolist(), orientation="h", marker_color=colors,
-        customdata=list(zip(r["area_code"], n, strict=True)),
-        hovertemplate="%{y}: %{x} (n=%{customdata[1]})<extra></extra>",
-    ))
+    nums = [_fmt("associations", k, language) if k == k else "–" for k in n]
+    if share:
+        lo, hi = r["lower"].to_numpy(dtype=float) * 100, r["upper"].to_numpy(dtype=float) * 100
+        x = r["value"].to_numpy(dtype=float) * 100
+        shown = [_fmt(indicator, v, language) for v in r["value"]]
+        ivals = [f"{_fmt(indicator, a, language)}–{_fmt(indicator, b, language)}" for a, b in
+                 zip(r["lower"], r["upper"], strict=True)]
+        bar = go.Bar(y=[f"{nm} (n={k})" for nm, k in zip(r["area_name"], nums, strict=True)], x=x.tolist(),
+                     orientation="h", marker_color=colors,
+                     error_x=dict(type="data", symmetric=False, array=(hi - x).tolist(), arrayminus=(x - lo).tolist(),
+                                  color="#444"),
+                     customdata=list(zip(r["area_code"], nums, shown, ivals, strict=True)),
+                     hovertemplate="%{y}: %{customdata[2]} (95 %: %{customdata[3]})<extra></extra>")
+    else:
+        shown = [_fmt(indicator, v, language) for v in r["value"]]
+        bar = go.Bar(y=r["area_name"].tolist(), x=r["value"].tolist(), orientation="h", marker_color=colors,
+                     customdata=list(zip(r["area_code"], nums, shown, strict=True)),
+                     hovertemplate="%{y}: %{customdata[2]} (n=%{customdata[1]})<extra></extra>")
+    fig = go.Figure(bar)
     fig.update_layout(
         height=max(260, 60 + 18 * len(r)), margin=dict(l=10, r=10, t=30, b=40), template="plotly_white",
         xaxis_title=_label(indicator, language), yaxis=dict(autorange="reversed", automargin=True),
         separators=", " if language != "en" else ".,", font=dict(size=12),
     )
-    return fig
+    if share:
+        fig.update_xaxes(range=[0, 100], ticksuffix=" %")
+    return with_title_room(fig)
 
 
 def area_table(table: pd.DataFrame, level: str, area: str, sector: str = "ALL",
@@ -152,6 +239,23 @@ def area_table(table: pd.DataFrame, level: str, area: str, sector: str = "ALL",
     sel = table[(table["area_level"] == level) & (table["area_code"] == str(area)) & (table["sector"] == sector)]
     out = sel.assign(name=[_label(i, language) for i in sel["indicator"]])
     return out[[c for c in TABLE_COLUMNS if c in out]].reset_index(drop=True)
+
+
+def _translated_names(table: pd.DataFrame, ref: ReferenceData, language: str) -> pd.DataFrame:
+    """The table with ``area_name`` in ``language`` (Swedish or English names of the reference, the
+    Finnish name where it has none); the table itself for Finnish."""
+    if language == "fi" or "area_name" not in table:
+        return table
+    from .api import _names_of
+
+    names = _names_of(ref)
+    col = f"name_{language}"
+    if col not in names:
+        return table
+    by_key = names.set_index(["area_level", "area_code"])[col]
+    keys = pd.MultiIndex.from_arrays([table["area_level"].astype(str), table["area_code"].astype(str)])
+    translated = pd.Series(by_key.reindex(keys).to_numpy(), index=table.index)
+    return table.assign(area_name=translated.where(translated.notna() & (translated != ""), table["area_name"]))
 
 
 class Explorer:
@@ -181,9 +285,16 @@ class Explorer:
 
     Examples
     --------
-    >>> ex = Explorer(ind.table, ref)  # doctest: +SKIP
-    >>> ex.level.value = "seutukunta"; ex.sector.value = "mental_substance"  # doctest: +SKIP
-    >>> ex.bar_figure.data[0].y[:3]  # doctest: +SKIP
+    >>> ex = Explorer(ind.table, ref, level="hyvinvointialue")
+    >>> ex.area.value = "91"
+    >>> ex.area.label
+    'Ahvenanmaa (91)'
+    >>> ex.level.value = "seutukunta"  # Ahvenanmaa's largest sub-region, not Lappeenranta (91)
+    >>> ex.area.label
+    'Ålands landsbygd (212)'
+    >>> ex.sector.value = "mental_substance"
+    >>> ex.bar_figure.data[0].y[:2]
+    ('Kuopio', 'Jyväskylä')
     """
 
     def __init__(self, table: pd.DataFrame, ref: ReferenceData, level: str = "hyvinvointialue",
@@ -193,7 +304,7 @@ class Explorer:
         from .reference import get_level
         from .taxonomy import sector_label, sote_sectors
 
-        self.table = table
+        self.table = _translated_names(table, ref, language)
         self.ref = ref
         self.language = language
         self._boundaries: dict[str, object] = {}
@@ -244,10 +355,15 @@ class Explorer:
             sel = self.table[(self.table["area_level"] == lv) & (self.table["sector"] == sec)]
             areas = sel.drop_duplicates("area_code").sort_values("area_name")
             area_opts = [(f"{r.area_name} ({r.area_code})", str(r.area_code)) for r in areas.itertuples()]
-            old_area = self.area.value
+            old_area, old_level = self.area.value, getattr(self, "_area_level", lv)
             self.area.options = area_opts
             codes = [c for _, c in area_opts]
-            self.area.value = old_area if old_area in codes else (codes[0] if codes else None)
+            # codes repeat between levels ("91" is Ahvenanmaa among the wellbeing services counties and
+            # Lappeenranta among the sub-regions): on a level change the area goes to the one that holds
+            # most of the old area's population, never to an area of the same code
+            keep = old_area if old_level == lv else self.carry_area(old_level, old_area, lv)
+            self.area.value = keep if keep in codes else (codes[0] if codes else None)
+            self._area_level = lv
             has_value = sel.groupby("indicator")["value"].apply(lambda s: s.notna().any())
             inds = [i for i in dict.fromkeys(sel["indicator"]) if has_value.get(i, False)]
             wanted = indicator or self.indicator.value
@@ -259,6 +375,31 @@ class Explorer:
             self.indicator.value = wanted if wanted in inds else (inds[0] if inds else None)
         finally:
             self._busy = False
+
+    def carry_area(self, old_level: str, code: str | None, new_level: str) -> str | None:
+        """The area of ``new_level`` that holds most of the population of area ``code`` of ``old_level``
+        (its parent, or its largest part), None when there is none.
+
+        Examples
+        --------
+        >>> ex = Explorer(ind.table, ref, level="hyvinvointialue")
+        >>> ex.carry_area("hyvinvointialue", "91", "seutukunta") in {"211", "212", "213"}  # Ahvenanmaa's sub-regions
+        True
+        >>> ex.carry_area("kunta", "179", "maakunta"), ex.carry_area("maakunta", "13", "kunta")
+        ('13', '179')
+        """
+        if code is None:
+            return None
+        key = self.ref.key
+        src, dst = f"{old_level}_code", f"{new_level}_code"
+        if src not in key or dst not in key:
+            return None
+        rows = key[key[src].astype(str) == str(code)]
+        if rows.empty:
+            return None
+        pop = pd.Series(self.ref.population).reindex(rows["kunta_code"].astype(str)).fillna(0).to_numpy()
+        weight = pd.Series(pop, index=rows[dst].astype(str).to_numpy()).groupby(level=0).sum()
+        return str(weight.sort_values(ascending=False, kind="stable").index[0])
 
     def _on_level(self, _change=None) -> None:
         self._fill_options()
@@ -303,7 +444,9 @@ class Explorer:
             rows.append(f"<tr{style}><td>{html.escape(str(r.name))}</td>"
                         f"<td>{html.escape(_fmt(r.indicator, r.value, self.language))}</td>"
                         f"<td>{html.escape(lo)}</td><td>{n}</td></tr>")
-        head = "<tr><th>Indikaattori</th><th>Arvo</th><th>95 %</th><th>n</th></tr>"
+        w = WORDS.get(self.language, WORDS["fi"])
+        head = "".join(f"<th>{html.escape(w[k])}</th>" for k in ("indicator", "value", "interval", "n"))
+        head = f"<tr>{head}</tr>"
         return f'<table class="sote-explorer-table">{head}{"".join(rows)}</table>'
 
     @staticmethod

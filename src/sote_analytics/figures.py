@@ -13,6 +13,32 @@ import plotly.graph_objects as go
 from .i18n import name_column, t
 from .taxonomy import sector_label, sote_sectors
 
+#: Title settings of every figure's template: no text (the reports put their titles in the page), but a title
+#: an analyst adds with ``fig.update_layout(title="...")`` pushes the top margin (plotly.js
+#: ``title.automargin``) instead of being clipped by the figures' narrow top margins. Without a text plotly.js
+#: draws and pushes nothing; the empty text matters (plotly.js defaults it to a placeholder, which pushes).
+#: They live in the template because ``update_layout(title="X")`` replaces the layout's whole ``title``
+#: (the template's defaults stay).
+TITLE_DEFAULTS = dict(text="", automargin=True, yref="container", pad=dict(t=12, b=8))
+
+
+def with_title_room(fig: go.Figure) -> go.Figure:
+    """Give ``fig``'s template the title defaults (:data:`TITLE_DEFAULTS`) and return ``fig``.
+
+    The template is a copy of the figure's own (``plotly_white``, or plotly's default), so nothing
+    else changes; without a title text the figure looks the same.
+
+    Examples
+    --------
+    >>> fig = with_title_room(go.Figure(layout=dict(template="plotly_white")))
+    >>> fig.update_layout(title="Otsikko").layout.title.text, fig.layout.template.layout.title.automargin
+    ('Otsikko', True)
+    """
+    tmpl = go.layout.Template(fig.layout.template)
+    tmpl.layout.title.update(TITLE_DEFAULTS)
+    fig.layout.template = tmpl
+    return fig
+
 #: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 AREA_COLOR = "#0072B2"
 COUNTRY_COLOR = "#E69F00"
@@ -33,8 +59,8 @@ def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
 
     Examples
     --------
-    >>> fig = sector_bar(ind.table, "hyvinvointialue", "15")  # doctest: +SKIP
-    >>> [tr.name for tr in fig.data]  # doctest: +SKIP
+    >>> fig = sector_bar(ind.table, "hyvinvointialue", "15")
+    >>> [tr.name for tr in fig.data]
     ['Keski-Suomen hyvinvointialue', 'Koko maa']
     """
     area = _slice(table, level, code, "associations_per_1000")
@@ -63,7 +89,7 @@ def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
         legend=dict(orientation="h", y=1.08, x=0), separators=", " if language != "en" else ".,",
         template="plotly_white", font=dict(size=13),
     )
-    return fig
+    return with_title_room(fig)
 
 
 #: Five-class sequential palette (ColorBrewer Blues), light to dark, no neutral grey in the middle. Adjacent
@@ -358,16 +384,16 @@ def _polygons(props: list[dict], gdf) -> go.Figure:
     """A figure of one filled polygon trace per row of ``gdf`` (``props[i]``: the row's fill, line,
     hover text and name; ``None`` values left out).
 
-    The traces are given to plotly as plain dicts without per-property validation: a map of 308
-    municipalities spent most of its time (0.8 s of 1.2 s) validating properties that are
-    built here from known values; the figure's JSON is the same.
+    An ordinary validated figure (``update_layout``, ``update_traces``, ``fig.layout.title.text`` work as
+    in plotly's documentation). Validation costs little with plotly 7: the report's municipality sector
+    map (308 polygons, 12 sector states) takes 0.18 s to build, 0.10 s without validation.
     """
     traces = []
     for p, geom in zip(props, gdf.geometry, strict=True):
         xs, ys = _rings(geom)
         traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "fill": "toself", "hoveron": "fills",
                        "hoverinfo": "text", "showlegend": False} | {k: v for k, v in p.items() if v is not None})
-    return go.Figure(data=traces, _validate=False)
+    return go.Figure(data=traces)
 
 
 def _swatch(fig: go.Figure, name: str, color: str, rank: int) -> None:
@@ -425,7 +451,7 @@ def share_bar(table: pd.DataFrame, level: str, code: str, indicator: str, langua
     fig.update_layout(height=80 + 30 * len(sectors), margin=dict(l=10, r=10, t=10, b=40),
                       xaxis=dict(title="%", range=[0, 100]), yaxis=dict(autorange="reversed"),
                       template="plotly_white", separators=", " if language != "en" else ".,")
-    return fig
+    return with_title_room(fig)
 
 
 def registrations_bar(registrations: pd.DataFrame, language: str = "fi") -> go.Figure:
@@ -437,7 +463,7 @@ def registrations_bar(registrations: pd.DataFrame, language: str = "fi") -> go.F
     fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=40), template="plotly_white",
                       xaxis_title=t("decade", language), yaxis_title=t("registrations", language),
                       separators=", " if language != "en" else ".,")
-    return fig
+    return with_title_room(fig)
 
 
 def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> go.Figure:
@@ -467,7 +493,7 @@ def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> 
     fig.update_annotations(font_size=10)
     fig.update_layout(height=150 * rows, margin=dict(l=10, r=10, t=40, b=10), template="plotly_white",
                       separators=", " if language != "en" else ".,")
-    return fig
+    return with_title_room(fig)
 
 
 def sectors_color(code: str) -> str:
@@ -486,7 +512,7 @@ def _map_layout(fig: go.Figure, gdf, height: int, legend_title: str, top: int = 
                       legend=dict(title=dict(text=legend_title, side="top"), orientation="h", y=-0.02,
                                   yanchor="top", x=0),  # title above the entries: they wrap within a phone
                       hoverlabel=dict(bgcolor="white"), **layout)
-    return fig
+    return with_title_room(fig)
 
 
 def _mid_latitude(gdf) -> float:
