@@ -512,11 +512,13 @@ def export(
     store = Store(processed_dir or paths.processed)
     ind = store.load_indicators()
     synthetic = store.synthetic
+    store_meta = store.meta()
     try:
         valid = ref.areas(level)["code"].tolist()
     except ValueError as exc:
         _fail(str(exc))
-    codes = valid if all_areas else (area or [])
+    # --all: the areas the register covers
+    codes = _areas_to_render(ref, level, store_meta.get("scope"), None) if all_areas else (area or [])
     if not codes:
         _fail("give --area CODE or --all")
     unknown = [c for c in codes if c not in valid]
@@ -524,7 +526,8 @@ def export(
         _fail(f"no {level} with code {', '.join(unknown)} in the {year} key; valid: {', '.join(valid)}")
     for code in codes:
         try:
-            path = write_workbook(ind, ref, level, code, out_dir or paths.reports / "excel", synthetic)
+            path = write_workbook(ind, ref, level, code, out_dir or paths.reports / "excel", synthetic,
+                                  meta=store_meta)
         except (ValueError, KeyError) as exc:
             _fail(f"{level} {code}: {exc}")
         typer.echo(f"written {path}")
@@ -632,7 +635,7 @@ def run_register(
     from .export import write_workbook
 
     for code in codes:
-        write_workbook(ind, ref, level, code, reports / "excel", store.synthetic, language)
+        write_workbook(ind, ref, level, code, reports / "excel", store.synthetic, language, meta=store.meta())
     from .report.folder_index import refresh_navigation
 
     refresh_navigation(reports)  # the reports' links to their workbooks

@@ -41,6 +41,15 @@ def area_frames(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
         raise ValueError(f"no indicators for {level} {code}")
     sectors = [ALL, *sote_sectors()]
     sheets: dict[str, pd.DataFrame] = {}
+    members = ref.members(level, str(code))
+    if len(members) > 1:  # first: associations by municipality x sector, the table leads make by hand
+        from .indicators import municipality_sector_table
+
+        names = members.set_index("kunta_code")[name_column(lang, "kunta_name")]
+        mxs = labelled_municipality_sectors(municipality_sector_table(ind, ref, level, str(code)), names, lang)
+        frame = mxs.reset_index()
+        frame.attrs["units"] = {c: "count" for c in mxs.columns}
+        sheets[tr("x_sheet_mxs", lang)] = frame
     present = set(t["indicator"])
     for fam, names in families().items():
         title = names[lang]
@@ -81,8 +90,11 @@ def area_frames(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
 
 
 def write_workbook(ind: IndicatorSet, ref: ReferenceData, level: str, code: str, out_dir: Path | str,
-                   synthetic: bool = False, language: str = "fi") -> Path:
-    """Write ``<level>_<code>.xlsx`` (``_sv``/``_en`` for other languages; atomically) and return its path."""
+                   synthetic: bool = False, language: str = "fi", meta: dict | None = None) -> Path:
+    """Write ``<level>_<code>.xlsx`` (``_sv``/``_en`` for other languages; atomically) and return its path.
+
+    ``meta`` (the run's ``run.json``) puts the register's file, its row accounting and what it covers
+    on the first sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -100,6 +112,15 @@ def write_workbook(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
             (tr("x_generated", lang), fmt_date(dt.date.today(), lang)),
             (tr("x_program", lang), f"sote-analytics {__version__}"),
             (tr("x_source", lang), config.REFERENCE_ATTRIBUTION), (tr("x_note", lang), tr("x_hq_note", lang))]
+    if meta:
+        from .scope import Scope
+
+        acc = meta.get("origin") or meta
+        rows.insert(0, (tr("x_register", lang), str(meta.get("source", "–"))))
+        rows.insert(1, (tr("x_rows", lang), tr("x_rows_text", lang, rows=acc.get("rows_in", "–"),
+                                                accepted=acc.get("accepted", "–"),
+                                                quarantined=acc.get("quarantined", "–"))))
+        rows.insert(2, (tr("x_scope", lang), Scope.from_dict(meta.get("scope"), ref).label(ref, lang)))
     if synthetic:
         rows.insert(0, (tr("x_warning", lang), tr("x_synthetic", lang)))
     for r in rows:
@@ -122,6 +143,10 @@ def write_workbook(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
                         c.number_format = fmt
             ws.column_dimensions[get_column_letter(j)].width = max(12, min(60, len(str(col)) + 2))
         ws.freeze_panes = "B2"
+    mxs = tr("x_sheet_mxs", lang)[:31]
+    if mxs in wb.sheetnames:  # the table leads ask for comes first, the information about the file second
+        wb.move_sheet(mxs, offset=-wb.sheetnames.index(mxs))
+        wb.active = 0
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     target = out / (f"{level}_{code}.xlsx" if lang == "fi" else f"{level}_{code}_{lang}.xlsx")
@@ -181,3 +206,16 @@ def write_csv(frame: pd.DataFrame, path: Path | str, excel: bool = True) -> Path
         out.to_csv(tmp, index=False, sep=d["sep"], decimal=d["decimal"], encoding=d["encoding"],
                    lineterminator=d["lineterminator"])
     return target
+
+
+def labelled_municipality_sectors(table: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFrame:
+    """Municipality names and sector labels for :func:`.indicators.municipality_sector_table`."""
+    totals = {"local": tr("mxs_local_total", lang), "district": tr("mxs_district", lang),
+              "own": tr("mxs_own_total", lang)}
+    body = table.drop(index=list(totals))
+    body.index = [str(names.get(c, c)) for c in body.index]
+    body = body.sort_index(key=lambda i: i.str.casefold())
+    rest = table.loc[list(totals)].rename(index=totals)
+    out = pd.concat([body, rest])
+    out.columns = [tr("mxs_total", lang) if c == ALL else sector_label(c, lang) for c in out.columns]
+    return out.rename_axis(tr("municipality", lang))

@@ -932,3 +932,34 @@ def coverage_gaps(municipality_counts: pd.DataFrame, ref: ReferenceData, level: 
 
 
 check_registry()  # a formula without a YAML entry (or the reverse) fails at import
+
+
+def municipality_sector_table(ind: IndicatorSet, ref: ReferenceData, level: str, code: str) -> pd.DataFrame:
+    """Associations by municipality x sector of an area: local ones by domicile, with the area's district
+    organisations and totals (the table regional leads make by hand).
+
+    Returns a frame indexed by the area's municipality codes and then ``local``, ``district`` and
+    ``own`` (local + district), with a column per sote sector that has an association in the area
+    (unclassified ones are not sote and not in the table) and ``ALL``.
+
+    Examples
+    --------
+    >>> t = municipality_sector_table(ind, ref, "hyvinvointialue", "15")
+    >>> int(t.loc["own", "ALL"]) == int(t.loc["local", "ALL"] + t.loc["district", "ALL"])
+    True
+    """
+    mc = ind.municipality_counts
+    members = ref.members(level, str(code))["kunta_code"].astype(str).tolist()
+    mine = mc[mc["kunta_code"].astype(str).isin(set(members))]
+    wide = mine.pivot_table(index="kunta_code", columns="sector", values="associations", aggfunc="sum",
+                            fill_value=0).reindex(members).fillna(0)
+    t = ind.table
+    dist = t[(t["area_level"] == level) & (t["area_code"] == str(code)) & (t["indicator"] == "district_associations")]
+    district = dist.set_index("sector")["value"].fillna(0) if len(dist) else pd.Series(dtype=float)
+    order = [s for s in sote_sectors() if s != UNCLASSIFIED and s in wide.columns]
+    used = [s for s in order if wide[s].sum() > 0 or district.get(s, 0) > 0]
+    body = wide.reindex(columns=[*used, ALL]).fillna(0)
+    local = body.sum().rename("local")
+    dist_row = pd.Series({c: float(district.get(c, 0)) for c in body.columns}, name="district")
+    out = pd.concat([body, local.to_frame().T, dist_row.to_frame().T, (local + dist_row).rename("own").to_frame().T])
+    return out.astype(int)

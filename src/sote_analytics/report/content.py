@@ -359,34 +359,14 @@ def sectors(ctx: ReportContext) -> HTML:
 
 
 def municipality_sector_frame(ctx: ReportContext) -> pd.DataFrame:
-    """Associations by municipality x sector of the area (local, by domicile), with the totals and the
-    area's district organisations: the table the regional leads make by hand.
+    """:func:`.indicators.municipality_sector_table` of the area with names and labels in the report's
+    language (municipalities sorted by name, then the local total, the district organisations and the
+    area's own total)."""
+    from ..export import labelled_municipality_sectors
+    from ..indicators import municipality_sector_table as counts
 
-    Rows: the area's municipalities by name, then the local total, the district organisations and the
-    area's own total; columns: the sectors that have an association in the area (labels) and the total.
-    """
-    lang = ctx.language
-    mc = ctx.indicators.municipality_counts
-    mine = mc[mc["kunta_code"].astype(str).isin(set(ctx.members["kunta_code"].astype(str)))]
-    wide = mine.pivot_table(index="kunta_code", columns="sector", values="associations", aggfunc="sum",
-                            fill_value=0)
-    order = [s for s in sote_sectors() if s != UNCLASSIFIED and s in wide.columns]
-    district = {s: ctx.value("district_associations", s)["value"] for s in order} \
-        if "district_associations" in set(ctx.table["indicator"]) else {s: 0.0 for s in order}
-    used = [s for s in order if wide[s].sum() > 0 or (district.get(s) or 0) > 0]
-    names = ctx.municipality_names
-    body = wide.reindex(names.index).fillna(0)[used] if used else pd.DataFrame(index=names.index)
-    body = body.assign(**{ALL: wide.reindex(names.index).fillna(0).get(ALL, 0)})
-    body.index = [str(names[c]) for c in body.index]
-    body = body.sort_index(key=lambda i: i.str.casefold())
-    local = body.sum().rename(t("mxs_local_total", lang))
-    dist = pd.Series({**{s: district.get(s) or 0 for s in used},
-                      ALL: ctx.value("district_associations")["value"] if district else 0},
-                     name=t("mxs_district", lang))
-    out = pd.concat([body, local.to_frame().T, dist.to_frame().T,
-                     (local + dist.reindex(local.index).fillna(0)).rename(t("mxs_own_total", lang)).to_frame().T])
-    out.columns = [t("mxs_total", lang) if c == ALL else sector_label(c, lang) for c in out.columns]
-    return out.rename_axis(t("municipality", lang)).astype(int)
+    return labelled_municipality_sectors(counts(ctx.indicators, ctx.ref, ctx.level, ctx.area),
+                                         ctx.municipality_names, ctx.language)
 
 
 def municipality_sector_table(ctx: ReportContext) -> str:
@@ -855,6 +835,11 @@ def method_note(note: str, lang: str) -> str | None:
     """A reference note (written in English by the loader) in the report's language, or None if unknown."""
     import re
 
+    m = re.match(r"Reference data: (the compact snapshot embedded|the official services|the folder)", note)
+    if m:  # in every language from the catalogue: never a folder path or an option of the command line
+        what = {"the compact snapshot embedded": "method_ref_embedded", "the official services": "method_ref_cache",
+                "the folder": "method_ref_folder"}[m.group(1)]
+        return t("method_reference_origin", lang, what=t(what, lang))
     if lang == "en":
         return note
     m = re.fullmatch(r"Population of (\d{4}) \(31\.12\.\) used for the (\d{4}) municipality key: "
@@ -899,8 +884,9 @@ def data_method(ctx: ReportContext) -> HTML:
         _h(t("hq_caveat", lang, n=fmt_number(ctx.value("headquarters")["value"], 0, lang))),
         _h(t("unclassified_note", lang, n=fmt_number(unc, 0, lang),
              share=fmt_percent(unc / (tot + unc) if (tot + unc) else float("nan"), 1, lang))),
-        _h(t("lq_explained", lang)),
     ]
+    if ctx.national:
+        items.append(_h(t("lq_explained", lang)))
     scope = ctx.scope
     items.insert(1, _h(t("scope_note", lang, scope=scope.label(ctx.ref, lang), how=t(f"scope_how_{scope.how}", lang))))
     official = official_completeness(ctx)

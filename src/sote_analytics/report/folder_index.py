@@ -223,7 +223,7 @@ def index_path(out_dir: Path, language: str) -> Path:
     return Path(out_dir) / ("index.html" if language == "fi" else f"index_{language}.html")
 
 
-_NAV = re.compile(r'<nav class="sote-nav".*?</nav>', re.DOTALL)
+_NAV = re.compile(r'<nav class="sote-nav".*?</nav>|<ul class=.sote-links.>.*?</ul>', re.DOTALL)
 _NAV_ITEM = re.compile(r'<li data-sote-href="([^"]*)"( hidden)?>(?:<a href="[^"]*">(.*?)</a>|<span>(.*?)</span>)</li>')
 
 
@@ -247,8 +247,8 @@ def refresh_navigation(out_dir: Path) -> int:
             text = page.read_text("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        nav = _NAV.search(text)
-        if not nav:
+        navs = list(_NAV.finditer(text))
+        if not navs:
             continue
 
         def item(m: re.Match) -> str:
@@ -257,9 +257,11 @@ def refresh_navigation(out_dir: Path) -> int:
                 return f'<li data-sote-href="{m.group(1)}"><a href="{m.group(1)}">{label}</a></li>'
             return f'<li data-sote-href="{m.group(1)}" hidden><span>{label}</span></li>'
 
-        new_nav = _NAV_ITEM.sub(item, nav.group(0))
-        if new_nav != nav.group(0):
-            _atomic_write(page, text[:nav.start()] + new_nav + text[nav.end():])
+        new = text
+        for nav in reversed(navs):
+            new = new[:nav.start()] + _NAV_ITEM.sub(item, nav.group(0)) + new[nav.end():]
+        if new != text:
+            _atomic_write(page, new)
             changed += 1
     return changed
 

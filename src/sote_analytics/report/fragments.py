@@ -65,6 +65,8 @@ def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi
     inside the same ``<figure>``."""
     import plotly.io as pio
 
+    if empty_bars(fig):  # a chart of nothing is a sentence, never an empty axis from -1 to 1
+        return f"<p class='sote-note sote-no-chart'>{h(t('chart_no_data', lang, what=alt))}</p>"
     # serialised once (plotly's to_json and to_html would each deep-copy and walk the figure: 0.4 s
     # of a country map), with a placeholder id replaced by a deterministic one (plotly would draw a
     # random one): same inputs, same HTML
@@ -81,6 +83,28 @@ def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi
     return (f'<figure class="sote-figure" role="group" aria-label="{h(alt)}">{controls}'
             f'<div class="sote-chart" role="group" aria-label="{h(text)}">{div}</div>'
             f"<figcaption>{h(alt)}</figcaption>{extra}</figure>")
+
+
+def empty_bars(fig) -> bool:
+    """True for a bar chart whose every bar is zero or missing (nothing to draw).
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> empty_bars(go.Figure(go.Bar(x=[0, None], y=["a", "b"]))), empty_bars(go.Figure(go.Bar(x=[0, 2], y=["a", "b"])))
+    (True, False)
+    """
+    import math
+
+    traces = list(fig.data)
+    if not traces or any(tr.type != "bar" for tr in traces):
+        return False
+    for tr in traces:
+        for values in (tr.x, tr.y):  # the numeric axis, whichever the orientation
+            for v in values if values is not None else ():
+                if isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v) and v != 0:
+                    return False
+    return True
 
 
 def hint(text: str) -> str:

@@ -52,7 +52,8 @@ def links_and_sources(ctx: BaseContext) -> HTML:
     lang = ctx.language
     suffix = "" if lang == "fi" else f"_{lang}"
     names = ctx.area_names()
-    links = "".join(f'<li><a href="{h(f"{ctx.level}_{code}{suffix}.html")}">{h(name)}</a></li>'
+    # written hidden: the folder index shows the links whose report exists (folder_index.refresh_navigation)
+    links = "".join(f'<li data-sote-href="{h(f"{ctx.level}_{code}{suffix}.html")}" hidden><span>{h(name)}</span></li>'
                     for code, name in names.items())
     out = (f"<h2>{h(t('national_links_title', lang))}</h2>"
            f'<p><a href="{h(f"index{suffix}.html")}">{h(t("nav_index", lang))}</a></p>'
