@@ -1,7 +1,9 @@
 """Screenshots of a report for the README: desktop, phone and the first printed page.
 
 Renders one regional report (by default the Keski-Suomi wellbeing services
-county, code 15) from the synthetic demo data as a self-contained page, opens
+county, code 15) from a one-county real-shaped register (what a regional lead has: a
+Yhdistystori-style export of ~300 invented Keski-Suomi associations written by
+``tests/data/real_exports.py``, or ``--register FILE``) as a self-contained page, opens
 it in headless Chromium and writes three PNG files:
 
 * ``report_desktop.png``: 1280 px wide, the top of the page (about two screens);
@@ -12,10 +14,10 @@ it in headless Chromium and writes three PNG files:
 
 Usage::
 
-    python scripts/screenshots.py --out-dir docs [--processed-dir data/processed] [--reference-dir DIR]
+    python scripts/screenshots.py --out-dir docs [--register FILE | --processed-dir DIR] [--reference-dir DIR]
 
-Without ``--processed-dir`` the demo register and indicators are built in a
-temporary folder (the same seed as ``make demo``). ``make screenshots`` runs it.
+Without ``--processed-dir`` the register is read and its indicators built in a temporary
+folder. ``make screenshots`` runs it.
 """
 
 from __future__ import annotations
@@ -35,15 +37,24 @@ DESKTOP_HEIGHT = 1800  # CSS pixels of the desktop shot: about two screens
 PHONE_HEIGHT = 1500  # CSS pixels of the phone shot (x2 device pixels)
 
 
-def build_demo_processed(folder: Path, year: int, reference_dir: Path | None) -> Path:
-    """The demo register, survey and indicators in ``folder``; returns the processed folder."""
-    from sote_analytics.pipeline import build_demo, build_indicators
+def one_county_register(folder: Path) -> Path:
+    """The Yhdistystori-style Keski-Suomi export of the test generator (invented associations)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "real_exports", Path(__file__).resolve().parent.parent / "tests" / "data" / "real_exports.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    return Path(gen.write_exports(folder / "exports", seed=0)["files"]["yhdistystori.xlsx"])
+
+
+def build_processed(folder: Path, year: int, reference_dir: Path | None, register: Path | None) -> Path:
+    """The register's indicators in ``folder``; returns the processed folder."""
+    from sote_analytics.pipeline import build_indicators
     from sote_analytics.reference import load_reference
 
     ref = load_reference(year, reference_dir)
-    demo = folder / "demo"
-    build_demo(ref, demo, config.DEFAULT_SEED)
-    build_indicators(demo / "register.csv", ref, folder / "processed", survey_path=demo / "survey.csv")
+    build_indicators(register or one_county_register(folder), ref, folder / "processed")
     return folder / "processed"
 
 
@@ -114,7 +125,8 @@ def shoot(html: Path, out_dir: Path, chromium: str) -> dict[str, Path]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out-dir", type=Path, required=True, help="where the PNG files go (docs/)")
-    ap.add_argument("--processed-dir", type=Path, help="processed demo data (default: built in a temporary folder)")
+    ap.add_argument("--processed-dir", type=Path, help="processed data (default: built in a temporary folder)")
+    ap.add_argument("--register", type=Path, help="the register (default: the generated one-county export)")
     ap.add_argument("--reference-dir", type=Path, help="reference folder (default: the package's resolution)")
     ap.add_argument("--year", type=int, default=config.DEFAULT_YEAR)
     ap.add_argument("--level", default="hyvinvointialue")
@@ -126,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("no Chromium found: install chromium or pass --chromium PATH")
     with tempfile.TemporaryDirectory(prefix="sote-screenshots-") as tmp:
         tmp_path = Path(tmp)
-        processed = args.processed_dir or build_demo_processed(tmp_path, args.year, args.reference_dir)
+        processed = args.processed_dir or build_processed(tmp_path, args.year, args.reference_dir, args.register)
         html = render(args.level, args.area, args.year, processed, tmp_path / "reports", args.reference_dir)
         for name, path in shoot(html, args.out_dir, args.chromium).items():
             print(f"{name}: {path} ({path.stat().st_size / 1024:.0f} KB)")

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+#: Never collect this file itself for doctests: src/ and tests/ each have a conftest.py, and two
+#: modules named ``conftest`` collected by --doctest-modules clash ("import file mismatch").
+collect_ignore = ["conftest.py"]
+
 #: The doctests' register (PRH-style headers, as read by ``sa.read_register``).
 TINY_REGISTER = """\
 Yhdistyksen nimi,Rekisterinumero,Kotipaikka,Palkattu henkilöstö,Jäsenet,Tuottaa palveluja,Toiminta-alue

@@ -13,6 +13,10 @@ import pytest
 
 from sote_analytics import config
 
+#: Never collect this file itself for doctests: src/ and tests/ each have a conftest.py, and two
+#: modules named ``conftest`` collected by --doctest-modules clash ("import file mismatch").
+collect_ignore = ["conftest.py"]
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

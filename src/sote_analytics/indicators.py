@@ -139,6 +139,8 @@ class IndicatorSet:
     table: pd.DataFrame
     municipality_counts: pd.DataFrame
     registrations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Activity totals per year (:func:`.impact.activity_trend`), when the activity file has several years.
+    activity_trend: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def location(register: pd.DataFrame) -> pd.Series:
@@ -324,8 +326,14 @@ def compute_indicators(
         frames.append(_long_rows(agg))
         registrations.append(_registrations(lvl.id, df, g, a_codes, a_uniques))
     table = pd.concat(frames[::-1], ignore_index=True)
+    trend = pd.DataFrame()
     if activity is not None:
+        from .impact import activity_trend, latest_year
+
         table = pd.concat([table, activity_indicators(activity, local, ref)], ignore_index=True)
+        _, years = latest_year(activity)
+        if years is not None:
+            trend = activity_trend(years, local, ref, [m for m in activity_measures() if m in activity])
     table["year"] = ref.year
     table["source"] = source
     table = _finish(table)
@@ -334,7 +342,7 @@ def compute_indicators(
         regs["year"] = regs["year"].astype(int)
         regs = regs.sort_values(["area_level", "area_code", "sector", "year"]).reset_index(drop=True)
     mc = mun_counts.astype({"associations": int, "staff_known": int, "staff_yes": int, "operating": int})
-    return IndicatorSet(table, mc, regs)
+    return IndicatorSet(table, mc, regs, trend)
 
 
 @dataclass
@@ -835,9 +843,13 @@ def activity_indicators(activity: pd.DataFrame, register: pd.DataFrame, ref: Ref
     (participants, events, volunteer_hours, grants_stea, grants_municipal).
     Associations of the register with no figure count as unknown.
     """
+    from .impact import latest_year
+
     measures = [m for m in activity_measures() if m in activity]
     if not measures:
         return pd.DataFrame(columns=TABLE_COLUMNS)
+    activity, _ = latest_year(activity)  # several years: the figures are the latest year's (the trend apart)
+    activity = activity.drop_duplicates("association_id", keep="last")
     base = register[["association_id", "municipality_code", "sector"]].merge(
         activity[["association_id", *measures]], on="association_id", how="left")
     rows = []
@@ -858,14 +870,26 @@ def activity_indicators(activity: pd.DataFrame, register: pd.DataFrame, ref: Ref
             kn = known.reindex(idx).fillna(0).to_numpy()
             unk = size.to_numpy() - kn
             names = areas.loc[idx.get_level_values(0), "name_fi"].to_numpy()
+            med = gm.median().reindex(idx).to_numpy()
             for stat, value in (("total", np.where(kn > 0, tot, np.nan)),
                                 ("per_1000", _div(tot * 1000, popn) * np.where(kn > 0, 1, np.nan)),
-                                ("per_association", _div(tot, kn))):
+                                ("per_association", _div(tot, kn)),
+                                ("median", np.where(kn > 0, med, np.nan)),
+                                ("coverage", _div(kn, size.to_numpy().astype(float)))):
                 rows.append(pd.DataFrame({
                     "area_level": lvl.id, "area_code": idx.get_level_values(0),
                     "area_name": names, "sector": idx.get_level_values(1),
                     "indicator": f"{m}_{stat}", "value": value, "lower": np.nan, "upper": np.nan,
                     "n": kn, "unknown": unk}))
+            if m == "volunteer_hours":  # estimates: full-time equivalents and a euro value (impact.basis)
+                from .impact import volunteer_value
+
+                fte, eur = volunteer_value(np.where(kn > 0, tot, np.nan))
+                for ind_id, value in (("volunteer_hours_fte", fte), ("volunteer_hours_value", eur)):
+                    rows.append(pd.DataFrame({
+                        "area_level": lvl.id, "area_code": idx.get_level_values(0), "area_name": names,
+                        "sector": idx.get_level_values(1), "indicator": ind_id, "value": value, "lower": np.nan,
+                        "upper": np.nan, "n": kn, "unknown": unk}))
     return pd.concat(rows, ignore_index=True)
 
 

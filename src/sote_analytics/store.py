@@ -10,6 +10,7 @@ imports the presentation stage (``report``).
 ``indicators.parquet``/.csv    the tidy indicator table (:mod:`.indicators`)
 ``municipality_sector_counts``  associations per municipality x sector
 ``registrations.parquet``      registrations per year, area and sector
+``activity_trend.parquet``     activity totals per year and area (an activity file of several years)
 ``data_dictionary.csv``        every indicator's names, unit, definition, caveat
 ``quarantine.csv``             rejected rows with their reasons (formula-safe)
 ``field_problems.csv``         field values of accepted associations that could not be read
@@ -42,6 +43,7 @@ INDICATORS = "indicators.parquet"
 INDICATORS_CSV = "indicators.csv"
 MUNICIPALITY_COUNTS = "municipality_sector_counts.csv"
 REGISTRATIONS = "registrations.parquet"
+ACTIVITY_TREND = "activity_trend.parquet"
 DATA_DICTIONARY = "data_dictionary.csv"
 QUARANTINE = "quarantine.csv"
 FIELD_PROBLEMS = "field_problems.csv"
@@ -131,6 +133,12 @@ class Store:
         ind.table.to_csv(paths["csv"], index=False, lineterminator="\n")
         ind.municipality_counts.to_csv(paths["municipality_counts"], index=False, lineterminator="\n")
         ind.registrations.to_parquet(paths["registrations"], index=False)
+        trend = getattr(ind, "activity_trend", None)
+        if trend is not None and len(trend):
+            paths["activity_trend"] = self.file(ACTIVITY_TREND)
+            trend.to_parquet(paths["activity_trend"], index=False)
+        else:
+            self.file(ACTIVITY_TREND).unlink(missing_ok=True)
         data_dictionary().to_csv(paths["data_dictionary"], index=False, lineterminator="\n")
         return {k: str(v) for k, v in paths.items()}
 
@@ -142,7 +150,9 @@ class Store:
         table = pd.read_parquet(self.file(INDICATORS))
         mc = pd.read_csv(self.file(MUNICIPALITY_COUNTS), dtype={"kunta_code": str, "sector": str})
         regs = self.file(REGISTRATIONS)
-        return IndicatorSet(table, mc, pd.read_parquet(regs) if regs.exists() else pd.DataFrame())
+        trend = self.file(ACTIVITY_TREND)
+        return IndicatorSet(table, mc, pd.read_parquet(regs) if regs.exists() else pd.DataFrame(),
+                            pd.read_parquet(trend) if trend.exists() else pd.DataFrame())
 
     def check(self) -> None:
         """Fail with a :class:`StoreError` naming the fix when a required file is missing or unreadable."""

@@ -575,15 +575,87 @@ def resources(ctx: ReportContext) -> HTML:
     out += table(pd.DataFrame(rows, columns=cols), caption=t("sec_resources_title", lang), row_headers=True)
     out += (f"<p class='sote-note'>{_h(t('at_least_note', lang))} {_h(t('unknown_mark_note', lang))} "
             f"{_h(t('small_n_note', lang))}</p>")
-    acts = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["area_code"] == ctx.area)
-                     & (ctx.table["sector"] == ALL) & ctx.table["indicator"].str.endswith("_total")
-                     & ctx.table["indicator"].str.startswith(("participants", "events", "volunteer_hours", "grants"))]
-    if len(acts):
-        arows = [(indicator_label(r.indicator, lang), _at_least(pd.Series(r._asdict()), 0, lang),
-                  fmt_number(r.n, 0, lang)) for r in acts.itertuples()]
-        out += table(pd.DataFrame(arows, columns=[t("indicator_col", lang), t("value", lang), "n"]), row_headers=True)
+    out += impact(ctx)
     out += open_resources(ctx)
     return HTML(out)
+
+
+def impact(ctx: ReportContext) -> str:
+    """Impact in figures: activity totals and medians with n and coverage, by sector, volunteering as
+    full-time equivalents and euros (labelled estimates on a stated basis), a trend when the activity file
+    has several years, and the survey's numeric answers on the same measures; "" without any."""
+    from ..impact import basis, survey_impact
+    from ..indicators import activity_measures
+
+    lang = ctx.language
+    tb = ctx.table
+    mine = tb[(tb["area_level"] == ctx.level) & (tb["area_code"] == ctx.area)]
+    measures = [m for m in activity_measures() if f"{m}_total" in set(mine["indicator"])]
+    out = ""
+    if measures:
+        n_all = ctx.value("associations")["value"]
+        rows = []
+        for m in measures:
+            tot, med = ctx.value(f"{m}_total"), ctx.value(f"{m}_median")
+            rows.append((_measure_label(m, lang),
+                         _at_least(tot, 0, lang), fmt_number(med["value"], 0, lang),
+                         t("impact_coverage", lang, n=fmt_number(tot["n"], 0, lang), of=fmt_number(n_all, 0, lang)),
+                         format_value(f"{m}_per_1000", ctx.value(f"{m}_per_1000")["value"], lang)))
+        cols = [t("impact_measure", lang), t("impact_total", lang), t("impact_median", lang),
+                t("impact_reported", lang), t("per_1000", lang)]
+        out += (f"<h3>{_h(t('impact_title', lang))}</h3><p>{_h(t('impact_text', lang))}</p>"
+                + table(pd.DataFrame(rows, columns=cols), caption=t("impact_title", lang), row_headers=True))
+        secs = [s for s in _sector_rows(ctx) if s != UNCLASSIFIED]
+        by = [(sector_label(s, lang), *[fmt_number(ctx.value(f"{m}_total", s)["value"], 0, lang)
+                                        + f" (n = {fmt_number(ctx.value(f'{m}_total', s)['n'], 0, lang)})"
+                                        for m in measures]) for s in secs
+              if any(pd.notna(ctx.value(f"{m}_total", s)["value"]) for m in measures)]
+        if by:
+            out += table(pd.DataFrame(by, columns=[t("sector", lang), *[_measure_label(m, lang) for m in measures]]),
+                         caption=t("impact_by_sector", lang), row_headers=True)
+        if "volunteer_hours" in measures and pd.notna(ctx.value("volunteer_hours_total")["value"]):
+            b = basis()
+            fte = ctx.value("volunteer_hours_fte")["value"]
+            eur = ctx.value("volunteer_hours_value")["value"]
+            out += "<p>" + _h(t("impact_volunteering", lang,
+                                 fte=format_value("volunteer_hours_fte", fte, lang),
+                                 eur=format_value("volunteer_hours_value", eur, lang),
+                                 hours=fmt_number(b["fte_hours"]["value"], 0, lang),
+                                 wage=fmt_number(b["hourly_value"]["value"], 2, lang),
+                                 year=b["hourly_value"]["year"])) + "</p>"
+        trend = ctx.indicators.activity_trend
+        if trend is not None and len(trend):
+            tr = trend[(trend["area_level"] == ctx.level) & (trend["area_code"].astype(str) == ctx.area)]
+            if tr["year"].nunique() > 1:
+                wide = tr.pivot_table(index="year", columns="measure", values="total", aggfunc="sum")
+                shown = wide.map(lambda v: fmt_number(v, 0, lang))
+                shown.columns = [_measure_label(m, lang) for m in shown.columns]
+                out += table(shown.rename_axis(t("impact_year", lang)).reset_index().astype(str),
+                             caption=t("impact_trend", lang), row_headers=True)
+    report = ctx.store.survey_report() if hasattr(ctx.store, "survey_report") else {}
+    s = ctx.survey
+    if s is not None and report.get("kinds"):
+        s = _survey_of_area(ctx, s)
+        si = survey_impact(s, report.get("kinds", {}), report.get("questions", {}))
+        si = si[si["n"] > 0]
+        if len(si):
+            n_reg = ctx.value("associations")["value"]
+            rows = [(_measure_label(r.measure, lang), fmt_number(r.total, 0, lang), fmt_number(r.median, 0, lang),
+                     t("impact_coverage", lang, n=fmt_number(r.n, 0, lang), of=fmt_number(n_reg, 0, lang)))
+                    for r in si.itertuples()]
+            out += (f"<h3>{_h(t('impact_survey_title', lang))}</h3>"
+                    + table(pd.DataFrame(rows, columns=[t("impact_measure", lang), t("impact_total", lang),
+                                                        t("impact_median", lang), t("impact_reported", lang)]),
+                            caption=t("impact_survey_title", lang), row_headers=True)
+                    + f"<p class='sote-note'>{_h(t('impact_survey_note', lang))}</p>")
+    return out
+
+
+def _measure_label(measure: str, lang: str) -> str:
+    from ..indicators import _yaml
+
+    return str(_yaml()["activity_measures"].get(measure, {}).get(lang, measure)) if measure != "volunteers" \
+        else t("impact_volunteers", lang)
 
 
 def trends(ctx: ReportContext) -> HTML:
