@@ -197,10 +197,12 @@ def write_csv(frame: pd.DataFrame, path: Path | str, excel: bool = True) -> Path
     target.parent.mkdir(parents=True, exist_ok=True)
     out = frame
     if excel:
+        from .validation import map_unique
+
         text_cols = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object]
         out = frame.copy()
-        for c in text_cols:
-            out[c] = out[c].map(lambda v: neutralize_formula(v) if isinstance(v, str) else v)
+        for c in text_cols:  # once per distinct value: a table repeats its names and sources
+            out[c] = map_unique(out[c], lambda v: neutralize_formula(v) if isinstance(v, str) else v)
     d = CSV_DIALECTS["excel" if excel else "plain"]
     with atomic_path(target) as tmp:
         out.to_csv(tmp, index=False, sep=d["sep"], decimal=d["decimal"], encoding=d["encoding"],

@@ -8,6 +8,7 @@ imports the presentation stage (``report``).
 
 =============================  ==================================================
 ``indicators.parquet``/.csv    the tidy indicator table (:mod:`.indicators`)
+``indicators_excel.csv``       the same for Excel: ``;``, decimal comma, UTF-8 BOM, formula-safe
 ``municipality_sector_counts``  associations per municipality x sector
 ``registrations.parquet``      registrations per year, area and sector
 ``activity_trend.parquet``     activity totals per year and area (an activity file of several years)
@@ -41,6 +42,7 @@ from .errors import SoteAnalyticsError
 
 INDICATORS = "indicators.parquet"
 INDICATORS_CSV = "indicators.csv"
+INDICATORS_EXCEL_CSV = "indicators_excel.csv"
 MUNICIPALITY_COUNTS = "municipality_sector_counts.csv"
 REGISTRATIONS = "registrations.parquet"
 ACTIVITY_TREND = "activity_trend.parquet"
@@ -131,6 +133,9 @@ class Store:
         }
         ind.table.to_parquet(paths["parquet"], index=False)
         ind.table.to_csv(paths["csv"], index=False, lineterminator="\n")
+        from .export import write_csv  # the same table for a double click in Finnish Excel (;, decimal comma, BOM)
+
+        paths["csv_excel"] = write_csv(ind.table, self.file(INDICATORS_EXCEL_CSV), excel=True)
         ind.municipality_counts.to_csv(paths["municipality_counts"], index=False, lineterminator="\n")
         ind.registrations.to_parquet(paths["registrations"], index=False)
         trend = getattr(ind, "activity_trend", None)
