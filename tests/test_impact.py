@@ -76,7 +76,7 @@ def test_report_shows_activity_and_the_survey_in_figures(tmp_path, reference_dir
     assert r.exit_code == 0, r.output
     page = html.unescape((out / "reports" / "hyvinvointialue_13.html").read_text("utf-8"))
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", " ", page, flags=re.S)))
-    assert "Toiminta luvuin" in text and "Toiminta vuosittain" in text
+    assert "Toiminta luvuin" in text and "Toiminta vuosittain" in text and "Toiminta seutukunnittain" in text
     head = reg.head(30)
     # the figures count the area's local sote associations: those of the 30 that are reported here
     local = int((~head["sector"].isin(["not_sote"]) & ~head["is_headquarters"].astype(bool)

@@ -613,6 +613,20 @@ def impact(ctx: ReportContext) -> str:
         if by:
             out += table(pd.DataFrame(by, columns=[t("sector", lang), *[_measure_label(m, lang) for m in measures]]),
                          caption=t("impact_by_sector", lang), row_headers=True)
+        if ctx.level not in ("kunta", "seutukunta"):  # and by sub-region of the area
+            subs = sorted(set(ctx.members["seutukunta_code"].astype(str)))
+            if len(subs) > 1:
+                names = ctx.area_names("seutukunta")
+                sub_rows = []
+                for code in subs:
+                    vals = [ctx.value(f"{m}_total", ALL, "seutukunta", code) for m in measures]
+                    if any(pd.notna(v["value"]) for v in vals):
+                        sub_rows.append((str(names.get(code, code)), *[
+                            fmt_number(v["value"], 0, lang) + f" (n = {fmt_number(v['n'], 0, lang)})" for v in vals]))
+                if sub_rows:
+                    out += table(pd.DataFrame(sub_rows, columns=[t("impact_subregion", lang),
+                                                                 *[_measure_label(m, lang) for m in measures]]),
+                                 caption=t("impact_by_subregion", lang), row_headers=True)
         if "volunteer_hours" in measures and pd.notna(ctx.value("volunteer_hours_total")["value"]):
             b = basis()
             fte = ctx.value("volunteer_hours_fte")["value"]
