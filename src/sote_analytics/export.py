@@ -81,7 +81,7 @@ def area_frames(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
     dd["family_name"] = dd["family"].map({f: n[lang] for f, n in families().items()})
     cols = {"indicator": tr("x_id", lang), "family_name": tr("x_family", lang), "name_fi": "Nimi",
             "name_sv": "Namn", "name_en": "Name", "unit": tr("x_unit", lang),
-            "definition": tr("x_definition", lang), "caveat": tr("x_caveat", lang)}
+            f"definition_{lang}": tr("x_definition", lang), f"caveat_{lang}": tr("x_caveat", lang)}
     sheets[tr("x_sheet_dictionary", lang)] = dd.rename(columns=cols)[list(cols.values())]
     sheets[tr("x_sheet_sources", lang)] = pd.DataFrame(
         [(tr(a, lang), tr(b, lang), lic) for a, b, lic in SOURCES],

@@ -56,7 +56,9 @@ def _yaml() -> dict:
 def definitions() -> dict[str, dict]:
     """Every indicator id -> definition (family, unit, fi/sv/en names, definition, caveat).
 
-    Activity indicators are generated (``<measure>_<stat>``).
+    ``definition`` and ``caveat`` are English; ``definition_fi``/``definition_sv``/``definition_en`` and
+    ``caveat_fi``/``caveat_sv``/``caveat_en`` give them in each language (an empty caveat is empty in
+    all three). Activity indicators are generated (``<measure>_<stat>``).
 
     Examples
     --------
@@ -66,14 +68,29 @@ def definitions() -> dict[str, dict]:
     'Participants per 1,000 inhabitants'
     """
     y = _yaml()
-    out = dict(y["indicators"]) | dict(y["change_indicators"])
+    out = {k: _with_languages(v) for k, v in (dict(y["indicators"]) | dict(y["change_indicators"])).items()}
     for m, md in y["activity_measures"].items():
         for s, sd in y["activity_stats"].items():
+            sd = _with_languages(sd)
             out[f"{m}_{s}"] = {
                 "family": "activity", "unit": sd.get("unit", md["unit"]),
                 **{g: f"{md[g]} {sd[g]}" for g in ("fi", "sv", "en")},
-                "definition": f"{md['en']}: {sd['definition']}", "caveat": sd.get("caveat", ""),
+                "definition": f"{md['en']}: {sd['definition']}", "caveat": sd["caveat"],
+                **{f"definition_{g}": f"{md[g]}: {sd[f'definition_{g}']}" for g in ("fi", "sv", "en")},
+                **{f"caveat_{g}": sd[f"caveat_{g}"] for g in ("fi", "sv", "en")},
             }
+    return out
+
+
+def _with_languages(d: dict) -> dict:
+    """``d`` with ``definition_en``/``caveat_en`` (the English ``definition``/``caveat``) and the fi/sv ones
+    (falling back to the English where a translation is missing)."""
+    out = dict(d)
+    out["caveat"] = str(d.get("caveat") or "")
+    out["definition_en"], out["caveat_en"] = str(d.get("definition") or ""), out["caveat"]
+    for g in ("fi", "sv"):
+        out[f"definition_{g}"] = str(d.get(f"definition_{g}") or out["definition_en"])
+        out[f"caveat_{g}"] = str(d.get(f"caveat_{g}") or out["caveat_en"])
     return out
 
 
@@ -93,14 +110,18 @@ def data_dictionary() -> pd.DataFrame:
     Examples
     --------
     >>> dd = data_dictionary()
-    >>> {"indicator", "name_fi", "definition", "unit", "caveat"} <= set(dd.columns)
+    >>> {"indicator", "name_fi", "definition", "unit", "caveat", "definition_fi", "caveat_sv"} <= set(dd.columns)
     True
+
+    ``definition`` and ``caveat`` are the English ones (as ``definition_en``/``caveat_en``).
     """
     fams = _yaml()["families"]
     rows = [{
         "indicator": k, "family": v["family"], "family_fi": fams[v["family"]]["fi"],
         "name_fi": v["fi"], "name_sv": v["sv"], "name_en": v["en"], "unit": v["unit"],
         "definition": v["definition"], "caveat": v.get("caveat", ""),
+        **{f"definition_{g}": v[f"definition_{g}"] for g in ("fi", "sv", "en")},
+        **{f"caveat_{g}": v[f"caveat_{g}"] for g in ("fi", "sv", "en")},
     } for k, v in definitions().items()]
     return pd.DataFrame(rows)
 
