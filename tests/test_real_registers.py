@@ -146,7 +146,8 @@ def test_peers_are_the_same_group_and_size_band(ref, reference_dir, tmp_path):
     from sote_analytics.pipeline import build_indicators
     from sote_analytics.report import content as rc
 
-    build_indicators(CORPUS / "swedish_register.csv", ref, tmp_path)
+    # peers come from what the register covers: say it covers the country (the file itself covers Pohjanmaa)
+    build_indicators(CORPUS / "swedish_register.csv", ref, tmp_path, scope="koko_maa")
     ctx = rc.load_context("kunta", "905", 2025, "fi", tmp_path, reference_dir)
     p = rc.peers(ctx)
     me = p.set_index("kunta_code").loc["905"]
@@ -154,3 +155,8 @@ def test_peers_are_the_same_group_and_size_band(ref, reference_dir, tmp_path):
     assert (p["kuntaryhmitys_code"].astype(str) == str(me["kuntaryhmitys_code"])).all()
     assert p["population"].between(me["population"] * 0.5, me["population"] * 1.5).all()
     assert "Vaasa *" in rc.maps(ctx).data and "js-plotly-plot" not in rc.maps(ctx).data
+    # inferred: the file covers Pohjanmaa, so no peer from outside it is shown as a municipality of zeros
+    build_indicators(CORPUS / "swedish_register.csv", ref, tmp_path / "own")
+    own_ctx = rc.load_context("kunta", "905", 2025, "fi", tmp_path / "own", reference_dir)
+    assert not own_ctx.scope.national
+    assert set(rc.peers(own_ctx)["kunta_code"]) <= set(own_ctx.scope.municipalities) | {"905"}

@@ -113,7 +113,7 @@ def test_every_link_of_every_page_works(county_run):
     for p in pages:
         text = p.read_text("utf-8")
         ids = set(re.findall(r'\bid="([^"]+)"', text))
-        for href in re.findall(r'<a\b[^>]*\bhref="([^"]+)"', text):
+        for href in re.findall(r'<a\b[^>]*?\shref="([^"]+)"', text):
             href = html.unescape(href)
             if href.startswith(("http://", "https://", "mailto:", "data:", "blob:", "javascript:")):
                 continue

@@ -370,7 +370,7 @@ class Explorer:
             need = "associations_per_1000_target_group"
             absent = need in set(self.table["indicator"]) and not self.table.loc[
                 self.table["indicator"] == need, "value"].notna().any()
-            self.note.value = f"<p>{html.escape(t('need_supply_absent', self.language))}</p>" if absent else ""
+            self.note.value = f"<p>{html.escape(t('need_supply_absent_lab', self.language))}</p>" if absent else ""
             self.indicator.options = [(_label(i, self.language), i) for i in inds]
             self.indicator.value = wanted if wanted in inds else (inds[0] if inds else None)
         finally:

@@ -91,10 +91,14 @@ def empty_bars(fig) -> bool:
     Examples
     --------
     >>> import plotly.graph_objects as go
+    >>> import numpy as np
     >>> empty_bars(go.Figure(go.Bar(x=[0, None], y=["a", "b"]))), empty_bars(go.Figure(go.Bar(x=[0, 2], y=["a", "b"])))
     (True, False)
+    >>> empty_bars(go.Figure(go.Bar(x=["1990"], y=np.array([3], dtype=np.int64))))
+    False
     """
     import math
+    import numbers
 
     traces = list(fig.data)
     if not traces or any(tr.type != "bar" for tr in traces):
@@ -102,7 +106,8 @@ def empty_bars(fig) -> bool:
     for tr in traces:
         for values in (tr.x, tr.y):  # the numeric axis, whichever the orientation
             for v in values if values is not None else ():
-                if isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v) and v != 0:
+                # numbers.Real: numpy's integers and floats too (plotly keeps arrays as numpy)
+                if isinstance(v, numbers.Real) and not isinstance(v, bool) and not math.isnan(v) and v != 0:
                     return False
     return True
 
