@@ -173,7 +173,10 @@ def store_indicators(
     if stea_path is not None:  # STEA grants: resources of the associations, and a sote signal
         from .sources.stea import attach_stea
 
+        whole = counted is res.register
         counted, stea_rows, stea_summary = attach_stea(counted, stea_path, ref)
+        if whole:  # the grant signal classified some: the register returned says so too
+            res.register = counted
         extra_rows = stea_rows if extra_rows is None else pd.concat([extra_rows, stea_rows], ignore_index=True)
         meta = {**(meta or {}), "stea": stea_summary, "stea_retrieved_at": stea_summary.get("stea_retrieved_at")}
     activity = pd.read_csv(activity_path, dtype={"association_id": str}) if activity_path else None
