@@ -66,6 +66,8 @@ def test_no_rank_or_national_figure_is_computed_from_the_file(county_run):
     assert "sijalla" not in page and "Sijaintiosamäärä" not in page
     assert "Koko maa (virallinen luku)" in page and "10 183" in page  # SOSTE's national count, not the file's
     assert "Aineisto kattaa: Keski-Suomen hyvinvointialue" in page
+    # a share on fewer than 30 associations says so beside it (the file's paid-staff share rests on 11)
+    assert re.search(r"\d+ % \(\d+ %–\d+ %, n = \d+\)", page.replace("\u00a0", " "))
 
 
 def test_official_comparison_and_completeness_with_their_date(county_run):

@@ -266,7 +266,8 @@ def key_figures(ctx: ReportContext) -> HTML:
         interval = ""
         unit = definitions()[ind]["unit"]
         # a share on fewer than 30 associations says so beside it
-        few = f"n = {fmt_number(a['n'], 0, lang)}" if unit == "share" and pd.notna(a["n"]) and 0 < a["n"] < 30 else ""
+        on_associations = unit == "share" and definitions()[ind].get("family") != "coverage"  # n of municipalities
+        few = f"n = {fmt_number(a['n'], 0, lang)}" if on_associations and pd.notna(a["n"]) and 0 < a["n"] < 30 else ""
         if pd.notna(a["lower"]):
             interval = f" ({fmt_percent(a['lower'], 0, lang)}–{fmt_percent(a['upper'], 0, lang)}" \
                        + (f", {few})" if few else ")")
