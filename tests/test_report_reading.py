@@ -187,7 +187,8 @@ def test_navigation_and_rank(pages, tmp_path):
     for key in ("fi", "sv", "en", "national"):
         shutil.copy(pages[key], folder / pages[key].name)
     alone = (folder / pages["fi"].name).read_text("utf-8")
-    assert '<a href="hyvinvointialue_13_sv.html"' not in alone and 'data-sote-href="hyvinvointialue_13_sv.html"' in alone
+    assert '<a href="hyvinvointialue_13_sv.html"' not in alone
+    assert 'data-sote-href="hyvinvointialue_13_sv.html"' in alone
     (folder / "index.html").write_text("<html></html>", "utf-8")
     (folder / "excel").mkdir()
     (folder / "excel" / "hyvinvointialue_13.xlsx").write_bytes(b"x")
@@ -202,7 +203,8 @@ def test_navigation_and_rank(pages, tmp_path):
     assert re.search(r"sijalla \d+/\d+", visible_text(page))
     nat = (folder / pages["national"].name).read_text("utf-8")
     assert '<a href="hyvinvointialue_13.html"' in nat and "CC BY 4.0" in nat
-    assert '<a href="hyvinvointialue_15.html"' not in nat  # not in this folder: shown as text, no link and "Koko maassa on" in nat
+    assert '<a href="hyvinvointialue_15.html"' not in nat  # not in this folder: shown as text, no link
+    assert "Koko maassa on" in nat
 
 
 def test_map_palette_contrast(processed, reference_dir):
