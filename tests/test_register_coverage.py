@@ -44,6 +44,7 @@ def county_run(tmp_path_factory, reference_dir):
 
 def _visible_text(page: str) -> str:
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL | re.IGNORECASE)
+    body = re.sub(r"<li\b[^>]*\shidden>.*?</li>", " ", body, flags=re.DOTALL)  # links to files not there
     body = re.sub(r"<[^>]+>", " ", body)
     return html.unescape(re.sub(r"\s+", " ", body))
 
@@ -68,6 +69,13 @@ def test_no_rank_or_national_figure_is_computed_from_the_file(county_run):
     assert "Aineisto kattaa: Keski-Suomen hyvinvointialue" in page
     # a share on fewer than 30 associations says so beside it (the file's paid-staff share rests on 11)
     assert re.search(r"\d+ % \(\d+ %–\d+ %, n = \d+\)", page.replace("\u00a0", " "))
+
+
+def test_the_national_overview_of_a_one_county_file_says_what_it_covers(county_run):
+    page = _visible_text((county_run["reports"] / "national_hyvinvointialue.html").read_text("utf-8"))
+    assert "Aineisto kattaa: Keski-Suomen hyvinvointialue" in page and "10 183" in page
+    assert "Koko maassa on" not in page and "Sijaintiosamäärä" not in page
+    assert "Kymenlaakson hyvinvointialue" not in page  # an area outside the file is not a row of zeros
 
 
 def test_official_comparison_and_completeness_with_their_date(county_run):

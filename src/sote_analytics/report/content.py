@@ -63,6 +63,19 @@ class BaseContext:
         """Simplified boundaries of a level: precomputed GeoParquet of the batch, else from the reference."""
         return self.store.boundaries(self.ref, level)
 
+    @cached_property
+    def scope(self):
+        """What the register covers (:class:`.scope.Scope`, from ``run.json``; the country without one)."""
+        from ..scope import Scope
+
+        return Scope.from_dict(self.meta.get("scope"), self.ref)
+
+    @property
+    def national(self) -> bool:
+        """True when the register covers the whole country: only then are the file's national figures a
+        comparison (a one-county file's "country" is the county itself)."""
+        return bool(self.scope.national)
+
     def area_names(self, level: str | None = None) -> pd.Series:
         """Area code -> name in the report's language."""
         return self.ref.areas(level or self.level).set_index("code")[name_column(self.language, "name", LANGUAGES)]
@@ -100,19 +113,6 @@ class ReportContext(BaseContext):
             return self.table.iloc[int(self._index[key])]
         except KeyError:
             raise KeyError(f"no {indicator} for {key}") from None
-
-    @cached_property
-    def scope(self):
-        """What the register covers (:class:`.scope.Scope`, from ``run.json``; the country without one)."""
-        from ..scope import Scope
-
-        return Scope.from_dict(self.meta.get("scope"), self.ref)
-
-    @property
-    def national(self) -> bool:
-        """True when the register covers the whole country: only then are the file's national figures a
-        comparison (a one-county file's "country" is the county itself)."""
-        return bool(self.scope.national)
 
     @cached_property
     def no_local(self) -> bool:

@@ -36,8 +36,16 @@ def _country(ctx: BaseContext, indicator: str) -> float:
 
 
 def national_totals(ctx: BaseContext) -> str:
-    """One sentence with the national totals (count, per 1,000, share with paid staff)."""
+    """One sentence with the national totals (count, per 1,000, share with paid staff); for a register
+    that does not cover the country, what it covers and the official national count instead."""
     lang = ctx.language
+    if not ctx.national:
+        from ..sources.official_counts import official_counts
+
+        c = official_counts("soste", "koko_maa", "sote")
+        return t("national_totals_scope", lang, scope=ctx.scope.label(ctx.ref, lang),
+                 n=fmt_number(float(c["count"].iloc[0]), 0, lang) if len(c) else "–",
+                 year=str(c["as_of"].iloc[0])[:4] if len(c) else "–")
     return t("national_totals", lang, n=fmt_number(_country(ctx, "associations"), 0, lang),
              per=fmt_number(_country(ctx, "associations_per_1000"), 2, lang),
              staff=fmt_percent(_country(ctx, "paid_staff_share"), 0, lang))
@@ -74,6 +82,8 @@ def wide(ctx: BaseContext) -> pd.DataFrame:
     wanted = [*listed("ranking"), "associations_per_1000"]
     w = w.reindex(columns=list(dict.fromkeys([*w.columns, *wanted])))
     w = w.reindex(ctx.area_names().index.astype(str).union(w.index))
+    if not ctx.national:  # only the areas the register covers: the others are not zeros, they are unknown
+        w = w.reindex([c for c in w.index if c in set(ctx.scope.covered_areas(ctx.ref, ctx.level))])
     w.insert(0, "name", ctx.area_names().reindex(w.index))
     return w.sort_values("associations_per_1000", ascending=False, na_position="last")
 
@@ -84,9 +94,11 @@ def ranking(ctx: BaseContext) -> HTML:
     w = wide(ctx)
     df = pd.DataFrame({t("area", lang): w["name"].to_numpy()})
     for key in listed("ranking"):
+        if not ctx.national and key in ("rank_per_1000", "location_quotient", "share_of_national"):
+            continue  # relative to a "country" that is the file itself
         label = t("rank", lang) if key == "rank_per_1000" else indicator_label(key, lang)
         df[label] = [format_value(key, v, lang) for v in w[key]]
-    return HTML(section("ranking_title", "ranking_text", lang)
+    return HTML(section("ranking_title", "ranking_text" if ctx.national else "ranking_text_scope", lang)
                 + table(df, caption=t("ranking_title", lang), row_headers=True))
 
 
@@ -97,6 +109,8 @@ def national_map(ctx: BaseContext) -> HTML:
     lang = ctx.language
     w = wide(ctx)
     b = ctx.level_boundaries(ctx.level)
+    if not ctx.national:  # the covered areas only: an area outside the file is not "no associations"
+        b = b[b["code"].astype(str).isin(set(w.index))]
     fig = figures.context_map(b, w["associations_per_1000"], highlight="", language=lang)
     return HTML(show_figure(fig, t("per_1000_axis", lang) + " – " + t("country", lang), lang=lang))
 
@@ -106,7 +120,7 @@ def tile_grid(ctx: BaseContext) -> HTML:
     from .. import figures
 
     grid = ctx.ref.grid("hyvinvointialue")
-    if ctx.level != "hyvinvointialue" or grid is None:
+    if ctx.level != "hyvinvointialue" or grid is None or not ctx.national:  # every county's tile, or none
         return links_and_sources(ctx)
     lang = ctx.language
     fig = figures.tile_grid(ctx.indicators.table, grid, lang)
