@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -34,6 +33,7 @@ from pathlib import Path
 import yaml
 
 from .. import __version__
+from ..boundary import cap_workers
 from ..config import load_yaml
 from ..errors import SoteAnalyticsError
 from ..i18n import LANGUAGES
@@ -92,8 +92,9 @@ def load_config(path: Path | None = None) -> PublicationConfig:
     p = Path(path) if path else default_config_path()
     try:
         raw = load_yaml(p.read_text("utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PublicationConfigError(f"cannot read publication config {p}: {exc}") from None
+    _check_schema(raw, p)
     lang = raw.get("languages") or {}
     cfg = PublicationConfig(
         levels=[str(x) for x in raw.get("levels") or []],
@@ -122,6 +123,49 @@ def load_config(path: Path | None = None) -> PublicationConfig:
         if ":" not in key or key.split(":", 1)[0] not in known:
             raise PublicationConfigError(f"{p}: override {key!r} must read 'level:code' with a known level")
     return cfg
+
+
+#: The publication config's schema: each key and the YAML shape of its value.
+SCHEMA: dict[str, type] = {"version": int, "levels": list, "hierarchy": list, "areas": dict, "extra_links": dict,
+                           "languages": dict}
+LANGUAGE_SCHEMA: dict[str, type] = {"base": list, "swedish_status_codes": list, "levels": dict, "overrides": dict}
+_SHAPES = {list: "a list", dict: "a mapping", str: "a text", int: "a number", float: "a number", bool: "yes/no"}
+
+
+def _shape(value: object) -> str:
+    return _SHAPES.get(type(value), type(value).__name__)
+
+
+def _check_schema(raw: object, p: Path) -> None:
+    """Refuse a config that is not a mapping of the known keys with the documented shapes.
+
+    A list, a string or a CSV read as YAML would otherwise be read key by key, or character by character.
+    """
+    if not isinstance(raw, dict):
+        raise PublicationConfigError(f"publication config {p}: expected a YAML mapping with levels, hierarchy, "
+                                     f"areas and languages, found {_shape(raw)}")
+
+    def check(mapping: dict, schema: dict, where: str) -> None:
+        unknown = sorted(str(k) for k in mapping if k not in schema)
+        if unknown:
+            raise PublicationConfigError(f"publication config {p}: unknown key(s) {unknown}{where}; "
+                                         f"known: {sorted(schema)}")
+        for key, kind in schema.items():
+            v = mapping.get(key)
+            if v is not None and not isinstance(v, kind):
+                raise PublicationConfigError(f"publication config {p}: {key}{where} must be "
+                                             f"{_SHAPES[kind]}, found {_shape(v)}")
+
+    check(raw, SCHEMA, "")
+    check(raw.get("languages") or {}, LANGUAGE_SCHEMA, " in languages")
+    nested = [("areas", raw.get("areas") or {}, list), ("extra_links", raw.get("extra_links") or {}, dict),
+              ("languages.levels", (raw.get("languages") or {}).get("levels") or {}, list),
+              ("languages.overrides", (raw.get("languages") or {}).get("overrides") or {}, list)]
+    for what, mapping, kind in nested:
+        for k, v in mapping.items():
+            if not isinstance(v, kind):
+                raise PublicationConfigError(f"publication config {p}: {what}.{k} must be {_SHAPES[kind]}, "
+                                             f"found {_shape(v)}")
 
 
 # ---------------------------------------------------------------------------- plan
@@ -321,7 +365,7 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
 
     started = time.time()
     out_dir = Path(out_dir)
-    check_inputs(processed_dir, out_dir)
+    check_inputs(processed_dir, out_dir, notebook)
     ref = load_reference(year, reference_dir)
     store = Store(processed_dir)
     nb = Path(notebook) if notebook else default_notebook()
@@ -357,7 +401,7 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
         todo.sort(key=lambda j: -len(hasher.members(j["level"], j["area"])))
         return todo
 
-    workers = workers or max(1, os.cpu_count() or 1)
+    workers = cap_workers(workers, len(jobs))  # never more processes than reports, cores or memory allow
     built = run_jobs(find_todo, workers, nb, out_dir, self_contained)
     for r in built:
         entries[r["stem"]].update({k: r[k] for k in ("html", "executed", "seconds", "error", "error_name",

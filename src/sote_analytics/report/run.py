@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..atomic import atomic_path, atomic_write_text
+from ..boundary import cap_workers
 from ..errors import NotebookExecutionError, SoteAnalyticsError
 from ..i18n import t
 from ..reference import get_level
@@ -64,8 +65,10 @@ class BatchInputError(SoteAnalyticsError, RuntimeError):
     """The batch's shared inputs are missing or unreadable; nothing was rendered."""
 
 
-def check_inputs(processed_dir: Path, out_dir: Path) -> None:
+def check_inputs(processed_dir: Path, out_dir: Path, notebook: Path | None = None) -> None:
     """Fail fast, before starting workers, on unreadable shared inputs or an unusable output folder."""
+    if notebook is not None and not Path(notebook).is_file():
+        raise BatchInputError(f"notebook {notebook}: no such file")
     try:
         Store(processed_dir).check()
     except StoreError as exc:
@@ -384,7 +387,7 @@ def render_batch(
     get_level(level)
     started = time.time()
     out_dir = Path(out_dir)
-    check_inputs(processed_dir, out_dir)
+    check_inputs(processed_dir, out_dir, notebook)
     ref = load_reference(year, reference_dir)
     try:  # shared reference inputs are checked once, before any worker starts
         all_areas = ref.areas(level)
@@ -394,13 +397,13 @@ def render_batch(
     codes = [str(a) for a in areas] if areas else all_areas["code"].tolist()
     if not self_contained:
         install_assets(out_dir)
-    workers = workers or max(1, min(len(codes) + 1, os.cpu_count() or 1))
     jobs = [{"stem": _stem(level, c, language), "level": level, "area": c, "language": language,
              "params": report_params(level, c, year, language, processed_dir, reference_dir)} for c in codes]
     if national:  # first: the longest report, so that no worker is left with it at the end
         jobs.insert(0, {"stem": _stem("national", level, language), "level": level, "area": "national",
                         "language": language, "notebook": str(national_notebook()),
                         "params": national_params(level, year, language, processed_dir, reference_dir)})
+    workers = cap_workers(workers, len(jobs))  # never more processes than reports, cores or memory allow
     done = _render_jobs(jobs, workers, Path(notebook) if notebook else default_notebook(), out_dir,
                         self_contained, progress, level)
     results = [r for r in done if r.area != "national"]
