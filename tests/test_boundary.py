@@ -99,7 +99,7 @@ CASES: dict[str, tuple[str, str]] = {
     "register-fetch-by": ("register fetch --by street --out o/r", "--by"),
     # classify --evaluate --sample with a malformed CSV, or one without the labelled columns
     "classify-sample-malformed": ("classify --evaluate --sample bad.csv", "--sample"),
-    "classify-sample-no-columns": ("classify --evaluate --sample k.csv", "sector"),
+    "classify-sample-no-columns": ("classify --evaluate --sample k.csv", "primary_sector"),
     "classify-sample-missing": ("classify --evaluate --sample none.csv", "no such file"),
     # inputs that are missing or the wrong kind
     "report-notebook-missing": (f"report --area 15 --processed-dir {P} --out-dir o --notebook none.ipynb",

@@ -372,6 +372,9 @@ def classify(
 
     kept = {c: df.iloc[:, found[c]] for c in ("name", "purpose", "category") if c in found}
     kept = {c: redact_series(v, names=c == "purpose")[0] for c, v in kept.items()}
+    from .validation import redact_person_names
+
+    kept["name"] = redact_person_names(kept["name"])[0].astype("string")  # a person's name is not an association
     result = run_classify(kept["name"], kept.get("purpose"), kept.get("category"))
     res = pd.DataFrame({header[found[c]]: v for c, v in kept.items()}).join(result, rsuffix="_result")
     target = out or config.default_paths().processed / "classify" / f"{file.stem}.classified.csv"
@@ -385,17 +388,17 @@ def classify(
 
 
 def _read_sample(path: Path):
-    """The labelled sample of ``classify --evaluate``: a CSV with ``name`` and ``sector`` columns."""
+    """The labelled sample of ``classify --evaluate``: a CSV with ``name`` and ``primary_sector`` columns."""
     import pandas as pd
 
     try:
         df = pd.read_csv(path, dtype=str)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         _fail(f"--sample {path}: not a readable CSV ({check.one_line(exc)[:160]})")
-    missing = [c for c in ("name", "sector") if c not in df.columns]
+    missing = [c for c in ("name", "primary_sector") if c not in df.columns]
     if missing:
-        _fail(f"--sample {path}: no {' or '.join(missing)} column (a labelled sample has name, sector and "
-              "optionally purpose)")
+        _fail(f"--sample {path}: no {' or '.join(missing)} column (a labelled sample has name, primary_sector "
+              "and optionally purpose)")
     return df
 
 

@@ -523,8 +523,8 @@ def _ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
             if c in STRUCTURED_COLUMNS:
                 continue
             # person names too in free text (purposes, extra columns), not in names, places or categories
-            cleaned, changed = redact_series(raw[c], names=c not in ("name", "municipality", "operating_area",
-                                                                     "category", "sector", "org_type"))
+            cleaned, changed = redact_series(raw[c], names=c not in ("name", "municipality", "category", "sector",
+                                                                     "org_type"))
             if changed.any():
                 raw[c] = cleaned
                 for i in np.flatnonzero(changed.to_numpy()):
@@ -538,7 +538,7 @@ def _ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
 
 #: Columns whose values are codes, dates or numbers: never read as personal data.
 STRUCTURED_COLUMNS = {"synthetic", "association_id", "business_id", "register_number", "registration_date",
-                      "paid_staff", "paid_staff_fte", "members", "volunteers", "produces_services", "municipality"}
+                      "paid_staff", "paid_staff_fte", "members", "volunteers", "produces_services"}
 #: A column of ingest's own output that is derived (made again by the classifier) and not read.
 DERIVED = "\x00derived"
 SECOND_PREFIX = "\x00second:"
@@ -581,7 +581,7 @@ def write_ingest(res: IngestResult, out_dir: Path | str, language: str = "fi") -
     import pyarrow.parquet as pq
 
     from .quality import quality_html
-    from .validation import neutralize_formula
+    from .validation import neutralize_formula, safe_frame
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -608,7 +608,7 @@ def write_ingest(res: IngestResult, out_dir: Path | str, language: str = "fi") -
         return df.astype("object").map(neutralize_formula).rename(columns=lambda c: neutralize_formula(str(c)))
 
     safe(res.register).to_csv(paths["register_csv"], index=False, lineterminator="\n")
-    safe(res.quarantine).to_csv(paths["quarantine_csv"], index=False, lineterminator="\n")
+    safe_frame(res.quarantine, redact=True).to_csv(paths["quarantine_csv"], index=False, lineterminator="\n")
     safe(res.result.field_problems).to_csv(paths["field_problems_csv"], index=False, lineterminator="\n")
     report = res.quality()
     paths["quality_json"].write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), "utf-8")

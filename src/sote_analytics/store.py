@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import atomic_write_text
+from .atomic import atomic_path, atomic_write_text
 from .errors import SoteAnalyticsError
 
 INDICATORS = "indicators.parquet"
@@ -127,11 +127,15 @@ class Store:
             "municipality_counts": self.file(MUNICIPALITY_COUNTS), "registrations": self.file(REGISTRATIONS),
             "data_dictionary": self.file(DATA_DICTIONARY),
         }
-        ind.table.to_parquet(paths["parquet"], index=False)
-        ind.table.to_csv(paths["csv"], index=False, lineterminator="\n")
-        ind.municipality_counts.to_csv(paths["municipality_counts"], index=False, lineterminator="\n")
-        ind.registrations.to_parquet(paths["registrations"], index=False)
-        data_dictionary().to_csv(paths["data_dictionary"], index=False, lineterminator="\n")
+        from .validation import write_safe_csv
+
+        with atomic_path(paths["parquet"]) as tmp:
+            ind.table.to_parquet(tmp, index=False)
+        write_safe_csv(ind.table, paths["csv"])  # area names and sources come from the user's files
+        write_safe_csv(ind.municipality_counts, paths["municipality_counts"])
+        with atomic_path(paths["registrations"]) as tmp:
+            ind.registrations.to_parquet(tmp, index=False)
+        write_safe_csv(data_dictionary(), paths["data_dictionary"])
         return {k: str(v) for k, v in paths.items()}
 
     def load_indicators(self):
@@ -163,8 +167,10 @@ class Store:
 
     # ------------------------------------------------------------------ register-derived tables
     def write_quarantine(self, quarantine: pd.DataFrame) -> Path:
-        """The quarantine with formula-like text neutralised, headers included (a spreadsheet must not run it)."""
-        return self._write_safe_csv(quarantine, QUARANTINE)
+        """The quarantine with formula-like text neutralised, headers included (a spreadsheet must not run it),
+        and e-mails, phone numbers and person names redacted in every cell, reasons included (a rejected row is
+        shown as it came, less its personal data)."""
+        return self._write_safe_csv(quarantine, QUARANTINE, redact=True)
 
     def write_field_problems(self, problems: pd.DataFrame | None) -> Path:
         """The field problems of accepted associations (row, column, problem; values redacted), formula-safe."""
@@ -178,20 +184,24 @@ class Store:
 
         return write_review_workbook(register, self.file(REVIEW), language)
 
-    def _write_safe_csv(self, frame: pd.DataFrame, name: str) -> Path:
-        from .validation import neutralize_formula
+    def _write_safe_csv(self, frame: pd.DataFrame, name: str, redact: bool = False) -> Path:
+        from .validation import write_safe_csv
 
         p = self.file(name)
-        safe = frame.astype("object").map(neutralize_formula).rename(columns=lambda c: neutralize_formula(str(c)))
-        atomic_write_text(p, safe.to_csv(index=False, lineterminator="\n"))
+        write_safe_csv(frame, p, redact=redact)
         return p
 
     def write_directory(self, register: pd.DataFrame) -> Path:
         """The directory a report may show; never extras (contact persons, e-mails)."""
+        from .validation import redact_person_names
+
         p = self.file(DIRECTORY)
         cols = ["association_id", *DIRECTORY_COLUMNS, "org_type",
                 *[c for c in OPERATING_COLUMNS + OPTIONAL_OPERATING_COLUMNS if c in register]]
-        register[cols].to_parquet(p, index=False)
+        d = register[cols].copy()
+        d["name"] = redact_person_names(d["name"])[0].astype(register["name"].dtype)  # a person is not listed
+        with atomic_path(p) as tmp:
+            d.to_parquet(tmp, index=False)
         return p
 
     def operating_in(self, municipality_codes) -> pd.DataFrame:
