@@ -9,9 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+from test_fuzz_cli import run_cli
 
 from sote_analytics import boundary
-from test_fuzz_cli import run_cli
 
 REGISTER = "nimi;kotipaikka\nHARSO;Helsinki\nKeuruun Sydänyhdistys ry;Keuruu\n"
 
@@ -35,7 +35,7 @@ def files(tmp_path: Path, monkeypatch) -> Path:
     real_mkstemp = boundary.tempfile.mkstemp
     ro = str(tmp_path / "ro")
 
-    def mkstemp(*args, dir=None, **kw):  # noqa: A002 - tempfile's own name
+    def mkstemp(*args, dir=None, **kw):
         if dir is not None and str(Path(dir).absolute()).startswith(ro):
             raise PermissionError(errno.EACCES, "Permission denied", str(dir))
         return real_mkstemp(*args, dir=dir, **kw)
@@ -129,7 +129,7 @@ def _assert_one_line(code: int, err: str) -> str:
 def test_every_bad_argument_is_one_line_and_exit_2(name, files, reference_dir, small_processed):
     args, word = CASES[name]
     argv = args.replace(P, str(small_processed)).split()
-    if not argv[0] == "reference":
+    if argv[0] != "reference":
         argv += ["--reference-dir", str(reference_dir)] if argv[0] not in ("ytj", "classify") else []
     code, _, err = run_cli(argv)
     line = _assert_one_line(code, err)

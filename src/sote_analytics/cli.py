@@ -12,8 +12,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from . import boundary as check
-from . import config
+from . import boundary, config
 
 app = typer.Typer(help="Järjestötieto: indicators and reports on sote associations.",
                   no_args_is_help=True, add_completion=False)
@@ -28,8 +27,27 @@ Year = Annotated[int, typer.Option("--year", help="Municipality key year.")]
 
 def _fail(message: str, code: int = 2) -> NoReturn:
     """Print a clear error and exit non-zero."""
-    typer.secho(f"error: {check.one_line(message)}", fg="red", err=True)
+    typer.secho(f"error: {boundary.one_line(message)}", fg="red", err=True)
     raise typer.Exit(code)
+
+
+class _Checks:
+    """The checks of :mod:`.boundary`, each ending in :func:`_fail` (one ``error:`` line, exit 2) instead of an
+    exception, so that a command called from Python or typer's test runner fails the same way."""
+
+    def __getattr__(self, name: str):
+        fn = getattr(boundary, name)
+
+        def call(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except boundary.UserInputError as exc:
+                _fail(str(exc))
+
+        return call
+
+
+check = _Checks()
 
 
 def _ref(year: int, reference_dir: Path | None):
@@ -394,7 +412,7 @@ def _read_sample(path: Path):
     try:
         df = pd.read_csv(path, dtype=str)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        _fail(f"--sample {path}: not a readable CSV ({check.one_line(exc)[:160]})")
+        _fail(f"--sample {path}: not a readable CSV ({boundary.one_line(exc)[:160]})")
     missing = [c for c in ("name", "primary_sector") if c not in df.columns]
     if missing:
         _fail(f"--sample {path}: no {' or '.join(missing)} column (a labelled sample has name, primary_sector "
@@ -704,10 +722,10 @@ def main() -> None:  # console script
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except SoteAnalyticsError as exc:
-        typer.secho(f"error: {check.one_line(exc)}", fg="red", err=True)
+        typer.secho(f"error: {boundary.one_line(exc)}", fg="red", err=True)
         sys.exit(2)
     except OSError as exc:  # a full disk, a read-only folder, permissions: one line naming the file
-        message = check.os_error_message(exc)
+        message = boundary.os_error_message(exc)
         if message is None:
             raise
         typer.secho(f"error: {message}", fg="red", err=True)
