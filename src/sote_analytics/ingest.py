@@ -278,13 +278,43 @@ def _is_binary(data: bytes) -> bool:
 
 
 def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the same number of fields most often.
+
+    :class:`csv.Sniffer` alone is fooled by a delimiter that appears once in a few lines (a comma in a
+    quoted header such as ``=HYPERLINK("a","b")`` beside ``;`` between every field), so its guess is
+    kept only when no other delimiter splits the lines more consistently.
+
+    Examples
+    --------
+    >>> _sniff_delimiter('Nimi;Kotipaikka;X\\n"a,b";Kuopio;1\\nC ry;Vaasa;2\\nD ry;Oulu;3\\n')
+    ';'
+    >>> _sniff_delimiter("name,municipality\\nA ry,Kuopio\\n")
+    ','
+    """
     lines = [ln for ln in text.splitlines()[:MAX_HEADER_SEARCH + 20] if ln.strip()]
     sample = "\n".join(lines)
     try:
-        return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
+        guess = csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
     except csv.Error:
         counts = {d: sum(ln.count(d) for ln in lines) for d in (";", "\t", ",", "|")}
-        return max(counts, key=counts.get) if any(counts.values()) else ","
+        guess = max(counts, key=counts.get) if any(counts.values()) else ","
+    scores = {d: _split_consistency(sample, d) for d in (";", "\t", ",", "|")}
+    best = max(scores, key=lambda d: scores[d])
+    return guess if scores[guess][0] >= scores[best][0] else best
+
+
+def _split_consistency(sample: str, delimiter: str) -> tuple[float, int]:
+    """(share of the lines with the most common field count, that count); (0, 0) when it splits nothing."""
+    from collections import Counter
+
+    try:
+        widths = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if r]
+    except csv.Error:
+        return (0.0, 0)
+    if not widths:
+        return (0.0, 0)
+    width, n = Counter(widths).most_common(1)[0]
+    return (n / len(widths), width) if width > 1 else (0.0, 0)
 
 
 def _read_text_rows(data: bytes) -> tuple[list[list[str]], str, str]:
