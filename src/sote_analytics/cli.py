@@ -177,6 +177,8 @@ def _echo_reading(res, keep_personal_data: bool = False) -> None:
         o = info.origin
         typer.echo(f"  written by ingest from {o.get('file')}: {o.get('rows_in')} rows read, {o.get('accepted')} "
                    f"accepted, {o.get('quarantined')} quarantined")
+    for note in getattr(info, "notes", []):  # sheet chosen, merged cells filled, formulas without values
+        typer.echo(f"  note: {note}")
     kept = [c for c in info.unmapped_columns if c not in info.personal_data_columns]
     if kept:
         typer.echo(f"  columns kept as they are (extra_*): {', '.join(kept)}")
