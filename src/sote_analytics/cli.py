@@ -460,6 +460,7 @@ def indicators(
     reg = register or paths.demo / "register.csv"
     if not reg.exists():
         _fail(f"register {reg} not found (run `sote-analytics demo`?)")
+    _begin_processed(out_dir or paths.processed)
     if survey is None and register is None and (paths.demo / "survey.csv").exists():
         survey = paths.demo / "survey.csv"
     res, ind = build_indicators(reg, ref, out_dir or paths.processed, survey, activity, previous,
@@ -608,6 +609,7 @@ def run_register(
     """The real-data main job: ingest, classify, indicators, every report of LEVEL, index and Excel."""
     _check_run_options(register, source, bulk, cache_dir, survey, activity, language, out_dir, workers, mapping,
                        corrections, stea, survey_kind)
+    _begin_run(out_dir)
     from .pipeline import build_indicators, build_ytj_indicators
     from .report.run import BatchInputError, render_batch
 
@@ -687,6 +689,28 @@ def _check_run_options(register, source, bulk, cache_dir, survey, activity, lang
     check.output_dir(out_dir, "--out-dir")
 
 
+def _begin_processed(processed: Path) -> None:
+    """Open the processed folder's transaction (:meth:`.store.Store.begin`): written in a staging folder and
+    swapped in with ``run.json`` last; a second run into the same folder fails with one line."""
+    from .store import Store, StoreError
+
+    try:
+        Store(processed).begin()
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+def _begin_run(out_dir: Path) -> None:
+    """The lock of a whole ``run`` into ``out_dir`` (held until the process ends) and its processed transaction."""
+    from .atomic import FolderBusyError, acquire_lock
+
+    try:
+        acquire_lock(out_dir.parent / f".{out_dir.name}.run.lock", f"the output folder {out_dir}")
+    except FolderBusyError as exc:
+        _fail(str(exc))
+    _begin_processed(out_dir / "processed")
+
+
 @app.command("run-demo")
 def run_demo(
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
@@ -741,6 +765,12 @@ def main() -> None:  # console script
             typer.secho(f"error: {message} (see sote-analytics --help)", fg="red", err=True)
             sys.exit(2)
         raise
+    finally:  # a command that failed half-way leaves the previous complete folder; its locks go
+        from .atomic import release_all_locks
+        from .store import abort_open_transactions
+
+        abort_open_transactions()
+        release_all_locks()
 
 
 def _is_usage_error(exc: BaseException) -> bool:

@@ -46,6 +46,7 @@ from .run import (
     check_inputs,
     default_notebook,
     install_assets,
+    release_locks,
     report_params,
 )
 from .workers import run_jobs
@@ -361,11 +362,22 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
     -------
     PublicationResult
     """
-    from ..reference import load_reference
 
     started = time.time()
     out_dir = Path(out_dir)
-    check_inputs(processed_dir, out_dir, notebook)
+    locks = check_inputs(processed_dir, out_dir, notebook)
+    try:
+        return _publish(cfg, year, processed_dir, out_dir, reference_dir, workers, force, notebook, self_contained,
+                        started)
+    finally:
+        release_locks(locks)
+
+
+def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Path, reference_dir: Path | None,
+             workers: int | None, force: bool, notebook: Path | None, self_contained: bool,
+             started: float) -> PublicationResult:
+    from ..reference import load_reference
+
     ref = load_reference(year, reference_dir)
     store = Store(processed_dir)
     nb = Path(notebook) if notebook else default_notebook()
