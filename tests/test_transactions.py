@@ -88,7 +88,7 @@ def test_kill_9_mid_indicators_leaves_the_previous_complete_state(complete, demo
     proc = _cli("indicators", "--register", str(demo_dir / "register.csv"), "--survey", str(demo_dir / "survey.csv"),
                 "--out-dir", str(complete), "--reference-dir", str(reference_dir), cwd=tmp_path)
     # killed once it is writing: the staging folder has files
-    assert _wait_for(lambda: store.staging.is_dir() and any(store.staging.iterdir()) or proc.poll() is not None)
+    assert _wait_for(lambda: (store.staging.is_dir() and any(store.staging.iterdir())) or proc.poll() is not None)
     assert proc.poll() is None, proc.communicate()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -112,8 +112,8 @@ def test_a_killed_run_takes_its_workers_and_kernels_with_it(reference_dir, tmp_p
                 "--reference-dir", str(reference_dir), cwd=tmp_path)
     executed = tmp_path / "out" / "reports" / "_executed"
     # wait until both workers have started kernels (their logs appear) and a report or two is done
-    assert _wait_for(lambda: len(list(executed.glob("kernel-*.log"))) >= 2 and len(list(executed.glob("*.ipynb")))
-                     >= 1 or proc.poll() is not None, timeout=300)
+    assert _wait_for(lambda: (len(list(executed.glob("kernel-*.log"))) >= 2 and len(list(executed.glob("*.ipynb")))
+                     >= 1) or proc.poll() is not None, timeout=300)
     assert proc.poll() is None, proc.communicate()
     below = _descendants(proc.pid)
     assert len(below) >= 4, below  # two workers, two kernels (and the pool's helpers)
@@ -136,7 +136,7 @@ def test_two_runs_into_one_folder_the_second_fails_clearly(complete, demo_dir, r
         assert code == 2 and len(lines) == 1, err
         assert "another sote-analytics run" in lines[0] and f"pid {first.pid}" in lines[0]
     finally:
-        out, err = first.communicate(timeout=300)
+        _out, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
     assert json.loads((complete / "run.json").read_text())["source"].endswith("(register.csv)")  # the first's
 
