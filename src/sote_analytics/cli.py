@@ -694,10 +694,23 @@ def _begin_processed(processed: Path) -> None:
     swapped in with ``run.json`` last; a second run into the same folder fails with one line."""
     from .store import Store, StoreError
 
+    store = Store(processed)
     try:
-        Store(processed).begin()
+        store.begin()
     except StoreError as exc:
         _fail(str(exc))
+    ctx = _current_context()
+    if ctx is not None:  # a command that fails before run.json is written leaves the previous folder
+        ctx.call_on_close(store.abort)
+
+
+def _current_context():
+    """The running command's click context, from click itself or the copy newer typer versions carry."""
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:
+        from click import get_current_context
+    return get_current_context(silent=True)
 
 
 def _begin_run(out_dir: Path) -> None:
