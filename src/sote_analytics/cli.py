@@ -270,7 +270,6 @@ def register_fetch(
     base_url: Annotated[str | None, typer.Option(help="API base (default: PRH's YTJ v3)")] = None,
 ) -> None:
     """Fetch associations and foundations from PRH's YTJ open data into a canonical register."""
-    check.choice(source, "--source", ("ytj",))
     check.input_file(bulk, "--bulk")
     check.output_file(out, "--out")
     check.output_dir(cache_dir, "--cache-dir")
@@ -318,7 +317,6 @@ def resources_fetch(
     base_url: Annotated[str | None, typer.Option(help="API base (default: STEA's)")] = None,
 ) -> None:
     """Fetch STEA's grants by organisation (cached, resumable) into the `stea` input files."""
-    check.choice(source, "--source", ("stea",))
     check.at_least(first_id, "--first-id", 1)
     check.output_dir(out, "--out")
     check.output_dir(cache_dir, "--cache-dir")

@@ -373,7 +373,9 @@ def _all_codes(store: Store) -> list[str]:
     """Every municipality code an area of operation in the directory names (so none is missed)."""
     import pyarrow.parquet as pq
 
-    p = store.file("directory.parquet")
+    from ..store import DIRECTORY
+
+    p = store.file(DIRECTORY)
     if not p.exists() or "operating_area_codes" not in pq.read_schema(p).names:
         return []
     import pandas as pd
