@@ -108,7 +108,7 @@ def test_corrupt_cache_files(processed, reference_dir, tmp_path, at_root):
     shutil.copytree(processed_dir, broken)
     (broken / "indicators.parquet").write_bytes(b"PAR1 this is not parquet")
     out = tmp_path / "out"
-    with pytest.raises(BatchInputError, match=r"indicators\.parquet is unreadable.*sote-analytics indicators"):
+    with pytest.raises(BatchInputError, match=r"incomplete \(indicators\.parquet .*re-run `sote-analytics indicators"):
         render_batch("hyvinvointialue", year=2025, processed_dir=broken, out_dir=out,
                      reference_dir=reference_dir, areas=["18"], progress=False)
     assert not list(out.glob("*.html"))

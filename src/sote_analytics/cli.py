@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from . import config
+from . import boundary, config
 
 app = typer.Typer(help="Järjestötieto: indicators and reports on sote associations.",
                   no_args_is_help=True, add_completion=False)
@@ -27,13 +27,33 @@ Year = Annotated[int, typer.Option("--year", help="Municipality key year.")]
 
 def _fail(message: str, code: int = 2) -> NoReturn:
     """Print a clear error and exit non-zero."""
-    typer.secho(f"error: {message}", fg="red", err=True)
+    typer.secho(f"error: {boundary.one_line(message)}", fg="red", err=True)
     raise typer.Exit(code)
+
+
+class _Checks:
+    """The checks of :mod:`.boundary`, each ending in :func:`_fail` (one ``error:`` line, exit 2) instead of an
+    exception, so that a command called from Python or typer's test runner fails the same way."""
+
+    def __getattr__(self, name: str):
+        fn = getattr(boundary, name)
+
+        def call(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except boundary.UserInputError as exc:
+                _fail(str(exc))
+
+        return call
+
+
+check = _Checks()
 
 
 def _ref(year: int, reference_dir: Path | None):
     from .reference import ReferenceDataError, load_reference
 
+    check.input_dir(reference_dir, "--reference-dir")
     try:
         return load_reference(year, reference_dir, config.default_paths().reference_cache)
     except ReferenceDataError as exc:
@@ -102,6 +122,8 @@ def demo(
     out_dir: Annotated[Path | None, typer.Option(help="Output folder")] = None,
 ) -> None:
     """Generate the synthetic demo register and survey (data/raw/demo)."""
+    check.at_least(seed, "--seed", 0)
+    check.output_dir(out_dir, "--out-dir")
     from .pipeline import build_demo
 
     ref = _ref(year, reference_dir)
@@ -123,6 +145,11 @@ def ingest(
         help="Your sector corrections (CSV/.xlsx: y-tunnus, rekisterinumero or nimi, and the sector)")] = None,
 ) -> None:
     """Read a register into the canonical form; write it, the quarantine and a quality report."""
+    check.input_file(file, "FILE")
+    check.input_file(mapping, "--mapping")
+    check.input_file(corrections, "--corrections")
+    check.choice(language, "--language", LANGUAGE_CHOICES)
+    check.output_dir(out_dir, "--out-dir")
     from .errors import SoteAnalyticsError
     from .ingest import write_ingest
     from .pipeline import read_register
@@ -150,6 +177,8 @@ def _echo_reading(res, keep_personal_data: bool = False) -> None:
         o = info.origin
         typer.echo(f"  written by ingest from {o.get('file')}: {o.get('rows_in')} rows read, {o.get('accepted')} "
                    f"accepted, {o.get('quarantined')} quarantined")
+    for note in getattr(info, "notes", []):  # sheet chosen, merged cells filled, formulas without values
+        typer.echo(f"  note: {note}")
     kept = [c for c in info.unmapped_columns if c not in info.personal_data_columns]
     if kept:
         typer.echo(f"  columns kept as they are (extra_*): {', '.join(kept)}")
@@ -197,6 +226,10 @@ def ytj_enrich(
     per_minute: Annotated[float, typer.Option(help="Request rate ceiling")] = 250,
 ) -> None:
     """Enrich a register from PRH's YTJ open data (network; cached and resumable)."""
+    check.parquet_file(register, "REGISTER")
+    check.output_file(out, "--out")
+    check.output_dir(cache_dir, "--cache-dir")
+    check.at_least(per_minute, "--per-minute", 1)
     import pandas as pd
 
     from .ytj import YTJClient, YTJUnavailableError, enrich
@@ -237,6 +270,12 @@ def register_fetch(
     base_url: Annotated[str | None, typer.Option(help="API base (default: PRH's YTJ v3)")] = None,
 ) -> None:
     """Fetch associations and foundations from PRH's YTJ open data into a canonical register."""
+    check.input_file(bulk, "--bulk")
+    check.output_file(out, "--out")
+    check.output_dir(cache_dir, "--cache-dir")
+    check.choice(by.replace("-", "_"), "--by", ("post_office", "post_code", "municipality_name"))
+    check.at_least(max_results, "--max-results", 0)
+    check.at_least(per_minute, "--per-minute", 1)
     from .sources.ytj_register import YTJFetchError, build_ytj_register, write_register
     from .ytj import YTJ_URL, YTJUnavailableError
 
@@ -278,6 +317,10 @@ def resources_fetch(
     base_url: Annotated[str | None, typer.Option(help="API base (default: STEA's)")] = None,
 ) -> None:
     """Fetch STEA's grants by organisation (cached, resumable) into the `stea` input files."""
+    check.at_least(first_id, "--first-id", 1)
+    check.output_dir(out, "--out")
+    check.output_dir(cache_dir, "--cache-dir")
+    check.at_least(per_minute, "--per-minute", 1)
     from .sources.stea import STEA_URL, STEAFetchError, fetch_stea, write_stea
 
     if source != "stea":
@@ -303,6 +346,9 @@ def classify(
     out: Annotated[Path | None, typer.Option(help="Output CSV for FILE")] = None,
 ) -> None:
     """Classify names into sote sectors, or evaluate the rule set (precision, recall, F1)."""
+    check.input_file(sample, "--sample")
+    check.input_file(file, "FILE")
+    check.output_file(out, "--out")
     import pandas as pd
 
     from .classify import classify as run_classify
@@ -316,10 +362,11 @@ def classify(
         from .classify import evaluate_sets, real_names_path
 
         real = real_names_path()
+        labelled = _read_sample(path)
         if sample is None and real.exists():  # the project sample, then each half of the real-names set
-            typer.echo(evaluate_sets(pd.read_csv(path, dtype=str), pd.read_csv(real, dtype=str)))
+            typer.echo(evaluate_sets(labelled, pd.read_csv(real, dtype=str)))
         else:
-            typer.echo(format_evaluation(run_evaluate(pd.read_csv(path, dtype=str))))
+            typer.echo(format_evaluation(run_evaluate(labelled)))
         return
     if file is None:
         _fail("give a FILE or --evaluate")
@@ -343,6 +390,9 @@ def classify(
 
     kept = {c: df.iloc[:, found[c]] for c in ("name", "purpose", "category") if c in found}
     kept = {c: redact_series(v, names=c == "purpose")[0] for c, v in kept.items()}
+    from .validation import redact_person_names
+
+    kept["name"] = redact_person_names(kept["name"])[0].astype("string")  # a person's name is not an association
     result = run_classify(kept["name"], kept.get("purpose"), kept.get("category"))
     res = pd.DataFrame({header[found[c]]: v for c, v in kept.items()}).join(result, rsuffix="_result")
     target = out or config.default_paths().processed / "classify" / f"{file.stem}.classified.csv"
@@ -371,6 +421,23 @@ def _areas_to_render(ref, level: str, scope: dict | None, within: str | None) ->
     return [c for c in covered if inside is None or c in inside]
 
 
+def _read_sample(path: Path):
+    """The labelled sample of ``classify --evaluate``: a CSV with ``name`` and ``primary_sector`` columns."""
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(path, dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        _fail(f"--sample {path}: not a readable CSV ({boundary.one_line(exc)[:160]})")
+    missing = [c for c in ("name", "primary_sector") if c not in df.columns]
+    if missing:
+        _fail(f"--sample {path}: no {' or '.join(missing)} column (a labelled sample has name, primary_sector "
+              "and optionally purpose)")
+    return df
+
+
+LANGUAGE_CHOICES = ("fi", "sv", "en")
+
 SurveyKind = Annotated[str, typer.Option(
     help="Who answered the survey: organisations (counts shown as such) or persons (cells below "
          "--survey-min-cell hidden)")]
@@ -395,6 +462,11 @@ def indicators(
     survey_kind: SurveyKind = "organisations", survey_min_cell: SurveyMinCell = 5,
 ) -> None:
     """Compute all indicators for all areas and save them to data/processed."""
+    for opt, path in (("--register", register), ("--survey", survey), ("--activity", activity),
+                      ("--previous", previous)):
+        check.input_file(path, opt)
+    check.output_dir(out_dir, "--out-dir")
+    check.choice(survey_kind, "--survey-kind", ("organisations", "persons"))
     from .pipeline import build_indicators
 
     paths = config.default_paths()
@@ -402,6 +474,7 @@ def indicators(
     reg = register or paths.demo / "register.csv"
     if not reg.exists():
         _fail(f"register {reg} not found (run `sote-analytics demo`?)")
+    _begin_processed(out_dir or paths.processed)
     if survey is None and register is None and (paths.demo / "survey.csv").exists():
         survey = paths.demo / "survey.csv"
     res, ind = build_indicators(reg, ref, out_dir or paths.processed, survey, activity, previous,
@@ -433,6 +506,11 @@ def report(
     """Render HTML reports with papermill and nbconvert, plus index.html.
 
     ``--all`` renders the areas the register covers (``run.json``'s scope), limited by ``--within``."""
+    check.choice(language, "--language", LANGUAGE_CHOICES)
+    check.at_least(workers, "--workers", 1)
+    check.input_file(notebook, "--notebook", suffixes=(".ipynb",))
+    check.input_file(publication, "--publication", suffixes=(".yaml", ".yml"))
+    check.output_dir(out_dir, "--out-dir")
     from .report.run import BatchInputError, render_batch
 
     if all_levels or publication:
@@ -504,6 +582,7 @@ def export(
     out_dir: Annotated[Path | None, typer.Option()] = None,
 ) -> None:
     """Write an Excel workbook per area (Finnish headers, data dictionary, sources)."""
+    check.output_dir(out_dir, "--out-dir")
     from .export import write_workbook
     from .store import Store
 
@@ -565,6 +644,9 @@ def run_register(
     within: Within = None,
 ) -> None:
     """The real-data main job: ingest, classify, indicators, every report of LEVEL, index and Excel."""
+    _check_run_options(register, source, bulk, cache_dir, survey, activity, language, out_dir, workers, mapping,
+                       corrections, stea, survey_kind)
+    _begin_run(out_dir)
     from .pipeline import build_indicators, build_ytj_indicators
     from .report.run import BatchInputError, render_batch
 
@@ -646,12 +728,65 @@ def run_register(
         raise typer.Exit(1)
 
 
+def _check_run_options(register, source, bulk, cache_dir, survey, activity, language, out_dir, workers, mapping,
+                       corrections, stea, survey_kind) -> None:
+    """The boundary of ``run``: every path and option checked before any work."""
+    check.choice(source, "--source", ("file", "ytj"))
+    if source == "file":
+        if register is None:
+            _fail("give your REGISTER file, or --source ytj")
+        check.input_file(register, "REGISTER")
+    for opt, path in (("--bulk", bulk), ("--survey", survey), ("--activity", activity), ("--mapping", mapping),
+                      ("--corrections", corrections), ("--stea", stea)):
+        check.input_file(path, opt)
+    check.choice(language, "--language", LANGUAGE_CHOICES)
+    check.choice(survey_kind, "--survey-kind", ("organisations", "persons"))
+    check.at_least(workers, "--workers", 1)
+    check.output_dir(out_dir, "--out-dir")
+
+
+def _begin_processed(processed: Path) -> None:
+    """Open the processed folder's transaction (:meth:`.store.Store.begin`): written in a staging folder and
+    swapped in with ``run.json`` last; a second run into the same folder fails with one line."""
+    from .store import Store, StoreError
+
+    store = Store(processed)
+    try:
+        store.begin()
+    except StoreError as exc:
+        _fail(str(exc))
+    ctx = _current_context()
+    if ctx is not None:  # a command that fails before run.json is written leaves the previous folder
+        ctx.call_on_close(store.abort)
+
+
+def _current_context():
+    """The running command's click context, from click itself or the copy newer typer versions carry."""
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:
+        from click import get_current_context
+    return get_current_context(silent=True)
+
+
+def _begin_run(out_dir: Path) -> None:
+    """The lock of a whole ``run`` into ``out_dir`` (held until the process ends) and its processed transaction."""
+    from .atomic import FolderBusyError, acquire_lock
+
+    try:
+        acquire_lock(out_dir.parent / f".{out_dir.name}.run.lock", f"the output folder {out_dir}")
+    except FolderBusyError as exc:
+        _fail(str(exc))
+    _begin_processed(out_dir / "processed")
+
+
 @app.command("run-demo")
 def run_demo(
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
     workers: Annotated[int | None, typer.Option(help="Parallel workers")] = None,
 ) -> None:
     """The main job: demo data -> indicators -> all wellbeing-area reports."""
+    check.at_least(workers, "--workers", 1)
     demo(year=year, reference_dir=reference_dir, seed=config.DEFAULT_SEED, out_dir=None)
     indicators(register=None, year=year, reference_dir=reference_dir, out_dir=None, survey=None, activity=None,
                previous=None)
@@ -682,7 +817,13 @@ def main() -> None:  # console script
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except SoteAnalyticsError as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
+        typer.secho(f"error: {boundary.one_line(exc)}", fg="red", err=True)
+        sys.exit(2)
+    except OSError as exc:  # a full disk, a read-only folder, permissions: one line naming the file
+        message = boundary.os_error_message(exc)
+        if message is None:
+            raise
+        typer.secho(f"error: {message}", fg="red", err=True)
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
         typer.secho("interrupted", fg="red", err=True)
@@ -693,6 +834,12 @@ def main() -> None:  # console script
             typer.secho(f"error: {message} (see sote-analytics --help)", fg="red", err=True)
             sys.exit(2)
         raise
+    finally:  # a command that failed half-way leaves the previous complete folder; its locks go
+        from .atomic import release_all_locks
+        from .store import abort_open_transactions
+
+        abort_open_transactions()
+        release_all_locks()
 
 
 def _is_usage_error(exc: BaseException) -> bool:

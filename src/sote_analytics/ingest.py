@@ -60,6 +60,9 @@ class ReadInfo:
     column_mapping: dict[str, str] = field(default_factory=dict)
     unmapped_columns: list[str] = field(default_factory=list)
     personal_data_columns: list[str] = field(default_factory=list)
+    #: What the reader decided that the user should know (sheet chosen, merged cells filled, formulas
+    #: without values).
+    notes: list[str] = field(default_factory=list)
     #: Unmapped headers that look like a canonical column: header -> the column it looks like.
     suggested_columns: dict[str, str] = field(default_factory=dict)
     #: Headers that mapped to a column another header had already taken: filled its gaps.
@@ -249,14 +252,31 @@ def map_columns(headers: list[str], user: dict[str, str] | None = None,
 
 # ---------------------------------------------------------------------------- reading
 def _decode(data: bytes) -> tuple[str, str]:
+    """Text and encoding of a CSV file.
+
+    UTF-8 (with or without a BOM) and UTF-16 are read as such. A UTF-8 file with a few lines in
+    another encoding (one line pasted from a cp1252 file) is repaired line by line, and the encoding
+    says how many lines (``utf-8 (1 line repaired from cp1252)``); otherwise the whole file's
+    encoding is detected.
+
+    Examples
+    --------
+    >>> _decode("Nimi;Kotipaikka\\nÄänekosken ry;Äänekoski\\n".encode() + "Vöyrin rf;Vörå\\n".encode("cp1252"))
+    ('Nimi;Kotipaikka\\nÄänekosken ry;Äänekoski\\nVöyrin rf;Vörå\\n', 'utf-8 (1 line repaired from cp1252)')
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        data, bom = data[3:], True
+    else:
+        bom = False
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
         pass
+    repaired = _repair_lines(data)
+    if repaired is not None:
+        return repaired[0], f"utf-8 ({repaired[1]} line{'s' if repaired[1] != 1 else ''} repaired from cp1252)"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000], cp_isolation=["cp1252", "latin_1", "iso8859_15"]).best()
@@ -265,6 +285,27 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode(enc), enc
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1"
+
+
+def _repair_lines(data: bytes) -> tuple[str, int] | None:
+    """A mostly-UTF-8 file with some cp1252 lines: (text, lines repaired), or None when it is not one.
+
+    It is one when at least as many of its non-ASCII lines are valid UTF-8 as are not: a cp1252 file
+    of Finnish text has no valid multi-byte UTF-8 sequences at all.
+    """
+    lines = data.split(b"\n")
+    good = bad = 0
+    out = []
+    for ln in lines:
+        try:
+            out.append(ln.decode("utf-8"))
+            good += not ln.isascii()
+        except UnicodeDecodeError:
+            out.append(ln.decode("cp1252", errors="replace"))
+            bad += 1
+    if good == 0 or bad > good:
+        return None
+    return "\n".join(out), bad
 
 
 def _is_binary(data: bytes) -> bool:
@@ -278,13 +319,43 @@ def _is_binary(data: bytes) -> bool:
 
 
 def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the same number of fields most often.
+
+    :class:`csv.Sniffer` alone is fooled by a delimiter that appears once in a few lines (a comma in a
+    quoted header such as ``=HYPERLINK("a","b")`` beside ``;`` between every field), so its guess is
+    kept only when no other delimiter splits the lines more consistently.
+
+    Examples
+    --------
+    >>> _sniff_delimiter('Nimi;Kotipaikka;X\\n"a,b";Kuopio;1\\nC ry;Vaasa;2\\nD ry;Oulu;3\\n')
+    ';'
+    >>> _sniff_delimiter("name,municipality\\nA ry,Kuopio\\n")
+    ','
+    """
     lines = [ln for ln in text.splitlines()[:MAX_HEADER_SEARCH + 20] if ln.strip()]
     sample = "\n".join(lines)
     try:
-        return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
+        guess = csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
     except csv.Error:
         counts = {d: sum(ln.count(d) for ln in lines) for d in (";", "\t", ",", "|")}
-        return max(counts, key=counts.get) if any(counts.values()) else ","
+        guess = max(counts, key=counts.get) if any(counts.values()) else ","
+    scores = {d: _split_consistency(sample, d) for d in (";", "\t", ",", "|")}
+    best = max(scores, key=lambda d: scores[d])
+    return guess if scores[guess][0] >= scores[best][0] else best
+
+
+def _split_consistency(sample: str, delimiter: str) -> tuple[float, int]:
+    """(share of the lines with the most common field count, that count); (0, 0) when it splits nothing."""
+    from collections import Counter
+
+    try:
+        widths = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if r]
+    except csv.Error:
+        return (0.0, 0)
+    if not widths:
+        return (0.0, 0)
+    width, n = Counter(widths).most_common(1)[0]
+    return (n / len(widths), width) if width > 1 else (0.0, 0)
 
 
 def _read_text_rows(data: bytes) -> tuple[list[list[str]], str, str]:
@@ -311,18 +382,170 @@ def _excel_value(v) -> str:
     return str(v)
 
 
-def _read_excel_rows(path: Path, sheet: str | None) -> tuple[list[list[str]], str]:
+#: Limits of a workbook, checked in the zip directory before anything is unpacked (a 300 KB .xlsx can hold
+#: gigabytes of XML): the whole, one sheet or the shared strings, and the compression ratio of a big one.
+MAX_XLSX_UNCOMPRESSED = 1024**3
+MAX_XLSX_PART = 512 * 1024**2
+MAX_XLSX_RATIO = 200
+#: Rows of a sheet read at most (a register of every Finnish association has under 200,000).
+MAX_ROWS = 2_000_000
+#: Sheet XML scanned for merged cells and uncached formulas only up to this size.
+_SCAN_XML_BYTES = 64 * 1024**2
+
+
+def _check_xlsx_limits(path: Path) -> None:
+    """Refuse a workbook whose unpacked size, one part or compression ratio is beyond the limits."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError(f"{path.name}: not a readable .xlsx workbook ({exc})") from None
+    total = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    big = max(infos, key=lambda i: i.file_size, default=None)
+    if total > MAX_XLSX_UNCOMPRESSED or (big is not None and big.file_size > MAX_XLSX_PART):
+        raise IngestError(f"{path.name}: the workbook unpacks to {total / 1024**2:,.0f} MB (limit "
+                          f"{MAX_XLSX_UNCOMPRESSED // 1024**2:,} MB, {MAX_XLSX_PART // 1024**2:,} MB per sheet); "
+                          "save the register as CSV or split it")
+    if total > 50 * 1024**2 and total / packed > MAX_XLSX_RATIO:
+        raise IngestError(f"{path.name}: the workbook is compressed {total / packed:,.0f} to 1 (limit "
+                          f"{MAX_XLSX_RATIO}); it looks like a zip bomb, not a register: save it as CSV")
+
+
+def _sheet_xml(path: Path, ws) -> str | None:
+    """The XML of a read-only worksheet when it is small enough to scan, else None."""
+    import zipfile
+
+    part = getattr(ws, "_worksheet_path", None)
+    if not part:
+        return None
+    with zipfile.ZipFile(path) as z:
+        try:
+            info = z.getinfo(part)
+        except KeyError:
+            return None
+        if info.file_size > _SCAN_XML_BYTES:
+            return None
+        return z.read(part).decode("utf-8", errors="replace")
+
+
+def _cell_index(ref: str) -> tuple[int, int]:
+    """(row, column), 0-based, of an A1 reference."""
+    import re as _re
+
+    m = _re.fullmatch(r"([A-Z]+)(\d+)", ref)
+    if not m:
+        raise ValueError(ref)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)) - 1, col - 1
+
+
+def _fill_merged(rows: list[list[str]], xml: str) -> int:
+    """Fill every merged range with its top-left value (a municipality merged down a block of rows);
+    the number of cells filled."""
+    import re as _re
+
+    filled = 0
+    for ref in _re.findall(r'<mergeCell ref="([A-Z]+\d+):([A-Z]+\d+)"', xml):
+        (r0, c0), (r1, c1) = _cell_index(ref[0]), _cell_index(ref[1])
+        if r0 >= len(rows):
+            continue
+        value = rows[r0][c0] if c0 < len(rows[r0]) else ""
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            if len(row) <= c1:
+                row.extend([""] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                if (r, c) != (r0, c0) and not row[c]:
+                    row[c] = value
+                    filled += 1
+    return filled
+
+
+def _uncached_formulas(xml: str) -> int:
+    """Formula cells saved without a computed value (a workbook written by a program, never opened)."""
+    import re as _re
+
+    return len(_re.findall(r"<c\b[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>|</c>)", xml))
+
+
+def _read_sheet(ws, path: Path, limit: int | None = None) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for n, r in enumerate(ws.iter_rows(values_only=True)):
+        if limit is not None and n >= limit:
+            break
+        if n >= MAX_ROWS:
+            raise IngestError(f"{path.name}: sheet {ws.title!r} has more than {MAX_ROWS:,} rows; split it or save "
+                              "it as CSV")
+        row = [_excel_value(v) for v in r]
+        if any(len(v) > MAX_FIELD_CHARS for v in row):
+            raise IngestError(f"{path.name}: sheet {ws.title!r} row {n + 1} has a cell longer than "
+                              f"{MAX_FIELD_CHARS:,} characters; that is not a register")
+        rows.append(row)
+    return rows
+
+
+def _register_shaped(rows: list[list[str]]) -> bool:
+    try:
+        find_header(rows, {}, REQUIRED, LOCATION)
+    except IngestError:
+        return False
+    return True
+
+
+def _read_excel_rows(path: Path, sheet: str | None,
+                     notes: list[str] | None = None) -> tuple[list[list[str]], str]:
+    """Rows of one sheet of a workbook, streamed, within the limits; merged cells filled.
+
+    Without ``sheet``: hidden sheets are not read; of several visible sheets the one with a
+    register's header (name and municipality) is read, and ``notes`` says so; when several have one,
+    the user is asked to choose with ``--sheet``. Merged cells filled and formulas saved without
+    values are counted in ``notes``.
+    """
     from openpyxl import load_workbook
 
+    _check_xlsx_limits(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise IngestError(f"{path.name}: not a readable .xlsx workbook ({exc})") from None
+    notes = notes if notes is not None else []
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             raise IngestError(f"{path.name}: no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
-        ws = wb[sheet] if sheet is not None else wb[wb.sheetnames[0]]
-        rows = [[_excel_value(v) for v in r] for r in ws.iter_rows(values_only=True)]
+        if sheet is not None:
+            ws = wb[sheet]
+        else:
+            visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+            hidden = [w.title for w in wb.worksheets if w not in visible]
+            if not visible:
+                raise IngestError(f"{path.name}: every sheet is hidden ({', '.join(hidden)}); name one with --sheet")
+            ws = visible[0]
+            if len(visible) > 1:
+                shaped = [w for w in visible if _register_shaped(_read_sheet(w, path, MAX_HEADER_SEARCH + 1))]
+                if len(shaped) > 1:
+                    raise IngestError(f"{path.name}: sheets {', '.join(repr(w.title) for w in shaped)} all look "
+                                      "like a register; choose one with --sheet NAME")
+                if shaped:
+                    ws = shaped[0]
+                    notes.append(f"sheet {ws.title!r} read: the only one of {len(visible)} visible sheets with a "
+                                 "register's header")
+            if hidden:
+                notes.append(f"hidden sheet(s) not read: {', '.join(hidden)}")
+        rows = _read_sheet(ws, path)
+        xml = _sheet_xml(path, ws)
+        if xml is not None:
+            filled = _fill_merged(rows, xml)
+            if filled:
+                notes.append(f"{filled} merged cells filled with the value above or to the left")
+            uncached = _uncached_formulas(xml)
+            if uncached:
+                notes.append(f"{uncached} formula cells have no saved value (read as empty): open the workbook in "
+                             "a spreadsheet, save it and read it again")
         return rows, ws.title
     finally:
         wb.close()
@@ -345,7 +568,7 @@ def read_rows(path: Path | str, sheet: str | None = None) -> tuple[list[list[str
         rows, info.origin = _read_parquet_rows(path)
         info.file_type = "parquet"
     elif data[:4] == b"PK\x03\x04":
-        rows, info.sheet = _read_excel_rows(path, sheet)
+        rows, info.sheet = _read_excel_rows(path, sheet, info.notes)
         info.file_type = "xlsx"
     elif path.suffix.lower() in (".xls",) or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise IngestError(f"{path.name}: old Excel .xls is not supported; save it as .xlsx or CSV")
@@ -397,14 +620,38 @@ def _read_parquet_rows(path: Path) -> tuple[list[list[str]], dict | None]:
 
 
 def _check_quotes(rows: list[list[str]], delimiter: str, path: Path) -> None:
-    """A quote opened and never closed swallows the following lines into one field: say so, with the row."""
+    """A quote opened and never closed swallows the following lines into one field: say so, with the row.
+
+    Two or more swallowed lines with a delimiter are always a swallowing; one is when that line holds
+    as many delimiters as a row of the file (a whole row, not a line break inside a long text).
+
+    Examples
+    --------
+    >>> rows = [["Nimi", "Kotipaikka", "Tarkoitus"], ["A ry", "Keuruu", "Tukea\\nB ry;Keuruu;Apua"], ["C", "D", "E"]]
+    >>> try:
+    ...     _check_quotes(rows, ";", Path("r.csv"))
+    ... except IngestError as exc:
+    ...     print(str(exc)[:71])
+    r.csv: row 2 opens a quote (") that is never closed, so the next 1 line
+    >>> _check_quotes([["a", "b"], ["x", "two\\nlines"]], ";", Path("r.csv"))  # a line break in a text
+    """
+    from collections import Counter
+
+    widths = Counter(len(r) for r in rows if len(r) > 1)
+    width = widths.most_common(1)[0][0] if widths else 2
     for i, row in enumerate(rows):
         for field_ in row:
-            if "\n" in field_ and field_.count("\n") >= 2 and any(delimiter in ln for ln in field_.split("\n")[1:]):
-                n = field_.count("\n")
+            if "\n" not in field_:
+                continue
+            rest = field_.split("\n")[1:]
+            n = len(rest)
+            swallowed = (n >= 2 and any(delimiter in ln for ln in rest)) or any(
+                ln.count(delimiter) + 1 >= max(2, width - 1) for ln in rest)
+            if swallowed:
                 raise IngestError(
-                    f"{path.name}: row {i + 1} opens a quote (\") that is never closed, so the next {n} lines "
-                    "were read as one field; close the quote or remove it, then read the file again")
+                    f"{path.name}: row {i + 1} opens a quote (\") that is never closed, so the next {n} "
+                    f"line{'s were' if n != 1 else ' was'} read as one field; close the quote or remove it, then "
+                    "read the file again")
 
 
 def find_header(rows: list[list[str]], user: dict[str, str], required: tuple[str, ...] = ("name",),
@@ -523,8 +770,13 @@ def _ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
             if c in STRUCTURED_COLUMNS:
                 continue
             # person names too in free text (purposes, extra columns), not in names, places or categories
-            cleaned, changed = redact_series(raw[c], names=c not in ("name", "municipality", "operating_area",
-                                                                     "category", "sector", "org_type"))
+            cleaned, changed = redact_series(raw[c], names=c not in ("name", "municipality", "category", "sector",
+                                                                     "org_type"))
+            if c == "name":  # a name that is a person's and nothing else: no real name (quarantined)
+                from .validation import redact_person_names
+
+                cleaned, person = redact_person_names(cleaned)
+                cleaned, changed = cleaned.astype(raw[c].dtype), changed | person.to_numpy()
             if changed.any():
                 raw[c] = cleaned
                 for i in np.flatnonzero(changed.to_numpy()):
@@ -538,7 +790,7 @@ def _ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
 
 #: Columns whose values are codes, dates or numbers: never read as personal data.
 STRUCTURED_COLUMNS = {"synthetic", "association_id", "business_id", "register_number", "registration_date",
-                      "paid_staff", "paid_staff_fte", "members", "volunteers", "produces_services", "municipality"}
+                      "paid_staff", "paid_staff_fte", "members", "volunteers", "produces_services"}
 #: A column of ingest's own output that is derived (made again by the classifier) and not read.
 DERIVED = "\x00derived"
 SECOND_PREFIX = "\x00second:"
@@ -581,7 +833,7 @@ def write_ingest(res: IngestResult, out_dir: Path | str, language: str = "fi") -
     import pyarrow.parquet as pq
 
     from .quality import quality_html
-    from .validation import neutralize_formula
+    from .validation import neutralize_formula, safe_frame
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -608,7 +860,7 @@ def write_ingest(res: IngestResult, out_dir: Path | str, language: str = "fi") -
         return df.astype("object").map(neutralize_formula).rename(columns=lambda c: neutralize_formula(str(c)))
 
     safe(res.register).to_csv(paths["register_csv"], index=False, lineterminator="\n")
-    safe(res.quarantine).to_csv(paths["quarantine_csv"], index=False, lineterminator="\n")
+    safe_frame(res.quarantine, redact=True).to_csv(paths["quarantine_csv"], index=False, lineterminator="\n")
     safe(res.result.field_problems).to_csv(paths["field_problems_csv"], index=False, lineterminator="\n")
     report = res.quality()
     paths["quality_json"].write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), "utf-8")

@@ -403,6 +403,8 @@ def _clean_name(col: pd.Series) -> pd.Series:
     control characters or without a letter are no name (missing)."""
     import re
 
+    from .personal import REDACTED
+
     text = clean_text(col)
 
     def one(v):
@@ -411,6 +413,8 @@ def _clean_name(col: pd.Series) -> pd.Series:
         if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", v):
             v = re.sub(r"[\x00-\x1f\x7f]+", " ", v).strip()
         if not re.search(r"[^\W\d_]", v) or normalize_name(v) in PLACEHOLDER_NAMES or is_unknown_word(v):
+            return pd.NA
+        if v.replace(REDACTED, "").strip(" ,.;-") == "":  # only personal data, removed: no association's name
             return pd.NA
         return v
 

@@ -25,19 +25,33 @@ imports the presentation stage (``report``).
                                personal-data columns (names only), question kinds, survey kind and k
 ``trends.parquet``             founded, ended and net per year and area (dated registers such as YTJ)
 ``geo_<level>.parquet``        simplified boundaries of every level (GeoParquet)
-``run.json``                   source, row counts, synthetic flag, reference folder
+``run.json``                   source, row counts, synthetic flag, reference folder, and the
+                               sha256 and size of every other file (``files``)
 =============================  ==================================================
+
+**A run is a transaction.** :meth:`Store.begin` opens a staging folder beside the target
+(``.processed.staging``) and takes the folder's lock (``.processed.lock``: a second run into the
+same folder fails with a clear message; a report batch reading the folder holds it shared). Every
+write goes to the staging folder; :meth:`Store.write_meta` writes ``run.json`` last, with the
+checksum of every file, and swaps the staging folder in (entries of the old folder that are not the
+store's own, such as ``ingest/``, are carried over). A run killed at any moment before that leaves
+the previous complete folder in place. Readers (:meth:`Store.check`) verify the checksums and
+refuse a folder whose files do not match ("the processed folder is incomplete: re-run ...").
+Without :meth:`begin`, writes go straight to the folder and ``run.json`` still records checksums.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .atomic import atomic_write_text
+from .atomic import FolderBusyError, acquire_lock, atomic_path, atomic_write_text, release_lock
 from .errors import SoteAnalyticsError
 
 INDICATORS = "indicators.parquet"
@@ -67,8 +81,39 @@ MAP_SIMPLIFY = 0.005
 REQUIRED = (INDICATORS, MUNICIPALITY_COUNTS)
 
 
+#: The files a store writes (besides ``geo_<level>.parquet``): what a swap replaces; anything else in the
+#: folder (``ingest/``, a user's own file) is carried over.
+OWN_FILES = {INDICATORS, INDICATORS_CSV, MUNICIPALITY_COUNTS, REGISTRATIONS, DATA_DICTIONARY, QUARANTINE,
+             FIELD_PROBLEMS, REVIEW, DIRECTORY, SURVEY, SURVEY_REPORT, TRENDS, RUN_META}
+REBUILD = "re-run `sote-analytics indicators` (or `sote-analytics run FILE`)"
+#: Transactions open in this process: target folder -> its staging folder.
+_OPEN: dict[str, Path] = {}
+#: Verified files: (path, mtime, size) -> sha256 (a report batch checks the folder once per process).
+_VERIFIED: dict[tuple[str, int, int], str] = {}
+
+
 class StoreError(SoteAnalyticsError):
     """The processed folder is missing a file or a file is unreadable; the message says how to fix it."""
+
+
+def _own(name: str) -> bool:
+    return name in OWN_FILES or (name.startswith("geo_") and name.endswith(".parquet"))
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in 1 MB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def abort_open_transactions() -> None:
+    """Drop every transaction this process opened and did not commit (staging removed, locks released):
+    the folders keep their previous complete state. The console script calls this last."""
+    for key in list(_OPEN):
+        Store(Path(key)).abort()
 
 
 @dataclass(frozen=True)
@@ -97,8 +142,137 @@ class Store:
         object.__setattr__(self, "path", Path(self.path))
 
     def file(self, name: str) -> Path:
-        """Path of a file of the folder."""
+        """Path of a file of the folder (where it is read)."""
         return self.path / name
+
+    # ------------------------------------------------------------------ transactions
+    @property
+    def staging(self) -> Path:
+        """The staging folder of a run into this folder (beside it, same file system)."""
+        return self.path.parent / f".{self.path.name}.staging"
+
+    @property
+    def lock_file(self) -> Path:
+        """The lock of this folder (beside it: the folder itself is swapped)."""
+        return self.path.parent / f".{self.path.name}.lock"
+
+    def _key(self) -> str:
+        return str(self.path.absolute())
+
+    def begin(self) -> Path:
+        """Open a transaction: take the folder's lock, start an empty staging folder; idempotent.
+
+        Raises
+        ------
+        StoreError
+            When another process is writing or reading the folder.
+        """
+        key = self._key()
+        if key in _OPEN and _OPEN[key].is_dir():
+            return _OPEN[key]
+        self._recover()
+        try:
+            acquire_lock(self.lock_file, f"the processed folder {self.path}")
+        except FolderBusyError as exc:
+            raise StoreError(str(exc)) from None
+        if self.staging.exists():  # left by a killed run: nobody else holds the lock
+            shutil.rmtree(self.staging)
+        self.staging.mkdir(parents=True)
+        _OPEN[key] = self.staging
+        return self.staging
+
+    def abort(self) -> None:
+        """Drop an open transaction: the staging folder is removed, the folder keeps its previous state."""
+        staging = _OPEN.pop(self._key(), None)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        release_lock(self.lock_file)
+
+    def _out(self, name: str) -> Path:
+        """Where a file of the folder is written: in the open transaction's staging folder, else in the folder."""
+        staging = _OPEN.get(self._key())
+        if staging is not None:
+            staging.mkdir(parents=True, exist_ok=True)
+            return staging / name
+        self.path.mkdir(parents=True, exist_ok=True)
+        return self.path / name
+
+    def _recover(self) -> None:
+        """A run killed between the two renames of a swap: put the previous folder back."""
+        old = self.path.parent / f".{self.path.name}.old"
+        if not self.path.exists() and old.is_dir():
+            os.rename(old, self.path)
+
+    def _commit(self) -> None:
+        """Swap the staging folder in (``run.json`` is already in it, written last) and end the transaction."""
+        key = self._key()
+        staging = _OPEN[key]
+        old = self.path.parent / f".{self.path.name}.old"
+        if old.exists():
+            shutil.rmtree(old)
+        if self.path.is_dir():
+            for entry in self.path.iterdir():  # what is not the store's own stays (ingest/, classify/ ...)
+                if not _own(entry.name) and not (staging / entry.name).exists() and not entry.name.startswith("."):
+                    os.rename(entry, staging / entry.name)
+            os.rename(self.path, old)
+        os.rename(staging, self.path)
+        shutil.rmtree(old, ignore_errors=True)
+        del _OPEN[key]
+        release_lock(self.lock_file)
+
+    def _fingerprints(self, folder: Path) -> dict[str, dict]:
+        return {p.name: {"sha256": file_sha256(p), "bytes": p.stat().st_size}
+                for p in sorted(folder.iterdir()) if p.is_file() and _own(p.name) and p.name != RUN_META}
+
+    def _rehash(self, name: str) -> None:
+        """A file rewritten outside a transaction: its checksum in ``run.json`` follows it."""
+        if self._key() in _OPEN:
+            return
+        meta_path = self.file(RUN_META)
+        if not meta_path.is_file():
+            return
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return
+        files = meta.get("files")
+        if not isinstance(files, dict):
+            return
+        p = self.file(name)
+        if p.is_file():
+            files[name] = {"sha256": file_sha256(p), "bytes": p.stat().st_size}
+        else:
+            files.pop(name, None)
+        atomic_write_text(meta_path, json.dumps(meta, ensure_ascii=False, indent=2, default=str))
+
+    def verify(self) -> None:
+        """Check every file ``run.json`` names against its size and sha256 (once per file version and process).
+
+        Raises
+        ------
+        StoreError
+            "the processed folder ... is incomplete: re-run ..." when a file is missing or differs.
+        """
+        meta = self.meta()
+        files = meta.get("files")
+        if not isinstance(files, dict):
+            return  # a folder of an older version: nothing to verify against
+        for name, want in files.items():
+            p = self.file(name)
+            try:
+                st = p.stat()
+            except OSError:
+                raise StoreError(f"the processed folder {self.path} is incomplete ({name} is missing): "
+                                 f"{REBUILD}") from None
+            if st.st_size != want.get("bytes"):
+                raise StoreError(f"the processed folder {self.path} is incomplete ({name} has {st.st_size:,} bytes, "
+                                 f"run.json says {want.get('bytes'):,}): {REBUILD}")
+            k = (str(p.absolute()), st.st_mtime_ns, st.st_size)
+            if k not in _VERIFIED:
+                _VERIFIED[k] = file_sha256(p)
+            if _VERIFIED[k] != want.get("sha256"):
+                raise StoreError(f"the processed folder {self.path} is incomplete ({name} does not match its "
+                                 f"checksum in run.json): {REBUILD}")
 
     # ------------------------------------------------------------------ run metadata
     def meta(self) -> dict:
@@ -112,8 +286,13 @@ class Store:
             raise StoreError(f"{p} is unreadable ({exc}); run `sote-analytics indicators` again") from None
 
     def write_meta(self, meta: dict) -> None:
-        """Write ``run.json`` atomically."""
-        atomic_write_text(self.file(RUN_META), json.dumps(meta, ensure_ascii=False, indent=2, default=str))
+        """Write ``run.json`` last, with the size and sha256 of every other file of the folder; in a
+        transaction, then swap the staging folder in (:meth:`begin`)."""
+        folder = self._out(RUN_META).parent
+        meta = {**meta, "files": self._fingerprints(folder)}
+        atomic_write_text(folder / RUN_META, json.dumps(meta, ensure_ascii=False, indent=2, default=str))
+        if self._key() in _OPEN:
+            self._commit()
 
     @property
     def synthetic(self) -> bool:
@@ -125,27 +304,32 @@ class Store:
         """Write the indicator table (Parquet and CSV), counts, registrations and the data dictionary."""
         from .indicators import data_dictionary
 
-        self.path.mkdir(parents=True, exist_ok=True)
-        paths = {
-            "parquet": self.file(INDICATORS), "csv": self.file(INDICATORS_CSV),
-            "municipality_counts": self.file(MUNICIPALITY_COUNTS), "registrations": self.file(REGISTRATIONS),
-            "data_dictionary": self.file(DATA_DICTIONARY),
-        }
-        ind.table.to_parquet(paths["parquet"], index=False)
-        ind.table.to_csv(paths["csv"], index=False, lineterminator="\n")
-        from .export import write_csv  # the same table for a double click in Finnish Excel (;, decimal comma, BOM)
+        names = {"parquet": INDICATORS, "csv": INDICATORS_CSV, "municipality_counts": MUNICIPALITY_COUNTS,
+                 "registrations": REGISTRATIONS, "data_dictionary": DATA_DICTIONARY,
+                 "csv_excel": INDICATORS_EXCEL_CSV}
+        out = {k: self._out(v) for k, v in names.items()}
+        from .export import write_csv
+        from .validation import write_safe_csv
 
-        paths["csv_excel"] = write_csv(ind.table, self.file(INDICATORS_EXCEL_CSV), excel=True)
-        ind.municipality_counts.to_csv(paths["municipality_counts"], index=False, lineterminator="\n")
-        ind.registrations.to_parquet(paths["registrations"], index=False)
+        with atomic_path(out["parquet"]) as tmp:
+            ind.table.to_parquet(tmp, index=False)
+        write_safe_csv(ind.table, out["csv"])  # area names and sources come from the user's files
+        # the same table for a double click in Finnish Excel (;, decimal comma, BOM, formula-safe)
+        write_csv(ind.table, out["csv_excel"], excel=True)
+        write_safe_csv(ind.municipality_counts, out["municipality_counts"])
+        with atomic_path(out["registrations"]) as tmp:
+            ind.registrations.to_parquet(tmp, index=False)
+        write_safe_csv(data_dictionary(), out["data_dictionary"])
         trend = getattr(ind, "activity_trend", None)
         if trend is not None and len(trend):
-            paths["activity_trend"] = self.file(ACTIVITY_TREND)
-            trend.to_parquet(paths["activity_trend"], index=False)
-        else:
+            names["activity_trend"] = ACTIVITY_TREND
+            with atomic_path(self._out(ACTIVITY_TREND)) as tmp:
+                trend.to_parquet(tmp, index=False)
+        elif self._key() not in _OPEN:
             self.file(ACTIVITY_TREND).unlink(missing_ok=True)
-        data_dictionary().to_csv(paths["data_dictionary"], index=False, lineterminator="\n")
-        return {k: str(v) for k, v in paths.items()}
+        for v in names.values():
+            self._rehash(v)
+        return {k: str(self.file(v)) for k, v in names.items()}
 
     def load_indicators(self):
         """Read what :meth:`save_indicators` wrote, as an :class:`~.indicators.IndicatorSet`."""
@@ -162,8 +346,10 @@ class Store:
     def check(self) -> None:
         """Fail with a :class:`StoreError` naming the fix when a required file is missing or unreadable."""
         fix = "run `sote-analytics indicators` (or `sote-analytics run FILE`) to build it"
+        self._recover()
         if not self.path.is_dir():
             raise StoreError(f"processed folder {self.path} does not exist: {fix}")
+        self.verify()
         for name in REQUIRED:
             p = self.file(name)
             if not p.is_file():
@@ -178,8 +364,10 @@ class Store:
 
     # ------------------------------------------------------------------ register-derived tables
     def write_quarantine(self, quarantine: pd.DataFrame) -> Path:
-        """The quarantine with formula-like text neutralised, headers included (a spreadsheet must not run it)."""
-        return self._write_safe_csv(quarantine, QUARANTINE)
+        """The quarantine with formula-like text neutralised, headers included (a spreadsheet must not run it),
+        and e-mails, phone numbers and person names redacted in every cell, reasons included (a rejected row is
+        shown as it came, less its personal data)."""
+        return self._write_safe_csv(quarantine, QUARANTINE, redact=True)
 
     def write_field_problems(self, problems: pd.DataFrame | None) -> Path:
         """The field problems of accepted associations (row, column, problem; values redacted), formula-safe."""
@@ -191,23 +379,30 @@ class Store:
         """The review workbook (:func:`.corrections.write_review_workbook`)."""
         from .corrections import write_review_workbook
 
-        return write_review_workbook(register, self.file(REVIEW), language)
+        _, n = write_review_workbook(register, self._out(REVIEW), language)
+        self._rehash(REVIEW)
+        return self.file(REVIEW), n
 
-    def _write_safe_csv(self, frame: pd.DataFrame, name: str) -> Path:
-        from .validation import neutralize_formula
+    def _write_safe_csv(self, frame: pd.DataFrame, name: str, redact: bool = False) -> Path:
+        from .validation import write_safe_csv
 
-        p = self.file(name)
-        safe = frame.astype("object").map(neutralize_formula).rename(columns=lambda c: neutralize_formula(str(c)))
-        atomic_write_text(p, safe.to_csv(index=False, lineterminator="\n"))
-        return p
+        write_safe_csv(frame, self._out(name), redact=redact)
+        self._rehash(name)
+        return self.file(name)
 
     def write_directory(self, register: pd.DataFrame) -> Path:
         """The directory a report may show; never extras (contact persons, e-mails)."""
-        p = self.file(DIRECTORY)
+        from .validation import redact_person_names
+
+        p = self._out(DIRECTORY)
         cols = ["association_id", *DIRECTORY_COLUMNS, "org_type",
                 *[c for c in OPERATING_COLUMNS + OPTIONAL_OPERATING_COLUMNS if c in register]]
-        register[cols].to_parquet(p, index=False)
-        return p
+        d = register[cols].copy()
+        d["name"] = redact_person_names(d["name"])[0].astype(register["name"].dtype)  # a person is not listed
+        with atomic_path(p) as tmp:
+            d.to_parquet(tmp, index=False)
+        self._rehash(DIRECTORY)
+        return self.file(DIRECTORY)
 
     def operating_in(self, municipality_codes) -> pd.DataFrame:
         """National and district organisations whose area of operation covers any of ``municipality_codes``.
@@ -247,19 +442,24 @@ class Store:
         ``ref`` (the reference) is needed to find the area column by its values; ``kind`` and ``k``
         are stored in the report, where the survey section reads them.
         """
-        p, rp = self.file(SURVEY), self.file(SURVEY_REPORT)
+        p, rp = self._out(SURVEY), self._out(SURVEY_REPORT)
         if survey_path is None:
             p.unlink(missing_ok=True)
             rp.unlink(missing_ok=True)
+            self._rehash(SURVEY)
+            self._rehash(SURVEY_REPORT)
             return None
         if ref is None:
             raise StoreError("write_survey needs the reference data (ref) to find the survey's area column")
         from .survey_read import read_survey
 
         res = read_survey(survey_path, ref, kind=kind, k=k, keep_free_text=keep_free_text)
-        res.survey.to_parquet(p, index=False)
+        with atomic_path(p) as tmp:
+            res.survey.to_parquet(tmp, index=False)
         atomic_write_text(rp, json.dumps(res.report, ensure_ascii=False, indent=2, default=str))
-        return p
+        self._rehash(SURVEY)
+        self._rehash(SURVEY_REPORT)
+        return self.file(SURVEY)
 
     def survey(self) -> pd.DataFrame | None:
         """The survey responses, or None."""
@@ -278,12 +478,15 @@ class Store:
 
     def write_trends(self, trends: pd.DataFrame | None) -> Path | None:
         """Founded, ended and net per year and area (a dated register such as YTJ), or remove old ones."""
-        p = self.file(TRENDS)
+        p = self._out(TRENDS)
         if trends is None:
             p.unlink(missing_ok=True)
+            self._rehash(TRENDS)
             return None
-        trends.to_parquet(p, index=False)
-        return p
+        with atomic_path(p) as tmp:
+            trends.to_parquet(tmp, index=False)
+        self._rehash(TRENDS)
+        return self.file(TRENDS)
 
     def trends(self, level: str, code: str) -> pd.DataFrame | None:
         """The founded/ended/net rows of one area, or None when the register has no such dates."""
@@ -304,9 +507,11 @@ class Store:
 
         out = []
         for lvl in area_levels():
-            p = self.geo_path(lvl.id)
-            ref.boundaries(lvl.id, simplify=MAP_SIMPLIFY).to_parquet(p, index=False)
-            out.append(p)
+            name = self.geo_path(lvl.id).name
+            with atomic_path(self._out(name)) as tmp:
+                ref.boundaries(lvl.id, simplify=MAP_SIMPLIFY).to_parquet(tmp, index=False)
+            self._rehash(name)
+            out.append(self.file(name))
         return out
 
     def boundaries(self, ref, level: str):
@@ -320,4 +525,5 @@ class Store:
 
     def files(self) -> list[Path]:
         """Every file of the folder (for a manifest's input hashes)."""
-        return sorted(p for p in self.path.glob("*") if p.is_file()) if self.path.is_dir() else []
+        return sorted(p for p in self.path.glob("*") if p.is_file() and not p.name.startswith(".")) \
+            if self.path.is_dir() else []

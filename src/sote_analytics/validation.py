@@ -126,6 +126,8 @@ def parse_count(col: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
     def one(v):  # once per distinct value: registers repeat their counts
         if v is pd.NA or v is None:
             return None, ""
+        if _looks_like_phone(v):  # "040 555 0001" is not 405,550,001 members
+            return None, f"{field} is a phone number, not a count"
         n = _count(v)
         return (n, "") if n is not None else (None, f"{field} is not a non-negative whole number: {v!r}")
 
@@ -133,6 +135,15 @@ def parse_count(col: pd.Series, field: str) -> tuple[pd.Series, pd.Series]:
     values = pd.array([p[0] for p in pairs], dtype="Int64")
     problems = pd.Series([p[1] for p in pairs], index=col.index, dtype="object")
     return pd.Series(values, index=col.index), problems
+
+
+def _looks_like_phone(v: str) -> bool:
+    """A count field holding a phone number (leading zero and 7-12 digits: no count is written so)."""
+    if not v.lstrip().startswith(("0", "+")):
+        return False
+    from .personal import is_phone
+
+    return is_phone(v)
 
 
 _COUNT_SPACES = re.compile(r"[\s\u00a0\u202f']")
@@ -258,6 +269,8 @@ def parse_number(col: pd.Series, field: str, whole: bool = True) -> tuple[pd.Ser
     def one(v):  # once per distinct value: registers repeat their counts
         if v is pd.NA or v is None:
             return None, False, ""
+        if _looks_like_phone(v):
+            return None, False, f"{field} is a phone number, not a number"
         x, approx, problem = read_number(v, whole)
         return x, approx, (f"{field}: {problem}: {v!r}" if problem else "")
 
@@ -302,3 +315,103 @@ def neutralize_formula(value: object) -> object:
             return value
         return "'" + value
     return value
+
+
+_FORMULA_PATTERN = r"^[=+\-@\t\r]"
+_SIGNED_NUMBER = r"[+-]?\d+([.,]\d+)?"
+
+
+def _safe_text_column(col: pd.Series, redact: bool) -> pd.Series:
+    """One text column: personal data redacted (``redact``), then formula-leading cells prefixed."""
+    text = col.astype("string")
+    if redact:
+        from .personal import redact_series
+
+        text, _ = redact_series(text, names=True)
+    risky = (text.str.contains(_FORMULA_PATTERN, regex=True) & ~text.str.fullmatch(_SIGNED_NUMBER)).fillna(False)
+    out = text.astype("object")
+    if risky.any():
+        out[risky.to_numpy(dtype=bool)] = "'" + text[risky.to_numpy(dtype=bool)].astype("object")
+    return out.where(text.notna(), None)
+
+
+def _safe_cell(value: object, redact: bool) -> object:
+    if not isinstance(value, str):
+        return value
+    if redact:
+        from .personal import redact_value
+
+        value = redact_value(value, names=True)
+    return neutralize_formula(value)
+
+
+def safe_frame(frame: pd.DataFrame, *, redact: bool = False) -> pd.DataFrame:
+    """``frame`` made safe for a spreadsheet: every header and text cell that would run as a formula
+    prefixed with an apostrophe (:func:`neutralize_formula`); with ``redact``, e-mails, phone numbers and
+    person names inside every text cell replaced (:func:`.personal.redact_value`) first.
+
+    The one function behind every CSV and workbook the package writes (quarantine, field problems,
+    indicators, the YTJ register, exports). Numbers, dates and booleans are left as they are.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"=HYPERLINK(1)": ["=1+1", "-5", "Ry", None], "n": [1, 2, 3, 4]})
+    >>> out = safe_frame(df)
+    >>> list(out.columns), out.iloc[:, 0].tolist(), out["n"].tolist()
+    (["'=HYPERLINK(1)", 'n'], ["'=1+1", '-5', 'Ry', None], [1, 2, 3, 4])
+    >>> safe_frame(pd.DataFrame({"x": ["soita 040 555 0001"]}), redact=True)["x"].tolist()
+    ['soita [poistettu]']
+    """
+    out = frame.copy()
+    for c in out.columns:
+        col = out[c]
+        dtype = col.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            col = col.astype("object")
+            dtype = col.dtype
+        if pd.api.types.is_object_dtype(dtype):  # mixed cells: numbers and dates stay what they are
+            out[c] = col.map(lambda v: _safe_cell(v, redact))
+        elif pd.api.types.is_string_dtype(dtype):
+            out[c] = _safe_text_column(col, redact)
+    headers = [neutralize_formula(str(c)) for c in out.columns]
+    if redact:
+        from .personal import redact_value
+
+        headers = [redact_value(h, names=True) for h in headers]
+    out.columns = headers
+    return out
+
+
+def write_safe_csv(frame: pd.DataFrame, path, *, redact: bool = False, **to_csv) -> None:
+    """Write :func:`safe_frame` of ``frame`` as UTF-8 CSV, atomically (a temporary file, then a rename)."""
+    from .atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        safe_frame(frame, redact=redact).to_csv(tmp, index=False, lineterminator="\n", **to_csv)
+
+
+def redact_person_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Association names that are a person's name and nothing else ("Maija Meikäläinen", once e-mails and
+    phones are removed) replaced by :data:`.personal.REDACTED`: (names, mask of the replaced).
+
+    An association's name ("Anna Apua ry", "Matti ja Maija Virtasen säätiö") has a lower-case word or
+    an ``ry`` and is kept.
+
+    Examples
+    --------
+    >>> out, hit = redact_person_names(pd.Series(["Maija Meikäläinen [poistettu]", "Anna Apua ry", None]))
+    >>> out.tolist(), hit.tolist()
+    (['[poistettu]', 'Anna Apua ry', nan], [True, False, False])
+    """
+    from .personal import REDACTED, is_person_name
+
+    def person(v: object) -> bool:
+        if not isinstance(v, str):
+            return False
+        rest = " ".join(v.replace(REDACTED, " ").replace(",", " ").split())
+        return bool(rest) and is_person_name(rest)
+
+    values = names.astype("object")
+    hit = values.map(person).astype(bool)
+    out = values.where(~hit, REDACTED)
+    return out, hit

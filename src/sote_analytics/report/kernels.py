@@ -79,6 +79,19 @@ def _register_engine() -> None:
     papermill_engines.register(ENGINE, WarmEngine)
 
 
+def _die_with_us() -> dict:
+    """Popen arguments that make a kernel die with the process that starts it (Linux), so no kernel
+    outlives a killed worker or run."""
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return {}
+    from .workers import _kernel_preexec
+
+    return {"preexec_fn": _kernel_preexec(os.getpid())}
+
+
 async def _wait_for_ready(kc, timeout: float) -> None:
     """Wait until the kernel answers ``kc`` on its shell channel and ``kc`` hears its IOPub channel.
 
@@ -170,7 +183,7 @@ class WarmKernel:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         with open(self.log_path, "ab") as log:
-            run_sync(km.start_kernel)(cwd=str(self.cwd), stderr=log)
+            run_sync(km.start_kernel)(cwd=str(self.cwd), stderr=log, **_die_with_us())
         self.km = km
         self.starts += 1
         self._launched = self._send("\n".join(f"import {m}" for m in self.preload))

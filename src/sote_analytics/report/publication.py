@@ -15,8 +15,12 @@ Each worker keeps one :class:`~.kernels.WarmKernel` for its share of the
 reports. A report is skipped when the hash of its inputs equals the one in the
 previous manifest and its HTML exists. The inputs are: its slice of the
 processed data (the area's indicator and registration rows, its member
-municipalities' indicator, count, directory and survey rows), the reference
-files, the notebook, the package version, the texts of its language and its
+municipalities' indicator, count and directory rows, the national and district
+organisations whose area of operation covers a member municipality, the survey
+answers of its sub-regions and those known only at an area within it, such as
+a county), what ``run.json`` says (row accounting, field problems, quality,
+source) and ``survey_report.json``, the reference files, the notebook, the
+package version and a digest of its code, the texts of its language and its
 parameters. The national figures a report quotes for comparison are recorded
 separately (``context``) and do not trigger a rebuild; ``force`` rebuilds all.
 """
@@ -25,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -34,6 +37,7 @@ from pathlib import Path
 import yaml
 
 from .. import __version__
+from ..boundary import cap_workers
 from ..config import load_yaml
 from ..errors import SoteAnalyticsError
 from ..i18n import LANGUAGES
@@ -46,6 +50,7 @@ from .run import (
     check_inputs,
     default_notebook,
     install_assets,
+    release_locks,
     report_params,
 )
 from .workers import run_jobs
@@ -92,8 +97,9 @@ def load_config(path: Path | None = None) -> PublicationConfig:
     p = Path(path) if path else default_config_path()
     try:
         raw = load_yaml(p.read_text("utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PublicationConfigError(f"cannot read publication config {p}: {exc}") from None
+    _check_schema(raw, p)
     lang = raw.get("languages") or {}
     cfg = PublicationConfig(
         levels=[str(x) for x in raw.get("levels") or []],
@@ -122,6 +128,49 @@ def load_config(path: Path | None = None) -> PublicationConfig:
         if ":" not in key or key.split(":", 1)[0] not in known:
             raise PublicationConfigError(f"{p}: override {key!r} must read 'level:code' with a known level")
     return cfg
+
+
+#: The publication config's schema: each key and the YAML shape of its value.
+SCHEMA: dict[str, type] = {"version": int, "levels": list, "hierarchy": list, "areas": dict, "extra_links": dict,
+                           "languages": dict}
+LANGUAGE_SCHEMA: dict[str, type] = {"base": list, "swedish_status_codes": list, "levels": dict, "overrides": dict}
+_SHAPES = {list: "a list", dict: "a mapping", str: "a text", int: "a number", float: "a number", bool: "yes/no"}
+
+
+def _shape(value: object) -> str:
+    return _SHAPES.get(type(value), type(value).__name__)
+
+
+def _check_schema(raw: object, p: Path) -> None:
+    """Refuse a config that is not a mapping of the known keys with the documented shapes.
+
+    A list, a string or a CSV read as YAML would otherwise be read key by key, or character by character.
+    """
+    if not isinstance(raw, dict):
+        raise PublicationConfigError(f"publication config {p}: expected a YAML mapping with levels, hierarchy, "
+                                     f"areas and languages, found {_shape(raw)}")
+
+    def check(mapping: dict, schema: dict, where: str) -> None:
+        unknown = sorted(str(k) for k in mapping if k not in schema)
+        if unknown:
+            raise PublicationConfigError(f"publication config {p}: unknown key(s) {unknown}{where}; "
+                                         f"known: {sorted(schema)}")
+        for key, kind in schema.items():
+            v = mapping.get(key)
+            if v is not None and not isinstance(v, kind):
+                raise PublicationConfigError(f"publication config {p}: {key}{where} must be "
+                                             f"{_SHAPES[kind]}, found {_shape(v)}")
+
+    check(raw, SCHEMA, "")
+    check(raw.get("languages") or {}, LANGUAGE_SCHEMA, " in languages")
+    nested = [("areas", raw.get("areas") or {}, list), ("extra_links", raw.get("extra_links") or {}, dict),
+              ("languages.levels", (raw.get("languages") or {}).get("levels") or {}, list),
+              ("languages.overrides", (raw.get("languages") or {}).get("overrides") or {}, list)]
+    for what, mapping, kind in nested:
+        for k, v in mapping.items():
+            if not isinstance(v, kind):
+                raise PublicationConfigError(f"publication config {p}: {what}.{k} must be {_SHAPES[kind]}, "
+                                             f"found {_shape(v)}")
 
 
 # ---------------------------------------------------------------------------- plan
@@ -184,7 +233,8 @@ def _digest(*parts: bytes | str) -> str:
 
 
 def _group_digests(df, keys: list[str]) -> dict[tuple, str]:
-    """Digest of the rows of each group of ``df`` (order-independent)."""
+    """Digest of the rows of each group of ``df`` (order-independent); rows with a missing key are a group
+    of their own (``dropna=False``: a county-level survey answer has no sub-region)."""
     import numpy as np
     import pandas as pd
 
@@ -192,9 +242,25 @@ def _group_digests(df, keys: list[str]) -> dict[tuple, str]:
         return {}
     rows = pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
     out = {}
-    for k, idx in df.groupby(keys, sort=False).indices.items():
-        out[k if isinstance(k, tuple) else (k,)] = _digest(",".join(df.columns), np.sort(rows[idx]).tobytes())
+    for k, idx in df.groupby(keys, sort=False, dropna=False).indices.items():
+        k = k if isinstance(k, tuple) else (k,)
+        k = tuple(None if pd.isna(v) else v for v in k)
+        out[k] = _digest(",".join(df.columns), np.sort(rows[idx]).tobytes())
     return out
+
+
+#: Keys of ``run.json`` that are not what a report shows: where files were and their checksums.
+META_NOT_SHOWN = ("files", "outputs", "reference_dir")
+
+
+def code_digest() -> str:
+    """One digest of the package's code, notebooks, templates and texts: a change to any of them (a fix
+    without a new version number) rebuilds every report."""
+    root = Path(__file__).resolve().parents[1]
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (
+        ".py", ".ipynb", ".yaml", ".yml", ".csv", ".json", ".j2", ".tpl", ".html", ".css", ".js")
+        and "__pycache__" not in p.parts and p.stat().st_size < 20_000_000)
+    return _digest(*[f"{p.relative_to(root)}:{_sha256(p)}" for p in files])
 
 
 class InputHasher:
@@ -218,10 +284,26 @@ class InputHasher:
         self.directory = _group_digests(d.assign(municipality_code=d["municipality_code"].astype(str)),
                                         ["municipality_code"]) if len(d) else {}
         s = store.survey()
-        self.survey = (_group_digests(s.assign(seutukunta_code=s["seutukunta_code"].astype(str)), ["seutukunta_code"])
-                       if s is not None and len(s) else {})
+        self.survey: dict[tuple, str] = {}
+        self.survey_areas: dict[tuple, str] = {}  # answers known only at a larger area (a county)
+        if s is not None and len(s):
+            s = s.assign(seutukunta_code=s["seutukunta_code"].astype("string"))
+            keys = ["seutukunta_code"] + [c for c in ("area_level", "area_code") if c in s]
+            for k, v in _group_digests(s, keys).items():
+                if k[0] is not None:
+                    self.survey[(k[0],)] = _digest(self.survey.get((k[0],), ""), v)
+                elif len(k) == 3 and k[1] is not None and k[2] is not None:
+                    self.survey_areas[(str(k[1]), str(k[2]))] = v
+                else:
+                    self.survey_areas[("", "")] = v  # no area at all: shown nowhere, counted everywhere
+        self.survey_report = _digest(json.dumps(store.survey_report(), sort_keys=True, default=str))
+        # national and district organisations, by every municipality their area of operation covers
+        self.operating = self._operating(store)
         meta = store.meta()
-        self.meta = _digest(json.dumps({k: meta.get(k) for k in ("source", "synthetic", "year")}, sort_keys=True))
+        # row accounting, field problems, quality, source: everything run.json says that a report may show
+        self.meta = _digest(json.dumps({k: v for k, v in meta.items() if k not in META_NOT_SHOWN}, sort_keys=True,
+                                       default=str))
+        self.code = code_digest()
         ref_files = sorted(p for p in Path(ref.folder).glob("*") if p.is_file())
         self.reference = _digest(*[f"{p.name}:{_sha256(p)}" for p in ref_files])
         self.notebook = _sha256(Path(notebook))
@@ -236,6 +318,23 @@ class InputHasher:
         self._subregion = dict(zip(key["kunta_code"], key["seutukunta_code"], strict=True))
         self._members: dict[tuple[str, str], list[str]] = {}
 
+    @staticmethod
+    def _operating(store: Store) -> dict[str, str]:
+        """Digest of the national and district organisations whose area of operation covers each municipality."""
+        import pandas as pd
+
+        d = store.operating_in(store.directory()["municipality_code"].dropna().astype(str).unique().tolist()
+                               + _all_codes(store))
+        if not len(d):
+            return {}
+        d = d.drop(columns=["n_covered"]).astype(str)
+        rows = pd.util.hash_pandas_object(d, index=False).to_numpy()
+        by_code: dict[str, list[int]] = {}
+        for i, codes in enumerate(d["operating_area_codes"].str.split("|")):
+            for c in codes:
+                by_code.setdefault(c, []).append(int(rows[i]))
+        return {c: _digest(",".join(d.columns), ",".join(map(str, sorted(v)))) for c, v in by_code.items()}
+
     def members(self, level: str, code: str) -> list[str]:
         """The codes of the municipalities of area ``code`` of ``level``, sorted."""
         k = (level, code)
@@ -244,19 +343,45 @@ class InputHasher:
             self._members[k] = sorted(r["kunta_code"] for r in self._key_rows if r.get(col) == code)
         return self._members[k]
 
+    def _members_or_none(self, level: str, code: str) -> list[str] | None:
+        try:
+            return self.members(level, code)
+        except (ValueError, KeyError):
+            return None
+
     def inputs(self, job: Job, params: dict) -> dict[str, str]:
         """The component hashes of one report's inputs."""
         mem = self.members(job.level, job.area)
+        own = set(mem)
         subs = sorted({self._subregion[m] for m in mem})
+        larger = [v for (lvl, code), v in sorted(self.survey_areas.items())
+                  if lvl and (m := self._members_or_none(lvl, code)) and set(m) <= own]
         data = _digest(
             self.ind.get((job.level, job.area), ""), self.regs.get((job.level, job.area), ""),
             *[self.ind.get(("kunta", m), "") + self.counts.get((m,), "") + self.directory.get((m,), "")
-              for m in mem],
-            *[self.survey.get((s,), "") for s in subs], self.meta)
+              + self.operating.get(m, "") for m in mem],
+            *[self.survey.get((s,), "") for s in subs], *larger, self.survey_areas.get(("", ""), ""),
+            self.survey_report, self.meta)
         return {"data": data, "reference": self.reference, "notebook": self.notebook, "version": __version__,
+                "code": self.code,
                 "texts": self.texts[job.language],
                 "parameters": _digest(json.dumps({k: v for k, v in params.items()
                                                   if k not in ("processed_dir", "reference_dir")}, sort_keys=True))}
+
+
+def _all_codes(store: Store) -> list[str]:
+    """Every municipality code an area of operation in the directory names (so none is missed)."""
+    import pyarrow.parquet as pq
+
+    from ..store import DIRECTORY
+
+    p = store.file(DIRECTORY)
+    if not p.exists() or "operating_area_codes" not in pq.read_schema(p).names:
+        return []
+    import pandas as pd
+
+    codes = pd.read_parquet(p, columns=["operating_area_codes"])["operating_area_codes"].dropna().astype(str)
+    return sorted({c for cs in codes.str.split("|") for c in cs})
 
 
 def inputs_hash(inputs: dict[str, str]) -> str:
@@ -317,11 +442,22 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
     -------
     PublicationResult
     """
-    from ..reference import load_reference
 
     started = time.time()
     out_dir = Path(out_dir)
-    check_inputs(processed_dir, out_dir)
+    locks = check_inputs(processed_dir, out_dir, notebook)
+    try:
+        return _publish(cfg, year, processed_dir, out_dir, reference_dir, workers, force, notebook, self_contained,
+                        started)
+    finally:
+        release_locks(locks)
+
+
+def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Path, reference_dir: Path | None,
+             workers: int | None, force: bool, notebook: Path | None, self_contained: bool,
+             started: float) -> PublicationResult:
+    from ..reference import load_reference
+
     ref = load_reference(year, reference_dir)
     store = Store(processed_dir)
     nb = Path(notebook) if notebook else default_notebook()
@@ -357,7 +493,7 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
         todo.sort(key=lambda j: -len(hasher.members(j["level"], j["area"])))
         return todo
 
-    workers = workers or max(1, os.cpu_count() or 1)
+    workers = cap_workers(workers, len(jobs))  # never more processes than reports, cores or memory allow
     built = run_jobs(find_todo, workers, nb, out_dir, self_contained)
     for r in built:
         entries[r["stem"]].update({k: r[k] for k in ("html", "executed", "seconds", "error", "error_name",

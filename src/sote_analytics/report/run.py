@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..atomic import atomic_path, atomic_write_text
+from ..boundary import cap_workers
 from ..errors import NotebookExecutionError, SoteAnalyticsError
 from ..i18n import t
 from ..reference import get_level
@@ -64,22 +65,57 @@ class BatchInputError(SoteAnalyticsError, RuntimeError):
     """The batch's shared inputs are missing or unreadable; nothing was rendered."""
 
 
-def check_inputs(processed_dir: Path, out_dir: Path) -> None:
-    """Fail fast, before starting workers, on unreadable shared inputs or an unusable output folder."""
+def check_inputs(processed_dir: Path, out_dir: Path, notebook: Path | None = None) -> list[Path]:
+    """Fail fast, before starting workers, on unreadable shared inputs or an unusable output folder.
+
+    Takes the locks of the batch: the processed folder shared (no run may swap it while reports read
+    it) and the output folder exclusive (a second batch into it fails with a clear message). Returns
+    the locks taken now, for :func:`release_locks` at the end of the batch.
+    """
+    from ..atomic import FolderBusyError, acquire_lock
+
+    if notebook is not None and not Path(notebook).is_file():
+        raise BatchInputError(f"notebook {notebook}: no such file")
+    store = Store(processed_dir)
+    taken: list[Path] = []
     try:
-        Store(processed_dir).check()
+        if store.path.is_dir() and acquire_lock(store.lock_file, f"the processed folder {store.path}", shared=True):
+            taken.append(store.lock_file)
+    except FolderBusyError as exc:
+        raise BatchInputError(str(exc)) from None
+    except OSError:  # a read-only processed folder: nobody can swap it either
+        pass
+    try:
+        store.check()
     except StoreError as exc:
+        release_locks(taken)
         raise BatchInputError(str(exc)) from None
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
+        release_locks(taken)
         raise BatchInputError(f"output folder {out} is a file, not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".write-test-{os.getpid()}"
         probe.write_text("ok")
         probe.unlink()
+        if acquire_lock(out / ".lock", f"the report folder {out}"):
+            taken.append(out / ".lock")
+    except FolderBusyError as exc:
+        release_locks(taken)
+        raise BatchInputError(str(exc)) from None
     except OSError as exc:
+        release_locks(taken)
         raise BatchInputError(f"cannot write to the output folder {out}: {exc}") from None
+    return taken
+
+
+def release_locks(locks: list[Path]) -> None:
+    """Release the locks :func:`check_inputs` took."""
+    from ..atomic import release_lock
+
+    for lock in locks:
+        release_lock(lock)
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -379,12 +415,23 @@ def render_batch(
     area does not stop the others.
     """
 
-    from ..reference import load_reference
 
     get_level(level)
     started = time.time()
     out_dir = Path(out_dir)
-    check_inputs(processed_dir, out_dir)
+    locks = check_inputs(processed_dir, out_dir, notebook)
+    try:
+        return _render_batch(level, year, processed_dir, out_dir, language, reference_dir, areas, workers, notebook,
+                             self_contained, progress, national, started)
+    finally:
+        release_locks(locks)
+
+
+def _render_batch(level: str, year: int, processed_dir: Path, out_dir: Path, language: str,
+                  reference_dir: Path | None, areas: list[str] | None, workers: int | None, notebook: Path | None,
+                  self_contained: bool, progress: bool, national: bool, started: float) -> BatchResult:
+    from ..reference import load_reference
+
     ref = load_reference(year, reference_dir)
     try:  # shared reference inputs are checked once, before any worker starts
         all_areas = ref.areas(level)
@@ -394,13 +441,13 @@ def render_batch(
     codes = [str(a) for a in areas] if areas else all_areas["code"].tolist()
     if not self_contained:
         install_assets(out_dir)
-    workers = workers or max(1, min(len(codes) + 1, os.cpu_count() or 1))
     jobs = [{"stem": _stem(level, c, language), "level": level, "area": c, "language": language,
              "params": report_params(level, c, year, language, processed_dir, reference_dir)} for c in codes]
     if national:  # first: the longest report, so that no worker is left with it at the end
         jobs.insert(0, {"stem": _stem("national", level, language), "level": level, "area": "national",
                         "language": language, "notebook": str(national_notebook()),
                         "params": national_params(level, year, language, processed_dir, reference_dir)})
+    workers = cap_workers(workers, len(jobs))  # never more processes than reports, cores or memory allow
     done = _render_jobs(jobs, workers, Path(notebook) if notebook else default_notebook(), out_dir,
                         self_contained, progress, level)
     results = [r for r in done if r.area != "national"]

@@ -26,8 +26,41 @@ from .run import ReportResult, _notebook_error, failed_result, write_report_html
 _QUEUES: tuple = ()
 
 
-def _init_worker(jobs, results) -> None:
+def die_with_parent(parent_pid: int | None = None) -> bool:
+    """Ask the kernel to kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``), so that a
+    ``kill -9`` of a run takes its workers and their kernels with it. Returns False where unsupported.
+
+    ``parent_pid``: the parent expected; when it is already gone (it died before this call), exit now.
+    """
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        if libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)
+    return True
+
+
+def _kernel_preexec(parent_pid: int):
+    """``preexec_fn`` of a kernel process: it dies with the worker that started it."""
+    def preexec() -> None:
+        die_with_parent(parent_pid)
+    return preexec
+
+
+def _init_worker(jobs, results, parent_pid: int | None = None) -> None:
     global _QUEUES
+    die_with_parent(parent_pid)
     _QUEUES = (jobs, results)
 
 
@@ -168,7 +201,8 @@ def _pool_round(batch: list[dict] | Callable[[], list[dict]], workers: int, note
             if on_result is not None:
                 on_result(msg)
 
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(jq, rq)) as pool:
+    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
+                             initargs=(jq, rq, os.getpid())) as pool:
         futures = [pool.submit(_render_worker, str(notebook), str(out_dir), self_contained) for _ in range(n)]
         try:
             if callable(batch):  # the workers are starting their kernels meanwhile

@@ -249,8 +249,10 @@ def write_stea(cache_dir: Path | str, out_dir: Path | str) -> dict[str, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"organisations": out / "stea_organisations.csv", "grants": out / "stea_grants.csv"}
-    atomic_write_text(paths["organisations"], o.to_csv(index=False))
-    atomic_write_text(paths["grants"], g.to_csv(index=False))
+    from ..validation import safe_frame
+
+    atomic_write_text(paths["organisations"], safe_frame(o).to_csv(index=False))
+    atomic_write_text(paths["grants"], safe_frame(g).to_csv(index=False))
     man = Path(cache_dir) / "manifest.json"
     if man.exists():  # the fetch's date and counts travel with the input
         paths["manifest"] = out / "stea_manifest.json"

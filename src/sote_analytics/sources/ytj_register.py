@@ -56,6 +56,7 @@ import pandas as pd
 
 from ..atomic import atomic_path, atomic_write_text
 from ..errors import SoteAnalyticsError
+from ..validation import safe_frame
 from ..ytj import YTJ_URL, RateLimiter, YTJUnavailableError
 
 log = logging.getLogger(__name__)
@@ -1064,5 +1065,5 @@ def write_register(register: pd.DataFrame, out: Path | str) -> dict[str, Path]:
     with atomic_path(paths["parquet"]) as tmp:
         clean.to_parquet(tmp, index=False)
     with atomic_path(paths["csv"]) as tmp:
-        clean.to_csv(tmp, index=False)
+        safe_frame(clean).to_csv(tmp, index=False)  # headers and every text cell formula-safe
     return paths
