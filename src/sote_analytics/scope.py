@@ -35,6 +35,8 @@ NATIONAL_COUNTIES = 18
 #: Share of an area's inhabitants in covered municipalities from which the area is covered.
 MIN_POPULATION_SHARE = 0.5
 BASE_LEVEL = "hyvinvointialue"
+#: Covered areas per scope and (reference, level): a report asks several times, the answer does not change.
+_COVERED: dict = {}
 
 
 class ScopeError(SoteAnalyticsError, ValueError):
@@ -70,20 +72,29 @@ class Scope:
 
     def covers(self, ref, level: str, code: str) -> bool:
         """True when most of the area's inhabitants live in covered municipalities."""
-        if self.national:
-            return True
-        members = ref.members(level, code)["kunta_code"].astype(str)
-        pop = ref.population.reindex(members).fillna(0)
-        total = float(pop.sum())
-        inside = float(pop[pop.index.isin(self.municipalities)].sum())
-        if total <= 0:
-            return bool(members.isin(self.municipalities).mean() >= MIN_POPULATION_SHARE)
-        return inside / total >= MIN_POPULATION_SHARE
+        return self.national or str(code) in set(self.covered_areas(ref, level))
 
     def covered_areas(self, ref, level: str) -> list[str]:
-        """The codes of the covered areas of ``level``, in the reference's order."""
+        """The codes of the covered areas of ``level``, in the reference's order: the areas most of whose
+        inhabitants (or, without population, most of whose municipalities) are in the scope."""
         codes = ref.areas(level)["code"].astype(str).tolist()
-        return codes if self.national else [c for c in codes if self.covers(ref, level, c)]
+        if self.national:
+            return codes
+        key = (self.municipalities, level, str(getattr(ref, "folder", "")), getattr(ref, "year", None))
+        if key in _COVERED:
+            return list(_COVERED[key])
+        mun = ref.key["kunta_code"].astype(str)
+        area = mun.map({str(k): str(v) for k, v in ref.area_of(level).items()})
+        pop = ref.population.reindex(mun).fillna(0).to_numpy(dtype=float)
+        inside = mun.isin(self.municipalities).to_numpy()
+        frame = pd.DataFrame({"area": area.to_numpy(), "pop": pop, "in_pop": pop * inside,
+                              "n": 1.0, "in_n": inside.astype(float)})
+        g = frame.groupby("area").sum()
+        share = (g["in_pop"] / g["pop"]).where(g["pop"] > 0, g["in_n"] / g["n"])
+        ok = set(share.index[share >= MIN_POPULATION_SHARE])
+        out = [c for c in codes if c in ok]
+        _COVERED[key] = out
+        return list(out)
 
     def label(self, ref, language: str = "fi") -> str:
         """The covered areas by name ("Keski-Suomen hyvinvointialue"), or the whole country."""
