@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import pandas as pd
 from common import big_register, reference, write_result
 
-from sote_analytics.classify import classify
+from sote_analytics.classify.classifier import classify
 
 
 def main(n: int = 100_000) -> None:

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import pandas as pd
 from common import reference, write_result
 
-from sote_analytics.municipalities import MunicipalityResolver
+from sote_analytics.read.municipalities import MunicipalityResolver
 
 #: tests/data/ingest/14_misspelt_municipality.csv and the resolver tests: misspelling -> code
 REAL_MISSPELLINGS = {"Jyväskyylä": "179", "Helsinkki": "091", "Vaasaa": "905", "Hankoo": "078",

@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from common import big_register, peak_rss_mb, reference, write_result
 
-from sote_analytics.indicators import compute_indicators
+from sote_analytics.indicators.engine import compute_indicators
 
 
 def canonical(ref, n):

@@ -7,7 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from common import big_register, measured, peak_rss_mb, reference, write_result
 
-from sote_analytics.ingest import ingest
+from sote_analytics.read.ingest import ingest
 
 
 def main(n: int = 200_000) -> None:

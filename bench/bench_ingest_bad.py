@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from common import measured, peak_rss_mb, reference, write_result
 
-from sote_analytics.ingest import ingest
+from sote_analytics.read.ingest import ingest
 
 
 def write_bad(path: Path, n: int, seed: int = 19) -> None:

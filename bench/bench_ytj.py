@@ -19,11 +19,12 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "data"))
 from common import measured, peak_rss_mb, reference, write_result
 
 
 def generate(path: Path, n: int) -> None:
-    from sote_analytics.sources.ytj_synthetic import synthetic_companies, write_bulk_zip
+    from ytj_synthetic import synthetic_companies, write_bulk_zip
 
     write_bulk_zip(synthetic_companies(reference(), n), path)
 
@@ -96,8 +97,9 @@ def fan_out(n: int) -> None:
     """The whole country's post-office fan-out from SYNTHETIC fixtures (run in a child process)."""
     import time
 
+    from ytj_synthetic import synthetic_associations
+
     from sote_analytics.sources.ytj_register import build_ytj_register
-    from sote_analytics.sources.ytj_synthetic import synthetic_associations
 
     ref = reference()
     fi, sv, by_mun = _synthetic_post_offices(ref)

@@ -20,7 +20,7 @@ def reference():
 
 def big_register(ref, n: int, seed: int = 1) -> pd.DataFrame:
     """A register of ``n`` rows built by resampling the demo generator's output."""
-    from sote_analytics.demo import generate_register
+    from sote_analytics.sources.demo import generate_register
 
     base = generate_register(ref, seed)
     rng = np.random.default_rng(seed)

@@ -60,7 +60,7 @@ def build_processed(folder: Path, year: int, reference_dir: Path | None, registe
 
 def render(level: str, area: str, year: int, processed: Path, out_dir: Path, reference_dir: Path | None) -> Path:
     """The self-contained Finnish report of one area; exits with the error if it fails."""
-    from sote_analytics.report.run import render_report
+    from sote_analytics.report.render.run import render_report
 
     r = render_report(level, area, year=year, processed_dir=processed, out_dir=out_dir,
                       reference_dir=reference_dir, self_contained=True)

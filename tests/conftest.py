@@ -7,6 +7,7 @@ accidental download fails the test that makes it.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ from sote_analytics import config
 collect_ignore = ["conftest.py"]
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Test-data generators (``tests/data/*.py``, e.g. ``ytj_synthetic``) are importable by name; they are
+#: not part of the package.
+sys.path.insert(0, str(ROOT / "tests" / "data"))
 
 
 def _reference_dir() -> Path | None:

@@ -165,7 +165,7 @@ def test_sectors_and_indicators_as_tidy_frames():
 
 
 def test_every_rule_has_plain_descriptions():
-    from sote_analytics.classify import rule_descriptions, sector_rules
+    from sote_analytics.classify.classifier import rule_descriptions, sector_rules
 
     d = rule_descriptions()
     assert set(d) == set(sector_rules()["code"])
@@ -378,7 +378,7 @@ def test_explorer_in_jupyterlab_changes_level_sector_and_indicator(tmp_path, ref
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
-    from sote_analytics.indicators import definitions
+    from sote_analytics.indicators.engine import definitions
     from sote_analytics.reference import get_level
     from sote_analytics.taxonomy import sector_label
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sote_analytics.classify import classify, evaluate, sector_rules
+from sote_analytics.classify.classifier import classify, evaluate, sector_rules
 from sote_analytics.cli import app
 from sote_analytics.taxonomy import sectors
 
@@ -69,7 +69,7 @@ def test_org_types():
 
 
 def test_rules_are_valid_data():
-    from sote_analytics.classify import ORG_TYPES, org_type_rules
+    from sote_analytics.classify.classifier import ORG_TYPES, org_type_rules
 
     rules = sector_rules()
     assert set(org_type_rules()["org_type"]) <= set(ORG_TYPES)
@@ -230,7 +230,7 @@ def test_rules_cite_a_source():
 
 
 def test_signal_order_known_then_category_then_purpose_then_name():
-    from sote_analytics.classify import SECTOR_SOURCES
+    from sote_analytics.classify.classifier import SECTOR_SOURCES
 
     names = pd.Series(["Diabetesliitto ry", "Tuki ry", "Tuki ry", "Keuruun Palloseura ry"])
     cats = pd.Series(["Vammaisjärjestöt", "Vammaisjärjestöt", "", ""])
@@ -243,7 +243,7 @@ def test_signal_order_known_then_category_then_purpose_then_name():
 
 
 def test_knowledge_tables_are_cited_and_valid():
-    from sote_analytics.classify import _read_csv, conditions
+    from sote_analytics.classify.classifier import _read_csv, conditions
 
     lex = conditions()
     assert len(lex) >= 500 and lex["term"].is_unique

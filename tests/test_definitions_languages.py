@@ -4,7 +4,7 @@ sheet in the workbook's language."""
 import pytest
 
 from sote_analytics.config import load_yaml
-from sote_analytics.indicators import _yaml, data_dictionary, definitions
+from sote_analytics.indicators.engine import _yaml, data_dictionary, definitions
 
 LANGS = ("fi", "sv", "en")
 TRANSLATED = ("definition_fi", "definition_sv", "caveat_fi", "caveat_sv")

@@ -1,7 +1,7 @@
 import pandas as pd
 
-from sote_analytics.business_id import check_digit as business_id_check_digit
-from sote_analytics.demo import finnish_genitive, write_demo
+from sote_analytics.read.business_id import check_digit as business_id_check_digit
+from sote_analytics.sources.demo import finnish_genitive, write_demo
 
 
 def test_same_seed_gives_byte_identical_files(ref, tmp_path):

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from sote_analytics.export import write_workbook
-from sote_analytics.indicators import compute_indicators
-from sote_analytics.register import canonicalize
+from sote_analytics.indicators.engine import compute_indicators
+from sote_analytics.read.register import canonicalize
 
 
 def test_workbook_for_an_area(processed, ref, tmp_path):

@@ -243,7 +243,7 @@ def test_regression_ei_tiedossa_is_unknown_not_an_error(ref, tmp_path):
 
 
 def test_regression_fuzzy_does_not_accept_random_strings(ref):
-    from sote_analytics.municipalities import MunicipalityResolver
+    from sote_analytics.read.municipalities import MunicipalityResolver
 
     r = MunicipalityResolver(ref.key, ref.year, ref.mergers)
     assert r.resolve_one("paIMiZNO").code is None and r.resolve_one("4YLAIMaA").code is None

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sote_analytics.cli import app
-from sote_analytics.impact import basis
-from sote_analytics.indicators import compute_indicators
+from sote_analytics.indicators.engine import compute_indicators
+from sote_analytics.indicators.impact import basis
 from sote_analytics.pipeline import read_register
 
 EXAMPLES = Path(__file__).parent.parent / "examples"

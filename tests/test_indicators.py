@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sote_analytics.indicators import (
+from sote_analytics.indicators.engine import (
     compute_indicators,
     coverage_gaps,
     data_dictionary,
@@ -17,7 +17,7 @@ from sote_analytics.indicators import (
     snapshot_change,
     wilson_interval,
 )
-from sote_analytics.register import canonicalize
+from sote_analytics.read.register import canonicalize
 
 AS_OF = dt.date(2025, 12, 31)
 # Keski-Pohjanmaa (hyvinvointialue 18) has 8 municipalities; Kokkola 272, Kannus 217.

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sote_analytics.ingest import IngestError, ingest, write_ingest
-from sote_analytics.quality import quality_html
+from sote_analytics.read.ingest import IngestError, ingest, write_ingest
+from sote_analytics.read.quality import quality_html
 
 CORPUS = Path(__file__).parent / "data" / "ingest"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text("utf-8"))

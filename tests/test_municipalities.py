@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from sote_analytics.municipalities import (
+from sote_analytics.read.municipalities import (
     MunicipalityResolver,
     finnish_genitive,
     fuzzy_thresholds,

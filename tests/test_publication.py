@@ -11,8 +11,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from sote_analytics.report.kernels import WarmKernel
-from sote_analytics.report.publication import (
+from sote_analytics.report.render.kernels import WarmKernel
+from sote_analytics.report.render.publication import (
     InputHasher,
     Job,
     PublicationConfigError,
@@ -91,7 +91,7 @@ def test_warm_kernel_isolates_areas_and_replaces_bad_kernels(tmp_path):
 def test_a_kernel_that_dies_while_it_starts_is_an_error_not_a_hang(tmp_path):
     """A kernel that dies while it imports its libraries (out of memory, a broken install) is reported as
     dead at once: the start is retried once on a new kernel, then the report fails with a clear error."""
-    from sote_analytics.report.kernels import KernelStateError
+    from sote_analytics.report.render.kernels import KernelStateError
 
     nb = _toy_notebook(tmp_path / "toy.ipynb")
     with WarmKernel(tmp_path, tmp_path / "kernel.log", preload=("os; os._exit(3)",)) as k:
@@ -197,7 +197,7 @@ def test_incremental_rebuild_only_where_the_association_is(ref, demo_dir, small,
 
 
 def test_input_hash_components(ref, processed, tmp_path):
-    from sote_analytics.report.run import default_notebook, report_params
+    from sote_analytics.report.render.run import default_notebook, report_params
 
     folder = processed[0]
     nb2 = tmp_path / "nb.ipynb"
@@ -231,8 +231,8 @@ def test_a_dying_worker_fails_only_its_report_and_the_queue_goes_on(monkeypatch,
     import os
     import time
 
-    import sote_analytics.report.kernels as kernels
-    import sote_analytics.report.workers as workers
+    import sote_analytics.report.render.kernels as kernels
+    import sote_analytics.report.render.workers as workers
 
     class NoKernel:
         starts = 1
@@ -277,7 +277,7 @@ def test_a_dying_worker_fails_only_its_report_and_the_queue_goes_on(monkeypatch,
 def test_folder_index_lists_every_manifest_and_never_an_exception(ref, tmp_path):
     """A publication manifest, a Swedish batch manifest and an older Finnish record: every report whose HTML is
     there is listed once (the newest record wins), by level and language; a failure is a short message."""
-    from sote_analytics.report.folder_index import folder_reports, write_folder_index
+    from sote_analytics.report.render.folder_index import folder_reports, write_folder_index
 
     out = tmp_path
     for name in ("hyvinvointialue_17.html", "seutukunta_152.html", "kunta_499.html", "hyvinvointialue_17_sv.html",

@@ -6,8 +6,8 @@ import pytest
 from openpyxl import Workbook
 from test_fuzz_cli import run_cli
 
-from sote_analytics import ingest as ing
-from sote_analytics.ingest import IngestError, read_rows
+from sote_analytics.read import ingest as ing
+from sote_analytics.read.ingest import IngestError, read_rows
 
 
 def _ingest(path, reference_dir, tmp_path, *extra):

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sote_analytics.ingest import write_ingest
 from sote_analytics.pipeline import read_register
+from sote_analytics.read.ingest import write_ingest
 
 CORPUS = Path(__file__).parent / "data" / "real_shaped"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text("utf-8"))
@@ -50,7 +50,7 @@ def test_koko_suomi_is_national_and_covers_every_municipality(ref):
 
 def test_coverage_by_area_of_operation_differs_from_domicile(ref):
     """A district organisation operating in Keski-Suomi covers its municipalities by area of operation only."""
-    from sote_analytics.indicators import compute_indicators
+    from sote_analytics.indicators.engine import compute_indicators
 
     reg = read_register(CORPUS / "link_directory.csv", ref).register
     reg = reg.assign(sector="disability")
@@ -101,7 +101,7 @@ def test_run_on_a_real_shaped_file_from_an_empty_folder(reference_dir, tmp_path,
 
 
 def test_svenskfinland_is_the_bilingual_and_swedish_speaking_municipalities(ref):
-    from sote_analytics.operating_area import OperatingAreaResolver
+    from sote_analytics.read.operating_area import OperatingAreaResolver
 
     a = OperatingAreaResolver(ref).resolve_one("Svenskfinland")
     expected = set(ref.key.loc[ref.key["kielisuhde_code"].astype(str).isin(["1", "2", "3"]), "kunta_code"])
@@ -114,7 +114,7 @@ def test_svenskfinland_is_the_bilingual_and_swedish_speaking_municipalities(ref)
     ("Vasa och Korsholm", "list", 2), ("koko maa", "koko_maa", None), ("Helsingin kaupunki", "kunta", 1),
 ])
 def test_operating_area_forms(ref, text, level, n):
-    from sote_analytics.operating_area import OperatingAreaResolver
+    from sote_analytics.read.operating_area import OperatingAreaResolver
 
     a = OperatingAreaResolver(ref).resolve_one(text)
     assert a.level == level and not a.unresolved

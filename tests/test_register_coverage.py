@@ -89,7 +89,7 @@ def test_official_comparison_and_completeness_with_their_date(county_run):
 
 
 def test_the_municipality_by_sector_table_matches_a_hand_count(county_run, ref):
-    from sote_analytics.indicators import municipality_sector_table
+    from sote_analytics.indicators.engine import municipality_sector_table
     from sote_analytics.store import Store
 
     ind = Store(county_run["processed"]).load_indicators()
@@ -182,8 +182,8 @@ def test_scope_can_be_given_and_within_limits(tmp_path, reference_dir):
 def test_scope_inference_on_generated_exports(ref, tmp_path):
     import importlib.util
 
+    from sote_analytics.indicators.scope import infer_scope
     from sote_analytics.pipeline import read_register
-    from sote_analytics.scope import infer_scope
 
     spec = importlib.util.spec_from_file_location("real_exports", Path(__file__).parent / "data" / "real_exports.py")
     gen = importlib.util.module_from_spec(spec)
@@ -196,7 +196,7 @@ def test_scope_inference_on_generated_exports(ref, tmp_path):
 
 
 def test_a_national_register_is_national(ref):
-    from sote_analytics.scope import infer_scope
+    from sote_analytics.indicators.scope import infer_scope
 
     reg = pd.DataFrame({"municipality_code": ref.key["kunta_code"].astype(str), "sector": "elderly",
                         "org_type": "local"})

@@ -13,7 +13,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from sote_analytics.report.run import BatchInputError, render_batch
+from sote_analytics.report.render.run import BatchInputError, render_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "reports" / "regional_report.ipynb"
@@ -150,7 +150,7 @@ def test_a_100_mb_register_is_read_with_every_row_accounted_for(ref, tmp_path):
 
 
 def test_exports_neutralise_formulas(ref, tmp_path):
-    from sote_analytics.ingest import ingest, write_ingest
+    from sote_analytics.read.ingest import ingest, write_ingest
 
     res = ingest(ROOT / "tests" / "data" / "ingest" / "31_formula_injection.csv", ref)
     paths = write_ingest(res, tmp_path)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sote_analytics.report.run import render_national, render_report
+from sote_analytics.report.render.run import render_national, render_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = yaml.safe_load((ROOT / "src/sote_analytics/data/i18n.yaml").read_text("utf-8"))
@@ -180,7 +180,7 @@ def test_navigation_and_rank(pages, tmp_path):
     other languages (as a run leaves them) it links to each."""
     import shutil
 
-    from sote_analytics.report.folder_index import refresh_navigation
+    from sote_analytics.report.render.folder_index import refresh_navigation
 
     folder = tmp_path / "nav"
     folder.mkdir()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sote_analytics.report.run import render_batch
+from sote_analytics.report.render.run import render_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "reports" / "regional_report.ipynb"

@@ -10,8 +10,8 @@ import pytest
 from werkzeug import Response
 
 from sote_analytics.sources import stea
+from sote_analytics.sources.ytj import RateLimiter
 from sote_analytics.taxonomy import ALL
-from sote_analytics.ytj import RateLimiter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stea"
 
@@ -132,7 +132,7 @@ def test_indicators_per_1000_by_hand(tmp_path, ref):
     reg = _register()
     joined, _ = stea.join_to_register(grants, reg, orgs)
     rows = stea.stea_indicators(joined, stea.stea_sector_signal(reg, joined), ref, "2026-11-30T10:00:00")
-    from sote_analytics.indicators import TABLE_COLUMNS
+    from sote_analytics.indicators.engine import TABLE_COLUMNS
 
     assert list(rows.columns) == TABLE_COLUMNS
     v = rows.set_index(["area_level", "area_code", "sector", "year", "indicator"])["value"]
@@ -178,9 +178,10 @@ def test_cli_resources_fetch(httpserver, tmp_path):
 @pytest.mark.slow
 def test_stea_grants_in_a_report(tmp_path, ref, reference_dir, monkeypatch):
     """A YTJ-based run with a `stea` grants file (the proposed wiring) -> the resources section shows them."""
+    import ytj_synthetic as ys
+
     from sote_analytics import pipeline
     from sote_analytics.report import content
-    from sote_analytics.sources import ytj_synthetic as ys
 
     z = ys.write_bulk_zip(ys.synthetic_associations(ref, 600, seed=8), tmp_path / "b.zip")
     out = tmp_path / "processed"

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sote_analytics.survey import crosstab, likert, multiple_choice, response_rates, single_choice, suppress
+from sote_analytics.indicators.survey import (
+    crosstab,
+    likert,
+    multiple_choice,
+    response_rates,
+    single_choice,
+    suppress,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -55,7 +62,7 @@ def test_likert_mean_interval_and_agree_share():
 
 
 def test_response_rates_against_register(ref, demo_dir):
-    from sote_analytics.ingest import ingest
+    from sote_analytics.read.ingest import ingest
 
     survey = pd.read_csv(demo_dir / "survey.csv", dtype={"seutukunta_code": str})
     reg = ingest(demo_dir / "register.csv", ref).register

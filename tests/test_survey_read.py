@@ -12,15 +12,9 @@ import pandas as pd
 import pytest
 
 from sote_analytics.errors import SoteAnalyticsError
-from sote_analytics.personal import (
-    is_email,
-    is_personal_header,
-    is_phone,
-    looks_personal_column,
-    redact_text,
-)
+from sote_analytics.read.personal import is_email, is_personal_header, is_phone, looks_personal_column, redact_text
+from sote_analytics.read.survey_read import SurveyError, read_survey
 from sote_analytics.store import Store
-from sote_analytics.survey_read import SurveyError, read_survey
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "data"))
@@ -255,7 +249,7 @@ def test_cli_indicators_with_the_example_survey_and_one_report(reference_dir, tm
     from typer.testing import CliRunner
 
     from sote_analytics.cli import app
-    from sote_analytics.report.run import render_report
+    from sote_analytics.report.render.run import render_report
 
     out = tmp_path / "processed"
     r = CliRunner().invoke(app, ["indicators", "--register", str(ROOT / "examples" / "oma_rekisteri.csv"),

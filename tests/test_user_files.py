@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sote_analytics.pipeline import apply_classification, read_register
-from sote_analytics.register import canonicalize
+from sote_analytics.read.register import canonicalize
 
 HERE = Path(__file__).parent
 EXAMPLES = HERE.parent / "examples"
@@ -120,7 +120,7 @@ def test_staff_in_persons_and_full_time_equivalents_is_read(read, exports):
 
 def test_paid_staff_share_counts_the_part_timers(read, exports, ref):
     """The share with paid staff: FTE > 0 or persons >= 1, of those whose staff is known."""
-    from sote_analytics.indicators import compute_indicators
+    from sote_analytics.indicators.engine import compute_indicators
 
     res = read["yhdistystori.xlsx"]
     m = _joined(res, _truth(exports, "yhdistystori.xlsx"))
@@ -144,7 +144,7 @@ def test_sote_precision_and_recall_on_exports_with_their_own_categories(read, ex
         assert tp / max(int(pred.sum()), 1) >= 0.95 and tp / max(int(true.sum()), 1) >= 0.95, name
         # the file's category was used: every known category's bound holds (a sote category gives a sote
         # sector, a not-sote one not sote, a sector category that sector)
-        from sote_analytics.classify import source_categories
+        from sote_analytics.classify.classifier import source_categories
         from sote_analytics.text import normalize_text
 
         bound = m["category"].map(lambda c: source_categories().get(normalize_text(c, casefold=True), "")
@@ -157,7 +157,7 @@ def test_sote_precision_and_recall_on_exports_with_their_own_categories(read, ex
 
 
 def test_unclassified_is_never_in_the_sote_total(read, ref):
-    from sote_analytics.indicators import compute_indicators
+    from sote_analytics.indicators.engine import compute_indicators
 
     reg = read["yhdistystori.xlsx"].register.copy()
     reg.loc[reg.index[:7], "sector"] = "unclassified"
@@ -169,7 +169,7 @@ def test_unclassified_is_never_in_the_sote_total(read, ref):
 
 
 def test_nothing_personal_in_the_ingest_outputs(exports, ref, tmp_path):
-    from sote_analytics.ingest import write_ingest
+    from sote_analytics.read.ingest import write_ingest
 
     for name in ("toimeksi.csv", "yhdistystori.xlsx"):
         res = read_register(exports["files"][name], ref)
@@ -251,7 +251,7 @@ def test_a_known_organisation_is_known_through_the_readers_dtype(ref, tmp_path):
 @given(data=st.data())
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_classification_takes_any_mix_of_known_unknown_and_missing(ref, data):
-    from sote_analytics.classify import national_organisations
+    from sote_analytics.classify.classifier import national_organisations
 
     known = sorted(national_organisations())[:60]
     name = st.one_of(st.sampled_from(known), st.sampled_from(["Oulun Eläkkeensaajat ry", "X ry", "Kerho"]),
@@ -312,7 +312,7 @@ def test_a_column_that_looks_known_but_is_not_read_is_named_with_the_line_to_add
     from typer.testing import CliRunner
 
     from sote_analytics.cli import app
-    from sote_analytics.quality import quality_html
+    from sote_analytics.read.quality import quality_html
 
     f = _write(tmp_path, "nimi;kotipaikka;Palkattuja työntekijöitä arviolta\nA ry;Oulu;3\n")
     res = read_register(f, ref)
@@ -371,7 +371,7 @@ def test_unknown_category_values_are_listed(ref, tmp_path):
 
 
 def test_run_on_ingests_own_output_keeps_every_column_and_the_original_accounting(ref, tmp_path):
-    from sote_analytics.ingest import write_ingest
+    from sote_analytics.read.ingest import write_ingest
 
     f = _write(tmp_path, "nimi;kotipaikka;toiminta-alue;toimiala;jäsenmäärä\n"
                          "Keski-Suomen Tukipiiri ry;;Keski-Suomi;Vammaisjärjestöt;n. 50\n"
@@ -388,7 +388,7 @@ def test_run_on_ingests_own_output_keeps_every_column_and_the_original_accountin
 
 
 def test_district_organisations_of_the_county_count_as_its_own(ref, tmp_path):
-    from sote_analytics.indicators import compute_indicators
+    from sote_analytics.indicators.engine import compute_indicators
 
     f = _write(tmp_path, "nimi;kotipaikka;toiminta-alue\nKeski-Suomen Omaishoitajat ry;Jyväskylä;Keski-Suomi\n"
                          "Keski-Suomen Monikkoperheet ry;Jyväskylä;\nJyväskylän Eläkkeensaajat ry;Jyväskylä;\n")
@@ -406,7 +406,7 @@ def test_district_organisations_of_the_county_count_as_its_own(ref, tmp_path):
 
 
 def test_corrections_last_and_the_review_workbook_is_a_corrections_file(ref, tmp_path):
-    from sote_analytics.corrections import read_corrections, write_review_workbook
+    from sote_analytics.classify.corrections import read_corrections, write_review_workbook
 
     f = _write(tmp_path, "nimi;kotipaikka;y-tunnus\nTukikohta ry;Keuruu;\nPaja ry;Keuruu;0737546-2\n"
                          "Kuopion Reumayhdistys ry;Kuopio;\n")
@@ -459,7 +459,7 @@ def test_example_register_runs_through_every_report(reference_dir, tmp_path, mon
 
 def test_an_approximate_member_count_does_not_make_a_gap(ref, tmp_path):
     """Konnevesi "had no elderly association" because Konneveden Eläkkeensaajat ("n. 218") was quarantined."""
-    from sote_analytics.indicators import compute_indicators, coverage_gaps
+    from sote_analytics.indicators.engine import compute_indicators, coverage_gaps
 
     f = _write(tmp_path, "nimi;kotipaikka;jäsenmäärä;palkattua henkilöstöä (htv)\n"
                          "Konneveden Eläkkeensaajat ry;Konnevesi;n. 218;0,5\nLaukaan Eläkeläiset ry;Laukaa;120;0\n")

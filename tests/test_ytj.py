@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from sote_analytics.ytj import RateLimiter, YTJClient, YTJUnavailableError, enrich
+from sote_analytics.sources.ytj import RateLimiter, YTJClient, YTJUnavailableError, enrich
 
 
 def _company(bid, mun, employer=True, ended=False):
@@ -72,10 +72,10 @@ import io  # noqa: E402
 import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import ytj_synthetic as ys  # noqa: E402
 from werkzeug import Response  # noqa: E402
 
 from sote_analytics.sources import ytj_register as yr  # noqa: E402
-from sote_analytics.sources import ytj_synthetic as ys  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ytj"
 TODAY = dt.date(2026, 10, 1)
@@ -292,7 +292,7 @@ def test_realistic_2000_associations_all_mode(httpserver, tmp_path, ref):
     reg, man = yr.build_ytj_register(tmp_path, ref, all_=True, base_url=url, http=_http(), today=TODAY,
                                      synthetic=True)
     assert len(reg) >= 1900 and man["synthetic"] is True
-    from sote_analytics.register import CANONICAL_COLUMNS, schema
+    from sote_analytics.read.register import CANONICAL_COLUMNS, schema
 
     assert list(reg.columns[: len(CANONICAL_COLUMNS)]) == CANONICAL_COLUMNS
     assert set(yr.YTJ_COLUMNS) <= set(reg.columns)

@@ -49,7 +49,7 @@ def test_completeness_rows_by_hand(ref):
     assert rows[("koko_maa", "SSS", "ytj_associations_with_business_id")] == 3
     assert rows[("koko_maa", "SSS", "prh_registered_associations")] == 107851
     assert pd.isna(rows[("maakunta", "21", "ytj_share_of_prh_register")])
-    from sote_analytics.indicators import TABLE_COLUMNS, definitions
+    from sote_analytics.indicators.engine import TABLE_COLUMNS, definitions
 
     assert list(oc.completeness_rows(reg, ref).columns) == TABLE_COLUMNS
     assert set(oc.COMPLETENESS_INDICATORS) <= set(definitions())
@@ -58,9 +58,10 @@ def test_completeness_rows_by_hand(ref):
 @pytest.mark.slow
 def test_completeness_in_a_ytj_report_and_the_national_overview(tmp_path, ref, reference_dir, monkeypatch):
     """A YTJ-based processed folder with the completeness rows (the proposed wiring) -> both reports."""
+    import ytj_synthetic as ys
+
     from sote_analytics import pipeline
     from sote_analytics.report import content, national
-    from sote_analytics.sources import ytj_synthetic as ys
 
     real = pipeline.store_indicators
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import ytj_synthetic as ys
 from werkzeug import Response
 
 from sote_analytics.sources import ytj_register as yr
-from sote_analytics.sources import ytj_synthetic as ys
-from sote_analytics.ytj import RateLimiter
+from sote_analytics.sources.ytj import RateLimiter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ytj"
 TODAY = dt.date(2026, 10, 1)

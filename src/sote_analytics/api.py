@@ -34,8 +34,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import plotly.graph_objects as go
 
     from .explorer import Explorer
-    from .indicators import IndicatorSet
-    from .ingest import IngestResult
+    from .indicators.engine import IndicatorSet
+    from .read.ingest import IngestResult
     from .reference import ReferenceData
 
 __all__ = [
@@ -151,7 +151,7 @@ def _check_sector(sector, table: pd.DataFrame | None = None):
 
 
 def _indicator_ids(table: pd.DataFrame | None = None) -> list[str]:
-    from .indicators import definitions
+    from .indicators.engine import definitions
 
     extra = [] if table is None or "indicator" not in table else [str(i) for i in table["indicator"].dropna().unique()]
     return list(dict.fromkeys([*definitions(), *sorted(extra)]))
@@ -159,7 +159,7 @@ def _indicator_ids(table: pd.DataFrame | None = None) -> list[str]:
 
 def _check_indicator(indicator, table: pd.DataFrame | None = None):
     """An indicator id or a list of them, checked against the definitions and ``table``."""
-    from .indicators import definitions
+    from .indicators.engine import definitions
 
     labels = {str(d[lang]): k for k, d in definitions().items() for lang in LANGUAGES}
     got = _check_all("indicator", indicator, _indicator_ids(table), labels)
@@ -393,7 +393,7 @@ def classify_names(names: str | Iterable[str] | pd.Series, purposes: str | Itera
                    categories: str | Iterable[str] | pd.Series | None = None) -> pd.DataFrame:
     """Classify association names (and purposes) into sote sectors (see :func:`.classify.classify`).
 
-    ``sote_analytics.classify`` is the classification module, hence this name.
+    ``sote_analytics.classify.classifier`` is the classification module, hence this name.
 
     Parameters
     ----------
@@ -416,7 +416,7 @@ def classify_names(names: str | Iterable[str] | pd.Series, purposes: str | Itera
     >>> classify_names("Kuopion Mielenterveysseura ry")[["sector", "classification_rule"]].values.tolist()
     [['mental_substance', 'MS01']]
     """
-    from .classify import classify as _classify
+    from .classify.classifier import classify as _classify
 
     def series(v, index=None):
         if v is None:
@@ -501,7 +501,7 @@ def explain(names_or_register: str | Iterable[str] | pd.Series | pd.DataFrame | 
     >>> explain(register).set_index("name").at["Keuruun Eläkkeensaajat ry", "matched"]
     'eläkkeensaaj'
     """
-    from .classify import matched_words, normalize_text, org_key, rule_descriptions
+    from .classify.classifier import matched_words, normalize_text, org_key, rule_descriptions
 
     language = _check_language(language)
     obj = names_or_register
@@ -594,7 +594,7 @@ def compute_indicators(register: pd.DataFrame | IngestResult, ref: ReferenceData
     ...
     sote_analytics.errors.NotClassifiedError: the register has no column 'municipality_code', 'sector' ...
     """
-    from .indicators import compute_indicators as _compute
+    from .indicators.engine import compute_indicators as _compute
 
     if hasattr(register, "register") and isinstance(register.register, pd.DataFrame):
         register = register.register
@@ -752,7 +752,7 @@ def indicator_names(language: str = "fi") -> dict[str, str]:
     ...
     sote_analytics.errors.UnknownValueError: unknown language 'de' Valid languages: fi, sv, en
     """
-    from .indicators import definitions
+    from .indicators.engine import definitions
 
     language = _check_language(language)
     return {k: str(v[language]) for k, v in definitions().items()}
@@ -825,7 +825,7 @@ def indicator_list(language: str = "fi") -> pd.DataFrame:
     >>> d.at["associations", "name"], d.at["associations", "unit"]
     ('Föreningar', 'count')
     """
-    from .indicators import data_dictionary
+    from .indicators.engine import data_dictionary
 
     language = _check_language(language)
     dd = data_dictionary()
@@ -1044,7 +1044,7 @@ def share_bar(table: pd.DataFrame, level: str, area: str, indicator: str = "paid
     (0, 100)
     """
     from .figures import share_bar as _share
-    from .indicators import definitions
+    from .indicators.engine import definitions
 
     level, language = _check_level(level), _check_language(language)
     shares = [k for k, d in definitions().items() if d["unit"] == "share"]

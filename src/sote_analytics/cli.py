@@ -151,8 +151,8 @@ def ingest(
     check.choice(language, "--language", LANGUAGE_CHOICES)
     check.output_dir(out_dir, "--out-dir")
     from .errors import SoteAnalyticsError
-    from .ingest import write_ingest
     from .pipeline import read_register
+    from .read.ingest import write_ingest
 
     ref = _ref(year, reference_dir)
     try:
@@ -199,7 +199,7 @@ def _echo_reading(res, keep_personal_data: bool = False) -> None:
                    f"associations (kept; the field is unknown for them): {parts}")
     reg = res.register
     if "source_category" in reg and reg["source_category"].notna().any():
-        from .quality import category_summary
+        from .read.quality import category_summary
 
         c = category_summary(reg)
         unknown = ", ".join(list(c["unknown_values"])[:8])
@@ -232,7 +232,7 @@ def ytj_enrich(
     check.at_least(per_minute, "--per-minute", 1)
     import pandas as pd
 
-    from .ytj import YTJClient, YTJUnavailableError, enrich
+    from .sources.ytj import YTJClient, YTJUnavailableError, enrich
 
     reg = pd.read_parquet(register)
     client = YTJClient(cache_dir or config.default_paths().raw / "ytj", per_minute=per_minute)
@@ -276,8 +276,8 @@ def register_fetch(
     check.choice(by.replace("-", "_"), "--by", ("post_office", "post_code", "municipality_name"))
     check.at_least(max_results, "--max-results", 0)
     check.at_least(per_minute, "--per-minute", 1)
+    from .sources.ytj import YTJ_URL, YTJUnavailableError
     from .sources.ytj_register import YTJFetchError, build_ytj_register, write_register
-    from .ytj import YTJ_URL, YTJUnavailableError
 
     if source != "ytj":
         _fail(f"unknown source {source!r} (available: ytj)")
@@ -351,15 +351,15 @@ def classify(
     check.output_file(out, "--out")
     import pandas as pd
 
-    from .classify import classify as run_classify
-    from .classify import default_sample_path, format_evaluation
-    from .classify import evaluate as run_evaluate
+    from .classify.classifier import classify as run_classify
+    from .classify.classifier import default_sample_path, format_evaluation
+    from .classify.classifier import evaluate as run_evaluate
 
     if evaluate:
         path = sample or default_sample_path()
         if not path.exists():
             _fail(f"labelled sample {path} not found (use --sample)")
-        from .classify import evaluate_sets, real_names_path
+        from .classify.classifier import evaluate_sets, real_names_path
 
         real = real_names_path()
         labelled = _read_sample(path)
@@ -370,8 +370,8 @@ def classify(
         return
     if file is None:
         _fail("give a FILE or --evaluate")
-    from .ingest import IngestError, find_header, map_columns, read_rows
-    from .validation import neutralize_formula
+    from .read.ingest import IngestError, find_header, map_columns, read_rows
+    from .read.validation import neutralize_formula
 
     try:  # the same reader as ingest: any encoding, delimiter, title rows, .xlsx
         rows, _ = read_rows(file)
@@ -386,11 +386,11 @@ def classify(
     df = pd.DataFrame(body, columns=header, dtype="string")
     # only what is classified (name, purpose, the file's category) and the result: never the other
     # columns of the file, which may hold contact persons, e-mails and phones
-    from .personal import redact_series
+    from .read.personal import redact_series
 
     kept = {c: df.iloc[:, found[c]] for c in ("name", "purpose", "category") if c in found}
     kept = {c: redact_series(v, names=c == "purpose")[0] for c, v in kept.items()}
-    from .validation import redact_person_names
+    from .read.validation import redact_person_names
 
     kept["name"] = redact_person_names(kept["name"])[0].astype("string")  # a person's name is not an association
     result = run_classify(kept["name"], kept.get("purpose"), kept.get("category"))
@@ -411,7 +411,7 @@ Within = Annotated[str | None, typer.Option(
 
 def _areas_to_render(ref, level: str, scope: dict | None, within: str | None) -> list[str]:
     """The areas of ``level`` the register covers (its scope; the whole level without one), inside ``within``."""
-    from .scope import Scope, ScopeError, within_areas
+    from .indicators.scope import Scope, ScopeError, within_areas
 
     covered = Scope.from_dict(scope, ref).covered_areas(ref, level)
     try:
@@ -511,10 +511,10 @@ def report(
     check.input_file(notebook, "--notebook", suffixes=(".ipynb",))
     check.input_file(publication, "--publication", suffixes=(".yaml", ".yml"))
     check.output_dir(out_dir, "--out-dir")
-    from .report.run import BatchInputError, render_batch
+    from .report.render.run import BatchInputError, render_batch
 
     if all_levels or publication:
-        from .report.publication import PublicationConfigError, load_config, publish
+        from .report.render.publication import PublicationConfigError, load_config, publish
 
         paths = config.default_paths()
         ref = _ref(year, reference_dir)
@@ -611,7 +611,7 @@ def export(
             _fail(f"{level} {code}: {exc}")
         typer.echo(f"written {path}")
     if out_dir is None or Path(out_dir).name == "excel":  # the reports beside it link to their workbooks now
-        from .report.folder_index import refresh_navigation
+        from .report.render.folder_index import refresh_navigation
 
         refresh_navigation(Path(out_dir).parent if out_dir else paths.reports)
 
@@ -648,7 +648,7 @@ def run_register(
                        corrections, stea, survey_kind)
     _begin_run(out_dir)
     from .pipeline import build_indicators, build_ytj_indicators
-    from .report.run import BatchInputError, render_batch
+    from .report.render.run import BatchInputError, render_batch
 
     if source not in ("file", "ytj"):
         _fail(f"--source must be file or ytj, not {source!r}")
@@ -662,7 +662,7 @@ def run_register(
     except ValueError as exc:
         _fail(str(exc))
     processed, reports = out_dir / "processed", out_dir / "reports"
-    from .scope import ScopeError, parse_areas, within_areas
+    from .indicators.scope import ScopeError, parse_areas, within_areas
 
     try:  # checked before any work
         if scope:
@@ -699,7 +699,7 @@ def run_register(
     if source == "file":
         typer.echo(f"  field problems: {processed / 'field_problems.csv'}; to review and correct: "
                    f"{processed / 'tarkistettavat.xlsx'} (fill in the last column, pass it with --corrections)")
-    from .scope import Scope
+    from .indicators.scope import Scope
     from .store import Store
 
     store = Store(processed)
@@ -718,7 +718,7 @@ def run_register(
 
     for code in codes:
         write_workbook(ind, ref, level, code, reports / "excel", store.synthetic, language, meta=store.meta())
-    from .report.folder_index import refresh_navigation
+    from .report.render.folder_index import refresh_navigation
 
     refresh_navigation(reports)  # the reports' links to their workbooks
     typer.echo(f"{len(batch.results) - len(batch.failed)} reports written, index: {batch.index}")

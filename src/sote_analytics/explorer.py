@@ -49,7 +49,7 @@ def _values(table: pd.DataFrame, level: str, sector: str, indicator: str) -> pd.
 
 
 def _fmt(indicator: str, value, language: str) -> str:
-    from .indicators import format_value
+    from .indicators.engine import format_value
 
     if value is None or value != value:
         return t("none", language)
@@ -60,14 +60,14 @@ def _fmt(indicator: str, value, language: str) -> str:
 
 
 def _label(indicator: str, language: str) -> str:
-    from .indicators import definitions
+    from .indicators.engine import definitions
 
     d = definitions().get(indicator)
     return str(d[language]) if d else indicator
 
 
 def _is_share(indicator: str) -> bool:
-    from .indicators import definitions
+    from .indicators.engine import definitions
 
     d = definitions().get(indicator)
     return bool(d) and d["unit"] == "share"

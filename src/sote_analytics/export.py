@@ -16,10 +16,10 @@ from . import __version__, config
 from .atomic import atomic_path
 from .i18n import LANGUAGES, fmt_date, name_column
 from .i18n import t as tr
-from .indicators import IndicatorSet, coverage_gaps, data_dictionary, definitions, families, family_members
+from .indicators.engine import IndicatorSet, coverage_gaps, data_dictionary, definitions, families, family_members
+from .read.validation import neutralize_formula
 from .reference import ReferenceData, get_level
 from .taxonomy import ALL, sector_label, sote_sectors
-from .validation import neutralize_formula
 
 FORMATS = {
     "count": "#,##0", "persons": "#,##0", "events": "#,##0", "hours": "#,##0", "EUR": "#,##0",
@@ -43,7 +43,7 @@ def area_frames(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
     sheets: dict[str, pd.DataFrame] = {}
     members = ref.members(level, str(code))
     if len(members) > 1:  # first: associations by municipality x sector, the table leads make by hand
-        from .indicators import municipality_sector_table
+        from .indicators.engine import municipality_sector_table
 
         names = members.set_index("kunta_code")[name_column(lang, "kunta_name")]
         mxs = labelled_municipality_sectors(municipality_sector_table(ind, ref, level, str(code)), names, lang)
@@ -113,7 +113,7 @@ def write_workbook(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
             (tr("x_program", lang), f"sote-analytics {__version__}"),
             (tr("x_source", lang), config.REFERENCE_ATTRIBUTION), (tr("x_note", lang), tr("x_hq_note", lang))]
     if meta:
-        from .scope import Scope
+        from .indicators.scope import Scope
 
         acc = meta.get("origin") or meta
         rows.insert(0, (tr("x_register", lang), str(meta.get("source", "–"))))
@@ -197,7 +197,7 @@ def write_csv(frame: pd.DataFrame, path: Path | str, excel: bool = True) -> Path
     target.parent.mkdir(parents=True, exist_ok=True)
     out = frame
     if excel:
-        from .validation import map_unique
+        from .read.validation import map_unique
 
         text_cols = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object]
         out = frame.copy()

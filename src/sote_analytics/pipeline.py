@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
-from .demo import SYNTHETIC_NOTE, write_demo
-from .indicators import IndicatorSet, compute_indicators
-from .ingest import IngestResult, ingest
+from .indicators.engine import IndicatorSet, compute_indicators
+from .read.ingest import IngestResult, ingest
+from .read.register import RegisterResult
 from .reference import ReferenceData
-from .register import RegisterResult
+from .sources.demo import SYNTHETIC_NOTE, write_demo
 from .store import Store
 
 
@@ -51,7 +51,7 @@ def apply_classification(register: pd.DataFrame, sector_given: bool = True,
         The register with the classification columns; ``attrs["corrections"]`` says how many
         corrections were applied and which matched no association.
     """
-    from .classify import classify
+    from .classify.classifier import classify
     from .taxonomy import UNCLASSIFIED
 
     reg = register.copy()
@@ -63,7 +63,7 @@ def apply_classification(register: pd.DataFrame, sector_given: bool = True,
     # the level of the area of operation says national or district, whatever the name says;
     # the source's own organisation level, where it gives one, says more
     if "operating_area_level" in reg:
-        from .operating_area import LEVEL_ORG_TYPE
+        from .read.operating_area import LEVEL_ORG_TYPE
 
         implied = reg["operating_area_level"].map(LEVEL_ORG_TYPE).astype("string")
         reg["org_type"] = implied.fillna(reg["org_type"])
@@ -76,7 +76,7 @@ def apply_classification(register: pd.DataFrame, sector_given: bool = True,
     reg["confidence"] = cls["confidence"].astype("string").replace("", "low").where(~given, "high")
     reg["sector"] = reg["sector"].where(given, reg["sector_classified"])
     if corrections is not None:
-        from .corrections import apply_corrections
+        from .classify.corrections import apply_corrections
 
         reg = apply_corrections(reg, corrections)
     return reg
@@ -95,12 +95,12 @@ def read_register(path: Path | str, ref: ReferenceData, *, corrections: Path | s
     >>> res = read_register("tests/data/ingest/prh_cp1252_semicolon.csv", ref)  # doctest: +SKIP
     >>> res.register[["name", "sector", "sector_source"]]  # doctest: +SKIP
     """
-    from .corrections import read_corrections
+    from .classify.corrections import read_corrections
 
     res = ingest(path, ref, **kwargs)
     table = read_corrections(corrections) if corrections is not None and not isinstance(
         corrections, pd.DataFrame) else corrections
-    from .operating_area import infer_district_areas
+    from .read.operating_area import infer_district_areas
 
     reg = apply_classification(res.register, True, table)
     res.corrections = reg.attrs.pop("corrections", None)
@@ -127,7 +127,7 @@ def build_indicators(
         on_read(ing)
     change = None
     if previous_path:  # net change between two register snapshots
-        from .indicators import snapshot_change
+        from .indicators.engine import snapshot_change
 
         old = ingest(previous_path, ref).register
         change = snapshot_change(old, ing.register, ref,
@@ -188,7 +188,7 @@ def store_indicators(
     store.write_directory(counted)
     store.write_trends(trends)
     paths["geometries"] = [str(p) for p in store.write_geometries(ref)]
-    from .scope import given_scope, infer_scope
+    from .indicators.scope import given_scope, infer_scope
 
     covered = given_scope(scope, ref, counted) if scope else infer_scope(counted, ref)
     q = quality or {}

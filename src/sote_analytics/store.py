@@ -302,14 +302,14 @@ class Store:
     # ------------------------------------------------------------------ indicators
     def save_indicators(self, ind) -> dict[str, str]:
         """Write the indicator table (Parquet and CSV), counts, registrations and the data dictionary."""
-        from .indicators import data_dictionary
+        from .indicators.engine import data_dictionary
 
         names = {"parquet": INDICATORS, "csv": INDICATORS_CSV, "municipality_counts": MUNICIPALITY_COUNTS,
                  "registrations": REGISTRATIONS, "data_dictionary": DATA_DICTIONARY,
                  "csv_excel": INDICATORS_EXCEL_CSV}
         out = {k: self._out(v) for k, v in names.items()}
         from .export import write_csv
-        from .validation import write_safe_csv
+        from .read.validation import write_safe_csv
 
         with atomic_path(out["parquet"]) as tmp:
             ind.table.to_parquet(tmp, index=False)
@@ -333,7 +333,7 @@ class Store:
 
     def load_indicators(self):
         """Read what :meth:`save_indicators` wrote, as an :class:`~.indicators.IndicatorSet`."""
-        from .indicators import IndicatorSet
+        from .indicators.engine import IndicatorSet
 
         self.check()
         table = pd.read_parquet(self.file(INDICATORS))
@@ -377,14 +377,14 @@ class Store:
 
     def write_review(self, register: pd.DataFrame, language: str = "fi") -> tuple[Path, int]:
         """The review workbook (:func:`.corrections.write_review_workbook`)."""
-        from .corrections import write_review_workbook
+        from .classify.corrections import write_review_workbook
 
         _, n = write_review_workbook(register, self._out(REVIEW), language)
         self._rehash(REVIEW)
         return self.file(REVIEW), n
 
     def _write_safe_csv(self, frame: pd.DataFrame, name: str, redact: bool = False) -> Path:
-        from .validation import write_safe_csv
+        from .read.validation import write_safe_csv
 
         write_safe_csv(frame, self._out(name), redact=redact)
         self._rehash(name)
@@ -392,7 +392,7 @@ class Store:
 
     def write_directory(self, register: pd.DataFrame) -> Path:
         """The directory a report may show; never extras (contact persons, e-mails)."""
-        from .validation import redact_person_names
+        from .read.validation import redact_person_names
 
         p = self._out(DIRECTORY)
         cols = ["association_id", *DIRECTORY_COLUMNS, "org_type",
@@ -451,7 +451,7 @@ class Store:
             return None
         if ref is None:
             raise StoreError("write_survey needs the reference data (ref) to find the survey's area column")
-        from .survey_read import read_survey
+        from .read.survey_read import read_survey
 
         res = read_survey(survey_path, ref, kind=kind, k=k, keep_free_text=keep_free_text)
         with atomic_path(p) as tmp:

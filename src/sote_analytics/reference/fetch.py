@@ -676,7 +676,7 @@ def derive_mergers(lists: dict[int, pd.DataFrame], known: pd.DataFrame) -> pd.Da
 def mergers(client: _Client, urls: ServiceURLs, first: int, last: int,
             current: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
     """Mergers that took effect in ``first`` … ``last`` (from the lists of ``first - 1`` on)."""
-    from ..municipalities import merger_table
+    from ..read.municipalities import merger_table
 
     lists = {}
     for y in range(first - 1, last + 1):

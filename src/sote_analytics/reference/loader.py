@@ -366,7 +366,7 @@ class ReferenceData:
     @cached_property
     def mergers(self) -> pd.DataFrame:
         """Mergers table: the package's own table joined with the folder's."""
-        from ..municipalities import merger_table  # local: the resolver stage builds on this one
+        from ..read.municipalities import merger_table  # local: the resolver stage builds on this one
 
         both = pd.concat([merger_table(), read_mergers(self.folder)], ignore_index=True)
         both = both.fillna({"old_code": "", "new_code": "", "old_name_sv": "", "note": ""})

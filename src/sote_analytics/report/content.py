@@ -20,7 +20,7 @@ from IPython.display import HTML
 
 from .. import __version__
 from ..i18n import LANGUAGES, fmt_date, fmt_number, fmt_percent, name_column, t
-from ..indicators import IndicatorSet, coverage_gaps, definitions, format_value, indicator_label, listed
+from ..indicators.engine import IndicatorSet, coverage_gaps, definitions, format_value, indicator_label, listed
 from ..reference import ReferenceData, get_level, load_reference
 from ..store import Store
 from ..taxonomy import ALL, UNCLASSIFIED, sector_label, sote_sectors
@@ -66,7 +66,7 @@ class BaseContext:
     @cached_property
     def scope(self):
         """What the register covers (:class:`.scope.Scope`, from ``run.json``; the country without one)."""
-        from ..scope import Scope
+        from ..indicators.scope import Scope
 
         return Scope.from_dict(self.meta.get("scope"), self.ref)
 
@@ -364,7 +364,7 @@ def municipality_sector_frame(ctx: ReportContext) -> pd.DataFrame:
     language (municipalities sorted by name, then the local total, the district organisations and the
     area's own total)."""
     from ..export import labelled_municipality_sectors
-    from ..indicators import municipality_sector_table as counts
+    from ..indicators.engine import municipality_sector_table as counts
 
     return labelled_municipality_sectors(counts(ctx.indicators, ctx.ref, ctx.level, ctx.area),
                                          ctx.municipality_names, ctx.language)
@@ -391,7 +391,7 @@ def need_supply(ctx: ReportContext) -> str:
     without it, or with an indicator table written before the indicator existed, the
     section says so instead of showing empty cells.
     """
-    from ..indicators import target_groups
+    from ..indicators.engine import target_groups
 
     lang = ctx.language
     head = f"<h3>{_h(t('need_supply_title', lang))}</h3>"
@@ -585,8 +585,8 @@ def impact(ctx: ReportContext) -> str:
     """Impact in figures: activity totals and medians with n and coverage, by sector, volunteering as
     full-time equivalents and euros (labelled estimates on a stated basis), a trend when the activity file
     has several years, and the survey's numeric answers on the same measures; "" without any."""
-    from ..impact import basis, survey_impact
-    from ..indicators import activity_measures
+    from ..indicators.engine import activity_measures
+    from ..indicators.impact import basis, survey_impact
 
     lang = ctx.language
     tb = ctx.table
@@ -667,7 +667,7 @@ def impact(ctx: ReportContext) -> str:
 
 
 def _measure_label(measure: str, lang: str) -> str:
-    from ..indicators import _yaml
+    from ..indicators.engine import _yaml
 
     return str(_yaml()["activity_measures"].get(measure, {}).get(lang, measure)) if measure != "volunteers" \
         else t("impact_volunteers", lang)
@@ -724,7 +724,7 @@ def question_label(column: str, lang: str) -> str:
 def _survey_kind(col: pd.Series, known: str | None = None) -> str:
     """'likert' (integers 1-5), 'numeric', 'multi' (';'-separated text), 'free' (mostly distinct long
     texts, never shown verbatim), 'single' (text) or 'skip'; ``known`` is the kind the reader found."""
-    from ..survey_read import looks_free_text
+    from ..read.survey_read import looks_free_text
 
     if known in ("likert", "numeric", "multi", "single", "free"):
         return known
@@ -792,7 +792,7 @@ def survey(ctx: ReportContext, k: int | None = None) -> HTML:
     A survey of organisations shows its counts as they are (counts of associations are not personal
     data); a survey of persons hides cells below ``k`` (default: the ``--survey-min-cell`` of the run,
     else 5). Free-text answers are never shown, only how many answered (hidden below ``k``)."""
-    from ..survey import crosstab, likert, multiple_choice, single_choice
+    from ..indicators.survey import crosstab, likert, multiple_choice, single_choice
 
     lang = ctx.language
     s = ctx.survey
@@ -946,7 +946,7 @@ def method_note(note: str, lang: str) -> str | None:
 
 
 def _source_text(source: str, lang: str) -> str:
-    from ..demo import SYNTHETIC_NOTE
+    from ..sources.demo import SYNTHETIC_NOTE
 
     if source.startswith(SYNTHETIC_NOTE):  # the demo's own label, perhaps followed by the file name
         return t("synthetic_source", lang) + source[len(SYNTHETIC_NOTE):]

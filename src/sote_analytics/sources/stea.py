@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..atomic import atomic_write_text
 from ..errors import SoteAnalyticsError
-from ..ytj import RateLimiter
+from .ytj import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +249,7 @@ def write_stea(cache_dir: Path | str, out_dir: Path | str) -> dict[str, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"organisations": out / "stea_organisations.csv", "grants": out / "stea_grants.csv"}
-    from ..validation import safe_frame
+    from ..read.validation import safe_frame
 
     atomic_write_text(paths["organisations"], safe_frame(o).to_csv(index=False))
     atomic_write_text(paths["grants"], safe_frame(g).to_csv(index=False))
@@ -271,7 +271,7 @@ def read_grants(path: Path | str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- joining
 def _name_key(value: object) -> str:
-    from ..classify import normalize_text
+    from ..classify.classifier import normalize_text
 
     return normalize_text(value).strip(" .,")
 
@@ -340,7 +340,7 @@ def stea_sector_signal(register: pd.DataFrame, joined: pd.DataFrame) -> pd.DataF
     :data:`RULE_STEA_PURPOSE`, else the sector is ``other_sote`` with rule :data:`RULE_STEA`.
     ``sector_source`` becomes ``stea``. Returns a copy.
     """
-    from ..classify import classify
+    from ..classify.classifier import classify
     from ..taxonomy import NOT_SOTE, UNCLASSIFIED
 
     reg = register.copy()
@@ -388,7 +388,7 @@ def stea_indicators(joined: pd.DataFrame, register: pd.DataFrame, ref,
     retrieved_at : str, optional
         When the grants were fetched (in the ``source`` column).
     """
-    from ..indicators import TABLE_COLUMNS
+    from ..indicators.engine import TABLE_COLUMNS
     from ..reference import area_levels
     from ..taxonomy import ALL
 

@@ -56,8 +56,8 @@ import pandas as pd
 
 from ..atomic import atomic_path, atomic_write_text
 from ..errors import SoteAnalyticsError
-from ..validation import safe_frame
-from ..ytj import YTJ_URL, RateLimiter, YTJUnavailableError
+from ..read.validation import safe_frame
+from .ytj import YTJ_URL, RateLimiter, YTJUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -795,7 +795,7 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
     Returns
     -------
     (DataFrame, dict)
-        The canonical register (schema of :mod:`sote_analytics.register` plus
+        The canonical register (schema of :mod:`sote_analytics.read.register` plus
         :data:`YTJ_COLUMNS`; dissolved associations included, see :func:`current`) and the
         manifest (URL, retrieval time, licence, counts, quarantine).
     """
@@ -952,7 +952,7 @@ def _merged_into(ref, codes: list[str]) -> list[str]:
 def to_canonical(flat: pd.DataFrame, ref, today: dt.date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Flat YTJ rows -> (canonical register with the YTJ columns, quarantine with reasons)."""
     from ..pipeline import apply_classification
-    from ..register import CANONICAL_COLUMNS, canonicalize
+    from ..read.register import CANONICAL_COLUMNS, canonicalize
 
     if not len(flat):
         empty = pd.DataFrame(columns=CANONICAL_COLUMNS + YTJ_COLUMNS)

@@ -36,9 +36,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .config import load_yaml
-from .reference import ReferenceData, area_levels
-from .taxonomy import ALL, NOT_SOTE, UNCLASSIFIED, sote_sectors
+from ..config import load_yaml
+from ..reference import ReferenceData, area_levels
+from ..taxonomy import ALL, NOT_SOTE, UNCLASSIFIED, sote_sectors
 
 TABLE_COLUMNS = [
     "area_level", "area_code", "area_name", "sector", "indicator", "value", "lower", "upper",
@@ -477,7 +477,7 @@ def target_groups() -> pd.DataFrame:
     >>> target_groups().set_index("sector").loc["elderly", "age_group"]
     '65_plus'
     """
-    from .reference.loader import AGE_GROUPS
+    from ..reference.loader import AGE_GROUPS
 
     text = resources.files("sote_analytics").joinpath("data/target_groups.csv").read_text("utf-8")
     df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
@@ -791,7 +791,7 @@ def format_value(indicator: str, value, language: str = "fi") -> str:
     >>> format_value("municipality_coverage", 0.5), format_value("associations_per_1000", 1.234, "en")
     ('50\xa0%', '1.23')
     """
-    from .i18n import fmt_number, fmt_percent
+    from ..i18n import fmt_number, fmt_percent
 
     d = definitions()[indicator]
     decimals = int(d.get("decimals", _UNIT_DECIMALS.get(d["unit"], 0)))

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import SoteAnalyticsError
-from .taxonomy import UNCLASSIFIED, sector_label, sectors
-from .text import normalize_text
+from ..errors import SoteAnalyticsError
+from ..taxonomy import UNCLASSIFIED, sector_label, sectors
+from ..text import normalize_text
 
 #: Header spellings of a corrections file (normalised) -> role.
 HEADERS = {
@@ -77,7 +77,7 @@ def read_corrections(path: Path | str) -> pd.DataFrame:
     >>> read_corrections(p)[["name", "sector"]].values.tolist()
     [['Laukaan Luja ry', 'not_sote']]
     """
-    from .ingest import IngestError, read_rows
+    from ..read.ingest import IngestError, read_rows
 
     path = Path(path)
     try:
@@ -196,9 +196,9 @@ def write_review_workbook(register: pd.DataFrame, path: Path | str, language: st
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .i18n import t
-    from .personal import redact_value
-    from .validation import neutralize_formula
+    from ..i18n import t
+    from ..read.personal import redact_value
+    from ..read.validation import neutralize_formula
 
     rows = review_rows(register)
     lang = language if language in FILL_IN else "fi"
@@ -233,7 +233,7 @@ def write_review_workbook(register: pd.DataFrame, path: Path | str, language: st
     ws.freeze_panes = "A2"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    from .atomic import atomic_path
+    from ..atomic import atomic_path
 
     with atomic_path(path) as tmp:
         wb.save(tmp)

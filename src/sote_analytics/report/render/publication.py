@@ -36,13 +36,13 @@ from pathlib import Path
 
 import yaml
 
-from .. import __version__
-from ..boundary import cap_workers
-from ..config import load_yaml
-from ..errors import SoteAnalyticsError
-from ..i18n import LANGUAGES
-from ..reference import area_levels, get_level
-from ..store import Store
+from ... import __version__
+from ...boundary import cap_workers
+from ...config import load_yaml
+from ...errors import SoteAnalyticsError
+from ...i18n import LANGUAGES
+from ...reference import area_levels, get_level
+from ...store import Store
 from .run import (
     _atomic_write,
     _sha256,
@@ -256,7 +256,7 @@ META_NOT_SHOWN = ("files", "outputs", "reference_dir")
 def code_digest() -> str:
     """One digest of the package's code, notebooks, templates and texts: a change to any of them (a fix
     without a new version number) rebuilds every report."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (
         ".py", ".ipynb", ".yaml", ".yml", ".csv", ".json", ".j2", ".tpl", ".html", ".css", ".js")
         and "__pycache__" not in p.parts and p.stat().st_size < 20_000_000)
@@ -307,7 +307,7 @@ class InputHasher:
         ref_files = sorted(p for p in Path(ref.folder).glob("*") if p.is_file())
         self.reference = _digest(*[f"{p.name}:{_sha256(p)}" for p in ref_files])
         self.notebook = _sha256(Path(notebook))
-        from ..i18n import _strings
+        from ...i18n import _strings
 
         self.texts = {lang: _digest(json.dumps({k: v.get(lang, v.get("fi")) for k, v in _strings().items()},
                                                sort_keys=True, ensure_ascii=False)) for lang in LANGUAGES}
@@ -373,7 +373,7 @@ def _all_codes(store: Store) -> list[str]:
     """Every municipality code an area of operation in the directory names (so none is missed)."""
     import pyarrow.parquet as pq
 
-    from ..store import DIRECTORY
+    from ...store import DIRECTORY
 
     p = store.file(DIRECTORY)
     if not p.exists() or "operating_area_codes" not in pq.read_schema(p).names:
@@ -456,7 +456,7 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
 def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Path, reference_dir: Path | None,
              workers: int | None, force: bool, notebook: Path | None, self_contained: bool,
              started: float) -> PublicationResult:
-    from ..reference import load_reference
+    from ...reference import load_reference
 
     ref = load_reference(year, reference_dir)
     store = Store(processed_dir)

@@ -26,7 +26,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .text import normalize_text
+from ..text import normalize_text
 
 #: What replaces a redacted e-mail, phone number or name inside text.
 REDACTED = "[poistettu]"

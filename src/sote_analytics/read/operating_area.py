@@ -26,9 +26,9 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .config import load_yaml
+from ..config import load_yaml
+from ..text import normalize_text
 from .municipalities import MunicipalityResolver
-from .text import normalize_text
 
 _SPLIT = re.compile(r"\s*(?:[,;|/\n+&]|\s(?:ja|och|and|sekä|samt)\s)\s*", re.IGNORECASE)
 #: Levels whose names an area of operation may use, from the largest down.

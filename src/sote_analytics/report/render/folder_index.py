@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..i18n import LANGUAGES, fmt_number, name_column, t
-from ..reference import area_levels, get_level
-from ..templating import render_page
+from ...i18n import LANGUAGES, fmt_number, name_column, t
+from ...reference import area_levels, get_level
+from ...templating import render_page
 
 #: The manifests a folder may hold: a Finnish batch or a publication, and a batch per other language.
 MANIFEST_NAMES = ("manifest.json", *(f"manifest_{lang}.json" for lang in LANGUAGES if lang != "fi"))
@@ -269,8 +269,8 @@ def refresh_navigation(out_dir: Path) -> int:
 def scope_note(out_dir: Path, ref, language: str) -> str:
     """What the register of the folder's reports covers, and that no reports were made for the rest
     ("" for a national register or a folder without a run's processed data)."""
-    from ..scope import BASE_LEVEL, Scope
-    from ..store import Store
+    from ...indicators.scope import BASE_LEVEL, Scope
+    from ...store import Store
 
     processed = None
     for p in sorted(Path(out_dir).glob("manifest*.json")):

@@ -37,11 +37,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import load_yaml
-from .errors import SoteAnalyticsError
+from ..config import load_yaml
+from ..errors import SoteAnalyticsError
+from ..text import normalize_text
 from .ingest import read_rows
 from .personal import is_personal_header, looks_personal_column, normalize_personal_header, redact_text
-from .text import normalize_text
 
 #: What a survey counts: organisations (counts of respondents are not personal) or persons.
 SURVEY_KINDS = ("organisations", "persons")
@@ -111,7 +111,7 @@ def _dont_know() -> frozenset[str]:
 
 @cache
 def _sector_table() -> dict[str, str]:
-    from .taxonomy import sectors
+    from ..taxonomy import sectors
 
     out: dict[str, str] = {}
     s = sectors()

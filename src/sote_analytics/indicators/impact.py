@@ -18,8 +18,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .config import load_yaml
-from .text import normalize_text
+from ..config import load_yaml
+from ..text import normalize_text
 
 #: The measures a survey question can ask (``data/impact_basis.yaml``).
 SURVEY_MEASURES = ("volunteer_hours", "participants", "events", "volunteers")
@@ -82,7 +82,7 @@ def latest_year(activity: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | No
 
 def activity_trend(activity: pd.DataFrame, register: pd.DataFrame, ref, measures: list[str]) -> pd.DataFrame:
     """Totals per year of every measure by area of every level (sector ALL) with ``n``."""
-    from .reference import area_levels
+    from ..reference import area_levels
 
     base = register[["association_id", "municipality_code"]].merge(
         activity[["association_id", "year", *measures]], on="association_id", how="inner")

@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .taxonomy import NOT_SOTE, UNCLASSIFIED
-from .text import normalize_text as _normalize
+from ..taxonomy import NOT_SOTE, UNCLASSIFIED
+from ..text import normalize_text as _normalize
 
 ORG_TYPES = ("local", "district", "national", "foundation")
 #: Values of ``sector_source`` in the order the signals are tried.

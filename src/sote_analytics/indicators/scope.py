@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .errors import SoteAnalyticsError
+from ..errors import SoteAnalyticsError
 
 #: Share of a county's municipalities with an association of the file that makes it covered.
 MIN_MUNICIPALITY_SHARE = 0.25
@@ -98,7 +98,7 @@ class Scope:
 
     def label(self, ref, language: str = "fi") -> str:
         """The covered areas by name ("Keski-Suomen hyvinvointialue"), or the whole country."""
-        from .i18n import t
+        from ..i18n import t
 
         if self.national:
             return t("country", language)
@@ -124,7 +124,7 @@ def parse_areas(text: str, ref, option: str = "--scope") -> tuple[tuple[str, str
     >>> parse_areas("hyvinvointialue:15", load_reference(2025))
     (('hyvinvointialue', '15'),)
     """
-    from .reference import area_levels
+    from ..reference import area_levels
 
     text = str(text).strip()
     levels = [lvl.id for lvl in area_levels()]
@@ -165,7 +165,7 @@ def given_scope(text: str, ref, register: pd.DataFrame | None = None) -> Scope:
 def _home(register: pd.DataFrame) -> pd.DataFrame:
     """(association, municipality) pairs where the file has associations of its own: the domicile of a
     local association, every municipality of a district organisation's area of operation."""
-    from .indicators import location
+    from .engine import location
 
     org = register.get("org_type", pd.Series("local", index=register.index)).astype("string").fillna("local")
     sote = ~register.get("sector", pd.Series("", index=register.index)).astype(str).isin(["not_sote"])
@@ -185,7 +185,7 @@ def _home(register: pd.DataFrame) -> pd.DataFrame:
 
 
 def _outside(register: pd.DataFrame, municipalities: frozenset[str]) -> int:
-    from .indicators import location
+    from .engine import location
 
     loc = location(register)
     return int((loc.notna() & ~loc.isin(municipalities)).sum())

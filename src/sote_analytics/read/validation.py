@@ -13,8 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..text import normalize_text
 from .business_id import is_valid as is_valid_business_id
-from .text import normalize_text
 
 _COUNT_UNITS = re.compile(
     r"\s*(hlö|hlöä|henkilöä|henkeä|henk|kpl|st|stycken|pers|personer|persons|people|jäsentä|members)\.?$",
@@ -384,7 +384,7 @@ def safe_frame(frame: pd.DataFrame, *, redact: bool = False) -> pd.DataFrame:
 
 def write_safe_csv(frame: pd.DataFrame, path, *, redact: bool = False, **to_csv) -> None:
     """Write :func:`safe_frame` of ``frame`` as UTF-8 CSV, atomically (a temporary file, then a rename)."""
-    from .atomic import atomic_path
+    from ..atomic import atomic_path
 
     with atomic_path(path) as tmp:
         safe_frame(frame, redact=redact).to_csv(tmp, index=False, lineterminator="\n", **to_csv)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .taxonomy import UNCLASSIFIED
-from .templating import render_page
+from ..taxonomy import UNCLASSIFIED
+from ..templating import render_page
 
 #: Fields whose completeness the report gives.
 COMPLETENESS_FIELDS = ["name", "register_number", "business_id", "registration_date", "municipality_code",
@@ -46,7 +46,7 @@ def problem_label(text: str, language: str = "fi") -> str:
     """
     import re
 
-    from .i18n import t
+    from ..i18n import t
 
     parts = []
     for part in str(text).split("; "):
@@ -122,8 +122,8 @@ def quality_report(res) -> dict:
 
 def category_summary(reg: pd.DataFrame) -> dict:
     """The file's own categories: rows that give one, rows where it guided the sector, unknown values."""
+    from ..text import normalize_text
     from .register import category_vocabulary
-    from .text import normalize_text
 
     if "source_category" not in reg or not len(reg):
         return {"given_rows": 0, "known_rows": 0, "used_rows": 0, "unknown_values": {}}
@@ -177,7 +177,7 @@ def quality_html(report: dict, language: str = "fi") -> str:
     >>> "Data quality: &lt;b&gt;x.csv&lt;/b&gt;" in page, "<b>x.csv" in page
     (True, False)
     """
-    from .taxonomy import sector_label, sectors
+    from ..taxonomy import sector_label, sectors
 
     def label(code: str) -> str:
         return sector_label(code, language) if code in sectors().index else code

@@ -22,7 +22,7 @@ from io import StringIO
 
 import pandas as pd
 
-from .text import normalize_text
+from ..text import normalize_text
 
 #: Words that say what kind of body the name is ("Helsingin kaupunki", "Vasa stad"): dropped.
 _SUFFIXES = re.compile(
@@ -54,7 +54,7 @@ class FuzzyThresholds:
 @cache
 def fuzzy_thresholds() -> FuzzyThresholds:
     """The documented thresholds of ``data/fuzzy_matching.yaml``."""
-    from .config import load_yaml
+    from ..config import load_yaml
 
     text = resources.files("sote_analytics").joinpath("data/fuzzy_matching.yaml").read_text("utf-8")
     return FuzzyThresholds(**load_yaml(text))

@@ -43,10 +43,10 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from ..reference import ReferenceData
+from ..taxonomy import UNCLASSIFIED, sectors
+from ..text import is_unknown_word, unknown_words
 from .municipalities import MunicipalityResolver, normalize_name
-from .reference import ReferenceData
-from .taxonomy import UNCLASSIFIED, sectors
-from .text import is_unknown_word, unknown_words
 from .validation import clean_text, map_unique, parse_bool, parse_business_id, parse_date, parse_number
 
 CANONICAL_COLUMNS = [
@@ -423,7 +423,7 @@ def _clean_name(col: pd.Series) -> pd.Series:
 
 def _org_type(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The source's own organisation level (paikallinen / piiri / valtakunnallinen / säätiö ...)."""
-    from .text import normalize_text
+    from ..text import normalize_text
 
     norm = map_unique(col, lambda v: "" if v is pd.NA or v is None else normalize_text(v, casefold=True))
     org = norm.map(lambda v: ORG_TYPE_WORDS.get(v, ORG_TYPE_WORDS.get(str(v).split(" ")[0], pd.NA)))
@@ -482,7 +482,7 @@ def _joined(reasons: list[list[str]], rows: list[int], chunk: int = 50_000) -> p
 
 
 def _normal(value: object) -> str:
-    from .text import normalize_text
+    from ..text import normalize_text
 
     return normalize_text(value, casefold=True)
 

@@ -19,13 +19,13 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
-from .. import __version__
-from ..atomic import atomic_path, atomic_write_text
-from ..boundary import cap_workers
-from ..errors import NotebookExecutionError, SoteAnalyticsError
-from ..i18n import t
-from ..reference import get_level
-from ..store import Store, StoreError
+from ... import __version__
+from ...atomic import atomic_path, atomic_write_text
+from ...boundary import cap_workers
+from ...errors import NotebookExecutionError, SoteAnalyticsError
+from ...i18n import t
+from ...reference import get_level
+from ...store import Store, StoreError
 
 ASSETS_DIR = "assets"
 PLOTLY_JS = "plotly.min.js"
@@ -72,7 +72,7 @@ def check_inputs(processed_dir: Path, out_dir: Path, notebook: Path | None = Non
     it) and the output folder exclusive (a second batch into it fails with a clear message). Returns
     the locks taken now, for :func:`release_locks` at the end of the batch.
     """
-    from ..atomic import FolderBusyError, acquire_lock
+    from ...atomic import FolderBusyError, acquire_lock
 
     if notebook is not None and not Path(notebook).is_file():
         raise BatchInputError(f"notebook {notebook}: no such file")
@@ -112,7 +112,7 @@ def check_inputs(processed_dir: Path, out_dir: Path, notebook: Path | None = Non
 
 def release_locks(locks: list[Path]) -> None:
     """Release the locks :func:`check_inputs` took."""
-    from ..atomic import release_lock
+    from ...atomic import release_lock
 
     for lock in locks:
         release_lock(lock)
@@ -430,7 +430,7 @@ def render_batch(
 def _render_batch(level: str, year: int, processed_dir: Path, out_dir: Path, language: str,
                   reference_dir: Path | None, areas: list[str] | None, workers: int | None, notebook: Path | None,
                   self_contained: bool, progress: bool, national: bool, started: float) -> BatchResult:
-    from ..reference import load_reference
+    from ...reference import load_reference
 
     ref = load_reference(year, reference_dir)
     try:  # shared reference inputs are checked once, before any worker starts

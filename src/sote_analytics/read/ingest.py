@@ -26,12 +26,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import load_yaml
-from .errors import SoteAnalyticsError
+from ..config import load_yaml
+from ..errors import SoteAnalyticsError
+from ..reference import ReferenceData
+from ..text import normalize_text
 from .personal import is_personal_header, looks_personal, redact_series
-from .reference import ReferenceData
 from .register import INPUT_COLUMNS, RegisterResult, canonicalize
-from .text import normalize_text
 
 MAX_HEADER_SEARCH = 30
 #: Largest file ingest reads (bytes) and largest single field (characters).

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import SoteAnalyticsError
+from ..errors import SoteAnalyticsError
 
 YTJ_URL = "https://avoindata.prh.fi/opendata-ytj-api/v3"
 EMPLOYER_REGISTER = "7"
@@ -75,7 +75,7 @@ def parse_company(payload: dict, business_id: str) -> dict:
                 "ytj_municipality_code": None, "ytj_employer_register": None, "ytj_error": None}
     line = match.get("mainBusinessLine") or {}
     tol = line.get("type")
-    from .sources.ytj_register import municipality_of
+    from .ytj_register import municipality_of
 
     mun, _ = municipality_of(match)  # visiting address (type 1), else postal (type 2)
     entries = match.get("registeredEntries") or []
