@@ -5,6 +5,7 @@ A reader (or a crash) never sees a half-written file; on failure nothing is left
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -42,6 +43,24 @@ def atomic_write_text(target: Path | str, text: str) -> None:
     """Write UTF-8 text to ``target`` atomically."""
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def file_sha256(path: Path | str) -> str:
+    """sha256 of a file, read in 1 MB blocks.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = p.write_text("a")
+    >>> file_sha256(p)[:12]
+    'ca978112ca1b'
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 class FolderBusyError(OSError):

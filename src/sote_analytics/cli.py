@@ -410,15 +410,14 @@ Within = Annotated[str | None, typer.Option(
 
 
 def _areas_to_render(ref, level: str, scope: dict | None, within: str | None) -> list[str]:
-    """The areas of ``level`` the register covers (its scope; the whole level without one), inside ``within``."""
-    from .indicators.scope import Scope, ScopeError, within_areas
+    """:func:`.pipeline.areas_to_report`, a bad ``--within`` one error line."""
+    from .indicators.scope import ScopeError
+    from .pipeline import areas_to_report
 
-    covered = Scope.from_dict(scope, ref).covered_areas(ref, level)
     try:
-        inside = within_areas(within, ref, level)
+        return areas_to_report(ref, level, scope, within)
     except ScopeError as exc:
         _fail(str(exc))
-    return [c for c in covered if inside is None or c in inside]
 
 
 def _read_sample(path: Path):
@@ -500,7 +499,7 @@ def report(
     all_levels: Annotated[bool, typer.Option(
         "--all-levels", help="The whole publication: every level and language (data/publication.yaml)")] = False,
     publication: Annotated[Path | None, typer.Option(help="Publication config (YAML); implies --all-levels")] = None,
-    force: Annotated[bool, typer.Option(help="With --all-levels: rebuild reports whose inputs are unchanged")] = False,
+    force: Annotated[bool, typer.Option(help="Rebuild reports whose inputs are unchanged")] = False,
     within: Within = None,
 ) -> None:
     """Render HTML reports with papermill and nbconvert, plus index.html.
@@ -511,10 +510,11 @@ def report(
     check.input_file(notebook, "--notebook", suffixes=(".ipynb",))
     check.input_file(publication, "--publication", suffixes=(".yaml", ".yml"))
     check.output_dir(out_dir, "--out-dir")
-    from .report.render.run import BatchInputError, render_batch
+    from .report.render.plan import PublicationConfigError, load_config
+    from .report.render.publication import publish, render_batch
+    from .report.render.run import BatchInputError
 
     if all_levels or publication:
-        from .report.render.publication import PublicationConfigError, load_config, publish
 
         paths = config.default_paths()
         ref = _ref(year, reference_dir)
@@ -559,12 +559,12 @@ def report(
             level, year=year, processed_dir=processed_dir or paths.processed,
             out_dir=out_dir or paths.reports, language=language, reference_dir=ref.folder,
             areas=codes, workers=workers, notebook=notebook,
-            self_contained=self_contained,
+            self_contained=self_contained, force=force,
         )
     except (ValueError, BatchInputError) as exc:
         _fail(f"{exc}")
     ok = len(batch.results) - len(batch.failed)
-    typer.echo(f"{ok} reports written, index: {batch.index}")
+    typer.echo(f"{ok} reports written, {len(batch.skipped)} unchanged, index: {batch.index}")
     for r in batch.failed:
         typer.secho(f"FAILED {r.level} {r.area}: {r.error} (executed notebook: {r.executed})",
                     fg="red", err=True)
@@ -642,86 +642,58 @@ def run_register(
     scope: Annotated[str | None, typer.Option(
         help="What your register covers, if not inferred: LEVEL:CODE[,CODE] (hyvinvointialue:15) or koko_maa")] = None,
     within: Within = None,
+    area: Annotated[list[str] | None, typer.Option(help="Only this area of LEVEL (repeatable)")] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild reports whose inputs are unchanged")] = False,
 ) -> None:
-    """The real-data main job: ingest, classify, indicators, every report of LEVEL, index and Excel."""
+    """The real-data main job: ingest, classify, indicators, the reports of the areas your register covers
+    (limited by --area and --within), the national overview, the index and the Excel workbooks."""
     _check_run_options(register, source, bulk, cache_dir, survey, activity, language, out_dir, workers, mapping,
                        corrections, stea, survey_kind)
     _begin_run(out_dir)
-    from .pipeline import build_indicators, build_ytj_indicators
-    from .report.render.run import BatchInputError, render_batch
+    from .errors import SoteAnalyticsError
+    from .indicators.scope import ScopeError, parse_areas
+    from .pipeline import areas_to_report, run
+    from .report.render.run import BatchInputError
+    from .sources.ytj_register import YTJFetchError
 
-    if source not in ("file", "ytj"):
-        _fail(f"--source must be file or ytj, not {source!r}")
-    if source == "file" and (register is None or not register.is_file()):
-        _fail(f"{register}: no such file" if register else "give your REGISTER file, or --source ytj")
-    if language not in ("fi", "sv", "en"):
-        _fail("--language must be fi, sv or en")
     ref = _ref(year, reference_dir)
-    try:
-        ref.areas(level)
-    except ValueError as exc:
-        _fail(str(exc))
-    processed, reports = out_dir / "processed", out_dir / "reports"
-    from .indicators.scope import ScopeError, parse_areas, within_areas
-
     try:  # checked before any work
+        ref.areas(level)
         if scope:
             parse_areas(scope, ref)
-        within_areas(within, ref, level)
-    except ScopeError as exc:
+        areas_to_report(ref, level, None, within, area)
+    except (ValueError, ScopeError) as exc:
         _fail(str(exc))
-    if source == "ytj":
-        from .sources.ytj_register import YTJFetchError
+    processed, reports = out_dir / "processed", out_dir / "reports"
 
-        try:
-            res, ind = build_ytj_indicators(cache_dir or config.default_paths().raw / "ytj", ref, processed,
-                                            bulk=bulk, offline=True)
-        except YTJFetchError as exc:
-            _fail(f"{exc} (fetch it first: `sote-analytics register fetch --source ytj --all`, or give --bulk)")
-        name = "YTJ"
-    else:
-        for opt, path in (("--survey", survey), ("--activity", activity), ("--mapping", mapping),
-                          ("--corrections", corrections), ("--stea", stea)):
-            if path is not None and not path.is_file():
-                _fail(f"{opt} {path}: no such file")
-        from .errors import SoteAnalyticsError
+    def said_areas(res, covered, codes) -> None:
+        name = "YTJ" if source == "ytj" else register.name
+        typer.echo(f"{name}: {res.rows_in} rows read, {len(res.register)} accepted, "
+                   f"{len(res.quarantine)} quarantined (reasons in {processed / 'quarantine.csv'})")
+        if source == "file":
+            typer.echo(f"  field problems: {processed / 'field_problems.csv'}; to review and correct: "
+                       f"{processed / 'tarkistettavat.xlsx'} (fill in the last column, pass it with --corrections)")
+        typer.echo(f"  the register covers: {covered.label(ref, 'en')} "
+                   f"({'given' if covered.how == 'given' else 'inferred'}"
+                   f"{'; --scope to change it' if covered.how != 'given' else ''}); {len(codes)} {level} reports")
+        if not codes:
+            _fail(f"no {level} area to report on: {name} covers none"
+                  + (f" inside --within {within}" if within else "") + (f" among --area {', '.join(area)}"
+                                                                        if area else ""))
 
-        try:
-            res, ind = build_indicators(register, ref, processed, survey, activity, sheet=sheet, mapping=mapping,
-                                        corrections=corrections, on_read=_echo_reading,
-                                        survey_kind=_survey_kind(survey_kind), survey_k=survey_min_cell,
-                                        stea_path=stea, scope=scope)
-        except SoteAnalyticsError as exc:
-            _fail(str(exc))
-        name = register.name
-    typer.echo(f"{name}: {res.rows_in} rows read, {len(res.register)} accepted, "
-               f"{len(res.quarantine)} quarantined (reasons in {processed / 'quarantine.csv'})")
-    if source == "file":
-        typer.echo(f"  field problems: {processed / 'field_problems.csv'}; to review and correct: "
-                   f"{processed / 'tarkistettavat.xlsx'} (fill in the last column, pass it with --corrections)")
-    from .indicators.scope import Scope
-    from .store import Store
-
-    store = Store(processed)
-    covered = Scope.from_dict(store.meta().get("scope"), ref)
-    codes = _areas_to_render(ref, level, store.meta().get("scope"), within)
-    typer.echo(f"  the register covers: {covered.label(ref, 'en')} ({'given' if covered.how == 'given' else 'inferred'}"
-               f"{'; --scope to change it' if covered.how != 'given' else ''}); {len(codes)} {level} reports")
-    if not codes:
-        _fail(f"no {level} area is covered by the register inside --within {within}")
     try:
-        batch = render_batch(level, year=year, processed_dir=processed, out_dir=reports, language=language,
-                             reference_dir=ref.folder, workers=workers, self_contained=True, areas=codes)
-    except BatchInputError as exc:
+        res = run(register, ref, processed_dir=processed, reports_dir=reports, source=source, level=level,
+                  language=language, areas=area, within=within, survey=survey, activity=activity, sheet=sheet,
+                  mapping=mapping, corrections=corrections, stea=stea, scope=scope,
+                  survey_kind=_survey_kind(survey_kind), survey_k=survey_min_cell, cache_dir=cache_dir, bulk=bulk,
+                  workers=workers, force=force, on_read=_echo_reading, on_areas=said_areas)
+    except YTJFetchError as exc:
+        _fail(f"{exc} (fetch it first: `sote-analytics register fetch --source ytj --all`, or give --bulk)")
+    except (BatchInputError, SoteAnalyticsError) as exc:
         _fail(str(exc))
-    from .export import write_workbook
-
-    for code in codes:
-        write_workbook(ind, ref, level, code, reports / "excel", store.synthetic, language, meta=store.meta())
-    from .report.render.folder_index import refresh_navigation
-
-    refresh_navigation(reports)  # the reports' links to their workbooks
-    typer.echo(f"{len(batch.results) - len(batch.failed)} reports written, index: {batch.index}")
+    batch = res.reports
+    typer.echo(f"{len(batch.results) - len(batch.failed)} reports written, {len(batch.skipped)} unchanged, "
+               f"{len(res.workbooks)} workbooks; index: {batch.index}")
     for r in batch.failed:
         typer.secho(f"FAILED {r.level} {r.area}: {r.error}", fg="red", err=True)
     if batch.failed:
@@ -784,26 +756,31 @@ def _begin_run(out_dir: Path) -> None:
 def run_demo(
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
     workers: Annotated[int | None, typer.Option(help="Parallel workers")] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild reports whose inputs are unchanged")] = False,
 ) -> None:
     """The main job: demo data -> indicators -> all wellbeing-area reports."""
     check.at_least(workers, "--workers", 1)
-    demo(year=year, reference_dir=reference_dir, seed=config.DEFAULT_SEED, out_dir=None)
-    indicators(register=None, year=year, reference_dir=reference_dir, out_dir=None, survey=None, activity=None,
-               previous=None)
-    failed = None
+    from .pipeline import run_demo as demo_job
+    from .report.render.run import BatchInputError
+
+    paths = config.default_paths()
+    ref = _ref(year, reference_dir)
+    _begin_processed(paths.processed)
     try:
-        report(level="hyvinvointialue", area=None, all_areas=True, year=year,
-               reference_dir=reference_dir, language="fi", workers=workers, self_contained=True,
-               processed_dir=None, out_dir=None, notebook=None)
-    except typer.Exit as exc:
-        failed = exc
-    # one Swedish report (Pohjanmaa, a Swedish-majority wellbeing area) and the Excel workbooks
-    report(level="hyvinvointialue", area=["17"], all_areas=False, year=year, reference_dir=reference_dir,
-           language="sv", workers=workers, self_contained=True, processed_dir=None, out_dir=None, notebook=None)
-    export(level="hyvinvointialue", area=None, all_areas=True, year=year, reference_dir=reference_dir,
-           processed_dir=None, out_dir=None)
-    if failed is not None:
-        raise failed
+        res = demo_job(ref, demo_dir=paths.demo, processed_dir=paths.processed, reports_dir=paths.reports,
+                       workers=workers, force=force)
+    except BatchInputError as exc:
+        _fail(str(exc))
+    typer.echo(f"Synthetic demo data: {res.register.rows_in} rows; {len(res.indicators.table)} indicator rows")
+    for batch in [res.reports, *res.extra]:
+        typer.echo(f"{len(batch.results) - len(batch.failed)} reports written, {len(batch.skipped)} unchanged, "
+                   f"index: {batch.index}")
+    for path in res.workbooks:
+        typer.echo(f"written {path}")
+    for r in res.failed:
+        typer.secho(f"FAILED {r.level} {r.area}: {r.error}", fg="red", err=True)
+    if res.failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:  # console script

@@ -18,6 +18,17 @@ def _strings() -> dict[str, dict[str, str]]:
     return load_yaml(text)
 
 
+def catalogue(language: str = "fi") -> dict[str, str]:
+    """Every UI string in ``language`` (Finnish where the language has none), by key.
+
+    Examples
+    --------
+    >>> catalogue("sv")["country"]
+    'Hela landet'
+    """
+    return {k: v.get(language, v.get("fi")) for k, v in _strings().items()}
+
+
 def t(key: str, language: str = "fi", **fmt: object) -> str:
     """A UI string in ``language`` (falls back to Finnish), formatted with ``fmt``.
 

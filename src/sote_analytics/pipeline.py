@@ -7,6 +7,7 @@ sources -> :func:`read_register` (read and clean, then classify) ->
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -132,15 +133,14 @@ def build_indicators(
         old = ingest(previous_path, ref).register
         change = snapshot_change(old, ing.register, ref,
                                  source=f"{Path(previous_path).name} -> {_source(ing.result)}")
-    store = Store(processed_dir)
-    store.path.mkdir(parents=True, exist_ok=True)
-    store.write_field_problems(ing.result.field_problems)
-    review, n_review = store.write_review(ing.register)
-    quality = ing.quality()
-    quality["review"] = {"file": review.name, "associations": n_review}
-    return store_indicators(ing.result, ref, processed_dir, survey_path, activity_path, quality=quality,
-                            extra_rows=change, survey_kind=survey_kind, survey_k=survey_k, stea_path=stea_path,
-                            scope=scope)
+    with Store(processed_dir).transaction() as store:  # all or nothing: a failure leaves the previous folder
+        store.write_field_problems(ing.result.field_problems)
+        review, n_review = store.write_review(ing.register)
+        quality = ing.quality()
+        quality["review"] = {"file": review.name, "associations": n_review}
+        return store_indicators(ing.result, ref, processed_dir, survey_path, activity_path, quality=quality,
+                                extra_rows=change, survey_kind=survey_kind, survey_k=survey_k, stea_path=stea_path,
+                                scope=scope)
 
 
 def _source(res: RegisterResult) -> str:
@@ -165,8 +165,13 @@ def store_indicators(
     register covers as the user says it (``"hyvinvointialue:15"``, ``"koko_maa"``); without it the scope
     is inferred from the register (:mod:`.scope`) and stored in ``run.json``.
     """
-    store = Store(processed_dir)
-    store.path.mkdir(parents=True, exist_ok=True)
+    with Store(processed_dir).transaction() as store:  # run.json, written last, commits it
+        return _store_indicators(store, res, ref, survey_path, activity_path, quality, extra_rows, counted, trends,
+                                 meta, survey_kind, survey_k, stea_path, scope)
+
+
+def _store_indicators(store: Store, res: RegisterResult, ref: ReferenceData, survey_path, activity_path, quality,
+                      extra_rows, counted, trends, meta, survey_kind, survey_k, stea_path, scope):
     store.write_survey(survey_path, ref, kind=survey_kind, k=survey_k)  # first: a wrong survey fails fast
     source = _source(res)
     counted = res.register if counted is None else counted
@@ -233,3 +238,193 @@ def build_ytj_indicators(cache_dir: Path, ref: ReferenceData, processed_dir: Pat
     meta = {"source_kind": "ytj", "dissolved": int(len(reg) - len(now)), "current": len(now),
             "coverage_note": manifest.get("coverage_note", ""), "has_employer_registration_is_a_proxy": True}
     return store_indicators(res, ref, processed_dir, counted=now, trends=trends, meta=meta)
+
+
+# ---------------------------------------------------------------------------- the main job
+@dataclass
+class RunResult:
+    """What :func:`run` did: the register read, its indicators, the areas reported and the files written."""
+
+    register: RegisterResult
+    indicators: IndicatorSet
+    scope: object
+    areas: list[str]
+    reports: object  # report.render.publication.BatchResult
+    workbooks: list[Path] = field(default_factory=list)
+    extra: list = field(default_factory=list)
+
+    @property
+    def failed(self) -> list:
+        return [r for b in [self.reports, *self.extra] for r in b.failed]
+
+
+def areas_to_report(ref: ReferenceData, level: str, scope: dict | None, within: str | None = None,
+                    areas: list[str] | None = None) -> list[str]:
+    """The areas of ``level`` a run reports on: those the register covers (its ``scope``; the whole level
+    without one), inside ``within`` (``LEVEL:CODE[,CODE]``), and among ``areas`` when given.
+
+    Parameters
+    ----------
+    ref : ReferenceData
+        The municipality key and areas.
+    level : str
+        Area level id.
+    scope : dict or None
+        ``run.json``'s scope (:meth:`.indicators.scope.Scope.to_dict`).
+    within : str, optional
+        Only areas inside these areas of any level.
+    areas : list of str, optional
+        Only these codes (unknown codes raise :class:`.indicators.scope.ScopeError`).
+
+    Returns
+    -------
+    list of str
+        Area codes in key order.
+
+    Examples
+    --------
+    >>> areas_to_report(ref, "hyvinvointialue", None, within="maakunta:13")
+    ['13']
+    >>> len(areas_to_report(ref, "kunta", None, within="hyvinvointialue:15"))
+    22
+    """
+    from .indicators.scope import Scope, ScopeError, within_areas
+
+    covered = Scope.from_dict(scope, ref).covered_areas(ref, level)
+    inside = within_areas(within, ref, level)
+    if areas:
+        valid = set(ref.areas(level)["code"].astype(str))
+        unknown = [a for a in areas if str(a) not in valid]
+        if unknown:
+            raise ScopeError(f"no {level} with code {', '.join(unknown)} in the {ref.year} key")
+        wanted = {str(a) for a in areas}
+        covered = [c for c in covered if c in wanted]
+    return [c for c in covered if inside is None or c in inside]
+
+
+def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, reports_dir: Path,
+        source: str = "file", level: str = "hyvinvointialue", language: str = "fi",
+        areas: list[str] | None = None, within: str | None = None, survey: Path | None = None,
+        activity: Path | None = None, previous: Path | None = None, sheet: str | None = None,
+        mapping: Path | None = None, corrections: Path | None = None, stea: Path | None = None,
+        scope: str | None = None, survey_kind: str = "organisations", survey_k: int = 5,
+        cache_dir: Path | None = None, bulk: Path | None = None, workers: int | None = None,
+        force: bool = False, workbooks: bool = True, also: tuple[tuple[str, list[str]], ...] = (),
+        on_read=None, on_areas=None, progress: bool = True) -> RunResult:
+    """The main job, the one path from a register to reports: read, classify, indicators, reports, workbooks.
+
+    ``source`` is ``file`` (``register``: the user's CSV, .xlsx or Parquet) or ``ytj`` (PRH's open
+    register, fetched before into ``cache_dir``, or a local ``bulk`` file). The processed folder is
+    written as one transaction; then the reports of the areas the register covers (limited by
+    ``areas`` and ``within``), the level's national overview and the folder's index are rendered
+    incrementally (:func:`.report.render.publication.render_batch`: only reports whose inputs
+    changed, unless ``force``), while the areas' workbooks are written in a thread beside the report
+    workers.
+
+    Parameters
+    ----------
+    register : Path or None
+        The register file (None with ``source="ytj"``).
+    ref : ReferenceData
+        Reference geography.
+    processed_dir, reports_dir : Path
+        Where the processed data and the reports go.
+    source : str
+        ``file`` or ``ytj``.
+    level, language : str
+        Level and language of the reports.
+    areas : list of str, optional
+        Only these areas of ``level``.
+    within : str, optional
+        Only areas inside ``LEVEL:CODE[,CODE]``.
+    survey, activity, previous, sheet, mapping, corrections, stea, scope, survey_kind, survey_k
+        As :func:`build_indicators`.
+    cache_dir, bulk : Path, optional
+        The YTJ cache and a local bulk file (``source="ytj"``).
+    workers : int, optional
+        Report worker processes.
+    force : bool
+        Rebuild reports whose inputs are unchanged.
+    workbooks : bool
+        Write the areas' Excel workbooks (``reports_dir/excel``).
+    also : tuple of (language, areas)
+        More reports in other languages after the main ones (the demo's Swedish report).
+    on_read : callable, optional
+        Called with the :class:`.ingest.IngestResult` (the CLI prints from it).
+    on_areas : callable, optional
+        Called with the register read, its scope and the areas, before the reports are rendered.
+    progress : bool
+        Progress bars.
+
+    Returns
+    -------
+    RunResult
+    """
+    import threading
+
+    from .export import write_workbook
+    from .indicators.scope import Scope
+    from .report.render.folder_index import refresh_navigation
+    from .report.render.publication import render_batch
+
+    ref.areas(level)  # an unknown level fails before any work
+    if within:
+        from .indicators.scope import within_areas
+
+        within_areas(within, ref, level)
+    if source == "ytj":
+        res, ind = build_ytj_indicators(cache_dir or config.default_paths().raw / "ytj", ref, processed_dir,
+                                        bulk=bulk, offline=True)
+    else:
+        res, ind = build_indicators(register, ref, processed_dir, survey, activity, previous, sheet=sheet,
+                                    mapping=mapping, corrections=corrections, on_read=on_read,
+                                    survey_kind=survey_kind, survey_k=survey_k, stea_path=stea, scope=scope)
+    store = Store(processed_dir)
+    meta = store.meta()
+    covered = Scope.from_dict(meta.get("scope"), ref)
+    codes = areas_to_report(ref, level, meta.get("scope"), within, areas)
+    if on_areas is not None:
+        on_areas(res, covered, codes)
+    written: list[Path] = []
+    errors: list[BaseException] = []
+
+    def books() -> None:  # beside the report workers: the parent process idles while they render
+        try:
+            for code in codes:
+                written.append(write_workbook(ind, ref, level, code, Path(reports_dir) / "excel", store.synthetic,
+                                              language, meta=meta))
+        except BaseException as exc:  # raised in the main thread below
+            errors.append(exc)
+
+    thread = threading.Thread(target=books, name="workbooks", daemon=True) if workbooks and codes else None
+    if thread is not None:
+        thread.start()
+    try:
+        batch = render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir,
+                             language=language, reference_dir=ref.folder, workers=workers, self_contained=True,
+                             areas=codes, force=force, progress=progress) if codes else None
+        extra = [render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir, language=lang,
+                              reference_dir=ref.folder, areas=list(a), workers=workers, self_contained=True,
+                              force=force, progress=progress) for lang, a in also]
+    finally:
+        if thread is not None:
+            thread.join()
+    if errors:
+        raise errors[0]
+    refresh_navigation(Path(reports_dir))  # the reports' links to their workbooks
+    return RunResult(res, ind, covered, codes, batch, written, extra)
+
+
+def run_demo(ref: ReferenceData, *, demo_dir: Path, processed_dir: Path, reports_dir: Path,
+             seed: int = config.DEFAULT_SEED, workers: int | None = None, force: bool = False,
+             progress: bool = True) -> RunResult:
+    """The demo's main job: the synthetic register and survey, then :func:`run` on them (every wellbeing
+    services county in Finnish, Pohjanmaa in Swedish too, and the workbooks).
+
+    Returns
+    -------
+    RunResult
+    """
+    files = build_demo(ref, demo_dir, seed)
+    return run(files.register, ref, processed_dir=processed_dir, reports_dir=reports_dir, survey=files.survey,
+               level="hyvinvointialue", workers=workers, force=force, also=(("sv", ["17"]),), progress=progress)

@@ -42,16 +42,17 @@ Without :meth:`begin`, writes go straight to the folder and ``run.json`` still r
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .atomic import FolderBusyError, acquire_lock, atomic_path, atomic_write_text, release_lock
+from .atomic import FolderBusyError, acquire_lock, atomic_path, atomic_write_text, file_sha256, release_lock
 from .errors import SoteAnalyticsError
 
 INDICATORS = "indicators.parquet"
@@ -98,15 +99,6 @@ class StoreError(SoteAnalyticsError):
 
 def _own(name: str) -> bool:
     return name in OWN_FILES or (name.startswith("geo_") and name.endswith(".parquet"))
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in 1 MB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def abort_open_transactions() -> None:
@@ -180,6 +172,24 @@ class Store:
         self.staging.mkdir(parents=True)
         _OPEN[key] = self.staging
         return self.staging
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """The block writes the folder as one transaction (:meth:`begin`; :meth:`write_meta` commits it).
+
+        A block that fails, or ends without writing ``run.json``, leaves the folder as it was. Nested in
+        a transaction already open (the CLI opens one before its checks), it joins it.
+        """
+        owner = self._key() not in _OPEN
+        self.begin()
+        try:
+            yield self
+        except BaseException:
+            if owner:
+                self.abort()
+            raise
+        if owner and self._key() in _OPEN:
+            self.abort()
 
     def abort(self) -> None:
         """Drop an open transaction: the staging folder is removed, the folder keeps its previous state."""

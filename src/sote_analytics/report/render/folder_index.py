@@ -1,17 +1,16 @@
-"""The index of an output folder: every report present there, read from the folder's manifests.
+"""The index of an output folder: every report present there, read from the folder's manifest.
 
-A batch (``report --level … --area …`` or ``--all``, one language) writes
-``manifest.json`` (Finnish) or ``manifest_<lang>.json``; a publication
-(``report --all-levels``) writes ``manifest.json`` with every level and
-language. Each manifest keeps the records of the earlier runs it replaces
-(:func:`carry_over`), so the folder's manifests together name every report
-ever written there. :func:`folder_reports` reads them (the newest record of
-each report wins) and drops reports whose HTML file is gone;
+Every way of making reports (a one-area ``report``, ``run``, the whole publication) writes the
+folder's one ``manifest.json`` (:mod:`.manifest`), keeping the records of the reports made
+before, so it names every report ever written there. :func:`folder_reports` reads it and drops
+reports whose HTML file is gone;
 :func:`write_folder_index` writes ``index.html`` and ``index_<lang>.html`` for
 every language present: one section per level (national overview first),
 one row per area with its report in the page's language, its other
 languages, its key figures when the run recorded them, and links up and down
-the area hierarchy of the publication config.
+the area hierarchy of the publication config. When the folder's reports were made from more than
+one register, the index names each register and the date of its reports, and every row says
+which register it shows.
 
 A failed report is named with a short translated message; the error itself
 stays in the manifest and the run's log, never in a page.
@@ -20,18 +19,18 @@ stays in the manifest and the run's log, never in a page.
 from __future__ import annotations
 
 import html
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...atomic import atomic_write_text
+from ...filenames import NATIONAL, index_name, stem
 from ...i18n import LANGUAGES, fmt_number, name_column, t
 from ...reference import area_levels, get_level
 from ...templating import render_page
-
-#: The manifests a folder may hold: a Finnish batch or a publication, and a batch per other language.
-MANIFEST_NAMES = ("manifest.json", *(f"manifest_{lang}.json" for lang in LANGUAGES if lang != "fi"))
-NATIONAL = "national"
+from .manifest import read_manifest
+from .plan import links as level_links
+from .plan import load_config
 
 
 @dataclass
@@ -45,55 +44,30 @@ class Listed:
     failed: bool
     built: str = ""
     figures: dict = field(default_factory=dict)
+    #: The register the report was made from (``run.json``'s source) and its processed folder.
+    source: str = ""
+    processed_dir: str = ""
 
     @property
     def stem(self) -> str:
         return stem(self.level, self.area, self.language)
 
 
-def stem(level: str, area: str, language: str) -> str:
-    """The file stem of a report (``national_<level>`` for a national overview).
-
-    Examples
-    --------
-    >>> stem("hyvinvointialue", "15", "fi"), stem("maakunta", "national", "sv")
-    ('hyvinvointialue_15', 'national_maakunta_sv')
-    """
-    base = f"national_{level}" if area == NATIONAL else f"{level}_{area}"
-    return base + ("" if language == "fi" else f"_{language}")
-
-
-def manifest_name(language: str) -> str:
-    """The batch manifest of ``language`` (``manifest.json`` for Finnish)."""
-    return "manifest.json" if language == "fi" else f"manifest_{language}.json"
-
-
-def _records(manifest: dict) -> list[dict]:
-    """The report records of a batch (list) or publication (dict by stem) manifest, with their language."""
-    reports = manifest.get("reports") or []
-    items = list(reports.values()) if isinstance(reports, dict) else list(reports)
-    lang = manifest.get("language", "fi")
-    started = str(manifest.get("started", ""))
+def _records(out_dir: Path) -> list[dict]:
+    """The report records of the folder's manifest, with their language (unknown levels and languages left out)."""
     levels = {lvl.id for lvl in area_levels()}
     out = []
-    for r in items:
+    for r in read_manifest(out_dir)["reports"].values():
         if not isinstance(r, dict) or r.get("level") not in levels or not r.get("area"):
             continue
-        language = str(r.get("language") or lang)
+        language = str(r.get("language") or "fi")
         if language not in LANGUAGES:
             continue
         out.append({"level": str(r["level"]), "area": str(r["area"]), "language": language,
-                    "html": r.get("html"), "error": bool(r.get("error")),
-                    "built": str(r.get("built") or started), "figures": r.get("figures") or {}})
+                    "html": r.get("html"), "error": bool(r.get("error")), "built": str(r.get("built") or ""),
+                    "figures": r.get("figures") or {}, "source": str(r.get("source") or ""),
+                    "processed_dir": str(r.get("processed_dir") or "")})
     return out
-
-
-def _read(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _present(out_dir: Path, rec: dict) -> bool:
@@ -102,32 +76,31 @@ def _present(out_dir: Path, rec: dict) -> bool:
     return bool(rec["error"]) or bool(html and (out_dir / Path(str(html)).name).is_file())
 
 
-def carry_over(out_dir: Path, name: str, replaced: set[str]) -> list[dict]:
-    """The records of the manifest ``name`` in ``out_dir`` that a new manifest of that name must keep: those of
-    reports not in ``replaced`` (stems) that are still present (HTML file exists, or a failure to report)."""
-    out_dir = Path(out_dir)
-    return [r for r in _records(_read(out_dir / name))
-            if stem(r["level"], r["area"], r["language"]) not in replaced and _present(out_dir, r)]
-
-
 def folder_reports(out_dir: Path) -> dict[str, Listed]:
-    """Every report of ``out_dir`` by stem: the newest record of each among the folder's manifests; reports
-    whose HTML file is gone are left out (a failed report stays, to be named as failed)."""
+    """Every report of ``out_dir`` by stem; reports whose HTML file is gone are left out (a failed report
+    stays, to be named as failed)."""
     out_dir = Path(out_dir)
-    best: dict[str, dict] = {}
-    for name in MANIFEST_NAMES:
-        for r in _records(_read(out_dir / name)):
-            key = stem(r["level"], r["area"], r["language"])
-            if key not in best or r["built"] >= best[key]["built"]:
-                best[key] = r
     listed = {}
-    for key, r in best.items():
+    for r in _records(out_dir):
         if not _present(out_dir, r):
             continue
+        key = stem(r["level"], r["area"], r["language"])
         html = out_dir / f"{key}.html"
         listed[key] = Listed(r["level"], r["area"], r["language"], html.name if html.is_file() else None,
-                             r["error"], r["built"], r["figures"])
+                             r["error"], r["built"], r["figures"], r["source"], r["processed_dir"])
     return listed
+
+
+def sources(listed: dict[str, Listed]) -> list[dict]:
+    """The registers the folder's reports were made from, oldest first: source, processed folder, the date
+    of its latest report, and its number (1, 2, ...)."""
+    found: dict[tuple[str, str], str] = {}
+    for item in listed.values():
+        k = (item.source, item.processed_dir)
+        found[k] = max(found.get(k, ""), item.built)
+    ordered = sorted(found.items(), key=lambda kv: kv[1])
+    return [{"no": i + 1, "source": s, "processed_dir": d, "date": built[:10]}
+            for i, ((s, d), built) in enumerate(ordered)]
 
 
 def _level_order(levels: set[str], hierarchy: list[str]) -> list[str]:
@@ -147,9 +120,9 @@ def _figure(value, decimals: int, language: str) -> str:
 
 def index_sections(listed: dict[str, Listed], ref, language: str, cfg=None) -> list[dict]:
     """The sections of the index page in ``language``: one per level present, biggest level first."""
-    from .publication import _links, load_config
-
     cfg = cfg or load_config()
+    regs = sources(listed)
+    number = {(r["source"], r["processed_dir"]): r["no"] for r in regs}
     by_level: dict[str, dict[str, dict[str, Listed]]] = {}
     for item in listed.values():
         by_level.setdefault(item.level, {}).setdefault(item.area, {})[item.language] = item
@@ -181,7 +154,7 @@ def index_sections(listed: dict[str, Listed], ref, language: str, cfg=None) -> l
             order = {c: i for i, c in enumerate(names)}
         except (ValueError, KeyError):
             names, order = {}, {}
-        up, down = _links(ref, cfg, lv)
+        up, down = level_links(cfg, lv)
         col = f"{lv}_code"
 
         def rel(other, codes, col=col, lv=lv):
@@ -197,7 +170,8 @@ def index_sections(listed: dict[str, Listed], ref, language: str, cfg=None) -> l
                      if x in langs and x != mine.language and langs[x].html]
             return {"href": mine.html, "failed": mine.failed, "lang": mine.language, "other": other,
                     "associations": _figure(mine.figures.get("associations"), 0, language),
-                    "per_1000": _figure(mine.figures.get("associations_per_1000"), 2, language)}
+                    "per_1000": _figure(mine.figures.get("associations_per_1000"), 2, language),
+                    "source_no": number.get((mine.source, mine.processed_dir)) if len(regs) > 1 else None}
 
         national = None
         if NATIONAL in by_level[lv]:
@@ -210,7 +184,8 @@ def index_sections(listed: dict[str, Listed], ref, language: str, cfg=None) -> l
         sections.append({"level": lv, "label": get_level(lv).label_plural[language], "national": national,
                          "nodes": nodes, "has_up": any(n["up"] for n in nodes),
                          "has_down": any(n["down"] for n in nodes), "has_other": any(n["other"] for n in nodes),
-                         "has_figures": any(n["associations"] for n in nodes)})
+                         "has_figures": any(n["associations"] for n in nodes),
+                         "has_sources": len(regs) > 1})
     return sections
 
 
@@ -219,8 +194,8 @@ def _natural(code: str) -> tuple:
 
 
 def index_path(out_dir: Path, language: str) -> Path:
-    """``index.html`` (Finnish) or ``index_<lang>.html``."""
-    return Path(out_dir) / ("index.html" if language == "fi" else f"index_{language}.html")
+    """``index.html`` (Finnish) or ``index_<lang>.html`` in ``out_dir``."""
+    return Path(out_dir) / index_name(language)
 
 
 _NAV = re.compile(r'<nav class="sote-nav".*?</nav>|<ul class=.sote-links.>.*?</ul>', re.DOTALL)
@@ -236,8 +211,6 @@ def refresh_navigation(out_dir: Path) -> int:
     later ``export`` makes the links appear, and none ever points to a missing file. Returns the
     number of reports rewritten.
     """
-    from .run import _atomic_write
-
     out_dir = Path(out_dir)
     changed = 0
     for page in out_dir.glob("*.html"):
@@ -261,7 +234,7 @@ def refresh_navigation(out_dir: Path) -> int:
         for nav in reversed(navs):
             new = new[:nav.start()] + _NAV_ITEM.sub(item, nav.group(0)) + new[nav.end():]
         if new != text:
-            _atomic_write(page, new)
+            atomic_write_text(page, new)
             changed += 1
     return changed
 
@@ -273,9 +246,8 @@ def scope_note(out_dir: Path, ref, language: str) -> str:
     from ...store import Store
 
     processed = None
-    for p in sorted(Path(out_dir).glob("manifest*.json")):
-        d = _read(p)
-        processed = processed or d.get("processed_dir")
+    for r in sorted(_records(Path(out_dir)), key=lambda r: r["built"]):  # the newest register's scope
+        processed = r["processed_dir"] or processed
     if not processed:
         return ""
     try:
@@ -310,17 +282,17 @@ def write_folder_index(out_dir: Path, ref, synthetic: bool = False, cfg=None,
     dict of str to Path
         The index page of each language.
     """
-    from .run import _atomic_write
-
     listed = folder_reports(out_dir)
     langs = sorted({x.language for x in listed.values()} | set(languages), key=LANGUAGES.index)
     paths = {}
     for lang in langs:
         sections = index_sections(listed, ref, lang, cfg)
+        regs = sources(listed)
         page = render_page("index.html.j2", lang, title=t("publication_title", lang), sections=sections,
-                           synthetic=synthetic, scope_note=scope_note(out_dir, ref, lang))
+                           synthetic=synthetic, scope_note=scope_note(out_dir, ref, lang),
+                           sources=regs if len(regs) > 1 else [])
         path = index_path(out_dir, lang)
-        _atomic_write(path, page)
+        atomic_write_text(path, page)
         paths[lang] = path
     refresh_navigation(out_dir)
     return paths

@@ -87,9 +87,9 @@ def _die_with_us() -> dict:
 
     if not sys.platform.startswith("linux"):
         return {}
-    from .workers import _kernel_preexec
+    from .procs import kernel_preexec
 
-    return {"preexec_fn": _kernel_preexec(os.getpid())}
+    return {"preexec_fn": kernel_preexec(os.getpid())}
 
 
 async def _wait_for_ready(kc, timeout: float) -> None:

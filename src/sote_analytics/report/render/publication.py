@@ -31,196 +31,33 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from ... import __version__
+from ...atomic import file_sha256
 from ...boundary import cap_workers
-from ...config import load_yaml
-from ...errors import SoteAnalyticsError
-from ...i18n import LANGUAGES
-from ...reference import area_levels, get_level
+from ...filenames import NATIONAL
+from ...i18n import LANGUAGES, catalogue
+from ...reference import get_level
 from ...store import Store
+from .folder_index import write_folder_index
+from .manifest import read_manifest, write_manifest
+from .plan import Job, PublicationConfig, batch_jobs, load_config, plan
 from .run import (
-    _atomic_write,
-    _sha256,
-    _stem,
+    ReportResult,
     check_inputs,
     default_notebook,
     install_assets,
+    national_notebook,
+    national_params,
     release_locks,
     report_params,
 )
 from .workers import run_jobs
 
-MANIFEST = "manifest.json"
 #: Indicators computed against the whole country (they move with any association anywhere): recorded as a
 #: report's context, not as its data (see indicators.yaml).
 CONTEXT_INDICATORS = ("share_of_national", "location_quotient", "rank_per_1000")
-KIND = "sote-analytics publication"
-
-
-class PublicationConfigError(SoteAnalyticsError, ValueError):
-    """The publication config names an unknown level or language, or is malformed."""
-
-
-@dataclass
-class PublicationConfig:
-    """What a publication contains (see ``data/publication.yaml``)."""
-
-    levels: list[str]
-    hierarchy: list[str]
-    areas: dict[str, list[str]] = field(default_factory=dict)
-    extra_links: dict[str, dict[str, str]] = field(default_factory=dict)
-    base_languages: list[str] = field(default_factory=lambda: ["fi"])
-    swedish_status_codes: list[str] = field(default_factory=list)
-    level_languages: dict[str, list[str]] = field(default_factory=dict)
-    overrides: dict[str, list[str]] = field(default_factory=dict)
-
-
-def default_config_path() -> Path:
-    """The publication config shipped with the package."""
-    return Path(str(resources.files("sote_analytics").joinpath("data/publication.yaml")))
-
-
-def load_config(path: Path | None = None) -> PublicationConfig:
-    """Read and check a publication config (the packaged default when ``path`` is None).
-
-    Examples
-    --------
-    >>> cfg = load_config()
-    >>> cfg.hierarchy[0], cfg.hierarchy[-1]
-    ('koko_maa', 'kunta')
-    """
-    p = Path(path) if path else default_config_path()
-    try:
-        raw = load_yaml(p.read_text("utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise PublicationConfigError(f"cannot read publication config {p}: {exc}") from None
-    _check_schema(raw, p)
-    lang = raw.get("languages") or {}
-    cfg = PublicationConfig(
-        levels=[str(x) for x in raw.get("levels") or []],
-        hierarchy=[str(x) for x in raw.get("hierarchy") or []],
-        areas={str(k): [str(c) for c in v] for k, v in (raw.get("areas") or {}).items()},
-        extra_links={str(k): {kk: str(vv) for kk, vv in v.items()} for k, v in (raw.get("extra_links") or {}).items()},
-        base_languages=[str(x) for x in lang.get("base") or ["fi"]],
-        swedish_status_codes=[str(x) for x in lang.get("swedish_status_codes") or []],
-        level_languages={str(k): [str(x) for x in v] for k, v in (lang.get("levels") or {}).items()},
-        overrides={str(k): [str(x) for x in v] for k, v in (lang.get("overrides") or {}).items()},
-    )
-    known = {lvl.id for lvl in area_levels()}
-    for what, ids in (("levels", cfg.levels), ("hierarchy", cfg.hierarchy), ("areas", list(cfg.areas)),
-                      ("extra_links", list(cfg.extra_links)), ("languages.levels", list(cfg.level_languages))):
-        bad = [i for i in ids if i not in known]
-        if bad:
-            raise PublicationConfigError(f"{p}: unknown level(s) {bad} in {what}; valid: {sorted(known)}")
-    if not cfg.levels:
-        raise PublicationConfigError(f"{p}: no levels to publish")
-    langs = cfg.base_languages + [x for v in cfg.level_languages.values() for x in v] \
-        + [x for v in cfg.overrides.values() for x in v]
-    bad = sorted({x for x in langs if x not in LANGUAGES})
-    if bad:
-        raise PublicationConfigError(f"{p}: unknown language(s) {bad}; valid: {list(LANGUAGES)}")
-    for key in cfg.overrides:
-        if ":" not in key or key.split(":", 1)[0] not in known:
-            raise PublicationConfigError(f"{p}: override {key!r} must read 'level:code' with a known level")
-    return cfg
-
-
-#: The publication config's schema: each key and the YAML shape of its value.
-SCHEMA: dict[str, type] = {"version": int, "levels": list, "hierarchy": list, "areas": dict, "extra_links": dict,
-                           "languages": dict}
-LANGUAGE_SCHEMA: dict[str, type] = {"base": list, "swedish_status_codes": list, "levels": dict, "overrides": dict}
-_SHAPES = {list: "a list", dict: "a mapping", str: "a text", int: "a number", float: "a number", bool: "yes/no"}
-
-
-def _shape(value: object) -> str:
-    return _SHAPES.get(type(value), type(value).__name__)
-
-
-def _check_schema(raw: object, p: Path) -> None:
-    """Refuse a config that is not a mapping of the known keys with the documented shapes.
-
-    A list, a string or a CSV read as YAML would otherwise be read key by key, or character by character.
-    """
-    if not isinstance(raw, dict):
-        raise PublicationConfigError(f"publication config {p}: expected a YAML mapping with levels, hierarchy, "
-                                     f"areas and languages, found {_shape(raw)}")
-
-    def check(mapping: dict, schema: dict, where: str) -> None:
-        unknown = sorted(str(k) for k in mapping if k not in schema)
-        if unknown:
-            raise PublicationConfigError(f"publication config {p}: unknown key(s) {unknown}{where}; "
-                                         f"known: {sorted(schema)}")
-        for key, kind in schema.items():
-            v = mapping.get(key)
-            if v is not None and not isinstance(v, kind):
-                raise PublicationConfigError(f"publication config {p}: {key}{where} must be "
-                                             f"{_SHAPES[kind]}, found {_shape(v)}")
-
-    check(raw, SCHEMA, "")
-    check(raw.get("languages") or {}, LANGUAGE_SCHEMA, " in languages")
-    nested = [("areas", raw.get("areas") or {}, list), ("extra_links", raw.get("extra_links") or {}, dict),
-              ("languages.levels", (raw.get("languages") or {}).get("levels") or {}, list),
-              ("languages.overrides", (raw.get("languages") or {}).get("overrides") or {}, list)]
-    for what, mapping, kind in nested:
-        for k, v in mapping.items():
-            if not isinstance(v, kind):
-                raise PublicationConfigError(f"publication config {p}: {what}.{k} must be {_SHAPES[kind]}, "
-                                             f"found {_shape(v)}")
-
-
-# ---------------------------------------------------------------------------- plan
-@dataclass(frozen=True)
-class Job:
-    """One report of the publication."""
-
-    level: str
-    area: str
-    language: str
-
-    @property
-    def stem(self) -> str:
-        return _stem(self.level, self.area, self.language)
-
-
-def area_languages(ref, cfg: PublicationConfig, level: str) -> dict[str, list[str]]:
-    """Languages of every area of ``level``: base, Swedish by member language status, level extras, overrides.
-
-    A key without ``kielisuhde_code`` gives no automatic Swedish (overrides still apply).
-    """
-    key = ref.key
-    col = f"{get_level(level).id}_code"
-    swedish: set[str] = set()
-    if cfg.swedish_status_codes and "kielisuhde_code" in key:
-        sel = key[key["kielisuhde_code"].astype(str).isin(cfg.swedish_status_codes)]
-        swedish = set(sel[col].astype(str))
-    out = {}
-    for code in ref.areas(level)["code"].astype(str):
-        langs = list(cfg.base_languages)
-        if code in swedish and "sv" not in langs:
-            langs.append("sv")
-        langs += [x for x in cfg.level_languages.get(level, []) if x not in langs]
-        out[code] = cfg.overrides.get(f"{level}:{code}", langs)
-    return out
-
-
-def plan(ref, cfg: PublicationConfig) -> list[Job]:
-    """Every report of the publication, level by level as listed, areas in key order."""
-    jobs = []
-    for level in cfg.levels:
-        langs = area_languages(ref, cfg, level)
-        wanted = cfg.areas.get(level)
-        unknown = sorted(set(wanted or []) - set(langs))
-        if unknown:
-            raise PublicationConfigError(f"no {level} with code(s) {unknown} in the {ref.year} key")
-        for code, ls in langs.items():
-            if wanted is None or code in wanted:
-                jobs += [Job(level, code, lang) for lang in ls]
-    return jobs
 
 
 # ---------------------------------------------------------------------------- input hashes
@@ -256,11 +93,13 @@ META_NOT_SHOWN = ("files", "outputs", "reference_dir")
 def code_digest() -> str:
     """One digest of the package's code, notebooks, templates and texts: a change to any of them (a fix
     without a new version number) rebuilds every report."""
-    root = Path(__file__).resolve().parents[2]
+    from importlib import resources
+
+    root = Path(str(resources.files("sote_analytics")))
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (
         ".py", ".ipynb", ".yaml", ".yml", ".csv", ".json", ".j2", ".tpl", ".html", ".css", ".js")
         and "__pycache__" not in p.parts and p.stat().st_size < 20_000_000)
-    return _digest(*[f"{p.relative_to(root)}:{_sha256(p)}" for p in files])
+    return _digest(*[f"{p.relative_to(root)}:{file_sha256(p)}" for p in files])
 
 
 class InputHasher:
@@ -305,12 +144,11 @@ class InputHasher:
                                        default=str))
         self.code = code_digest()
         ref_files = sorted(p for p in Path(ref.folder).glob("*") if p.is_file())
-        self.reference = _digest(*[f"{p.name}:{_sha256(p)}" for p in ref_files])
-        self.notebook = _sha256(Path(notebook))
-        from ...i18n import _strings
-
-        self.texts = {lang: _digest(json.dumps({k: v.get(lang, v.get("fi")) for k, v in _strings().items()},
-                                               sort_keys=True, ensure_ascii=False)) for lang in LANGUAGES}
+        self.reference = _digest(*[f"{p.name}:{file_sha256(p)}" for p in ref_files])
+        self.notebook = file_sha256(Path(notebook))
+        self.national_notebook = file_sha256(national_notebook())
+        self.texts = {lang: _digest(json.dumps(catalogue(lang), sort_keys=True, ensure_ascii=False))
+                      for lang in LANGUAGES}
         self.context = _digest(self.ind.get(("koko_maa", "SSS"), ""), *sorted(self.ind_context.values()))
         # the key as plain mappings, read once (a pandas lookup per report cost 3 s on 509 reports)
         key = self.key.astype({c: str for c in self.key.columns if c.endswith("_code")})
@@ -340,7 +178,8 @@ class InputHasher:
         k = (level, code)
         if k not in self._members:
             col = f"{get_level(level).id}_code"
-            self._members[k] = sorted(r["kunta_code"] for r in self._key_rows if r.get(col) == code)
+            self._members[k] = sorted(r["kunta_code"] for r in self._key_rows
+                                      if code == NATIONAL or r.get(col) == code)
         return self._members[k]
 
     def _members_or_none(self, level: str, code: str) -> list[str] | None:
@@ -356,13 +195,19 @@ class InputHasher:
         subs = sorted({self._subregion[m] for m in mem})
         larger = [v for (lvl, code), v in sorted(self.survey_areas.items())
                   if lvl and (m := self._members_or_none(lvl, code)) and set(m) <= own]
+        if job.national:  # every area of the level side by side
+            own_rows = _digest(*[v for (lvl, _), v in sorted(self.ind.items()) if lvl == job.level],
+                               *[v for (lvl, _), v in sorted(self.ind_context.items()) if lvl == job.level])
+        else:
+            own_rows = self.ind.get((job.level, job.area), "")
         data = _digest(
-            self.ind.get((job.level, job.area), ""), self.regs.get((job.level, job.area), ""),
+            own_rows, self.regs.get((job.level, job.area), ""),
             *[self.ind.get(("kunta", m), "") + self.counts.get((m,), "") + self.directory.get((m,), "")
               + self.operating.get(m, "") for m in mem],
             *[self.survey.get((s,), "") for s in subs], *larger, self.survey_areas.get(("", ""), ""),
             self.survey_report, self.meta)
-        return {"data": data, "reference": self.reference, "notebook": self.notebook, "version": __version__,
+        return {"data": data, "reference": self.reference,
+                "notebook": self.national_notebook if job.national else self.notebook, "version": __version__,
                 "code": self.code,
                 "texts": self.texts[job.language],
                 "parameters": _digest(json.dumps({k: v for k, v in params.items()
@@ -392,7 +237,7 @@ def inputs_hash(inputs: dict[str, str]) -> str:
 # ---------------------------------------------------------------------------- publish
 @dataclass
 class PublicationResult:
-    """What :func:`publish` did."""
+    """What :func:`publish` did: the reports built (with their errors) and those unchanged."""
 
     built: list[dict]
     skipped: list[dict]
@@ -405,38 +250,52 @@ class PublicationResult:
         return [r for r in self.built if r.get("error")]
 
 
-def _previous(out_dir: Path) -> dict:
-    p = out_dir / MANIFEST
-    try:
-        m = json.loads(p.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return m.get("reports", {}) if m.get("kind") == KIND else {}
+@dataclass
+class BatchResult:
+    """What :func:`render_batch` did: one level's reports built, and those whose inputs were unchanged."""
+
+    level: str
+    results: list[ReportResult]
+    index: str
+    manifest: str
+    skipped: list[dict] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return [r for r in self.results if r.error]
 
 
 def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: Path,
             reference_dir: Path | None = None, workers: int | None = None, force: bool = False,
-            notebook: Path | None = None, self_contained: bool = False) -> PublicationResult:
-    """Render the publication described by ``cfg``; skip reports whose inputs are unchanged.
+            notebook: Path | None = None, self_contained: bool = False, jobs: list[Job] | None = None,
+            progress: bool = False) -> PublicationResult:
+    """Render the reports of ``cfg`` (or ``jobs``); skip those whose inputs are unchanged.
+
+    The one way reports are made: a one-level batch (:func:`render_batch`), ``run`` and the whole
+    publication all come here, write one manifest format (:mod:`.manifest`) and the folder's index.
 
     Parameters
     ----------
     cfg : PublicationConfig
-        Levels, areas and languages (:func:`load_config`).
+        Levels, areas and languages (:func:`.plan.load_config`); with ``jobs``, only its index links.
     year : int
         Municipality key year.
     processed_dir, out_dir : Path
-        The processed folder (read through :class:`~..store.Store`) and the output folder.
+        The processed folder (read through :class:`~...store.Store`) and the output folder.
     reference_dir : Path, optional
-        Reference folder (default resolution of :func:`~..reference.load_reference`).
+        Reference folder (default resolution of :func:`~...reference.load_reference`).
     workers : int, optional
-        Worker processes, each with one warm kernel (default: cores).
+        Worker processes, each with one warm kernel (default: cores, at most one per report).
     force : bool
         Rebuild every report.
     notebook : Path, optional
-        The report notebook (default: the packaged regional report).
+        The regional report notebook (default: the packaged one).
     self_contained : bool
-        Inline plotly.js in every report.
+        Inline plotly.js in every report (else one shared ``assets/plotly.min.js``).
+    jobs : list of Job, optional
+        The reports to make instead of ``plan(ref, cfg)``.
+    progress : bool
+        A progress bar on the console.
 
     Returns
     -------
@@ -448,24 +307,43 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
     locks = check_inputs(processed_dir, out_dir, notebook)
     try:
         return _publish(cfg, year, processed_dir, out_dir, reference_dir, workers, force, notebook, self_contained,
-                        started)
+                        started, jobs, progress)
     finally:
         release_locks(locks)
 
 
+def _key_figures(table, levels: set[str]) -> dict[tuple[str, str], dict[str, float | None]]:
+    """Associations and associations per 1,000 of every area of ``levels`` (all sectors), for the index."""
+    sel = table[table["area_level"].isin(levels) & (table["sector"] == "ALL")
+                & table["indicator"].isin(["associations", "associations_per_1000"])]
+    out: dict[tuple[str, str], dict[str, float | None]] = {}
+    for level, code, ind, value in zip(sel["area_level"], sel["area_code"].astype(str), sel["indicator"],
+                                       sel["value"], strict=True):
+        out.setdefault((level, code), {})[ind] = None if value != value else float(value)
+    return out
+
+
 def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Path, reference_dir: Path | None,
              workers: int | None, force: bool, notebook: Path | None, self_contained: bool,
-             started: float) -> PublicationResult:
+             started: float, jobs: list[Job] | None, progress: bool) -> PublicationResult:
     from ...reference import load_reference
 
     ref = load_reference(year, reference_dir)
+    try:  # shared reference inputs are checked once, before any worker starts
+        _ = ref.municipality_boundaries
+    except Exception as exc:
+        from .run import BatchInputError
+
+        raise BatchInputError(f"reference data in {ref.folder} cannot be used: {exc}") from None
     store = Store(processed_dir)
+    meta = store.meta()
     nb = Path(notebook) if notebook else default_notebook()
-    jobs = plan(ref, cfg)
-    previous = {} if force else _previous(out_dir)
+    jobs = plan(ref, cfg) if jobs is None else jobs
+    entries: dict[str, dict] = dict(read_manifest(out_dir)["reports"])  # every earlier report stays listed
+    previous = {} if force else dict(entries)
     skipped: list[dict] = []
-    entries: dict[str, dict] = {}
     hasher: InputHasher | None = None
+    source = {"source": meta.get("source"), "processed_dir": str(store.path), "synthetic": store.synthetic}
 
     def find_todo() -> list[dict]:
         """The reports whose inputs changed (the workers start their kernels meanwhile)."""
@@ -473,62 +351,109 @@ def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Pa
         hasher = InputHasher(store, ref, nb)
         todo = []
         for job in jobs:
-            params = report_params(job.level, job.area, year, job.language, processed_dir, ref.folder)
+            if job.national:
+                params = national_params(job.level, year, job.language, processed_dir, ref.folder)
+            else:
+                params = report_params(job.level, job.area, year, job.language, processed_dir, ref.folder)
             inputs = hasher.inputs(job, params)
             h = inputs_hash(inputs)
             old = previous.get(job.stem)
             html = out_dir / f"{job.stem}.html"
             entry = {"level": job.level, "area": job.area, "language": job.language, "inputs": inputs,
-                     "inputs_hash": h, "context": hasher.context}
+                     "inputs_hash": h, "context": hasher.context, **source}
             if old and old.get("inputs_hash") == h and not old.get("error") and html.is_file():
                 entries[job.stem] = {**old, "context_changed": old.get("context") != hasher.context}
                 skipped.append(entries[job.stem])
             else:
                 entries[job.stem] = entry
                 todo.append({"stem": job.stem, "level": job.level, "area": job.area, "language": job.language,
-                             "params": params})
-        if not self_contained:
+                             "params": params, **({"notebook": str(national_notebook())} if job.national else {})})
+        if not self_contained and todo:
             install_assets(out_dir)
-        # the longest reports first (the country, then the largest areas), so no worker is left with one at the end
-        todo.sort(key=lambda j: -len(hasher.members(j["level"], j["area"])))
+        # the longest reports first (national overviews, the country, then the largest areas)
+        todo.sort(key=lambda j: (j["area"] != NATIONAL, -len(hasher.members(j["level"], j["area"]))))
         return todo
 
     workers = cap_workers(workers, len(jobs))  # never more processes than reports, cores or memory allow
-    built = run_jobs(find_todo, workers, nb, out_dir, self_contained)
+    from tqdm import tqdm
+
+    with tqdm(total=len(jobs), disable=not progress, desc="reports", unit="report") as bar:
+        built = run_jobs(find_todo, workers, nb, out_dir, self_contained, on_result=lambda _: bar.update(1))
+    figures = _key_figures(store.load_indicators().table, {j.level for j in jobs})
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
     for r in built:
-        entries[r["stem"]].update({k: r[k] for k in ("html", "executed", "seconds", "error", "error_name",
-                                                     "error_value")},
-                                  built=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        entries[r["stem"]].update({k: r.get(k) for k in ("html", "executed", "seconds", "error", "error_name",
+                                                         "error_value")}, built=stamp)
         if r["error"]:
             entries[r["stem"]]["inputs_hash"] = None  # never skipped next time
-    from .folder_index import carry_over, index_path, stem, write_folder_index
-
-    languages = tuple(sorted({j.language for j in jobs}, key=LANGUAGES.index))
-    index = {lang: index_path(out_dir, lang) for lang in languages}
-    for r in carry_over(out_dir, MANIFEST, set(entries)):  # reports of earlier runs stay listed
-        entries.setdefault(stem(r["level"], r["area"], r["language"]), r | {"inputs_hash": None})
-    manifest = out_dir / MANIFEST
-    _atomic_write(manifest, json.dumps({
-        "kind": KIND, "version": __version__, "year": year,
+    for job in jobs:
+        entries[job.stem]["figures"] = figures.get((job.level, job.area), {})
+    manifest = write_manifest(out_dir, entries, {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
-        "seconds": round(time.time() - started, 2), "workers": workers, "force": force,
+        "seconds": round(time.time() - started, 2), "workers": workers, "force": force, "year": year,
         "processed_dir": str(store.path), "reference_dir": str(ref.folder), "notebook": str(nb),
-        "built": len(built), "skipped": len(skipped), "index": {k: str(v) for k, v in index.items()},
-        "reports": entries,
+        "source": meta.get("source"), "built": len(built), "skipped": len(skipped),
         "errors": {r["stem"]: r["error"] for r in built if r["error"]},
-    }, ensure_ascii=False, indent=2, default=str))
+    })
+    languages = tuple(sorted({j.language for j in jobs}, key=LANGUAGES.index))
     index = write_folder_index(out_dir, ref, synthetic=store.synthetic, cfg=cfg, languages=languages)
     return PublicationResult(built, skipped, {k: str(v) for k, v in index.items()}, str(manifest),
                              time.time() - started)
 
 
-# ---------------------------------------------------------------------------- index
-def _links(ref, cfg: PublicationConfig, level: str) -> tuple[str | None, str | None]:
-    """The levels an area of ``level`` links up and down to in the index (publication config)."""
-    if level in cfg.extra_links:
-        return cfg.extra_links[level].get("up"), cfg.extra_links[level].get("down")
-    if level not in cfg.hierarchy:
-        return None, None
-    i = cfg.hierarchy.index(level)
-    return (cfg.hierarchy[i - 1] if i > 0 else None,
-            cfg.hierarchy[i + 1] if i + 1 < len(cfg.hierarchy) else None)
+def render_batch(
+    level: str, *, year: int, processed_dir: Path, out_dir: Path, language: str = "fi",
+    reference_dir: Path | None = None, areas: list[str] | None = None, workers: int | None = None,
+    notebook: Path | None = None, self_contained: bool = False, progress: bool = True,
+    national: bool = True, force: bool = False,
+) -> BatchResult:
+    """Render the reports of every area of ``level`` (or of ``areas``), the national overview and the index.
+
+    A one-level publication (:func:`publish` with :func:`.plan.batch_jobs`): incremental, with the same
+    manifest; a failing area does not stop the others.
+
+    Parameters
+    ----------
+    level : str
+        Area level id.
+    year : int
+        Municipality key year.
+    processed_dir, out_dir : Path
+        The processed folder and the output folder.
+    language : str
+        ``fi``, ``sv`` or ``en``.
+    reference_dir : Path, optional
+        Reference folder.
+    areas : list of str, optional
+        Area codes (default: every area of the level).
+    workers : int, optional
+        Worker processes.
+    notebook : Path, optional
+        The regional report notebook.
+    self_contained : bool
+        Inline plotly.js in every report.
+    progress : bool
+        A progress bar.
+    national : bool
+        Also the level's national overview.
+    force : bool
+        Rebuild reports whose inputs are unchanged.
+
+    Returns
+    -------
+    BatchResult
+        The reports built (national overview last), and those skipped as unchanged.
+    """
+    from ...reference import load_reference
+
+    get_level(level)
+    codes = [str(a) for a in areas] if areas else load_reference(year, reference_dir).areas(level)["code"].tolist()
+    res = publish(load_config(), year=year, processed_dir=processed_dir, out_dir=out_dir,
+                  reference_dir=reference_dir, workers=workers, force=force, notebook=notebook,
+                  self_contained=self_contained, jobs=batch_jobs(level, codes, language, national), progress=progress)
+    fields = ReportResult.__dataclass_fields__
+    order = {c: i for i, c in enumerate([*codes, NATIONAL])}
+    results = sorted((ReportResult(**{k: v for k, v in r.items() if k in fields}) for r in res.built),
+                     key=lambda r: order.get(r.area, len(order)))
+    return BatchResult(level, results, res.index.get(language, ""), res.manifest, res.skipped)
+

@@ -1,30 +1,27 @@
-"""Run report notebooks with papermill and export them to HTML with nbconvert.
+"""Run one report notebook with papermill and export it to HTML with nbconvert.
 
-One report: :func:`render_report`. All areas of a level: :func:`render_batch`,
-which runs areas in parallel worker processes, keeps going when one fails,
-writes every HTML file atomically, and links the reports from ``index.html``.
-The notebooks read indicators computed once for the batch.
+One report in a fresh kernel: :func:`render_report` (:func:`render_national` for a national
+overview). Many reports on warm kernels, incrementally, with the folder's index and manifest:
+:mod:`.publication` (``render_batch`` for one level, ``publish`` for several), which uses this
+module's export (:func:`export_html`, :func:`write_report_html`) and results (:class:`ReportResult`).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shutil
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ... import __version__
-from ...atomic import atomic_path, atomic_write_text
-from ...boundary import cap_workers
+from ...atomic import atomic_path, atomic_write_text, file_sha256
 from ...errors import NotebookExecutionError, SoteAnalyticsError
+from ...filenames import stem as report_stem
 from ...i18n import t
-from ...reference import get_level
 from ...store import Store, StoreError
 
 ASSETS_DIR = "assets"
@@ -55,7 +52,7 @@ def install_assets(out_dir: Path) -> Path:
     """Copy plotly.js next to the reports; a missing or corrupt copy (hash differs) is replaced."""
     target = Path(out_dir) / ASSETS_DIR / PLOTLY_JS
     src = _plotly_js_path()
-    if not target.exists() or _sha256(target) != _sha256(src):
+    if not target.exists() or file_sha256(target) != file_sha256(src):
         target.parent.mkdir(parents=True, exist_ok=True)
         _atomic_copy(src, target)
     return target
@@ -116,10 +113,6 @@ def release_locks(locks: list[Path]) -> None:
 
     for lock in locks:
         release_lock(lock)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    atomic_write_text(path, text)
 
 
 def _atomic_copy(src: Path, dst: Path) -> None:
@@ -291,14 +284,14 @@ def render_notebook(notebook: Path, params: dict, stem: str, out_dir: Path, lang
 
 def write_report_html(executed: Path, target: Path, language: str, self_contained: bool) -> Path:
     """Export an executed notebook and write it to ``target`` atomically."""
-    _atomic_write(target, export_html(executed, language, self_contained))
+    atomic_write_text(target, export_html(executed, language, self_contained))
     return target
 
 
 def failed_result(level: str, area: str, executed: Path, seconds: float, exc: Exception) -> ReportResult:
     """The result of a report that failed: an error raised inside the notebook keeps its name, value
     and traceback (as papermill records them); any other error is its type and last line."""
-    err = _notebook_error(exc)
+    err = notebook_error(exc)
     if err is not None:
         return ReportResult(level, area, None, str(executed), seconds, str(err), err.ename, err.evalue,
                             err.traceback)
@@ -307,7 +300,7 @@ def failed_result(level: str, area: str, executed: Path, seconds: float, exc: Ex
                         f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}")
 
 
-def _notebook_error(exc: Exception) -> NotebookExecutionError | None:
+def notebook_error(exc: Exception) -> NotebookExecutionError | None:
     """papermill's execution error as the package's own, or None for any other exception."""
     from papermill.exceptions import PapermillExecutionError
 
@@ -329,10 +322,6 @@ def _stderr_to(path: Path):
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
-
-
-def _stem(level: str, area: str, language: str) -> str:
-    return f"{level}_{area}" + ("" if language == "fi" else f"_{language}")
 
 
 def report_params(level: str, area: str, year: int, language: str, processed_dir: Path,
@@ -362,7 +351,7 @@ def render_report(
     """Execute the regional report notebook for one area and write ``<level>_<area>.html``."""
     params = report_params(level, area, year, language, processed_dir, reference_dir)
     return render_notebook(Path(notebook) if notebook else default_notebook(), params,
-                           _stem(level, area, language), out_dir, language, self_contained, level, str(area))
+                           report_stem(level, area, language), out_dir, language, self_contained, level, str(area))
 
 
 def render_national(
@@ -372,131 +361,5 @@ def render_national(
     """Execute the national overview notebook for ``level`` and write ``national_<level>.html``."""
     params = national_params(level, year, language, processed_dir, reference_dir)
     return render_notebook(Path(notebook) if notebook else national_notebook(), params,
-                           _stem("national", level, language), out_dir, language, self_contained, level,
+                           report_stem(level, "national", language), out_dir, language, self_contained, level,
                            "national")
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _inputs(paths: list[Path]) -> dict[str, str]:
-    return {str(p): _sha256(p) for p in paths if p.is_file()}
-
-
-@dataclass
-class BatchResult:
-    level: str
-    results: list[ReportResult]
-    index: str
-    manifest: str
-
-    @property
-    def failed(self) -> list[ReportResult]:
-        return [r for r in self.results if r.error]
-
-
-def render_batch(
-    level: str, *, year: int, processed_dir: Path, out_dir: Path, language: str = "fi",
-    reference_dir: Path | None = None, areas: list[str] | None = None, workers: int | None = None,
-    notebook: Path | None = None, self_contained: bool = False, progress: bool = True,
-    national: bool = True,
-) -> BatchResult:
-    """Render the reports of every area of ``level`` (or of ``areas``), the national overview and an index.
-
-    Indicators were computed once (``sote-analytics indicators``); every notebook reads its slice.
-    Areas run in parallel worker processes, each on one warm kernel (:mod:`.workers`); a failing
-    area does not stop the others.
-    """
-
-
-    get_level(level)
-    started = time.time()
-    out_dir = Path(out_dir)
-    locks = check_inputs(processed_dir, out_dir, notebook)
-    try:
-        return _render_batch(level, year, processed_dir, out_dir, language, reference_dir, areas, workers, notebook,
-                             self_contained, progress, national, started)
-    finally:
-        release_locks(locks)
-
-
-def _render_batch(level: str, year: int, processed_dir: Path, out_dir: Path, language: str,
-                  reference_dir: Path | None, areas: list[str] | None, workers: int | None, notebook: Path | None,
-                  self_contained: bool, progress: bool, national: bool, started: float) -> BatchResult:
-    from ...reference import load_reference
-
-    ref = load_reference(year, reference_dir)
-    try:  # shared reference inputs are checked once, before any worker starts
-        all_areas = ref.areas(level)
-        _ = ref.municipality_boundaries
-    except Exception as exc:
-        raise BatchInputError(f"reference data in {ref.folder} cannot be used: {exc}") from None
-    codes = [str(a) for a in areas] if areas else all_areas["code"].tolist()
-    if not self_contained:
-        install_assets(out_dir)
-    jobs = [{"stem": _stem(level, c, language), "level": level, "area": c, "language": language,
-             "params": report_params(level, c, year, language, processed_dir, reference_dir)} for c in codes]
-    if national:  # first: the longest report, so that no worker is left with it at the end
-        jobs.insert(0, {"stem": _stem("national", level, language), "level": level, "area": "national",
-                        "language": language, "notebook": str(national_notebook()),
-                        "params": national_params(level, year, language, processed_dir, reference_dir)})
-    workers = cap_workers(workers, len(jobs))  # never more processes than reports, cores or memory allow
-    done = _render_jobs(jobs, workers, Path(notebook) if notebook else default_notebook(), out_dir,
-                        self_contained, progress, level)
-    results = [r for r in done if r.area != "national"]
-    national_result = next((r for r in done if r.area == "national"), None)
-    order = {c: i for i, c in enumerate(codes)}
-    results.sort(key=lambda r: order[r.area])
-    store = Store(processed_dir)
-    figures = _key_figures(store.load_indicators().table, level)
-    from .folder_index import carry_over, manifest_name, stem, write_folder_index
-
-    manifest = out_dir / manifest_name(language)
-    nb_paths = [Path(notebook) if notebook else default_notebook(), national_notebook()]
-    all_results = results + ([national_result] if national_result else [])
-    built = time.strftime("%Y-%m-%dT%H:%M:%S")
-    records = [asdict(r) | {"language": language, "built": built, "figures": figures.get(r.area, {})}
-               for r in all_results]
-    earlier = carry_over(out_dir, manifest.name, {stem(r.level, r.area, language) for r in all_results})
-    _atomic_write(manifest, json.dumps({
-        "version": __version__, "level": level, "year": year, "language": language,
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
-        "seconds": round(time.time() - started, 2), "workers": workers,
-        "parameters": {"areas": codes, "self_contained": self_contained, "national": national},
-        "processed_dir": str(store.path), "reference_dir": str(ref.folder),
-        "inputs": _inputs(store.files() + nb_paths + sorted(Path(ref.folder).glob("*"))),
-        "reports": records + earlier,
-        "errors": {r.area: r.error for r in all_results if r.error},
-    }, ensure_ascii=False, indent=2))
-    index = write_folder_index(out_dir, ref, synthetic=store.synthetic, languages=(language,))[language]
-    return BatchResult(level, all_results, str(index), str(manifest))
-
-
-def _key_figures(table, level: str) -> dict[str, dict[str, float | None]]:
-    """Associations and associations per 1,000 of every area of ``level`` (all sectors), for the index."""
-    sel = table[(table["area_level"] == level) & (table["sector"] == "ALL")
-                & table["indicator"].isin(["associations", "associations_per_1000"])]
-    out: dict[str, dict[str, float | None]] = {}
-    for code, ind, value in zip(sel["area_code"].astype(str), sel["indicator"], sel["value"], strict=True):
-        out.setdefault(code, {})[ind] = None if value != value else float(value)
-    return out
-
-
-def _render_jobs(jobs: list[dict], workers: int, notebook: Path, out_dir: Path, self_contained: bool,
-                 progress: bool, level: str) -> list[ReportResult]:
-    """Render ``jobs`` on warm kernels (:func:`.workers.run_jobs`), with a progress bar."""
-    from tqdm import tqdm
-
-    from .workers import run_jobs
-
-    fields = ReportResult.__dataclass_fields__
-    with tqdm(total=len(jobs), disable=not progress, desc=f"{level} reports", unit="report") as bar:
-        done = run_jobs(jobs, workers, notebook, out_dir, self_contained, on_result=lambda _: bar.update(1))
-    return [ReportResult(**{k: v for k, v in r.items() if k in fields}) for r in done]

@@ -19,43 +19,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
-from .run import ReportResult, _notebook_error, failed_result, write_report_html
+from .procs import die_with_parent
+from .run import ReportResult, failed_result, notebook_error, write_report_html
 
 #: The job and result queues of a worker process (set by the pool's initializer: queues are
 #: inherited when the process starts, never pickled with a task).
 _QUEUES: tuple = ()
-
-
-def die_with_parent(parent_pid: int | None = None) -> bool:
-    """Ask the kernel to kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``), so that a
-    ``kill -9`` of a run takes its workers and their kernels with it. Returns False where unsupported.
-
-    ``parent_pid``: the parent expected; when it is already gone (it died before this call), exit now.
-    """
-    import signal
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        if libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) != 0:
-            return False
-    except (OSError, AttributeError):
-        return False
-    if parent_pid is not None and os.getppid() != parent_pid:
-        os._exit(1)
-    return True
-
-
-def _kernel_preexec(parent_pid: int):
-    """``preexec_fn`` of a kernel process: it dies with the worker that started it."""
-    def preexec() -> None:
-        die_with_parent(parent_pid)
-    return preexec
 
 
 def _init_worker(jobs, results, parent_pid: int | None = None) -> None:
@@ -120,7 +89,7 @@ def _render_one(kernel, job: dict, notebook: str, out: Path, self_contained: boo
         try:
             kernel.execute(Path(notebook), executed, job["params"])
         except Exception as exc:  # a kernel that died before the notebook ran: one retry on a new one
-            if _notebook_error(exc) is not None or "died" not in str(exc).lower():
+            if notebook_error(exc) is not None or "died" not in str(exc).lower():
                 raise
             kernel.mark_dirty()
             kernel.execute(Path(notebook), executed, job["params"])
