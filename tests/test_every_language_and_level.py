@@ -17,7 +17,8 @@ CORPUS = Path(__file__).parent / "data" / "real_shaped"
 def test_every_level_and_language_renders_with_empty_areas(ref, reference_dir, tmp_path):
     from sote_analytics.pipeline import build_indicators
     from sote_analytics.report.national import load_national, ranking, title
-    from sote_analytics.report.render.publication import load_config, publish
+    from sote_analytics.report.render.plan import load_config
+    from sote_analytics.report.render.publication import publish
 
     processed = tmp_path / "p"
     build_indicators(CORPUS / "swedish_register.csv", ref, processed)  # Pohjanmaa only, plus two national orgs

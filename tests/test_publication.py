@@ -12,15 +12,8 @@ import pandas as pd
 import pytest
 
 from sote_analytics.report.render.kernels import WarmKernel
-from sote_analytics.report.render.publication import (
-    InputHasher,
-    Job,
-    PublicationConfigError,
-    area_languages,
-    load_config,
-    plan,
-    publish,
-)
+from sote_analytics.report.render.plan import Job, PublicationConfigError, area_languages, load_config, plan
+from sote_analytics.report.render.publication import InputHasher, publish
 from sote_analytics.store import Store
 
 # ---------------------------------------------------------------------------- warm kernel
@@ -175,7 +168,7 @@ def test_incremental_rebuild_only_where_the_association_is(ref, demo_dir, small,
     assert {r["stem"] for r in third.built} == {f"kunta_{x}", f"seutukunta_{sub}", "hyvinvointialue_17"}
     assert len(third.skipped) == 3
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    assert manifest["built"] == 3 and manifest["skipped"] == 3
+    assert manifest["format"] == 2 and manifest["runs"][-1]["built"] == 3 and manifest["runs"][-1]["skipped"] == 3
     assert all(e["context_changed"] for e in third.skipped)  # the national figures they quote moved
 
     forced = publish(cfg, **kw, force=True)

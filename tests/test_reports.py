@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sote_analytics.report.render.run import render_batch
+from sote_analytics.report.render.publication import render_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "reports" / "regional_report.ipynb"
@@ -42,10 +42,11 @@ def test_good_areas_render_and_bad_area_is_named(batch):
     assert not (out / "hyvinvointialue_999.html").exists()
     assert Path(result.failed[0].executed).exists()  # kept for debugging
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest["errors"]) == {"999"}
-    assert manifest["version"] and manifest["seconds"] > 0
-    assert any(k.endswith("indicators.parquet") for k in manifest["inputs"])
-    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in manifest["inputs"].values())
+    assert set(manifest["runs"][-1]["errors"]) == {"hyvinvointialue_999"}
+    assert manifest["version"] and manifest["runs"][-1]["seconds"] > 0
+    rec = manifest["reports"]["hyvinvointialue_13"]
+    assert {"data", "reference", "notebook", "code", "texts", "parameters"} <= set(rec["inputs"])
+    assert re.fullmatch(r"[0-9a-f]{64}", rec["inputs_hash"]) and manifest["reports"]["hyvinvointialue_999"]["error"]
     assert not list(out.glob(".*.tmp"))
 
 
@@ -129,8 +130,8 @@ def test_index_accumulates_runs_and_forgets_deleted_reports(batch, processed, re
     for page in (index, sv):
         assert raw not in page and "Traceback" not in page
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    assert manifest["level"] == "maakunta" and manifest["errors"] == {}
-    kept = {(r["level"], r["area"]) for r in manifest["reports"]}
+    assert manifest["format"] == 2 and manifest["runs"][-1]["errors"] == {}
+    kept = {(r["level"], r["area"]) for r in manifest["reports"].values()}
     assert {("maakunta", "18"), ("hyvinvointialue", "13"), ("hyvinvointialue", "999")} <= kept
     assert ("hyvinvointialue", "90") not in kept
 

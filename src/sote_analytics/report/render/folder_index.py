@@ -28,7 +28,7 @@ from ...filenames import NATIONAL, index_name, stem
 from ...i18n import LANGUAGES, fmt_number, name_column, t
 from ...reference import area_levels, get_level
 from ...templating import render_page
-from .manifest import read_manifest
+from .manifest import present, read_manifest
 from .plan import links as level_links
 from .plan import load_config
 
@@ -70,19 +70,13 @@ def _records(out_dir: Path) -> list[dict]:
     return out
 
 
-def _present(out_dir: Path, rec: dict) -> bool:
-    """A record worth listing: its HTML exists, or it failed (the index says so)."""
-    html = rec.get("html")
-    return bool(rec["error"]) or bool(html and (out_dir / Path(str(html)).name).is_file())
-
-
 def folder_reports(out_dir: Path) -> dict[str, Listed]:
     """Every report of ``out_dir`` by stem; reports whose HTML file is gone are left out (a failed report
     stays, to be named as failed)."""
     out_dir = Path(out_dir)
     listed = {}
     for r in _records(out_dir):
-        if not _present(out_dir, r):
+        if not present(out_dir, r):
             continue
         key = stem(r["level"], r["area"], r["language"])
         html = out_dir / f"{key}.html"

@@ -69,6 +69,12 @@ def _migrate(old: dict) -> dict[str, dict]:
     return out
 
 
+def present(out_dir: Path | str, rec: dict) -> bool:
+    """A record worth keeping: its HTML exists in ``out_dir``, or it failed (the index says so)."""
+    html = rec.get("html")
+    return bool(rec.get("error")) or bool(html and (Path(out_dir) / Path(str(html)).name).is_file())
+
+
 def read_manifest(out_dir: Path | str) -> dict:
     """The folder's manifest in format 2 (empty when there is none), migrating older manifests.
 

@@ -41,7 +41,7 @@ from ...i18n import LANGUAGES, catalogue
 from ...reference import get_level
 from ...store import Store
 from .folder_index import write_folder_index
-from .manifest import read_manifest, write_manifest
+from .manifest import present, read_manifest, write_manifest
 from .plan import Job, PublicationConfig, batch_jobs, load_config, plan
 from .run import (
     ReportResult,
@@ -339,7 +339,8 @@ def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Pa
     meta = store.meta()
     nb = Path(notebook) if notebook else default_notebook()
     jobs = plan(ref, cfg) if jobs is None else jobs
-    entries: dict[str, dict] = dict(read_manifest(out_dir)["reports"])  # every earlier report stays listed
+    # every earlier report still present stays listed (one removed by hand is forgotten)
+    entries: dict[str, dict] = {k: r for k, r in read_manifest(out_dir)["reports"].items() if present(out_dir, r)}
     previous = {} if force else dict(entries)
     skipped: list[dict] = []
     hasher: InputHasher | None = None
