@@ -15,15 +15,9 @@ import requests
 from werkzeug import Response
 
 from sote_analytics.reference import load_reference, resolve_reference
-from sote_analytics.reference.fetch import (
-    ALL_PARTS,
-    PARTS,
-    ServiceURLs,
-    cache_is_complete,
-    check_services,
-    fetch_reference,
-    format_probes,
-)
+from sote_analytics.reference.cache import ALL_PARTS, PARTS, cache_is_complete
+from sote_analytics.reference.fetch import check_services, fetch_reference, format_probes
+from sote_analytics.reference.services import ServiceURLs
 
 FIX = Path(__file__).parent / "fixtures" / "reference"
 
