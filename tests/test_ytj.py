@@ -47,6 +47,18 @@ def test_enrich_caches_and_resumes(httpserver, tmp_path):
     assert again.requests_made == 0  # resumed entirely from the cache
 
 
+def test_enrichment_reads_the_record_with_the_registers_parser():
+    """One parser: no registeredEntries at all is unknown (None) in the enrichment too, not "no"."""
+    from sote_analytics.sources.ytj import enrichment_row
+
+    payload = _company("0737546-2", "179")
+    assert enrichment_row(payload, "0737546-2")["ytj_employer_register"] is True
+    del payload["companies"][0]["registeredEntries"]
+    row = enrichment_row(payload, "0737546-2")
+    assert row["ytj_employer_register"] is None and row["ytj_municipality_code"] == "179"
+    assert enrichment_row(payload, "1572860-0")["ytj_status"] == "not_found"
+
+
 def test_rate_limiter_spaces_requests():
     t, slept = [0.0], []
 
