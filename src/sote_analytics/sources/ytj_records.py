@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .. import config
 from ..errors import SoteAnalyticsError
 
-YTJ_URL = "https://avoindata.prh.fi/opendata-ytj-api/v3"
+#: The API's base (the one address, :data:`..config.YTJ_API`).
+YTJ_URL = config.YTJ_API
 #: companyForm values of the v3 search for non-profit associations and foundations.
 SEARCH_FORMS = ("AYH", "SÄÄ")
 #: Finnish names of those forms as answers describe them (``companyForms[].descriptions``).
