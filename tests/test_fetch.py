@@ -15,15 +15,9 @@ import requests
 from werkzeug import Response
 
 from sote_analytics.reference import load_reference, resolve_reference
-from sote_analytics.reference.fetch import (
-    ALL_PARTS,
-    PARTS,
-    ServiceURLs,
-    cache_is_complete,
-    check_services,
-    fetch_reference,
-    format_probes,
-)
+from sote_analytics.reference.cache import ALL_PARTS, PARTS, cache_is_complete
+from sote_analytics.reference.fetch import check_services, fetch_reference, format_probes
+from sote_analytics.reference.services import ServiceURLs
 
 FIX = Path(__file__).parent / "fixtures" / "reference"
 
@@ -428,3 +422,62 @@ def test_age_metadata_without_single_years_fails_the_part_with_what_was_found(se
     services.age_meta = meta
     res = _fetch(services, tmp_path, parts=["age"])
     assert "single years of age" in res.failed["age"] and "0-14" in res.failed["age"]
+
+
+class _Answer:
+    def __init__(self, status, headers=None):
+        self.status_code, self.headers, self.url, self.text = status, headers or {}, "http://svc.test/a", ""
+        self.ok = status < 400
+
+    def json(self):
+        return {"status": self.status_code}
+
+    def close(self):
+        pass
+
+
+class _Session:
+    """requests.Session-like: answers the given statuses in turn (an exception is raised)."""
+
+    def __init__(self, answers):
+        self.answers, self.calls = list(answers), 0
+
+    def request(self, method, url, **kw):
+        self.calls += 1
+        a = self.answers.pop(0)
+        if isinstance(a, Exception):
+            raise a
+        return a
+
+
+def test_the_one_client_retries_429_and_5xx_with_retry_after_else_back_off():
+    from sote_analytics.net import Client, HTTPStatusError
+
+    slept: list[float] = []
+    s = _Session([_Answer(503), _Answer(429, {"Retry-After": "7"}), _Answer(500), _Answer(200)])
+    c = Client(retries=3, backoff=0.5, sleep=slept.append, session=s)
+    assert c.get_json("http://svc.test/a") == {"status": 200}
+    assert slept == [0.5, 7.0, 2.0] and (c.requests_made, c.throttled, c.retried) == (4, 3, 3)
+    assert [e["status"] for e in c.log] == [503, 429, 500, 200]
+    # a 404 is not asked again; 429 past the retries is the caller's to judge
+    c = Client(retries=3, sleep=slept.append, session=_Session([_Answer(404)]))
+    with pytest.raises(HTTPStatusError, match="HTTP 404"):
+        c.get_json("http://svc.test/a")
+    c = Client(retries=1, sleep=lambda s: None, session=_Session([_Answer(429), _Answer(429)]))
+    assert c.get("http://svc.test/a").status_code == 429 and c.requests_made == 2
+
+
+def test_the_one_client_names_host_and_url_when_it_cannot_connect():
+    from sote_analytics.net import Client, RateLimiter, UnreachableError
+
+    t, waits = [0.0], []
+    limiter = RateLimiter(60, clock=lambda: t[0], sleep=lambda s: (waits.append(s), t.__setitem__(0, t[0] + s)))
+    s = _Session([requests.ConnectionError("refused")] * 2)
+    c = Client(retries=1, retry_connection_errors=True, limiter=limiter, sleep=lambda s: None, session=s)
+    with pytest.raises(UnreachableError, match=r"GET http://svc.test:81/x\?a=1: cannot connect to svc.test:81") as e:
+        c.get("http://svc.test:81/x", params={"a": 1})
+    assert e.value.cause_name == "ConnectionError" and s.calls == 2 and waits == [1.0]  # 60 a minute
+    s = _Session([requests.ConnectionError("refused")])
+    with pytest.raises(UnreachableError):
+        Client(retries=3, session=s).get("http://svc.test/x")  # connection errors not retried by default
+    assert s.calls == 1

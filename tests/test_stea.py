@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from werkzeug import Response
 
+from sote_analytics.net import RateLimiter
 from sote_analytics.sources import stea
-from sote_analytics.sources.ytj import RateLimiter
 from sote_analytics.taxonomy import ALL
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stea"

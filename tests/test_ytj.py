@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from sote_analytics.sources.ytj import RateLimiter, YTJClient, YTJUnavailableError, enrich
+from sote_analytics.net import RateLimiter
+from sote_analytics.sources.ytj import YTJClient, YTJUnavailableError, enrich
 
 
 def _company(bid, mun, employer=True, ended=False):
@@ -46,6 +47,18 @@ def test_enrich_caches_and_resumes(httpserver, tmp_path):
     assert again.requests_made == 0  # resumed entirely from the cache
 
 
+def test_enrichment_reads_the_record_with_the_registers_parser():
+    """One parser: no registeredEntries at all is unknown (None) in the enrichment too, not "no"."""
+    from sote_analytics.sources.ytj import enrichment_row
+
+    payload = _company("0737546-2", "179")
+    assert enrichment_row(payload, "0737546-2")["ytj_employer_register"] is True
+    del payload["companies"][0]["registeredEntries"]
+    row = enrichment_row(payload, "0737546-2")
+    assert row["ytj_employer_register"] is None and row["ytj_municipality_code"] == "179"
+    assert enrichment_row(payload, "1572860-0")["ytj_status"] == "not_found"
+
+
 def test_rate_limiter_spaces_requests():
     t, slept = [0.0], []
 
@@ -75,6 +88,7 @@ from pathlib import Path  # noqa: E402
 import ytj_synthetic as ys  # noqa: E402
 from werkzeug import Response  # noqa: E402
 
+from sote_analytics.sources import ytj_records as records  # noqa: E402
 from sote_analytics.sources import ytj_register as yr  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ytj"
@@ -143,7 +157,7 @@ def _http(**kw) -> yr.Http:
 
 
 def test_parse_several_addresses_changed_domicile_and_no_street():
-    rows = [yr.parse_company(c) for c in _fixture()["companies"]]
+    rows = [records.parse_company(c) for c in _fixture()["companies"]]
     a, dissolved, _liquidation, no_address = rows
     # three addresses: the latest visiting address (moved to Muurame in 2023) wins over the
     # older visiting one and the postal one
@@ -155,7 +169,7 @@ def test_parse_several_addresses_changed_domicile_and_no_street():
 
 
 def test_status_and_employer_register_history():
-    a, dissolved, liquidation, unknown = (yr.parse_company(c) for c in _fixture()["companies"])
+    a, dissolved, liquidation, unknown = (records.parse_company(c) for c in _fixture()["companies"])
     assert (a["status"], dissolved["status"], liquidation["status"]) == ("active", "dissolved", "in_liquidation")
     assert dissolved["end_date"] == "2018-03-31"
     # left the employer register in 2012, back in 2016: registered now, both periods kept
@@ -169,10 +183,10 @@ def test_status_and_employer_register_history():
 
 def test_bulk_filter_by_form_name_when_code_is_numeric():
     recs = _fixture()["companies"]
-    assert yr.is_association(recs[2])  # form code "99", Finnish name "Aatteellinen yhdistys"
+    assert records.is_association(recs[2])  # form code "99", Finnish name "Aatteellinen yhdistys"
     company = {**recs[0], "companyForms": [{"type": "16", "version": 1,
                                             "descriptions": [{"languageCode": "1", "description": "Osakeyhtiö"}]}]}
-    assert not yr.is_association(company)
+    assert not records.is_association(company)
 
 
 def _helsinki_answers(n: int, ref) -> dict:
@@ -312,8 +326,12 @@ def test_realistic_2000_associations_all_mode(httpserver, tmp_path, ref):
 
 def test_tol_is_second_signal_after_name(ref):
     recs = _fixture()["companies"]
-    flat = __import__("pandas").DataFrame([yr.parse_company(c) for c in recs[:3]])
-    reg, _q = yr.to_canonical(flat, ref, TODAY)
+    from sote_analytics.pipeline import apply_classification
+
+    flat = __import__("pandas").DataFrame([records.parse_company(c) for c in recs[:3]])
+    unclassified, _q = yr.to_canonical(flat, ref, TODAY)
+    assert "sector_source" not in unclassified  # the sources stage does not classify
+    reg = yr.add_classification(unclassified, lambda r: apply_classification(r, sector_given=False))
     by = reg.set_index("business_id")
     assert by.loc["0737546-2", "sector_source"] == "name_rule"  # the name decides (carers)
     assert by.loc["2535509-4", "sector"] == "other_sote"  # 'Tukiranka ry': no name rule; TOL 88

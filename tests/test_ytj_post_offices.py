@@ -18,8 +18,9 @@ import pytest
 import ytj_synthetic as ys
 from werkzeug import Response
 
+from sote_analytics.net import RateLimiter
+from sote_analytics.sources import ytj_records as records
 from sote_analytics.sources import ytj_register as yr
-from sote_analytics.sources.ytj import RateLimiter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ytj"
 TODAY = dt.date(2026, 10, 1)
@@ -136,8 +137,8 @@ def test_numeric_form_codes_only(tmp_path, ref):
     recs = _companies()
     for c in recs:
         c["companyForms"][0].pop("descriptions", None)
-    assert [yr.form_letter(c) for c in recs[:5]] == ["AYH", "AYH", "AYH", "SÄÄ", "AYH"]
-    assert yr.form_letter(recs[7]) is None
+    assert [records.form_letter(c) for c in recs[:5]] == ["AYH", "AYH", "AYH", "SÄÄ", "AYH"]
+    assert records.form_letter(recs[7]) is None
     bulk = tmp_path / "bulk.json"
     bulk.write_text(json.dumps(recs, ensure_ascii=False), "utf-8")
     reg, man = yr.build_ytj_register(tmp_path / "c", ref, bulk=bulk, today=TODAY)

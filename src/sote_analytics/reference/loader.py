@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from importlib import resources
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
 
 from .. import config
 from ..errors import SoteAnalyticsError
+from .cache import cache_is_complete
 from .levels import LANGUAGES, AreaLevel, area_levels, get_level
 
 
@@ -119,8 +122,6 @@ def resolve_reference(
     ReferenceNotFoundError
         With a message that says how to get the data.
     """
-    from .fetch import cache_is_complete
-
     cache = Path(cache_dir) if cache_dir else config.default_paths().reference_cache
     if reference_dir:
         kind, chosen = "reference-dir", Path(reference_dir)
@@ -178,6 +179,27 @@ def _files_by_year(folder: Path, pattern: str) -> dict[int, Path]:
         if m:
             found[int(m.group(1))] = path
     return found
+
+
+@cache
+def merger_table() -> pd.DataFrame:
+    """The package's table of municipalities abolished since 1970 (``data/municipality_mergers.csv``).
+
+    Columns: ``old_code``, ``old_name_fi``, ``old_name_sv``, ``new_code``, ``new_name_fi``,
+    ``effective_year``, ``source``. A municipality divided between several has one row per
+    successor. Built by ``scripts/build_municipality_mergers.py``; ``new_code`` may itself
+    have merged later (chains are followed, see :func:`successor_map`).
+
+    Examples
+    --------
+    >>> t = merger_table()
+    >>> t.loc[t["old_name_fi"] == "Pertunmaa", ["new_name_fi", "effective_year"]].values.tolist()
+    [['Mäntyharju', 2025]]
+    """
+    text = resources.files("sote_analytics").joinpath("data/municipality_mergers.csv").read_text("utf-8")
+    df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    df["effective_year"] = df["effective_year"].astype(int)
+    return df
 
 
 def read_mergers(folder: Path) -> pd.DataFrame:
@@ -366,8 +388,6 @@ class ReferenceData:
     @cached_property
     def mergers(self) -> pd.DataFrame:
         """Mergers table: the package's own table joined with the folder's."""
-        from ..read.municipalities import merger_table  # local: the resolver stage builds on this one
-
         both = pd.concat([merger_table(), read_mergers(self.folder)], ignore_index=True)
         both = both.fillna({"old_code": "", "new_code": "", "old_name_sv": "", "note": ""})
         return both.drop_duplicates(["old_code", "old_name_fi", "new_code", "effective_year"]) \

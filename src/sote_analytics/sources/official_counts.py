@@ -25,13 +25,17 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from .ytj_records import FORM_CODES, FORM_NAMES_FI
+
 #: PRH's main purpose class of social and health associations.
 SOTE_CLASS = "3"
 AHVENANMAA = "21"
 COMPLETENESS_INDICATORS = ("prh_registered_associations", "prh_sote_associations",
                            "ytj_associations_with_business_id", "ytj_share_of_prh_register")
-ASSOCIATION_FORMS = ("Aatteellinen yhdistys",)
-ASSOCIATION_FORM_CODES = ("6", "AYH")
+#: A registered association (not a foundation) in a YTJ register: its form's Finnish name, or its
+#: numeric or letter code (from :mod:`.ytj_records`: ``("Aatteellinen yhdistys",)`` and ``("6", "AYH")``).
+ASSOCIATION_FORMS = tuple(name.capitalize() for name, letter in FORM_NAMES_FI.items() if letter == "AYH")
+ASSOCIATION_FORM_CODES = (*(code for code, letter in FORM_CODES.items() if letter == "AYH"), "AYH")
 
 
 @cache

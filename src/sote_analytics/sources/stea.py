@@ -22,7 +22,6 @@ is ever accepted automatically; ambiguous names are listed in the join summary.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import time
@@ -35,7 +34,7 @@ import pandas as pd
 
 from ..atomic import atomic_write_text
 from ..errors import SoteAnalyticsError
-from .ytj import RateLimiter
+from ..net import THROTTLE_STATUSES, Client, RateLimiter, RequestError, now_iso
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +52,6 @@ RULE_STEA = "STEA"  # a STEA recipient with no sector from its name or purpose: 
 
 class STEAFetchError(SoteAnalyticsError, RuntimeError):
     """The STEA service could not be read (the cache is kept; run again to resume)."""
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass
@@ -96,17 +91,17 @@ def fetch_stea(cache_dir: Path | str, first_id: int = 1, last_id: int = DEFAULT_
         The manifest: range, URL, retrieval time, counts (requested, from cache, found,
         absent, errors) and the ids that failed.
     """
-    import requests
     from tqdm import tqdm
 
     if first_id < 1 or last_id < first_id:
         raise STEAFetchError(f"bad id range {first_id}..{last_id}")
     cache = Path(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
-    limiter = limiter or RateLimiter(per_minute)
-    http = session or requests.Session()
-    if session is None:
-        http.headers["User-Agent"] = "sote-analytics (resources fetch --source stea)"
+    # HTTP 429/503 asked again max_retries times (Retry-After, else 2 s, 4 s, …); a connection failure is not
+    http = Client(timeout=timeout, retries=max_retries, backoff=2.0, max_wait=600.0,
+                  retry_statuses=THROTTLE_STATUSES, retry_connection_errors=False,
+                  limiter=limiter or RateLimiter(per_minute), sleep=sleep, session=session,
+                  user_agent="sote-analytics (resources fetch --source stea)")
     st = FetchStats()
     failures = 0
     for oid in tqdm(range(first_id, last_id + 1), disable=not progress, desc="STEA", unit="id"):
@@ -116,25 +111,20 @@ def fetch_stea(cache_dir: Path | str, first_id: int = 1, last_id: int = DEFAULT_
             continue
         url = f"{base_url.rstrip('/')}/{oid}"
         status, payload = None, None
-        for attempt in range(max_retries + 1):
-            limiter.wait()
-            st.requested += 1
-            try:
-                r = http.get(url, timeout=timeout)
-            except requests.RequestException as exc:
-                status = f"connection failed: {exc.__class__.__name__}"
-                break
-            if r.status_code in (429, 503) and attempt < max_retries:
-                st.throttled += 1
-                sleep(_retry_after(r.headers.get("Retry-After"), 2.0 * 2 ** attempt))
-                continue
+        made, retried = http.requests_made, http.retried
+        try:
+            r = http.get(url)
+        except RequestError as exc:  # no answer: a connection failure or another transport error
+            status = f"connection failed: {exc.cause_name}"
+        else:
             status = r.status_code
             if r.status_code == 200:
                 try:
                     payload = r.json()
                 except ValueError:
                     status = "not JSON"
-            break
+        st.requested += http.requests_made - made
+        st.throttled += http.retried - retried
         if status == 200 and isinstance(payload, dict) and payload.get("name"):
             kind = "found"
         elif status in (400, 404, 410) or (status == 200 and isinstance(payload, dict)):
@@ -153,7 +143,7 @@ def fetch_stea(cache_dir: Path | str, first_id: int = 1, last_id: int = DEFAULT_
         failures = 0
         setattr(st, kind, getattr(st, kind) + 1)
         atomic_write_text(path, json.dumps({"organisation_id": oid, "status": kind, "url": url,
-                                            "retrieved_at": _now(), "payload": payload}, ensure_ascii=False))
+                                            "retrieved_at": now_iso(), "payload": payload}, ensure_ascii=False))
     return _write_manifest(cache, first_id, last_id, base_url, st)
 
 
@@ -167,16 +157,9 @@ def _cached(path: Path, oid: int) -> bool:
     return doc.get("organisation_id") == oid and doc.get("status") in ("found", "absent")
 
 
-def _retry_after(value: str | None, default: float) -> float:
-    try:
-        return max(0.0, min(float(value), 600.0)) if value is not None else default
-    except ValueError:
-        return default
-
-
 def _write_manifest(cache: Path, first: int, last: int, url: str, st: FetchStats,
                     stopped_at: int | None = None) -> dict:
-    man = {"source": "stea", "url": url, "retrieved_at": _now(), "attribution": ATTRIBUTION,
+    man = {"source": "stea", "url": url, "retrieved_at": now_iso(), "attribution": ATTRIBUTION,
            "id_range": [first, last], "stopped_at": stopped_at,
            "counts": {"requests": st.requested, "from_cache": st.from_cache, "found": st.found,
                       "absent": st.absent, "errors": st.errors, "throttled": st.throttled},

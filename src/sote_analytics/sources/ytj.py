@@ -3,7 +3,8 @@
 For each business ID: main business line (TOL code; ``typeCodeSet`` TOIMI3 = TOL 2008,
 TOIMI4 = TOL 2025), municipality code of the visiting address, else the postal one
 (neither is the registered domicile), and whether the association is in the employer register
-(register ``"7"`` with no end date) as a paid-staff proxy.
+(register ``"7"`` with no end date; unknown when the record lists no registers) as a paid-staff
+proxy. The record is read by the one parser of :mod:`.ytj_records`, the national register's too.
 
 The client is batched, rate-limited (the service allows about 300 queries a
 minute shared by all users; we stay below), caches every answer on disk (one
@@ -16,72 +17,34 @@ failures it stops with a clear message). It is used only by the explicit
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SoteAnalyticsError
+from ..net import Client, FetchError, RateLimiter, UnreachableError
+from .ytj_records import YTJ_URL, YTJUnavailableError, business_id_of, parse_company
 
-YTJ_URL = "https://avoindata.prh.fi/opendata-ytj-api/v3"
-EMPLOYER_REGISTER = "7"
+__all__ = ["ENRICH_COLUMNS", "YTJ_URL", "RateLimiter", "YTJClient", "YTJUnavailableError", "enrich",
+           "enrichment_row"]
+
 ENRICH_COLUMNS = ["business_id", "ytj_status", "ytj_tol_code", "ytj_municipality_code",
                   "ytj_employer_register", "ytj_error"]
 
 
-class YTJUnavailableError(SoteAnalyticsError, RuntimeError):
-    """The YTJ service could not be reached (repeatedly)."""
+def enrichment_row(payload: dict, business_id: str) -> dict:
+    """The ``ytj_*`` fields of one ``/companies?businessId=`` answer (the record read by :func:`.parse_company`).
 
-
-@dataclass
-class RateLimiter:
-    """At most ``per_minute`` calls a minute, spaced evenly.
-
-    Examples
-    --------
-    >>> t = [0.0]; slept = []
-    >>> rl = RateLimiter(120, clock=lambda: t[0], sleep=lambda s: (slept.append(s), t.__setitem__(0, t[0] + s)))
-    >>> rl.wait(); rl.wait(); slept
-    [0.5]
+    ``ytj_employer_register`` is None when the record has no ``registeredEntries`` (unknown).
     """
-
-    per_minute: float = 250
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-    _next: float | None = None
-
-    def wait(self) -> None:
-        now = self.clock()
-        if self._next is not None and now < self._next:
-            self.sleep(self._next - now)
-            now = self._next
-        self._next = now + 60.0 / self.per_minute
-
-
-def parse_company(payload: dict, business_id: str) -> dict:
-    """Pick the fields we use from one ``/companies`` answer (documented v3 shape)."""
-    companies = payload.get("companies") or []
-    match = None
-    for c in companies:
-        bid = c.get("businessId")
-        value = bid.get("value") if isinstance(bid, dict) else bid
-        if value == business_id:
-            match = c
-            break
+    match = next((c for c in payload.get("companies") or [] if business_id_of(c) == business_id), None)
     if match is None:
         return {"business_id": business_id, "ytj_status": "not_found", "ytj_tol_code": None,
                 "ytj_municipality_code": None, "ytj_employer_register": None, "ytj_error": None}
-    line = match.get("mainBusinessLine") or {}
-    tol = line.get("type")
-    from .ytj_register import municipality_of
-
-    mun, _ = municipality_of(match)  # visiting address (type 1), else postal (type 2)
-    entries = match.get("registeredEntries") or []
-    employer = any(str(e.get("register")) == EMPLOYER_REGISTER and not e.get("endDate") for e in entries)
-    return {"business_id": business_id, "ytj_status": "found", "ytj_tol_code": tol,
-            "ytj_municipality_code": mun, "ytj_employer_register": employer, "ytj_error": None}
+    row = parse_company(match)  # municipality: visiting address (type 1), else postal (type 2)
+    return {"business_id": business_id, "ytj_status": "found", "ytj_tol_code": row["tol_code"],
+            "ytj_municipality_code": row["municipality"],
+            "ytj_employer_register": row["has_employer_registration"], "ytj_error": None}
 
 
 class YTJClient:
@@ -100,16 +63,16 @@ class YTJClient:
     def __init__(self, cache_dir: Path | str, base_url: str = YTJ_URL, per_minute: float = 250,
                  timeout: float = 30.0, max_connection_failures: int = 3,
                  limiter: RateLimiter | None = None):
-        import requests
-
         self.cache = Path(cache_dir)
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.limiter = limiter or RateLimiter(per_minute)
         self.max_failures = max_connection_failures
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "sote-analytics ytj enrichment"
-        self.requests_made = 0
+        # one attempt a business ID: a refusal is recorded for that ID (asked again next run)
+        self.http = Client(timeout=timeout, retries=0, limiter=limiter or RateLimiter(per_minute),
+                           user_agent="sote-analytics ytj enrichment")
+
+    @property
+    def requests_made(self) -> int:
+        return self.http.requests_made
 
     def _path(self, business_id: str) -> Path:
         return self.cache / f"{business_id}.json"
@@ -126,10 +89,7 @@ class YTJClient:
                 pass  # a corrupt cache file is fetched again and rewritten
         import requests
 
-        self.limiter.wait()
-        self.requests_made += 1
-        r = self.session.get(f"{self.base_url}/companies", params={"businessId": business_id},
-                             timeout=self.timeout)
+        r = self.http.get(f"{self.base_url}/companies", params={"businessId": business_id})
         if r.status_code == 404:
             payload: dict = {"companies": []}
         elif r.status_code == 429:
@@ -137,7 +97,7 @@ class YTJClient:
         else:
             r.raise_for_status()
             payload = r.json()
-        rec = parse_company(payload, business_id)
+        rec = enrichment_row(payload, business_id)
         self.cache.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(rec, ensure_ascii=False), "utf-8")
@@ -155,14 +115,14 @@ class YTJClient:
             try:
                 rows.append(self.lookup(bid))
                 failures = 0
-            except requests.ConnectionError as exc:
+            except UnreachableError as exc:
                 failures += 1
-                rows.append(_error_row(bid, f"connection failed: {exc.__class__.__name__}"))
+                rows.append(_error_row(bid, f"connection failed: {exc.cause_name}"))
                 if failures >= self.max_failures:
                     raise YTJUnavailableError(
                         f"YTJ service unreachable after {failures} attempts; {len(rows) - failures} "
                         f"IDs cached in {self.cache}. Run again later to resume.") from None
-            except requests.RequestException as exc:
+            except (FetchError, requests.RequestException) as exc:
                 rows.append(_error_row(bid, str(exc)))
         return pd.DataFrame(rows, columns=ENRICH_COLUMNS)
 

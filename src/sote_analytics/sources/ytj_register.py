@@ -55,22 +55,27 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import atomic_path, atomic_write_text
-from ..errors import SoteAnalyticsError
+from ..net import THROTTLE_STATUSES, Client, FetchError, RateLimiter, UnreachableError, now_iso
 from ..read.validation import safe_frame
-from .ytj import YTJ_URL, RateLimiter, YTJUnavailableError
+from .ytj_records import (
+    FORM_CODES,
+    FORM_NAMES_FI,
+    SEARCH_FORMS,
+    STATUSES,
+    YTJ_URL,
+    YTJFetchError,
+    YTJOfflineError,
+    YTJUnavailableError,
+    business_id_of,
+    finnish_description,
+    is_association,
+    parse_company,
+)
 
 log = logging.getLogger(__name__)
 
 LICENCE = "CC BY 4.0"
 ATTRIBUTION = "Lähde: Patentti- ja rekisterihallitus (PRH), YTJ avoin data (CC BY 4.0)"
-#: companyForm values of the v3 search for non-profit associations and foundations.
-SEARCH_FORMS = ("AYH", "SÄÄ")
-#: Finnish names of those forms as answers describe them (``companyForms[].descriptions``).
-FORM_NAMES_FI = {"aatteellinen yhdistys": "AYH", "säätiö": "SÄÄ"}
-#: Numeric company-form codes of v3 *answers* (PRH's code list YRMU) -> the letter code of the
-#: search parameter: 6 = aatteellinen yhdistys, 18 = säätiö. Pinned from the public evidence
-#: (tests/fixtures/ytj/README.md); ``/description?code=YRMU`` overrides it when fetched.
-FORM_CODES = {"6": "AYH", "18": "SÄÄ"}
 #: The ``--all`` date split's first window: fixed ends, so that the split (and so the cached
 #: queries) is the same on any later day and an offline run finds every page it needs.
 ALL_START, ALL_END = dt.date(1850, 1, 1), dt.date(2099, 12, 31)
@@ -81,10 +86,6 @@ MAX_RESULTS = 1000
 POST_CODES_MAX_AGE_DAYS = 30
 #: Ways of fanning out a municipality's search.
 FAN_OUT = ("post_office", "post_code", "municipality_name")
-EMPLOYER_REGISTER = "7"
-VISITING, POSTAL = 1, 2
-SITUATION_STATUS = {"SELTILA": "in_liquidation", "KONK": "in_bankruptcy", "SANE": "in_restructuring"}
-STATUSES = ("active", "in_liquidation", "in_bankruptcy", "in_restructuring", "dissolved")
 #: Columns added to the canonical register by this source.
 YTJ_COLUMNS = [
     "status", "end_date", "tol_code", "tol_name", "tol_code_set", "has_employer_registration",
@@ -100,13 +101,6 @@ COVERAGE_NOTE = (
 )
 
 
-class YTJFetchError(SoteAnalyticsError, RuntimeError):
-    """The YTJ data could not be fetched or read."""
-
-
-class YTJOfflineError(YTJFetchError):
-    """Offline and the cache lacks what was asked."""
-
 
 @cache
 def ytj_codes() -> pd.DataFrame:
@@ -121,176 +115,9 @@ def tol_divisions() -> pd.DataFrame:
     return codes[codes["kind"] == "tol_division"].set_index("code")
 
 
-# ---------------------------------------------------------------------------- parsing
-def _fi(descriptions: list | None) -> str | None:
-    """The Finnish description (language code 1), else the first one."""
-    descs = [d for d in descriptions or [] if isinstance(d, dict) and d.get("description")]
-    for d in descs:
-        if str(d.get("languageCode")) == "1":
-            return str(d["description"])
-    return str(descs[0]["description"]) if descs else None
-
-
-def _current(items: list | None) -> list[dict]:
-    """Entries without an end date, version 1 first (the schema: 1 = current version)."""
-    cur = [i for i in items or [] if isinstance(i, dict) and not i.get("endDate")]
-    return sorted(cur, key=lambda i: (i.get("version") not in (1, None), -_ordinal(i.get("registrationDate"))))
-
-
-def _ordinal(value: object) -> int:
-    try:
-        return dt.date.fromisoformat(str(value)[:10]).toordinal()
-    except ValueError:
-        return 0
-
-
-def business_id_of(company: dict) -> str | None:
-    """``businessId`` is an object ``{"value": …}`` in v3 (a plain string is accepted too)."""
-    bid = company.get("businessId")
-    value = bid.get("value") if isinstance(bid, dict) else bid
-    return str(value).strip() if value else None
-
-
-def form_of(company: dict) -> tuple[str | None, str | None]:
-    """Current company form: (code as given, Finnish name)."""
-    cur = _current(company.get("companyForms"))
-    if not cur:
-        return None, None
-    return (str(cur[0]["type"]) if cur[0].get("type") is not None else None), _fi(cur[0].get("descriptions"))
-
-
-def form_letter(company: dict, form_codes: dict[str, str] | None = None) -> str | None:
-    """``AYH``/``SÄÄ`` for an association or foundation, else ``None``.
-
-    By the numeric code of the answer (``form_codes``, default :data:`FORM_CODES`), the letter
-    code, and the Finnish name as a fallback (an unknown code with the name
-    "Aatteellinen yhdistys" is still an association).
-
-    Examples
-    --------
-    >>> form_letter({"companyForms": [{"type": "6", "version": 1}]})
-    'AYH'
-    >>> form_letter({"companyForms": [{"type": "16", "version": 1}]}) is None
-    True
-    """
-    codes = FORM_CODES if form_codes is None else form_codes
-    code, name = form_of(company)
-    if code in codes:
-        return codes[code]
-    if code in SEARCH_FORMS:
-        return code
-    return FORM_NAMES_FI.get((name or "").strip().casefold())
-
-
-def is_association(company: dict, form_codes: dict[str, str] | None = None) -> bool:
-    """Non-profit association or foundation, by the form's numeric or letter code or its Finnish name."""
-    return form_letter(company, form_codes) is not None
-
-
-def municipality_of(company: dict) -> tuple[str | None, str | None]:
-    """Municipality code of the visiting address, else the postal one; the latest of each type.
-
-    Returns (code, basis) with basis ``visiting_address`` / ``postal_address``.
-    """
-    addrs = [a for a in company.get("addresses") or [] if isinstance(a, dict)]
-    order = sorted(addrs, key=lambda a: ({VISITING: 0, POSTAL: 1}.get(_int(a.get("type")), 2),
-                                         -_ordinal(a.get("registrationDate"))))
-    for a in order:
-        for po in a.get("postOffices") or []:
-            code = po.get("municipalityCode") if isinstance(po, dict) else None
-            if code and str(code).strip().isdigit():
-                basis = {VISITING: "visiting_address", POSTAL: "postal_address"}.get(_int(a.get("type")), "address")
-                return str(code).strip().zfill(3), basis
-    return None, None
-
-
-def municipality_by_post_code(company: dict, post_codes: dict[str, str]) -> tuple[str | None, str | None]:
-    """Municipality of the visiting, else postal, address by its post code (no code in the record)."""
-    addrs = [a for a in company.get("addresses") or [] if isinstance(a, dict) and a.get("postCode")]
-    addrs.sort(key=lambda a: ({VISITING: 0, POSTAL: 1}.get(_int(a.get("type")), 2),
-                              -_ordinal(a.get("registrationDate"))))
-    for a in addrs:
-        code = post_codes.get(str(a["postCode"]).strip().zfill(5))
-        if code:
-            return code, "post_code"
-    return None, None
-
-
-def _int(v: object) -> int | None:
-    try:
-        return int(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
-def employer_history(company: dict) -> tuple[bool | None, str | None]:
-    """(registered now, periods ``start..end; start..``) in the employer register (register 7).
-
-    ``None`` when the record has no ``registeredEntries`` at all (unknown, not "no").
-    """
-    entries = company.get("registeredEntries")
-    if entries is None:
-        return None, None
-    rows = [e for e in entries if isinstance(e, dict) and str(e.get("register")) == EMPLOYER_REGISTER]
-    rows.sort(key=lambda e: _ordinal(e.get("registrationDate")))
-    periods = "; ".join(f"{(e.get('registrationDate') or '?')[:10]}..{(e.get('endDate') or '')[:10]}" for e in rows)
-    return any(not e.get("endDate") for e in rows), (periods or None)
-
-
-def status_of(company: dict) -> str:
-    """``dissolved`` if the record has an end date, else the current situation, else ``active``."""
-    if company.get("endDate"):
-        return "dissolved"
-    for s in _current(company.get("companySituations")):
-        st = SITUATION_STATUS.get(str(s.get("type")))
-        if st:
-            return st
-    return "active"
-
-
-def parse_company(company: dict, post_codes: dict[str, str] | None = None) -> dict:
-    """One v3 company record -> one flat row (no street address, no person data).
-
-    ``post_codes`` (post code -> municipality code, from ``/post_codes``) places a record
-    whose addresses lack ``municipalityCode`` by the post code of its address.
-    """
-    names = [n for n in company.get("names") or [] if isinstance(n, dict) and str(n.get("type")) == "1"]
-    cur = _current(names) or names
-    line = company.get("mainBusinessLine") or {}
-    tol = str(line.get("type") or "").strip()
-    tol = tol if tol.isdigit() and int(tol) else None
-    form_code, form_name = form_of(company)
-    if not form_name:  # numeric code without descriptions: name it from the code list
-        form_name = {v: k.capitalize() for k, v in FORM_NAMES_FI.items()}.get(form_letter(company) or "")
-    mun, basis = municipality_of(company)
-    if mun is None and post_codes:
-        mun, basis = municipality_by_post_code(company, post_codes)
-    employer, periods = employer_history(company)
-    bid = company.get("businessId") if isinstance(company.get("businessId"), dict) else {}
-    reg = company.get("registrationDate") or bid.get("registrationDate")
-    return {
-        "business_id": business_id_of(company),
-        "name": cur[0].get("name") if cur else None,
-        "registration_date": str(reg)[:10] if reg else None,
-        "end_date": str(company["endDate"])[:10] if company.get("endDate") else None,
-        "status": status_of(company),
-        "municipality": mun,
-        "municipality_basis": basis,
-        "tol_code": tol,
-        "tol_name": _fi(line.get("descriptions")) if tol else None,
-        "tol_code_set": line.get("typeCodeSet") if tol else None,
-        "company_form_code": form_code,
-        "company_form": form_name,
-        "has_employer_registration": employer,
-        "employer_registration_periods": periods,
-        "ytj_status_code": company.get("status"),
-    }
-
-
 # ---------------------------------------------------------------------------- HTTP
-@dataclass
-class Http:
-    """A rate-limited session with back-off on HTTP 429 and 503.
+class Http(Client):
+    """The register's client: :class:`..net.Client` rate-limited, backing off on HTTP 429 and 503.
 
     Parameters
     ----------
@@ -299,56 +126,36 @@ class Http:
     max_retries : int
         Retries of one request after 429/503 before giving up.
     backoff : float
-        First back-off in seconds (doubles), unless the answer has ``Retry-After``.
+        First back-off in seconds (doubles), unless the answer has ``Retry-After`` (at most 600 s).
+
+    A connection failure raises :class:`YTJUnavailableError` at once; answers that still say
+    429/503 after the retries raise :class:`YTJFetchError`; any other answer is returned.
     """
 
-    limiter: RateLimiter = field(default_factory=RateLimiter)
-    max_retries: int = 5
-    backoff: float = 2.0
-    timeout: float = 60.0
-    sleep: Callable[[float], None] = time.sleep
-    requests_made: int = 0
-    throttled: int = 0
-    _session: object = None
+    def __init__(self, limiter: RateLimiter | None = None, max_retries: int = 5, backoff: float = 2.0,
+                 timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep, session=None):
+        super().__init__(timeout=timeout, retries=max_retries, backoff=backoff, max_wait=600.0,
+                         retry_statuses=THROTTLE_STATUSES, retry_connection_errors=False,
+                         limiter=limiter or RateLimiter(), sleep=sleep, session=session,
+                         user_agent="sote-analytics (register fetch --source ytj)")
 
-    def session(self):
-        if self._session is None:
-            import requests
-
-            self._session = requests.Session()
-            self._session.headers["User-Agent"] = "sote-analytics (register fetch --source ytj)"
-        return self._session
+    @property
+    def max_retries(self) -> int:
+        return self.retries
 
     def get(self, url: str, params: dict | None = None, headers: dict | None = None, stream: bool = False):
         """GET with rate limiting and back-off; connection failures raise ``YTJUnavailableError``."""
-        import requests
-
-        delay = self.backoff
-        for attempt in range(self.max_retries + 1):
-            self.limiter.wait()
-            self.requests_made += 1
-            try:
-                r = self.session().get(url, params=params, headers=headers, timeout=self.timeout, stream=stream)
-            except requests.ConnectionError as exc:
-                raise YTJUnavailableError(f"YTJ service unreachable ({exc.__class__.__name__}) at {url}") from None
-            if r.status_code not in (429, 503):
-                return r
-            self.throttled += 1
-            if attempt == self.max_retries:
-                break
-            wait = _retry_after(r.headers.get("Retry-After"), delay)
+        try:
+            r = super().get(url, params=params, headers=headers, stream=stream)
+        except UnreachableError as exc:
+            raise YTJUnavailableError(f"YTJ service unreachable ({exc.cause_name}) at {url}") from None
+        except FetchError as exc:
+            raise YTJFetchError(f"YTJ request failed: {exc}") from None
+        if r.status_code in self.retry_statuses:
             r.close()
-            self.sleep(wait)
-            delay *= 2
-        raise YTJFetchError(f"YTJ kept answering HTTP {r.status_code} (too many requests) after "
-                            f"{self.max_retries} retries; the cache is kept, run again later to resume.")
-
-
-def _retry_after(value: str | None, default: float) -> float:
-    try:
-        return max(0.0, min(float(value), 600.0)) if value is not None else default
-    except ValueError:
-        return default
+            raise YTJFetchError(f"YTJ kept answering HTTP {r.status_code} (too many requests) after "
+                                f"{self.retries} retries; the cache is kept, run again later to resume.")
+        return r
 
 
 # ---------------------------------------------------------------------------- search paging
@@ -403,7 +210,7 @@ def _page(params: dict, n: int, cache_dir: Path, base_url: str, http: Http | Non
              len(payload["companies"]))
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps({"params": params, "page": n, "url": url,
-                                        "retrieved_at": _now(), "payload": payload}, ensure_ascii=False))
+                                        "retrieved_at": now_iso(), "payload": payload}, ensure_ascii=False))
     return payload
 
 
@@ -512,7 +319,7 @@ def post_code_table(cache_dir: Path | str, base_url: str = YTJ_URL, http: Http |
                 raise YTJFetchError(f"YTJ answer to {r.url} is not JSON") from None
             if not isinstance(payload, list):
                 raise YTJFetchError(f"YTJ answer to {r.url} is not a list of post offices")
-            doc = {"url": url, "lang": lang, "retrieved_at": _now(), "payload": payload}
+            doc = {"url": url, "lang": lang, "retrieved_at": now_iso(), "payload": payload}
             atomic_write_text(path, json.dumps(doc, ensure_ascii=False))
             log.info("YTJ /post_codes?lang=%s: %d entries", lang, len(payload))
         rows = [e for e in doc["payload"] if isinstance(e, dict) and e.get("postCode") and e.get("city")]
@@ -585,7 +392,7 @@ def parse_code_list(text: str) -> dict[str, str]:
                 code = e.get("code", e.get("type", e.get("koodi")))
                 desc = e.get("description", e.get("name", e.get("selite")))
                 if isinstance(desc, list):
-                    desc = _fi(desc)
+                    desc = finnish_description(desc)
                 if code is not None and desc:
                     out[str(code).strip()] = str(desc).strip()
         return out
@@ -615,7 +422,7 @@ def code_list(code: str, cache_dir: Path | str, base_url: str = YTJ_URL, http: H
     if r.status_code >= 400:
         return {"code": code, "lang": lang, "url": url, "retrieved_at": None, "entries": {},
                 "error": f"HTTP {r.status_code}"}
-    doc = {"code": code, "lang": lang, "url": url, "retrieved_at": _now(), "entries": parse_code_list(r.text)}
+    doc = {"code": code, "lang": lang, "url": url, "retrieved_at": now_iso(), "entries": parse_code_list(r.text)}
     atomic_write_text(path, json.dumps(doc, ensure_ascii=False, indent=1))
     return doc
 
@@ -741,9 +548,6 @@ def iter_bulk(path: Path) -> Iterator[dict]:
 
 
 # ---------------------------------------------------------------------------- the register
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-
 
 def locations_for(ref, municipalities: Iterable[str]) -> dict[str, list[str]]:
     """Post office names to ask for each municipality code: its Finnish and Swedish names."""
@@ -763,7 +567,8 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
                        base_url: str = YTJ_URL, offline: bool = False, progress: bool = False,
                        per_minute: float = 250, http: Http | None = None, today: dt.date | None = None,
                        synthetic: bool = False, by: str = "post_office",
-                       max_results: int | None = MAX_RESULTS) -> tuple[pd.DataFrame, dict]:
+                       max_results: int | None = MAX_RESULTS,
+                       classify: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> tuple[pd.DataFrame, dict]:
     """Fetch (or read from the cache) associations and foundations and build the canonical register.
 
     Parameters
@@ -791,6 +596,10 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
     max_results : int or None
         ``--all`` splits its queries by registration date until each has at most this many
         results (None: one query per form, paged to the end).
+    classify : callable, optional
+        The name classification (the pipeline's ``apply_classification(r, sector_given=False)``):
+        given, the register is classified by :func:`add_classification`; else it is returned
+        unclassified (:func:`to_canonical`).
 
     Returns
     -------
@@ -900,7 +709,7 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
         if len(register) else 0,
     }
     manifest = {
-        "source": "ytj", "mode": mode, "url": url, "retrieved_at": _now(), "licence": LICENCE,
+        "source": "ytj", "mode": mode, "url": url, "retrieved_at": now_iso(), "licence": LICENCE,
         "attribution": ATTRIBUTION, "synthetic": synthetic, "municipalities": codes or None,
         "all": bool(all_), "offline": offline, "coverage_note": COVERAGE_NOTE, "counts": counts,
         "fan_out": {"by": by if not all_ else ("registration_date" if max_results else None),
@@ -919,6 +728,8 @@ def build_ytj_register(cache_dir: Path | str, ref, municipalities: Iterable[str]
     }
     cache_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(cache_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    if classify is not None:
+        register = add_classification(register, classify)
     register.attrs["manifest"] = manifest
     register.attrs["quarantine"] = quarantine
     return register, manifest
@@ -950,8 +761,10 @@ def _merged_into(ref, codes: list[str]) -> list[str]:
 
 
 def to_canonical(flat: pd.DataFrame, ref, today: dt.date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Flat YTJ rows -> (canonical register with the YTJ columns, quarantine with reasons)."""
-    from ..pipeline import apply_classification
+    """Flat YTJ rows -> (canonical register with the YTJ columns, quarantine with reasons), unclassified.
+
+    The sectors come after, from :func:`add_classification` (the name rules, then the TOL division).
+    """
     from ..read.register import CANONICAL_COLUMNS, canonicalize
 
     if not len(flat):
@@ -966,7 +779,7 @@ def to_canonical(flat: pd.DataFrame, ref, today: dt.date | None = None) -> tuple
         "municipality": flat["municipality"].astype("string"),
     })
     res = canonicalize(raw, ref, source="ytj", today=today)
-    reg = apply_classification(res.register, sector_given=False)
+    reg = res.register.copy()
     extra = flat.assign(association_id=raw["association_id"]).set_index("association_id")
     ids = reg["association_id"]
     for col in ("status", "end_date", "tol_code", "tol_name", "tol_code_set", "employer_registration_periods",
@@ -977,12 +790,44 @@ def to_canonical(flat: pd.DataFrame, ref, today: dt.date | None = None) -> tuple
         extra["has_employer_registration"].reindex(ids).to_numpy(), dtype="boolean")
     reg["registration_year"] = pd.to_datetime(reg["registration_date"], errors="coerce").dt.year.astype("Int64")
     reg["source"] = pd.array(["ytj"] * len(reg), dtype="string")
-    _tol_signal(reg)
     quarantine = res.quarantine
     if len(quarantine):
         quarantine = quarantine.merge(extra[["status", "company_form"]], left_on="association_id",
                                       right_index=True, how="left")
     return reg, quarantine
+
+
+#: Columns :func:`to_canonical` adds after the canonical ones, in order (they stay last).
+_ADDED_COLUMNS = ("status", "end_date", "tol_code", "tol_name", "tol_code_set", "employer_registration_periods",
+                  "company_form", "municipality_basis", "has_employer_registration", "registration_year", "source")
+
+
+def add_classification(register: pd.DataFrame,
+                       classify: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+    """The YTJ register with its sectors: ``classify`` by name, then the TOL division as the second signal.
+
+    Parameters
+    ----------
+    register : DataFrame
+        :func:`to_canonical` (unclassified).
+    classify : callable
+        The name classification of a canonical register, e.g.
+        ``lambda r: pipeline.apply_classification(r, sector_given=False)``.
+
+    Returns
+    -------
+    DataFrame
+        A copy with the classification columns before the YTJ ones (:data:`YTJ_COLUMNS` last, as
+        written by :func:`write_register`); ``attrs`` kept. An empty register is returned as it is.
+    """
+    if not len(register):
+        return register
+    out = classify(register)
+    added = [c for c in _ADDED_COLUMNS if c in out.columns]
+    out = out[[c for c in out.columns if c not in added] + added].copy()
+    _tol_signal(out)
+    out.attrs = dict(register.attrs)
+    return out
 
 
 def _tol_signal(reg: pd.DataFrame) -> None:
