@@ -7,6 +7,8 @@ Central Finland written to a temporary folder; ``ind`` its indicators; ``registe
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 #: Never collect this file itself for doctests: src/ and tests/ each have a conftest.py, and two
@@ -31,19 +33,28 @@ Jyväskylän Ladut ry,200.012,Jyväskylä,0,500,ei,
 """
 
 
-@pytest.fixture(scope="session")
-def _doctest_data(tmp_path_factory):
+def doctest_globals(folder) -> dict:
+    """The names the package's doctests use, with the register written to ``folder``.
+
+    Also used by ``tests/test_doctests.py``, which runs the doctests of the documented modules.
+    """
     import pandas as pd
 
     import sote_analytics as sa
 
+    folder = Path(folder)
     ref = sa.load_reference(2025)
-    path = tmp_path_factory.mktemp("doctest") / "register.csv"
+    path = folder / "register.csv"
     path.write_text(TINY_REGISTER, encoding="utf-8")
     res = sa.read_register(path, ref)
     ind = sa.compute_indicators(res.register, ref, "doctest register")
     return {"pd": pd, "sa": sa, "ref": ref, "REGISTER": path, "register": res.register, "ind": ind,
-            "tmp": path.parent}
+            "tmp": folder}
+
+
+@pytest.fixture(scope="session")
+def _doctest_data(tmp_path_factory):
+    return doctest_globals(tmp_path_factory.mktemp("doctest"))
 
 
 @pytest.fixture(autouse=True)
