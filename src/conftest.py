@@ -2,11 +2,14 @@
 
 ``ref`` is :func:`sote_analytics.load_reference` (``$SOTE_REFERENCE_DIR`` when set, else the snapshot
 embedded in the package: offline either way); ``REGISTER`` is a CSV of a dozen associations in
-Central Finland written to a temporary folder; ``ind`` its indicators; ``register`` its classified rows.
+Central Finland written to a temporary folder; ``ind`` its indicators; ``register`` its classified rows;
+``store`` a processed folder (:class:`sote_analytics.Store`) of it with the regions' indicators, the
+directory and ``run.json``; ``tmp`` a temporary folder to write to.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -48,8 +51,13 @@ def doctest_globals(folder) -> dict:
     path.write_text(TINY_REGISTER, encoding="utf-8")
     res = sa.read_register(path, ref)
     ind = sa.compute_indicators(res.register, ref, "doctest register")
+    # a processed folder of the register: the regions' indicators only (the whole table takes seconds to write)
+    store = sa.Store(folder / "processed")
+    store.save_indicators(dataclasses.replace(ind, table=ind.table[ind.table["area_level"] == "maakunta"]))
+    store.write_directory(res.register)
+    store.write_meta({"source": path.name, "synthetic": False})
     return {"pd": pd, "sa": sa, "ref": ref, "REGISTER": path, "register": res.register, "ind": ind,
-            "tmp": folder}
+            "tmp": folder, "store": store}
 
 
 @pytest.fixture(scope="session")
