@@ -681,11 +681,46 @@ def ingest(path: Path | str, ref: ReferenceData, *, sheet: str | None = None,
     rows makes millions of small lists and tuples that contain no cycles, and collecting them
     over and over took a fifth of the time.
 
+    Parameters
+    ----------
+    path : path
+        A CSV or TSV file (any encoding, delimiter and header language), an Excel workbook or a
+        Parquet file.
+    ref : ReferenceData
+        For resolving domiciles and areas of operation.
+    sheet : str, optional
+        The Excel sheet (default: the first one with a name column).
+    mapping : path or dict, optional
+        Own column names -> canonical ones (a YAML/JSON file or a dict), on top of the synonyms.
+    today : date, optional
+        Dates after it are field problems (default: today).
+    keep_personal_data : bool
+        Keep columns of personal data (contact persons, e-mails, phone numbers); dropped by default.
+
+    Returns
+    -------
+    IngestResult
+        ``.register`` (accepted rows, not yet classified: :func:`sote_analytics.read_register`
+        classifies), ``.quarantine`` with reasons, ``.info`` (encoding, delimiter, header row,
+        column mapping) and ``.quality``.
+
+    Raises
+    ------
+    IngestError
+        When the file cannot be read or has no name column (the message says what was found).
+
     Examples
     --------
-    >>> res = ingest("tests/data/ingest/prh_cp1252_semicolon.csv", ref)  # doctest: +SKIP
-    >>> res.info.encoding, res.info.delimiter  # doctest: +SKIP
+    >>> path = tmp / "prh.csv"
+    >>> _ = path.write_bytes("Nimi;Kotipaikka;Jäsenmäärä\\r\\nÄänekosken Omaishoitajat ry;Äänekoski;40\\r\\n"
+    ...                      ";Jyväskylä;5\\r\\n".encode("cp1252"))
+    >>> res = ingest(path, ref)
+    >>> res.info.encoding, res.info.delimiter
     ('cp1252', ';')
+    >>> res.register[["name", "municipality_code", "members"]].values.tolist()
+    [['Äänekosken Omaishoitajat ry', '992', 40]]
+    >>> res.quarantine["reason"].tolist()
+    ['name missing']
     """
     import gc
 
