@@ -123,6 +123,20 @@ def apply_corrections(register: pd.DataFrame, corrections: pd.DataFrame) -> pd.D
     (confidence high); ``attrs["corrections"]`` counts what was applied and lists what matched
     nothing or named no sector.
 
+    Parameters
+    ----------
+    register : DataFrame
+        The classified register (``name``, ``sector``; ``business_id``, ``register_number``,
+        ``sector_source`` and ``confidence`` when present). Not changed.
+    corrections : DataFrame
+        What :func:`read_corrections` returns.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``register`` with the corrected sectors; ``attrs["corrections"]``: ``rows``,
+        ``applied`` (associations changed), ``unmatched`` and ``invalid`` (labels with their row).
+
     Examples
     --------
     >>> reg = pd.DataFrame({"name": ["Laukaan Luja ry"], "business_id": [None], "register_number": [None],

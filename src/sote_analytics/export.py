@@ -94,7 +94,37 @@ def write_workbook(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
     """Write ``<level>_<code>.xlsx`` (``_sv``/``_en`` for other languages; atomically) and return its path.
 
     ``meta`` (the run's ``run.json``) puts the register's file, its row accounting and what it covers
-    on the first sheet."""
+    on the information sheet (the second: the municipalities x sectors table comes first).
+
+    Parameters
+    ----------
+    ind : IndicatorSet
+        What :func:`sote_analytics.compute_indicators` returns.
+    ref : ReferenceData
+        For the area's name, its municipalities and the population year.
+    level, code : str
+        The area (a code; :func:`sote_analytics.write_workbook` also takes names).
+    out_dir : path
+        The folder to write to (made if missing).
+    synthetic : bool
+        Put the demo data warning first on the information sheet.
+    language : {"fi", "sv", "en"}
+        Language of the sheets, headers and labels.
+    meta : dict, optional
+        The run's ``run.json`` (:meth:`.store.Store.meta`).
+
+    Returns
+    -------
+    Path
+        ``<level>_<code>.xlsx`` (``<level>_<code>_sv.xlsx``, ``..._en.xlsx``) in ``out_dir``.
+
+    Examples
+    --------
+    >>> from openpyxl import load_workbook
+    >>> path = write_workbook(ind, ref, "maakunta", "13", tmp / "xlsx", language="en")
+    >>> path.name, load_workbook(path, read_only=True).sheetnames[:2]
+    ('maakunta_13_en.xlsx', ['Municipalities x sectors', 'About'])
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter

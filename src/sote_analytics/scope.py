@@ -111,18 +111,59 @@ class Scope:
 
 
 def national_scope(ref) -> Scope:
-    """The whole country."""
+    """The whole country.
+
+    Parameters
+    ----------
+    ref : ReferenceData
+
+    Returns
+    -------
+    Scope
+        Every municipality of the key, ``national=True``, the area ``("koko_maa", "SSS")``.
+
+    Examples
+    --------
+    >>> s = national_scope(ref)
+    >>> s.national, s.areas, len(s.municipalities), s.label(ref, "en")
+    (True, (('koko_maa', 'SSS'),), 308, 'Whole country')
+    """
     return Scope(frozenset(ref.key["kunta_code"].astype(str)), True, (("koko_maa", "SSS"),), "given")
 
 
 def parse_areas(text: str, ref, option: str = "--scope") -> tuple[tuple[str, str], ...]:
     """``"hyvinvointialue:15"``, ``"maakunta:13,12"``, ``"koko_maa"`` -> ``(("hyvinvointialue", "15"), ...)``.
 
+    Parameters
+    ----------
+    text : str
+        ``LEVEL:CODE[,CODE...]`` or ``koko_maa``; a municipality code may drop its leading zeros.
+    ref : ReferenceData
+        The valid codes of each level.
+    option : str
+        The option named in the error message (``--scope``, ``--within``).
+
+    Returns
+    -------
+    tuple of (str, str)
+        ``(level, code)`` per area given.
+
+    Raises
+    ------
+    ScopeError
+        For an unknown level or code; the message lists the valid forms.
+
     Examples
     --------
     >>> from sote_analytics.reference import load_reference
     >>> parse_areas("hyvinvointialue:15", load_reference(2025))
     (('hyvinvointialue', '15'),)
+    >>> parse_areas("kunta:91,179", ref), parse_areas("koko_maa", ref)
+    ((('kunta', '091'), ('kunta', '179')), (('koko_maa', 'SSS'),))
+    >>> parse_areas("maakunta:99", ref)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sote_analytics.scope.ScopeError: --scope 'maakunta:99': maakunta has no area '99'; codes: 1, 10, 11, ...
     """
     from .reference import area_levels
 
@@ -154,7 +195,27 @@ def _municipalities(areas, ref) -> frozenset[str]:
 
 
 def given_scope(text: str, ref, register: pd.DataFrame | None = None) -> Scope:
-    """The scope the user gave (``--scope``)."""
+    """The scope the user gave (``--scope``).
+
+    Parameters
+    ----------
+    text : str
+        As for :func:`parse_areas`.
+    ref : ReferenceData
+    register : DataFrame, optional
+        The register, to count its associations outside the scope.
+
+    Returns
+    -------
+    Scope
+        The areas' municipalities, ``how="given"``; :func:`national_scope` for ``koko_maa``.
+
+    Examples
+    --------
+    >>> s = given_scope("maakunta:13", ref, register)
+    >>> s.how, s.national, len(s.municipalities), s.outside, s.label(ref)
+    ('given', False, 22, 2, 'Keski-Suomi')
+    """
     areas = parse_areas(text, ref)
     if areas == (("koko_maa", "SSS"),):
         return national_scope(ref)
@@ -194,6 +255,19 @@ def _outside(register: pd.DataFrame, municipalities: frozenset[str]) -> int:
 def infer_scope(register: pd.DataFrame, ref) -> Scope:
     """The counties the register covers (see the module docstring), or the whole country.
 
+    Parameters
+    ----------
+    register : DataFrame
+        The classified register (``municipality_code``, ``sector``, ``org_type``; the areas of operation
+        of district organisations when present).
+    ref : ReferenceData
+
+    Returns
+    -------
+    Scope
+        ``how="inferred"``: the covered wellbeing services counties, or the country when the file
+        covers enough counties or none of its own; ``details`` counts the counties.
+
     Examples
     --------
     >>> from sote_analytics.reference import load_reference
@@ -228,7 +302,28 @@ def infer_scope(register: pd.DataFrame, ref) -> Scope:
 
 
 def within_areas(text: str | None, ref, level: str) -> list[str] | None:
-    """The areas of ``level`` inside ``--within LEVEL:CODE`` (most of their inhabitants inside), or None."""
+    """The areas of ``level`` inside ``--within LEVEL:CODE`` (most of their inhabitants inside), or None.
+
+    Parameters
+    ----------
+    text : str or None
+        As for :func:`parse_areas`; None or "" for no restriction.
+    ref : ReferenceData
+    level : str
+        The level of the areas wanted.
+
+    Returns
+    -------
+    list of str or None
+        Area codes in the reference's order, or None without ``text``.
+
+    Examples
+    --------
+    >>> within_areas("hyvinvointialue:15", ref, "seutukunta")
+    ['131', '132', '133', '134', '135', '138']
+    >>> within_areas(None, ref, "kunta") is None
+    True
+    """
     if not text:
         return None
     areas = parse_areas(text, ref, "--within")
