@@ -134,3 +134,5 @@ def test_a_wrong_example_fails(namespace):
     mod = type(sys)("_wrong", ">>> 1 + 1\n3\n")
     results, _, _ = run_doctests(mod, namespace)
     assert results.failed == 1
+    skipping = type(sys)("_skipping", ">>> 1 + 1  # doctest: +SKIP\n3\n")
+    assert run_doctests(skipping, namespace)[1] == ["_skipping"]
