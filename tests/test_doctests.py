@@ -35,6 +35,7 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
     "sote_analytics.survey_read": ("read_survey",),
     "sote_analytics.corrections": ("read_corrections", "apply_corrections"),
     "sote_analytics.scope": ("*",),
+    "sote_analytics.errors": ("SoteAnalyticsError", "UnknownValueError", "NotClassifiedError"),
 }
 
 #: Docstrings whose examples may be skipped because a network call is their point ("module.qualname").
