@@ -114,7 +114,7 @@ def run_doctests(module, namespace: dict) -> tuple[doctest.TestResults, list[str
     """(results, names of docstrings with a skipped example outside NETWORK, report of the failures)."""
     finder = doctest.DocTestFinder(exclude_empty=True)
     out: list[str] = []
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)  # as pytest (doctest_optionflags)
     skipped = []
     for test in finder.find(module, module.__name__, globs={**vars(module), **namespace}):
         if any(ex.options.get(doctest.SKIP) for ex in test.examples) and test.name not in NETWORK:
