@@ -31,10 +31,10 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
     "sote_analytics.ingest": ("ingest",),
     "sote_analytics.register": ("canonicalize",),
     "sote_analytics.quality": ("*",),
-    "sote_analytics.export": ("write_workbook",),
+    "sote_analytics.export": ("*",),
     "sote_analytics.survey_read": ("read_survey",),
-    "sote_analytics.corrections": ("read_corrections", "apply_corrections"),
-    "sote_analytics.scope": ("*",),
+    "sote_analytics.corrections": ("*",),
+    "sote_analytics.scope": ("*", "Scope.*"),
     "sote_analytics.errors": ("SoteAnalyticsError", "UnknownValueError", "NotClassifiedError"),
 }
 

@@ -45,7 +45,28 @@ class ScopeError(SoteAnalyticsError, ValueError):
 
 @dataclass(frozen=True)
 class Scope:
-    """The municipalities a register covers, and how that was decided."""
+    """The municipalities a register covers, and how that was decided.
+
+    Parameters
+    ----------
+    municipalities : frozenset of str
+        The covered municipality codes.
+    national : bool
+        The whole country.
+    areas : tuple of (str, str)
+        The covered areas, ``(level, code)``.
+    how : {"inferred", "given"}
+    outside : int
+        Associations of the file outside the scope.
+    details : dict
+        How an inferred scope was decided (counts of counties).
+
+    Examples
+    --------
+    >>> s = Scope(frozenset({"179", "249"}), False, (("kunta", "179"), ("kunta", "249")), "given")
+    >>> s.label(ref), s.covers(ref, "kunta", "249")
+    ('Jyväskylä, Keuruu', True)
+    """
 
     municipalities: frozenset[str]
     national: bool
@@ -57,13 +78,42 @@ class Scope:
     details: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        """JSON-serialisable (``run.json``)."""
+        """JSON-serialisable (``run.json``).
+
+        Returns
+        -------
+        dict
+            ``national``, ``areas``, ``how``, ``municipalities`` (sorted), ``outside`` and the details.
+
+        Examples
+        --------
+        >>> Scope(frozenset({"179"}), False, (("kunta", "179"),), "given").to_dict()
+        {'national': False, 'areas': [['kunta', '179']], 'how': 'given', 'municipalities': ['179'], 'outside': 0}
+        """
         return {"national": self.national, "areas": [list(a) for a in self.areas], "how": self.how,
                 "municipalities": sorted(self.municipalities), "outside": self.outside, **self.details}
 
     @classmethod
     def from_dict(cls, d: dict | None, ref) -> Scope:
-        """The scope of ``run.json``; a run without one (older runs, the demo) covers the country."""
+        """The scope of ``run.json``; a run without one (older runs, the demo) covers the country.
+
+        Parameters
+        ----------
+        d : dict or None
+            What :meth:`to_dict` wrote.
+        ref : ReferenceData
+            For the national scope.
+
+        Returns
+        -------
+        Scope
+
+        Examples
+        --------
+        >>> s = given_scope("maakunta:13", ref)
+        >>> Scope.from_dict(s.to_dict(), ref) == s, Scope.from_dict(None, ref).national
+        (True, True)
+        """
         if not d:
             return national_scope(ref)
         return cls(frozenset(d.get("municipalities", [])), bool(d.get("national")),
@@ -71,12 +121,45 @@ class Scope:
                    {k: v for k, v in d.items() if k not in ("national", "areas", "how", "municipalities", "outside")})
 
     def covers(self, ref, level: str, code: str) -> bool:
-        """True when most of the area's inhabitants live in covered municipalities."""
+        """True when most of the area's inhabitants live in covered municipalities.
+
+        Parameters
+        ----------
+        ref : ReferenceData
+        level, code : str
+            The area.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> s = given_scope("hyvinvointialue:15", ref)
+        >>> s.covers(ref, "maakunta", "13"), s.covers(ref, "maakunta", "1")
+        (True, False)
+        """
         return self.national or str(code) in set(self.covered_areas(ref, level))
 
     def covered_areas(self, ref, level: str) -> list[str]:
         """The codes of the covered areas of ``level``, in the reference's order: the areas most of whose
-        inhabitants (or, without population, most of whose municipalities) are in the scope."""
+        inhabitants (or, without population, most of whose municipalities) are in the scope.
+
+        Parameters
+        ----------
+        ref : ReferenceData
+        level : str
+
+        Returns
+        -------
+        list of str
+            Area codes (cached per scope, level and reference).
+
+        Examples
+        --------
+        >>> given_scope("maakunta:13", ref).covered_areas(ref, "hyvinvointialue")
+        ['15']
+        """
         codes = ref.areas(level)["code"].astype(str).tolist()
         if self.national:
             return codes
@@ -97,7 +180,24 @@ class Scope:
         return list(out)
 
     def label(self, ref, language: str = "fi") -> str:
-        """The covered areas by name ("Keski-Suomen hyvinvointialue"), or the whole country."""
+        """The covered areas by name ("Keski-Suomen hyvinvointialue"), or the whole country.
+
+        Parameters
+        ----------
+        ref : ReferenceData
+        language : {"fi", "sv", "en"}
+            Swedish names for ``sv``; Finnish otherwise.
+
+        Returns
+        -------
+        str
+            The names joined by ", ".
+
+        Examples
+        --------
+        >>> given_scope("hyvinvointialue:15", ref).label(ref), national_scope(ref).label(ref)
+        ('Keski-Suomen hyvinvointialue', 'Koko maa')
+        """
         from .i18n import t
 
         if self.national:
