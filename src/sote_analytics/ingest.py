@@ -74,7 +74,25 @@ class ReadInfo:
 
 @dataclass
 class IngestResult:
-    """The canonical register, the quarantine, how the file was read, and a quality report."""
+    """The canonical register, the quarantine, how the file was read, and a quality report.
+
+    What :func:`ingest` and :func:`sote_analytics.read_register` return.
+
+    Parameters
+    ----------
+    result : RegisterResult
+        The accepted and quarantined rows (:func:`.register.canonicalize`).
+    info : ReadInfo
+        How the file was read: type, encoding, delimiter, sheet, header row, column mapping.
+    corrections : dict, optional
+        What a corrections file did.
+
+    Examples
+    --------
+    >>> res = sa.read_register(REGISTER, ref)
+    >>> len(res.register), len(res.quarantine), res.info.file_type, res.sector_given
+    (12, 0, 'csv', False)
+    """
 
     result: RegisterResult
     info: ReadInfo
@@ -83,19 +101,63 @@ class IngestResult:
 
     @property
     def register(self) -> pd.DataFrame:
+        """The accepted rows, one per association (the canonical register).
+
+        Returns
+        -------
+        DataFrame
+            The columns of :mod:`.register` (classified when read with :func:`sote_analytics.read_register`).
+
+        Examples
+        --------
+        >>> sa.read_register(REGISTER, ref).register["name"].iloc[0]
+        'Jyväskylän Seudun Mielenterveysseura ry'
+        """
         return self.result.register
 
     @property
     def quarantine(self) -> pd.DataFrame:
+        """The rejected rows as they came (the file's own columns) with ``source_row`` and ``reason``.
+
+        Returns
+        -------
+        DataFrame
+
+        Examples
+        --------
+        >>> sa.read_register(REGISTER, ref).quarantine.empty
+        True
+        """
         return self.result.quarantine
 
     @property
     def sector_given(self) -> bool:
-        """True when the file has a sector column (the classifier then only fills its gaps)."""
+        """True when the file has a sector column (the classifier then only fills its gaps).
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> sa.read_register(REGISTER, ref).sector_given
+        False
+        """
         return "sector" in self.info.column_mapping.values()
 
     def quality(self) -> dict:
-        """The data-quality report as a JSON-serialisable dict (see :mod:`.quality`)."""
+        """The data-quality report as a JSON-serialisable dict (see :mod:`.quality`).
+
+        Returns
+        -------
+        dict
+            :func:`.quality.quality_report` of this result.
+
+        Examples
+        --------
+        >>> sa.read_register(REGISTER, ref).quality()["accepted"]
+        12
+        """
         from .quality import quality_report
 
         return quality_report(self)
