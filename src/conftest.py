@@ -2,10 +2,15 @@
 
 ``ref`` is :func:`sote_analytics.load_reference` (``$SOTE_REFERENCE_DIR`` when set, else the snapshot
 embedded in the package: offline either way); ``REGISTER`` is a CSV of a dozen associations in
-Central Finland written to a temporary folder; ``ind`` its indicators; ``register`` its classified rows.
+Central Finland written to a temporary folder; ``ind`` its indicators; ``register`` its classified rows;
+``store`` a processed folder (:class:`sote_analytics.Store`) of it with the regions' indicators, the
+directory and ``run.json``; ``tmp`` a temporary folder to write to.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -31,19 +36,33 @@ Jyväskylän Ladut ry,200.012,Jyväskylä,0,500,ei,
 """
 
 
-@pytest.fixture(scope="session")
-def _doctest_data(tmp_path_factory):
+def doctest_globals(folder) -> dict:
+    """The names the package's doctests use, with the register written to ``folder``.
+
+    Also used by ``tests/test_doctests.py``, which runs the doctests of the documented modules.
+    """
     import pandas as pd
 
     import sote_analytics as sa
 
+    folder = Path(folder)
     ref = sa.load_reference(2025)
-    path = tmp_path_factory.mktemp("doctest") / "register.csv"
+    path = folder / "register.csv"
     path.write_text(TINY_REGISTER, encoding="utf-8")
     res = sa.read_register(path, ref)
     ind = sa.compute_indicators(res.register, ref, "doctest register")
+    # a processed folder of the register: the regions' indicators only (the whole table takes seconds to write)
+    store = sa.Store(folder / "processed")
+    store.save_indicators(dataclasses.replace(ind, table=ind.table[ind.table["area_level"] == "maakunta"]))
+    store.write_directory(res.register)
+    store.write_meta({"source": path.name, "synthetic": False})
     return {"pd": pd, "sa": sa, "ref": ref, "REGISTER": path, "register": res.register, "ind": ind,
-            "tmp": path.parent}
+            "tmp": folder, "store": store}
+
+
+@pytest.fixture(scope="session")
+def _doctest_data(tmp_path_factory):
+    return doctest_globals(tmp_path_factory.mktemp("doctest"))
 
 
 @pytest.fixture(autouse=True)

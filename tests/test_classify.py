@@ -128,7 +128,7 @@ def test_cli_classifies_a_file_read_like_ingest(tmp_path, monkeypatch):
 REAL = Path(__file__).parent / "data" / "classify_eval" / "real_names.csv"
 #: Figures measured after the third round of issue 12 (cited lexicons: ICD-10, Orphanet, Disease
 #: Ontology; known organisations and clubs; the field's general Finnish, Swedish and English
-#: vocabulary in the rules; see README, method), rounded down a little: development recall 0.923,
+#: vocabulary in the rules; see docs/classification.md), rounded down a little: development recall 0.923,
 #: precision 1.000, accuracy 0.916; held-out 0.804, 1.000, 0.782, the held-out half scored once,
 #: after the rules were committed, never tuned on. Regression floors; the held-out ones are below
 #: the issue's goals (recall 0.90, accuracy 0.85).
@@ -163,7 +163,7 @@ def test_real_names_do_not_fall_below_the_resolved_figures(real, split):
     assert ev["accuracy"] >= floors["accuracy"], ev["errors"].head(20)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 goals not reached on the held-out half (see README, method)")
+@pytest.mark.xfail(strict=True, reason="issue 12 goals not reached on the held-out half (see docs/classification.md)")
 def test_heldout_reaches_the_issue_goals(real):
     ev = evaluate(real[real["split"] == "heldout"].reset_index(drop=True))
     assert ev["sote_recall"] >= 0.90 and ev["sote_precision"] >= 0.95 and ev["accuracy"] >= 0.85

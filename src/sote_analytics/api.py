@@ -335,6 +335,21 @@ def load_reference(year: int = config.DEFAULT_YEAR, reference_dir: Path | str | 
     Uses ``reference_dir``, else ``$SOTE_REFERENCE_DIR``, else the download cache,
     else the snapshot embedded in the package (no network).
 
+    Parameters
+    ----------
+    year : int
+        The statistical year of the municipality key, the areas and the population.
+    reference_dir : path, optional
+        A folder of reference files (as written by ``sote-analytics reference fetch``).
+    cache_dir : path, optional
+        The download cache to look in (default: the user's cache folder).
+
+    Returns
+    -------
+    ReferenceData
+        The municipality key (``.key``), the areas of every level (``.areas(level)``), the
+        boundaries (``.boundaries(level)``) and the population (``.population``).
+
     Examples
     --------
     >>> ref = load_reference(2025)
@@ -358,6 +373,11 @@ def demo_register(ref: ReferenceData, directory: Path | str | None = None,
     seed : int
         Seed of the generator (the same seed gives the same register).
 
+    Returns
+    -------
+    Path
+        The register CSV (``register.csv``; the survey is beside it); read it with :func:`read_register`.
+
     Examples
     --------
     >>> path = demo_register(ref, tmp / "demo")
@@ -376,6 +396,21 @@ def read_register(path: Path | str, ref: ReferenceData, **kwargs) -> IngestResul
     Accepted rows are in ``.register``, rejected rows with a reason in
     ``.quarantine``. Keyword arguments go to :func:`.ingest.ingest`
     (``sheet``, ``mapping``, ``today``). See :func:`.pipeline.read_register`.
+
+    Parameters
+    ----------
+    path : path
+        The register file.
+    ref : ReferenceData
+        For the municipalities and areas (:func:`load_reference`).
+    **kwargs
+        Passed to :func:`.ingest.ingest`.
+
+    Returns
+    -------
+    IngestResult
+        ``.register`` (the classified canonical register), ``.quarantine`` (rejected rows and
+        reasons), ``.info`` (encoding, delimiter, columns found) and ``.quality``.
 
     Examples
     --------
@@ -742,6 +777,15 @@ def ranking(table: pd.DataFrame, level: str, sector: str = "ALL", indicator: str
 
 def indicator_names(language: str = "fi") -> dict[str, str]:
     """Indicator id -> name in ``language`` (fi, sv, en; another raises :class:`~.errors.UnknownValueError`).
+
+    Parameters
+    ----------
+    language : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    dict of str to str
+        Every indicator's id and its name.
 
     Examples
     --------
@@ -1205,6 +1249,15 @@ def explore(table: pd.DataFrame | IndicatorSet | Store | Path | str, ref: Refere
         The tidy indicator table, or where to read it (a processed folder).
     ref : ReferenceData, optional
         The reference geography (default: :func:`load_reference` of the table's year).
+    level, sector, indicator : str
+        What the explorer shows first (each checked: a wrong id says what would be right).
+    language : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    Explorer
+        An ipywidgets box; its widgets (``.level``, ``.area``, ``.sector``, ``.indicator``) and
+        figures (``.map_figure``, ``.bar_figure``) can be read and set from code.
 
     Examples
     --------

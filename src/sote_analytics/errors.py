@@ -10,7 +10,21 @@ from __future__ import annotations
 
 
 class SoteAnalyticsError(Exception):
-    """Root of the package's exceptions."""
+    """Root of the package's exceptions.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong and what to do about it.
+
+    Examples
+    --------
+    >>> try:
+    ...     sa.select(ind.table, level="county")
+    ... except SoteAnalyticsError as e:  # every error the package raises on purpose
+    ...     print(type(e).__name__, str(e).split(" Valid")[0])
+    UnknownValueError unknown level 'county'
+    """
 
 
 class NotebookExecutionError(SoteAnalyticsError):
@@ -40,6 +54,21 @@ class UnknownValueError(SoteAnalyticsError, ValueError, LookupError):
     of them; ``.kind``, ``.value``, ``.closest`` and ``.valid`` keep them for a program. It is
     also a :class:`ValueError` and a :class:`LookupError` (the parent of ``KeyError``), so code
     that caught those keeps working.
+
+    Parameters
+    ----------
+    kind : str
+        What was looked up (``"sector"``, ``"area"``, ...).
+    value : object
+        The value asked for.
+    valid : iterable
+        The known values.
+    closest : iterable, optional
+        The known values closest to ``value`` (:func:`difflib.get_close_matches`, say).
+    hint : str
+        A sentence added to the message.
+    where : str
+        Where the value was looked for (``"at level 'kunta'"``).
 
     Examples
     --------
@@ -74,4 +103,17 @@ class UnknownValueError(SoteAnalyticsError, ValueError, LookupError):
 
 class NotClassifiedError(SoteAnalyticsError, ValueError):
     """A frame that is not yet a classified register was given where one is needed (the message says
-    what to call first)."""
+    what to call first).
+
+    Parameters
+    ----------
+    message : str
+
+    Examples
+    --------
+    >>> try:
+    ...     sa.compute_indicators(pd.DataFrame({"nimi": ["A ry"]}), ref)
+    ... except NotClassifiedError as e:
+    ...     print(isinstance(e, ValueError), "read_register" in str(e))
+    True True
+    """

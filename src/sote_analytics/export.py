@@ -33,7 +33,34 @@ SOURCES = [("x_src_key", "x_src_key_by", "CC BY 4.0"), ("x_src_bounds", "x_src_b
 
 def area_frames(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
                 language: str = "fi") -> dict[str, pd.DataFrame]:
-    """The workbook's sheets for one area as DataFrames (headers in ``language``)."""
+    """The workbook's sheets for one area as DataFrames (headers in ``language``).
+
+    Parameters
+    ----------
+    ind : IndicatorSet
+    ref : ReferenceData
+    level, code : str
+        The area.
+    language : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Sheet title -> its table, in the workbook's order: municipalities x sectors (an area of
+        several municipalities), one sheet per indicator family, the sectors missing per municipality,
+        the data dictionary and the sources. ``attrs["units"]`` gives each column's unit.
+
+    Raises
+    ------
+    ValueError
+        When the table has no indicators of the area.
+
+    Examples
+    --------
+    >>> sheets = area_frames(ind, ref, "maakunta", "13", "en")
+    >>> list(sheets)[0], list(sheets)[-2:]
+    ('Municipalities x sectors', ['Data dictionary', 'Sources'])
+    """
     defs = definitions()
     lang = language
     t = ind.table[(ind.table["area_level"] == level) & (ind.table["area_code"] == str(code))]
@@ -94,7 +121,37 @@ def write_workbook(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
     """Write ``<level>_<code>.xlsx`` (``_sv``/``_en`` for other languages; atomically) and return its path.
 
     ``meta`` (the run's ``run.json``) puts the register's file, its row accounting and what it covers
-    on the first sheet."""
+    on the information sheet (the second: the municipalities x sectors table comes first).
+
+    Parameters
+    ----------
+    ind : IndicatorSet
+        What :func:`sote_analytics.compute_indicators` returns.
+    ref : ReferenceData
+        For the area's name, its municipalities and the population year.
+    level, code : str
+        The area (a code; :func:`sote_analytics.write_workbook` also takes names).
+    out_dir : path
+        The folder to write to (made if missing).
+    synthetic : bool
+        Put the demo data warning first on the information sheet.
+    language : {"fi", "sv", "en"}
+        Language of the sheets, headers and labels.
+    meta : dict, optional
+        The run's ``run.json`` (:meth:`.store.Store.meta`).
+
+    Returns
+    -------
+    Path
+        ``<level>_<code>.xlsx`` (``<level>_<code>_sv.xlsx``, ``..._en.xlsx``) in ``out_dir``.
+
+    Examples
+    --------
+    >>> from openpyxl import load_workbook
+    >>> path = write_workbook(ind, ref, "maakunta", "13", tmp / "xlsx", language="en")
+    >>> path.name, load_workbook(path, read_only=True).sheetnames[:2]
+    ('maakunta_13_en.xlsx', ['Municipalities x sectors', 'About'])
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -211,7 +268,29 @@ def write_csv(frame: pd.DataFrame, path: Path | str, excel: bool = True) -> Path
 
 
 def labelled_municipality_sectors(table: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFrame:
-    """Municipality names and sector labels for :func:`.indicators.municipality_sector_table`."""
+    """Municipality names and sector labels for :func:`.indicators.municipality_sector_table`.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Municipality code x sector counts with the rows ``local``, ``district`` and ``own`` (totals).
+    names : Series
+        Municipality code -> name (a code without a name stays a code).
+    lang : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    DataFrame
+        Rows by municipality name (sorted, case-insensitive), then the three totals; columns by sector label.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"ALL": [3, 1, 4, 0, 4], "elderly": [2, 1, 3, 0, 3]},
+    ...                       index=["249", "179", "local", "district", "own"])
+    >>> out = labelled_municipality_sectors(counts, pd.Series({"179": "Jyväskylä", "249": "Keuruu"}), "en")
+    >>> out.index[:2].tolist(), out.columns[0]
+    (['Jyväskylä', 'Keuruu'], 'Total')
+    """
     totals = {"local": tr("mxs_local_total", lang), "district": tr("mxs_district", lang),
               "own": tr("mxs_own_total", lang)}
     body = table.drop(index=list(totals))

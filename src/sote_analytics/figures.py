@@ -28,6 +28,16 @@ def with_title_room(fig: go.Figure) -> go.Figure:
     The template is a copy of the figure's own (``plotly_white``, or plotly's default), so nothing
     else changes; without a title text the figure looks the same.
 
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        Changed in place.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        ``fig`` itself.
+
     Examples
     --------
     >>> fig = with_title_room(go.Figure(layout=dict(template="plotly_white")))
@@ -56,6 +66,24 @@ def _slice(table: pd.DataFrame, level: str, code: str, indicator: str) -> pd.Dat
 def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
                area_name: str | None = None) -> go.Figure:
     """Associations per 1,000 inhabitants by sector, the area beside the country.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The tidy indicator table (:attr:`.indicators.IndicatorSet.table`); it must have the
+        ``associations_per_1000`` and ``associations`` rows of the area and of ``koko_maa`` ``SSS``.
+    level, code : str
+        The area's level and code (no names: :func:`sote_analytics.sector_bar` resolves names).
+    language : {"fi", "sv", "en"}
+        Language of the sector labels and axis titles.
+    area_name : str, optional
+        The area's bar label (default: the table's ``area_name``).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two horizontal bar traces, the area and the country, one bar per sote sector
+        (``unclassified`` only when the area has any).
 
     Examples
     --------
@@ -117,6 +145,16 @@ SECTOR_MAP_HEIGHT, GAPS_MAP_HEIGHT = 600, 520
 def relative_luminance(color: str) -> float:
     """Relative luminance of a ``#rrggbb`` colour (WCAG 2.1 definition).
 
+    Parameters
+    ----------
+    color : str
+        A hex colour, ``"#rrggbb"``.
+
+    Returns
+    -------
+    float
+        From 0 (black) to 1 (white).
+
     Examples
     --------
     >>> relative_luminance("#ffffff"), relative_luminance("#000000")
@@ -130,6 +168,16 @@ def relative_luminance(color: str) -> float:
 
 def contrast_ratio(a: str, b: str) -> float:
     """WCAG 2.1 contrast ratio of two ``#rrggbb`` colours (1 to 21).
+
+    Parameters
+    ----------
+    a, b : str
+        Hex colours, ``"#rrggbb"`` (the order does not matter).
+
+    Returns
+    -------
+    float
+        From 1 (the same luminance) to 21 (black on white).
 
     Examples
     --------
@@ -145,10 +193,25 @@ def contrast_ratio(a: str, b: str) -> float:
 def class_breaks(values, k: int = 5) -> list[float]:
     """Class limits for a choropleth: quantiles rounded to two decimals, unique.
 
+    Parameters
+    ----------
+    values : iterable of float
+        The values to classify; NaN is left out.
+    k : int
+        Number of classes wanted (fewer when quantiles coincide).
+
+    Returns
+    -------
+    list of float
+        Ascending limits, ``k + 1`` at most (lowest value to highest); ``[]`` without values, two
+        equal limits when every value is the same.
+
     Examples
     --------
     >>> class_breaks([0.5, 1.0, 1.5, 2.0, 2.5, 3.0], k=3)
     [0.5, 1.33, 2.17, 3.0]
+    >>> class_breaks([2.0, 2.0]), class_breaks([float("nan")])
+    ([2.0, 2.0], [])
     """
     import numpy as np
 
@@ -179,7 +242,11 @@ def _rings(geom) -> tuple[list, list]:
 
 
 def _classes(values, language: str):
-    """Quantile classes: (breaks, class index per value (-1 = no data/zero), labels, colours)."""
+    """Quantile classes of the positive values: (class index per value (-1 = no data or zero), labels, colours).
+
+    The limits are :func:`class_breaks` of the positive values; ``labels`` and ``colours`` have one entry
+    per class.
+    """
     import numpy as np
 
     vals = np.asarray(values, dtype=float)
@@ -208,6 +275,34 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
     once. The states are the buttons of ``layout.updatemenus[0]``, which is not
     drawn (plotly's dropdown cannot be reached by keyboard): the report puts a
     native ``<select>`` beside the map that applies them (:func:`sector_menu_html`).
+
+    Parameters
+    ----------
+    boundaries : GeoDataFrame
+        Municipality polygons with ``code`` and ``name_fi``/``name_sv``/``name_en``
+        (:meth:`.reference.ReferenceData.boundaries`; any subset of municipalities).
+    table : DataFrame
+        The tidy indicator table; its ``kunta`` rows of ``associations_per_1000`` and ``associations``
+        are drawn.
+    sectors : list of str
+        The sector states, the first one shown.
+    language : {"fi", "sv", "en"}
+    label_priority : Series, optional
+        A value per municipality code (the reports give the population): larger names first.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One polygon trace per municipality, then the legend traces and the names; one hidden
+        ``updatemenus`` button per sector when there are several.
+
+    Examples
+    --------
+    >>> b = ref.boundaries("kunta", simplify=0.005)
+    >>> b = b[b["code"].isin(ref.key.loc[ref.key["maakunta_code"] == "13", "kunta_code"])]
+    >>> fig = sector_map(b, ind.table, ["ALL", "elderly"])
+    >>> len(b), len(fig.layout.updatemenus[0].buttons), [b.label for b in fig.layout.updatemenus[0].buttons]
+    (22, 2, ['Kaikki sektorit', 'Ikääntyneet ja eläkeläiset'])
     """
     gdf = boundaries.reset_index(drop=True)
     mun = table[table["area_level"] == "kunta"]
@@ -264,6 +359,20 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
 def sector_menu_html(fig: go.Figure, label: str, select_id: str = "sote-sector-map") -> str:
     """A labelled native ``<select>`` that applies the sector states of :func:`sector_map` to the map in the
     same ``<figure>`` (keyboard- and screen-reader-usable); '' when the map has a single state.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        A map of :func:`sector_map` (its ``layout.updatemenus[0]`` holds the states).
+    label : str
+        The visible label of the menu.
+    select_id : str
+        The ``id`` of the ``<select>`` (unique on the page).
+
+    Returns
+    -------
+    str
+        HTML: a ``<div>`` with the label and the menu, and the script that restyles the map.
 
     Examples
     --------
@@ -355,9 +464,32 @@ def _non_overlapping(gdf, pts, names: list[str], height: int, rank: list[float])
 
 
 def context_map(area_boundaries, values: pd.Series, highlight: str, language: str = "fi") -> go.Figure:
-    """All areas of a level coloured by a value, one area outlined (national context)."""
+    """All areas of a level coloured by a value, one area outlined (national context).
 
+    Parameters
+    ----------
+    area_boundaries : GeoDataFrame
+        Polygons of the level's areas (``code``, ``name_fi``/``name_sv``/``name_en``).
+    values : Series
+        The value per area code (associations per 1,000 inhabitants in the reports); missing or
+        zero is drawn white and hatched.
+    highlight : str
+        The code of the area to outline ("" for none).
+    language : {"fi", "sv", "en"}
 
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One polygon trace per area, then one legend swatch per class shown.
+
+    Examples
+    --------
+    >>> b = ref.boundaries("maakunta", simplify=0.005)
+    >>> per = sa.select(ind.table, level="maakunta", sector="ALL", indicator="associations_per_1000")
+    >>> fig = context_map(b, per.set_index("area_code")["value"], highlight="13")
+    >>> [tr.text.split(":")[0] for tr in fig.data if tr.line.color == "#D55E00"], len(b)
+    (['Keski-Suomi'], 19)
+    """
     gdf = area_boundaries.reset_index(drop=True)
     v = values.reindex(gdf["code"]).to_numpy()
     cls, labels, colors = _classes(v, language)
@@ -407,9 +539,32 @@ def _swatch(fig: go.Figure, name: str, color: str, rank: int) -> None:
 def gaps_map(boundaries, missing: pd.Series, language: str = "fi",
              label_priority: pd.Series | None = None) -> go.Figure:
     """Municipalities coloured by how many sote sectors have no association there (names as in
-    :func:`sector_map`)."""
+    :func:`sector_map`).
 
+    Parameters
+    ----------
+    boundaries : GeoDataFrame
+        Municipality polygons (``code``, ``name_fi``/``name_sv``/``name_en``).
+    missing : Series
+        The number of sectors without an association, per municipality code (missing: 0).
+    language : {"fi", "sv", "en"}
+    label_priority : Series, optional
+        A value per municipality code: larger names first.
 
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One polygon trace per municipality, at most five colour classes (0, then up to four
+        groups of counts) with their swatches.
+
+    Examples
+    --------
+    >>> b = ref.boundaries("kunta", simplify=0.005)
+    >>> b = b[b["code"].isin(["179", "249", "992"])]
+    >>> fig = gaps_map(b, pd.Series({"179": 2, "249": 7}))
+    >>> sorted({tr.text for tr in fig.data if tr.text and ":" in tr.text})
+    ['Jyväskylä: 2', 'Keuruu: 7', 'Äänekoski: 0']
+    """
     gdf = boundaries.reset_index(drop=True)
     m = missing.reindex(gdf["code"]).fillna(0).astype(int).to_numpy()
     name_col = name_column(language)
@@ -437,7 +592,29 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi",
 
 
 def share_bar(table: pd.DataFrame, level: str, code: str, indicator: str, language: str = "fi") -> go.Figure:
-    """A share by sector with 95% interval error bars (e.g. paid staff share)."""
+    """A share by sector with 95% interval error bars (e.g. paid staff share).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The tidy indicator table (``value``, ``lower``, ``upper`` and ``n`` of the indicator).
+    level, code : str
+        The area's level and code.
+    indicator : str
+        A share indicator (values from 0 to 1), e.g. ``"paid_staff_share"``.
+    language : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One horizontal bar per sector with answers (``n > 0``), in per cent, with asymmetric error bars.
+
+    Examples
+    --------
+    >>> fig = share_bar(ind.table, "maakunta", "13", "paid_staff_share")
+    >>> fig.layout.xaxis.range, len(fig.data[0].y) > 0
+    ((0, 100), True)
+    """
     sel = _slice(table, level, code, indicator)
     sectors = [s for s in sote_sectors() if s in sel.index and sel.at[s, "n"] > 0]
     fig = go.Figure(go.Bar(
@@ -455,7 +632,26 @@ def share_bar(table: pd.DataFrame, level: str, code: str, indicator: str, langua
 
 
 def registrations_bar(registrations: pd.DataFrame, language: str = "fi") -> go.Figure:
-    """Registrations by decade (``year``, ``registrations``)."""
+    """Registrations by decade (``year``, ``registrations``).
+
+    Parameters
+    ----------
+    registrations : DataFrame
+        ``year`` and ``registrations`` (the number registered that year), one row per year.
+    language : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar per decade.
+
+    Examples
+    --------
+    >>> regs = pd.DataFrame({"year": [1985, 1989, 2003, 2021], "registrations": [2, 3, 4, 1]})
+    >>> fig = registrations_bar(regs)
+    >>> list(fig.data[0].x), fig.data[0].y.tolist()
+    (['1980–', '2000–', '2020–'], [5, 4, 1])
+    """
     dec = (registrations["year"] // 10 * 10).astype(int)
     by = registrations.groupby(dec)["registrations"].sum()
     fig = go.Figure(go.Bar(x=[f"{d}–" for d in by.index], y=by.to_numpy(), marker_color=AREA_COLOR,
@@ -467,7 +663,29 @@ def registrations_bar(registrations: pd.DataFrame, language: str = "fi") -> go.F
 
 
 def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> go.Figure:
-    """Small multiples of the wellbeing areas on a tile grid: per 1,000 by sector."""
+    """Small multiples of the wellbeing areas on a tile grid: per 1,000 by sector.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The tidy indicator table (its ``hyvinvointialue`` rows of ``associations_per_1000``).
+    grid : DataFrame
+        ``code``, ``name``, ``row``, ``col`` (1-based) of each tile (:meth:`.reference.ReferenceData.grid`).
+    language : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar trace per tile, on one shared value axis.
+
+    Examples
+    --------
+    >>> grid = pd.DataFrame({"code": ["15", "10"], "name": ["Keski-Suomen hyvinvointialue", "Etelä-Savo"],
+    ...                      "row": [1, 1], "col": [1, 2]})
+    >>> fig = tile_grid(ind.table, grid)
+    >>> len(fig.data), fig.layout.annotations[0].text
+    (2, 'Keski-Suomen<br>hyvinvointialue')
+    """
     from plotly.subplots import make_subplots
 
     rows, cols = int(grid["row"].max()), int(grid["col"].max())
@@ -497,6 +715,23 @@ def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> 
 
 
 def sectors_color(code: str) -> str:
+    """The colour of a sector (``data/sectors.csv``), as in the tile grid and its legend.
+
+    Parameters
+    ----------
+    code : str
+        A sector id (:func:`sote_analytics.sectors`).
+
+    Returns
+    -------
+    str
+        A CSS colour.
+
+    Examples
+    --------
+    >>> sectors_color("elderly").startswith("#")
+    True
+    """
     from .taxonomy import sectors
 
     return str(sectors().loc[code, "color"])

@@ -134,18 +134,56 @@ class Store:
         object.__setattr__(self, "path", Path(self.path))
 
     def file(self, name: str) -> Path:
-        """Path of a file of the folder (where it is read)."""
+        """Path of a file of the folder (where it is read).
+
+        Parameters
+        ----------
+        name : str
+            The file's name (one of the module's constants, e.g. :data:`INDICATORS`).
+
+        Returns
+        -------
+        Path
+            ``path / name`` (whether or not it exists).
+
+        Examples
+        --------
+        >>> Store(Path("data/processed")).file(INDICATORS).as_posix()
+        'data/processed/indicators.parquet'
+        """
         return self.path / name
 
     # ------------------------------------------------------------------ transactions
     @property
     def staging(self) -> Path:
-        """The staging folder of a run into this folder (beside it, same file system)."""
+        """The staging folder of a run into this folder (beside it, same file system).
+
+        Returns
+        -------
+        Path
+            ``.<name>.staging`` in the folder's parent.
+
+        Examples
+        --------
+        >>> Store(Path("data/processed")).staging.as_posix()
+        'data/.processed.staging'
+        """
         return self.path.parent / f".{self.path.name}.staging"
 
     @property
     def lock_file(self) -> Path:
-        """The lock of this folder (beside it: the folder itself is swapped)."""
+        """The lock of this folder (beside it: the folder itself is swapped).
+
+        Returns
+        -------
+        Path
+            ``.<name>.lock`` in the folder's parent.
+
+        Examples
+        --------
+        >>> Store(Path("data/processed")).lock_file.name
+        '.processed.lock'
+        """
         return self.path.parent / f".{self.path.name}.lock"
 
     def _key(self) -> str:
@@ -154,10 +192,26 @@ class Store:
     def begin(self) -> Path:
         """Open a transaction: take the folder's lock, start an empty staging folder; idempotent.
 
+        Returns
+        -------
+        Path
+            The staging folder, where every write of the run goes until :meth:`write_meta`.
+
         Raises
         ------
         StoreError
             When another process is writing or reading the folder.
+
+        Examples
+        --------
+        >>> s = Store(tmp / "begin" / "processed")
+        >>> s.begin() == s.staging, s.write_quarantine(pd.DataFrame({"reason": []})).parent == s.path
+        (True, True)
+        >>> s.path.exists()  # nothing is in place before write_meta commits
+        False
+        >>> s.write_meta({"source": "x.csv"})
+        >>> sorted(p.name for p in s.files()), s.staging.exists()
+        (['quarantine.csv', 'run.json'], False)
         """
         key = self._key()
         if key in _OPEN and _OPEN[key].is_dir():
@@ -192,7 +246,22 @@ class Store:
             self.abort()
 
     def abort(self) -> None:
-        """Drop an open transaction: the staging folder is removed, the folder keeps its previous state."""
+        """Drop an open transaction: the staging folder is removed, the folder keeps its previous state.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> s = Store(tmp / "abort" / "processed")
+        >>> s.write_meta({"source": "old.csv"})
+        >>> _ = s.begin()
+        >>> _ = s.write_quarantine(pd.DataFrame({"reason": []}))
+        >>> s.abort()
+        >>> s.meta()["source"], s.file(QUARANTINE).exists(), s.staging.exists()
+        ('old.csv', False, False)
+        """
         staging = _OPEN.pop(self._key(), None)
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
@@ -262,6 +331,22 @@ class Store:
         ------
         StoreError
             "the processed folder ... is incomplete: re-run ..." when a file is missing or differs.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> s = Store(tmp / "verify")
+        >>> _ = s.write_quarantine(pd.DataFrame({"reason": ["x"]}))
+        >>> s.write_meta({"source": "x.csv"})
+        >>> s.verify()
+        >>> _ = s.file(QUARANTINE).write_text("changed")
+        >>> s.verify()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        sote_analytics.store.StoreError: the processed folder ... is incomplete (quarantine.csv has 7 bytes, ...
         """
         meta = self.meta()
         files = meta.get("files")
@@ -286,7 +371,25 @@ class Store:
 
     # ------------------------------------------------------------------ run metadata
     def meta(self) -> dict:
-        """``run.json`` as a dict (empty when the folder has none)."""
+        """``run.json`` as a dict (empty when the folder has none).
+
+        Returns
+        -------
+        dict
+            What :meth:`write_meta` wrote, with ``files`` (size and sha256 of every other file).
+
+        Raises
+        ------
+        StoreError
+            When ``run.json`` is unreadable.
+
+        Examples
+        --------
+        >>> store.meta()["source"], "indicators.parquet" in store.meta()["files"]
+        ('register.csv', True)
+        >>> Store(tmp / "nothing here").meta()
+        {}
+        """
         p = self.file(RUN_META)
         if not p.is_file():
             return {}
@@ -297,7 +400,25 @@ class Store:
 
     def write_meta(self, meta: dict) -> None:
         """Write ``run.json`` last, with the size and sha256 of every other file of the folder; in a
-        transaction, then swap the staging folder in (:meth:`begin`)."""
+        transaction, then swap the staging folder in (:meth:`begin`).
+
+        Parameters
+        ----------
+        meta : dict
+            The run's metadata (source, row counts, ``synthetic``, ...), JSON-serialisable (other
+            values are written as text); ``files`` is added.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> s = Store(tmp / "meta")
+        >>> s.write_meta({"source": "x.csv", "rows": 3})
+        >>> s.meta()
+        {'source': 'x.csv', 'rows': 3, 'files': {}}
+        """
         folder = self._out(RUN_META).parent
         meta = {**meta, "files": self._fingerprints(folder)}
         atomic_write_text(folder / RUN_META, json.dumps(meta, ensure_ascii=False, indent=2, default=str))
@@ -306,12 +427,41 @@ class Store:
 
     @property
     def synthetic(self) -> bool:
-        """True when the register of this run is the synthetic demo (decided once, in ``run.json``)."""
+        """True when the register of this run is the synthetic demo (decided once, in ``run.json``).
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> store.synthetic
+        False
+        """
         return bool(self.meta().get("synthetic", False))
 
     # ------------------------------------------------------------------ indicators
     def save_indicators(self, ind) -> dict[str, str]:
-        """Write the indicator table (Parquet and CSV), counts, registrations and the data dictionary."""
+        """Write the indicator table (Parquet and CSV), counts, registrations and the data dictionary.
+
+        Parameters
+        ----------
+        ind : IndicatorSet
+            What :func:`sote_analytics.compute_indicators` returns.
+
+        Returns
+        -------
+        dict of str to str
+            What was written -> its path (``parquet``, ``csv``, ``csv_excel``, ``municipality_counts``,
+            ``registrations``, ``data_dictionary``, and ``activity_trend`` when there is one).
+
+        Examples
+        --------
+        >>> from dataclasses import replace
+        >>> regions = replace(ind, table=ind.table[ind.table["area_level"] == "maakunta"])  # small: fast
+        >>> sorted(Store(tmp / "saved").save_indicators(regions))
+        ['csv', 'csv_excel', 'data_dictionary', 'municipality_counts', 'parquet', 'registrations']
+        """
         from .indicators.engine import data_dictionary
 
         names = {"parquet": INDICATORS, "csv": INDICATORS_CSV, "municipality_counts": MUNICIPALITY_COUNTS,
@@ -342,7 +492,24 @@ class Store:
         return {k: str(self.file(v)) for k, v in names.items()}
 
     def load_indicators(self):
-        """Read what :meth:`save_indicators` wrote, as an :class:`~.indicators.IndicatorSet`."""
+        """Read what :meth:`save_indicators` wrote, as an :class:`~.indicators.IndicatorSet`.
+
+        Returns
+        -------
+        IndicatorSet
+            ``.table`` (the tidy table), ``.municipality_counts``, ``.registrations``, ``.activity_trend``.
+
+        Raises
+        ------
+        StoreError
+            When the folder is missing, incomplete or unreadable (see :meth:`check`).
+
+        Examples
+        --------
+        >>> got = store.load_indicators()
+        >>> sorted(got.table["area_level"].unique())
+        ['maakunta']
+        """
         from .indicators.engine import IndicatorSet
 
         self.check()
@@ -354,7 +521,20 @@ class Store:
                             pd.read_parquet(trend) if trend.exists() else pd.DataFrame())
 
     def check(self) -> None:
-        """Fail with a :class:`StoreError` naming the fix when a required file is missing or unreadable."""
+        """Fail with a :class:`StoreError` naming the fix when a required file is missing or unreadable.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> store.check()
+        >>> Store(tmp / "no such folder").check()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        sote_analytics.store.StoreError: processed folder ... does not exist: run `sote-analytics indicators` ...
+        """
         fix = "run `sote-analytics indicators` (or `sote-analytics run FILE`) to build it"
         self._recover()
         if not self.path.is_dir():
@@ -376,17 +556,71 @@ class Store:
     def write_quarantine(self, quarantine: pd.DataFrame) -> Path:
         """The quarantine with formula-like text neutralised, headers included (a spreadsheet must not run it),
         and e-mails, phone numbers and person names redacted in every cell, reasons included (a rejected row is
-        shown as it came, less its personal data)."""
+        shown as it came, less its personal data).
+
+        Parameters
+        ----------
+        quarantine : DataFrame
+            The rejected rows (:attr:`.ingest.IngestResult.quarantine`).
+
+        Returns
+        -------
+        Path
+            ``quarantine.csv``.
+
+        Examples
+        --------
+        >>> q = pd.DataFrame({"name": ["=HYPERLINK(1)"], "reason": ["no municipality"]})
+        >>> print(Store(tmp / "quarantine").write_quarantine(q).read_text("utf-8").strip())
+        name,reason
+        '=HYPERLINK(1),no municipality
+        """
         return self._write_safe_csv(quarantine, QUARANTINE, redact=True)
 
     def write_field_problems(self, problems: pd.DataFrame | None) -> Path:
-        """The field problems of accepted associations (row, column, problem; values redacted), formula-safe."""
+        """The field problems of accepted associations (row, column, problem; values redacted), formula-safe.
+
+        Parameters
+        ----------
+        problems : DataFrame or None
+            ``source_row, column, kind, problem, value`` (:attr:`.register.RegisterResult.field_problems`);
+            None writes the header only.
+
+        Returns
+        -------
+        Path
+            ``field_problems.csv``.
+
+        Examples
+        --------
+        >>> Store(tmp / "problems").write_field_problems(None).read_text("utf-8").strip()
+        'source_row,column,kind,problem,value'
+        """
         if problems is None:
             problems = pd.DataFrame(columns=["source_row", "column", "kind", "problem", "value"])
         return self._write_safe_csv(problems, FIELD_PROBLEMS)
 
     def write_review(self, register: pd.DataFrame, language: str = "fi") -> tuple[Path, int]:
-        """The review workbook (:func:`.corrections.write_review_workbook`)."""
+        """The review workbook (:func:`.corrections.write_review_workbook`).
+
+        Parameters
+        ----------
+        register : DataFrame
+            The classified register.
+        language : {"fi", "sv", "en"}
+            Language of the workbook's headers and instructions.
+
+        Returns
+        -------
+        tuple of (Path, int)
+            ``tarkistettavat.xlsx`` and the number of associations in it to review.
+
+        Examples
+        --------
+        >>> path, n = Store(tmp / "review").write_review(register)
+        >>> path.name, n >= 0
+        ('tarkistettavat.xlsx', True)
+        """
         from .classify.corrections import write_review_workbook
 
         _, n = write_review_workbook(register, self._out(REVIEW), language)
@@ -401,7 +635,24 @@ class Store:
         return self.file(name)
 
     def write_directory(self, register: pd.DataFrame) -> Path:
-        """The directory a report may show; never extras (contact persons, e-mails)."""
+        """The directory a report may show; never extras (contact persons, e-mails).
+
+        Parameters
+        ----------
+        register : DataFrame
+            The classified register.
+
+        Returns
+        -------
+        Path
+            ``directory.parquet``: name, municipality, sector, service production, organisation type and
+            the area of operation.
+
+        Examples
+        --------
+        >>> Store(tmp / "directory").write_directory(register).name
+        'directory.parquet'
+        """
         from .read.validation import redact_person_names
 
         p = self._out(DIRECTORY)
@@ -419,6 +670,21 @@ class Store:
 
         Columns: name, sector, org_type, operating_area_level, municipality_code (the domicile, if any),
         and ``n_covered`` (how many of the given municipalities the area of operation includes).
+
+        Parameters
+        ----------
+        municipality_codes : iterable of str
+            Municipality codes (``"179"``).
+
+        Returns
+        -------
+        DataFrame
+            One row per organisation (empty without a directory or without areas of operation).
+
+        Examples
+        --------
+        >>> store.operating_in(["179", "249"])[["name", "org_type", "n_covered"]].values.tolist()
+        [['Keski-Suomen Muistiyhdistys ry', 'district', 2]]
         """
         p = self.file(DIRECTORY)
         cols = ["name", "sector", "org_type", "municipality_code", *OPERATING_COLUMNS]
@@ -437,7 +703,23 @@ class Store:
         return d.assign(n_covered=n)[n > 0].reset_index(drop=True)
 
     def directory(self, municipality_codes=None) -> pd.DataFrame:
-        """The directory, optionally only the associations domiciled in ``municipality_codes``."""
+        """The directory, optionally only the associations domiciled in ``municipality_codes``.
+
+        Parameters
+        ----------
+        municipality_codes : iterable of str, optional
+            Municipality codes; all associations when omitted.
+
+        Returns
+        -------
+        DataFrame
+            ``name, municipality_code, sector, produces_services`` (empty without a directory).
+
+        Examples
+        --------
+        >>> store.directory(["249"])["name"].tolist()
+        ['Keuruun Eläkkeensaajat ry', 'MLL:n Keuruun paikallisyhdistys ry']
+        """
         p = self.file(DIRECTORY)
         if not p.exists():
             return pd.DataFrame(columns=DIRECTORY_COLUMNS)
@@ -451,6 +733,31 @@ class Store:
 
         ``ref`` (the reference) is needed to find the area column by its values; ``kind`` and ``k``
         are stored in the report, where the survey section reads them.
+
+        Parameters
+        ----------
+        survey_path : path or None
+            The survey export (CSV or Excel); None removes a previous run's survey.
+        ref : ReferenceData
+            Required with a survey.
+        kind, k, keep_free_text
+            As in :func:`.survey_read.read_survey` (``k``: the smallest group shown).
+
+        Returns
+        -------
+        Path or None
+            ``survey.parquet``, or None without a survey.
+
+        Examples
+        --------
+        >>> csv = tmp / "survey.csv"
+        >>> pd.DataFrame({"Kunta": ["Jyväskylä", "Keuruu"], "Toimiala": ["ikääntyneet", "vammaiset"],
+        ...               "Vapaaehtoisia": [12, 3]}).to_csv(csv, index=False)
+        >>> s = Store(tmp / "survey")
+        >>> s.write_survey(csv, ref).name, len(s.survey()), s.survey_report()["kind"]
+        ('survey.parquet', 2, 'organisations')
+        >>> s.write_survey(None) is None, s.survey()
+        (True, None)
         """
         p, rp = self._out(SURVEY), self._out(SURVEY_REPORT)
         if survey_path is None:
@@ -472,12 +779,34 @@ class Store:
         return self.file(SURVEY)
 
     def survey(self) -> pd.DataFrame | None:
-        """The survey responses, or None."""
+        """The survey responses, or None.
+
+        Returns
+        -------
+        DataFrame or None
+            What :meth:`write_survey` stored.
+
+        Examples
+        --------
+        >>> store.survey() is None
+        True
+        """
         p = self.file(SURVEY)
         return pd.read_parquet(p) if p.exists() else None
 
     def survey_report(self) -> dict:
-        """How the survey was read (``survey_report.json``), or an empty dict (no survey, or an older run)."""
+        """How the survey was read (``survey_report.json``), or an empty dict (no survey, or an older run).
+
+        Returns
+        -------
+        dict
+            Respondents, unmatched areas and sectors, dropped personal-data columns, question kinds, kind, k.
+
+        Examples
+        --------
+        >>> store.survey_report()
+        {}
+        """
         p = self.file(SURVEY_REPORT)
         if not p.is_file():
             return {}
@@ -487,7 +816,28 @@ class Store:
             raise StoreError(f"{p} is unreadable ({exc}); run `sote-analytics indicators` again") from None
 
     def write_trends(self, trends: pd.DataFrame | None) -> Path | None:
-        """Founded, ended and net per year and area (a dated register such as YTJ), or remove old ones."""
+        """Founded, ended and net per year and area (a dated register such as YTJ), or remove old ones.
+
+        Parameters
+        ----------
+        trends : DataFrame or None
+            ``area_level, area_code, year, founded, ended, net``; None removes a previous run's.
+
+        Returns
+        -------
+        Path or None
+            ``trends.parquet``, or None.
+
+        Examples
+        --------
+        >>> s = Store(tmp / "trends")
+        >>> tr = pd.DataFrame({"area_level": ["kunta"] * 2, "area_code": ["179"] * 2, "year": [2024, 2023],
+        ...                    "founded": [5, 4], "ended": [1, 2], "net": [4, 2]})
+        >>> s.write_trends(tr).name
+        'trends.parquet'
+        >>> s.trends("kunta", "179")["year"].tolist()
+        [2023, 2024]
+        """
         p = self._out(TRENDS)
         if trends is None:
             p.unlink(missing_ok=True)
@@ -499,7 +849,23 @@ class Store:
         return self.file(TRENDS)
 
     def trends(self, level: str, code: str) -> pd.DataFrame | None:
-        """The founded/ended/net rows of one area, or None when the register has no such dates."""
+        """The founded/ended/net rows of one area, or None when the register has no such dates.
+
+        Parameters
+        ----------
+        level, code : str
+            The area.
+
+        Returns
+        -------
+        DataFrame or None
+            The area's rows by year (see :meth:`write_trends`).
+
+        Examples
+        --------
+        >>> store.trends("kunta", "179") is None  # the doctest register has no dates
+        True
+        """
         p = self.file(TRENDS)
         if not p.exists():
             return None
@@ -508,11 +874,43 @@ class Store:
 
     # ------------------------------------------------------------------ geometries
     def geo_path(self, level: str) -> Path:
-        """Path of the precomputed boundaries of ``level``."""
+        """Path of the precomputed boundaries of ``level``.
+
+        Parameters
+        ----------
+        level : str
+            An area level id (``"kunta"``, ``"hyvinvointialue"``, ...).
+
+        Returns
+        -------
+        Path
+            ``geo_<level>.parquet`` in the folder.
+
+        Examples
+        --------
+        >>> store.geo_path("maakunta").name
+        'geo_maakunta.parquet'
+        """
         return self.file(f"geo_{level}.parquet")
 
     def write_geometries(self, ref) -> list[Path]:
-        """Precompute simplified boundaries of every level once (GeoParquet), for all reports of a batch."""
+        """Precompute simplified boundaries of every level once (GeoParquet), for all reports of a batch.
+
+        Parameters
+        ----------
+        ref : ReferenceData
+
+        Returns
+        -------
+        list of Path
+            One ``geo_<level>.parquet`` per area level.
+
+        Examples
+        --------
+        >>> paths = Store(tmp / "geo").write_geometries(ref)
+        >>> [p.name for p in paths][:2]
+        ['geo_kunta.parquet', 'geo_seutukunta.parquet']
+        """
         from .reference import area_levels
 
         out = []
@@ -525,7 +923,24 @@ class Store:
         return out
 
     def boundaries(self, ref, level: str):
-        """Boundaries of ``level``: the precomputed GeoParquet, else built from the reference."""
+        """Boundaries of ``level``: the precomputed GeoParquet, else built from the reference.
+
+        Parameters
+        ----------
+        ref : ReferenceData
+            Used when the folder has no precomputed boundaries of the level.
+        level : str
+
+        Returns
+        -------
+        GeoDataFrame
+            ``code``, ``name_fi``, ``name_sv``, ``name_en`` and the (simplified) geometry.
+
+        Examples
+        --------
+        >>> store.boundaries(ref, "maakunta").shape[0]
+        19
+        """
         p = self.geo_path(level)
         if p.exists():
             import geopandas as gpd
@@ -534,6 +949,17 @@ class Store:
         return ref.boundaries(level, simplify=MAP_SIMPLIFY)
 
     def files(self) -> list[Path]:
-        """Every file of the folder (for a manifest's input hashes)."""
+        """Every file of the folder (for a manifest's input hashes).
+
+        Returns
+        -------
+        list of Path
+            Sorted; hidden files left out; ``[]`` when the folder does not exist.
+
+        Examples
+        --------
+        >>> [p.name for p in store.files()][:3]
+        ['data_dictionary.csv', 'directory.parquet', 'indicators.csv']
+        """
         return sorted(p for p in self.path.glob("*") if p.is_file() and not p.name.startswith(".")) \
             if self.path.is_dir() else []

@@ -123,6 +123,20 @@ def apply_corrections(register: pd.DataFrame, corrections: pd.DataFrame) -> pd.D
     (confidence high); ``attrs["corrections"]`` counts what was applied and lists what matched
     nothing or named no sector.
 
+    Parameters
+    ----------
+    register : DataFrame
+        The classified register (``name``, ``sector``; ``business_id``, ``register_number``,
+        ``sector_source`` and ``confidence`` when present). Not changed.
+    corrections : DataFrame
+        What :func:`read_corrections` returns.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``register`` with the corrected sectors; ``attrs["corrections"]``: ``rows``,
+        ``applied`` (associations changed), ``unmatched`` and ``invalid`` (labels with their row).
+
     Examples
     --------
     >>> reg = pd.DataFrame({"name": ["Laukaan Luja ry"], "business_id": [None], "register_number": [None],
@@ -173,7 +187,27 @@ def apply_corrections(register: pd.DataFrame, corrections: pd.DataFrame) -> pd.D
 
 
 def review_rows(register: pd.DataFrame) -> pd.DataFrame:
-    """The associations to review: unclassified, or classified with low confidence (not corrected)."""
+    """The associations to review: unclassified, or classified with low confidence (not corrected).
+
+    Parameters
+    ----------
+    register : DataFrame
+        The classified register (``sector``; ``confidence`` and ``sector_source`` when present).
+
+    Returns
+    -------
+    DataFrame
+        The rows to review (a sector given by the file or by a correction is not reviewed again).
+
+    Examples
+    --------
+    >>> reg = pd.DataFrame({"name": ["A ry", "B ry", "C ry", "D ry"],
+    ...                     "sector": ["unclassified", "elderly", "elderly", "unclassified"],
+    ...                     "confidence": ["low", "low", "high", "low"],
+    ...                     "sector_source": ["none", "name_shape", "name_rule", "correction"]})
+    >>> review_rows(reg)["name"].tolist()
+    ['A ry', 'B ry']
+    """
     src = register.get("sector_source", pd.Series("", index=register.index)).astype("string")
     low = register.get("confidence", pd.Series("", index=register.index)).astype("string").eq("low")
     mask = (register["sector"].astype("string").eq(UNCLASSIFIED) | low).fillna(False) & ~src.isin(
@@ -188,10 +222,25 @@ def write_review_workbook(register: pd.DataFrame, path: Path | str, language: st
     sector (a label from the list on the second sheet, or "Ei sote-alaa") and pass it to
     ``--corrections``. Every cell is formula-safe; purposes have e-mails and phones removed.
 
+    Parameters
+    ----------
+    register : DataFrame
+        The classified register; :func:`review_rows` chooses the rows.
+    path : path
+        The ``.xlsx`` to write.
+    language : {"fi", "sv", "en"}
+        Language of the headers and the instructions.
+
     Returns
     -------
     (Path, int)
         The path and the number of associations listed.
+
+    Examples
+    --------
+    >>> path, n = write_review_workbook(register, tmp / "review.xlsx", "en")
+    >>> n == len(review_rows(register)), read_corrections(path).empty  # nothing filled in yet
+    (True, True)
     """
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation

@@ -45,7 +45,28 @@ class ScopeError(SoteAnalyticsError, ValueError):
 
 @dataclass(frozen=True)
 class Scope:
-    """The municipalities a register covers, and how that was decided."""
+    """The municipalities a register covers, and how that was decided.
+
+    Parameters
+    ----------
+    municipalities : frozenset of str
+        The covered municipality codes.
+    national : bool
+        The whole country.
+    areas : tuple of (str, str)
+        The covered areas, ``(level, code)``.
+    how : {"inferred", "given"}
+    outside : int
+        Associations of the file outside the scope.
+    details : dict
+        How an inferred scope was decided (counts of counties).
+
+    Examples
+    --------
+    >>> s = Scope(frozenset({"179", "249"}), False, (("kunta", "179"), ("kunta", "249")), "given")
+    >>> s.label(ref), s.covers(ref, "kunta", "249")
+    ('Jyväskylä, Keuruu', True)
+    """
 
     municipalities: frozenset[str]
     national: bool
@@ -57,13 +78,42 @@ class Scope:
     details: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        """JSON-serialisable (``run.json``)."""
+        """JSON-serialisable (``run.json``).
+
+        Returns
+        -------
+        dict
+            ``national``, ``areas``, ``how``, ``municipalities`` (sorted), ``outside`` and the details.
+
+        Examples
+        --------
+        >>> Scope(frozenset({"179"}), False, (("kunta", "179"),), "given").to_dict()
+        {'national': False, 'areas': [['kunta', '179']], 'how': 'given', 'municipalities': ['179'], 'outside': 0}
+        """
         return {"national": self.national, "areas": [list(a) for a in self.areas], "how": self.how,
                 "municipalities": sorted(self.municipalities), "outside": self.outside, **self.details}
 
     @classmethod
     def from_dict(cls, d: dict | None, ref) -> Scope:
-        """The scope of ``run.json``; a run without one (older runs, the demo) covers the country."""
+        """The scope of ``run.json``; a run without one (older runs, the demo) covers the country.
+
+        Parameters
+        ----------
+        d : dict or None
+            What :meth:`to_dict` wrote.
+        ref : ReferenceData
+            For the national scope.
+
+        Returns
+        -------
+        Scope
+
+        Examples
+        --------
+        >>> s = given_scope("maakunta:13", ref)
+        >>> Scope.from_dict(s.to_dict(), ref) == s, Scope.from_dict(None, ref).national
+        (True, True)
+        """
         if not d:
             return national_scope(ref)
         return cls(frozenset(d.get("municipalities", [])), bool(d.get("national")),
@@ -71,12 +121,45 @@ class Scope:
                    {k: v for k, v in d.items() if k not in ("national", "areas", "how", "municipalities", "outside")})
 
     def covers(self, ref, level: str, code: str) -> bool:
-        """True when most of the area's inhabitants live in covered municipalities."""
+        """True when most of the area's inhabitants live in covered municipalities.
+
+        Parameters
+        ----------
+        ref : ReferenceData
+        level, code : str
+            The area.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> s = given_scope("hyvinvointialue:15", ref)
+        >>> s.covers(ref, "maakunta", "13"), s.covers(ref, "maakunta", "1")
+        (True, False)
+        """
         return self.national or str(code) in set(self.covered_areas(ref, level))
 
     def covered_areas(self, ref, level: str) -> list[str]:
         """The codes of the covered areas of ``level``, in the reference's order: the areas most of whose
-        inhabitants (or, without population, most of whose municipalities) are in the scope."""
+        inhabitants (or, without population, most of whose municipalities) are in the scope.
+
+        Parameters
+        ----------
+        ref : ReferenceData
+        level : str
+
+        Returns
+        -------
+        list of str
+            Area codes (cached per scope, level and reference).
+
+        Examples
+        --------
+        >>> given_scope("maakunta:13", ref).covered_areas(ref, "hyvinvointialue")
+        ['15']
+        """
         codes = ref.areas(level)["code"].astype(str).tolist()
         if self.national:
             return codes
@@ -97,7 +180,24 @@ class Scope:
         return list(out)
 
     def label(self, ref, language: str = "fi") -> str:
-        """The covered areas by name ("Keski-Suomen hyvinvointialue"), or the whole country."""
+        """The covered areas by name ("Keski-Suomen hyvinvointialue"), or the whole country.
+
+        Parameters
+        ----------
+        ref : ReferenceData
+        language : {"fi", "sv", "en"}
+            Swedish names for ``sv``; Finnish otherwise.
+
+        Returns
+        -------
+        str
+            The names joined by ", ".
+
+        Examples
+        --------
+        >>> given_scope("hyvinvointialue:15", ref).label(ref), national_scope(ref).label(ref)
+        ('Keski-Suomen hyvinvointialue', 'Koko maa')
+        """
         from ..i18n import t
 
         if self.national:
@@ -111,18 +211,59 @@ class Scope:
 
 
 def national_scope(ref) -> Scope:
-    """The whole country."""
+    """The whole country.
+
+    Parameters
+    ----------
+    ref : ReferenceData
+
+    Returns
+    -------
+    Scope
+        Every municipality of the key, ``national=True``, the area ``("koko_maa", "SSS")``.
+
+    Examples
+    --------
+    >>> s = national_scope(ref)
+    >>> s.national, s.areas, len(s.municipalities), s.label(ref, "en")
+    (True, (('koko_maa', 'SSS'),), 308, 'Whole country')
+    """
     return Scope(frozenset(ref.key["kunta_code"].astype(str)), True, (("koko_maa", "SSS"),), "given")
 
 
 def parse_areas(text: str, ref, option: str = "--scope") -> tuple[tuple[str, str], ...]:
     """``"hyvinvointialue:15"``, ``"maakunta:13,12"``, ``"koko_maa"`` -> ``(("hyvinvointialue", "15"), ...)``.
 
+    Parameters
+    ----------
+    text : str
+        ``LEVEL:CODE[,CODE...]`` or ``koko_maa``; a municipality code may drop its leading zeros.
+    ref : ReferenceData
+        The valid codes of each level.
+    option : str
+        The option named in the error message (``--scope``, ``--within``).
+
+    Returns
+    -------
+    tuple of (str, str)
+        ``(level, code)`` per area given.
+
+    Raises
+    ------
+    ScopeError
+        For an unknown level or code; the message lists the valid forms.
+
     Examples
     --------
     >>> from sote_analytics.reference import load_reference
     >>> parse_areas("hyvinvointialue:15", load_reference(2025))
     (('hyvinvointialue', '15'),)
+    >>> parse_areas("kunta:91,179", ref), parse_areas("koko_maa", ref)
+    ((('kunta', '091'), ('kunta', '179')), (('koko_maa', 'SSS'),))
+    >>> parse_areas("maakunta:99", ref)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sote_analytics.scope.ScopeError: --scope 'maakunta:99': maakunta has no area '99'; codes: 1, 10, 11, ...
     """
     from ..reference import area_levels
 
@@ -154,7 +295,27 @@ def _municipalities(areas, ref) -> frozenset[str]:
 
 
 def given_scope(text: str, ref, register: pd.DataFrame | None = None) -> Scope:
-    """The scope the user gave (``--scope``)."""
+    """The scope the user gave (``--scope``).
+
+    Parameters
+    ----------
+    text : str
+        As for :func:`parse_areas`.
+    ref : ReferenceData
+    register : DataFrame, optional
+        The register, to count its associations outside the scope.
+
+    Returns
+    -------
+    Scope
+        The areas' municipalities, ``how="given"``; :func:`national_scope` for ``koko_maa``.
+
+    Examples
+    --------
+    >>> s = given_scope("maakunta:13", ref, register)
+    >>> s.how, s.national, len(s.municipalities), s.outside, s.label(ref)
+    ('given', False, 22, 2, 'Keski-Suomi')
+    """
     areas = parse_areas(text, ref)
     if areas == (("koko_maa", "SSS"),):
         return national_scope(ref)
@@ -194,6 +355,19 @@ def _outside(register: pd.DataFrame, municipalities: frozenset[str]) -> int:
 def infer_scope(register: pd.DataFrame, ref) -> Scope:
     """The counties the register covers (see the module docstring), or the whole country.
 
+    Parameters
+    ----------
+    register : DataFrame
+        The classified register (``municipality_code``, ``sector``, ``org_type``; the areas of operation
+        of district organisations when present).
+    ref : ReferenceData
+
+    Returns
+    -------
+    Scope
+        ``how="inferred"``: the covered wellbeing services counties, or the country when the file
+        covers enough counties or none of its own; ``details`` counts the counties.
+
     Examples
     --------
     >>> from sote_analytics.reference import load_reference
@@ -228,7 +402,28 @@ def infer_scope(register: pd.DataFrame, ref) -> Scope:
 
 
 def within_areas(text: str | None, ref, level: str) -> list[str] | None:
-    """The areas of ``level`` inside ``--within LEVEL:CODE`` (most of their inhabitants inside), or None."""
+    """The areas of ``level`` inside ``--within LEVEL:CODE`` (most of their inhabitants inside), or None.
+
+    Parameters
+    ----------
+    text : str or None
+        As for :func:`parse_areas`; None or "" for no restriction.
+    ref : ReferenceData
+    level : str
+        The level of the areas wanted.
+
+    Returns
+    -------
+    list of str or None
+        Area codes in the reference's order, or None without ``text``.
+
+    Examples
+    --------
+    >>> within_areas("hyvinvointialue:15", ref, "seutukunta")
+    ['131', '132', '133', '134', '135', '138']
+    >>> within_areas(None, ref, "kunta") is None
+    True
+    """
     if not text:
         return None
     areas = parse_areas(text, ref, "--within")

@@ -61,9 +61,9 @@ class OperatingAreaResolver:
 
     Examples
     --------
-    >>> r = OperatingAreaResolver(ref)  # doctest: +SKIP
-    >>> a = r.resolve_one("Keski-Suomi")  # doctest: +SKIP
-    >>> a.level, len(a.codes)  # doctest: +SKIP
+    >>> r = OperatingAreaResolver(ref)
+    >>> a = r.resolve_one("Keski-Suomi")
+    >>> a.level, len(a.codes)
     ('maakunta', 22)
     """
 

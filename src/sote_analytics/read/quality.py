@@ -39,6 +39,17 @@ PROBLEM_KINDS = (
 def problem_label(text: str, language: str = "fi") -> str:
     """A quarantine reason or field problem (its category) in ``language``; parts joined by "; ".
 
+    Parameters
+    ----------
+    text : str
+        A reason as the reader writes it (English, ``"column: problem …"``; several joined by ``"; "``).
+    language : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    str
+        The category of each part in ``language`` (a part of no known category as it is), each once.
+
     Examples
     --------
     >>> problem_label("members: not a number …", "fi"), problem_label("no location: unknown municipality …", "sv")
@@ -71,7 +82,18 @@ def quality_report(res) -> dict:
     Returns
     -------
     dict
-        JSON-serialisable.
+        JSON-serialisable: ``rows_in``, ``accepted``, ``quarantined``, ``completeness`` (share per
+        field), ``read`` (how the file was read), ``quarantine_reasons``, ``field_problems``,
+        ``classification`` (:func:`classification_summary`), ``categories`` (:func:`category_summary`)
+        and more; :func:`quality_html` renders it.
+
+    Examples
+    --------
+    >>> q = quality_report(sa.read_register(REGISTER, ref))
+    >>> q["rows_in"], q["accepted"], q["quarantined"], q["completeness"]["name"]
+    (12, 12, 0, 1.0)
+    >>> q["read"]["encoding"], q["read"]["column_mapping"]["Kotipaikka"]
+    ('utf-8', 'municipality')
     """
     reg, q = res.register, res.quarantine
     completeness = {f: (float(reg[f].notna().mean()) if len(reg) else 0.0) for f in COMPLETENESS_FIELDS}
@@ -121,7 +143,28 @@ def quality_report(res) -> dict:
 
 
 def category_summary(reg: pd.DataFrame) -> dict:
-    """The file's own categories: rows that give one, rows where it guided the sector, unknown values."""
+    """The file's own categories: rows that give one, rows where it guided the sector, unknown values.
+
+    Parameters
+    ----------
+    reg : DataFrame
+        The canonical register (its ``source_category`` and ``sector_source`` columns, when present).
+
+    Returns
+    -------
+    dict
+        ``given_rows``, ``known_rows`` (the category is in the vocabulary), ``used_rows`` (it decided
+        the sector) and ``unknown_values`` (value -> rows, the 50 most frequent).
+
+    Examples
+    --------
+    >>> reg = pd.DataFrame({"source_category": ["Eläkeläiset", "eläkeläiset", "Muu ihmeellinen", None],
+    ...                     "sector_source": ["source_category", "source_category", "none", "none"]})
+    >>> category_summary(reg)
+    {'given_rows': 3, 'known_rows': 2, 'used_rows': 2, 'unknown_values': {'Muu ihmeellinen': 1}}
+    >>> category_summary(register)["given_rows"]  # a register without categories
+    0
+    """
     from ..text import normalize_text
     from .register import category_vocabulary
 
@@ -138,7 +181,28 @@ def category_summary(reg: pd.DataFrame) -> dict:
 
 def classification_summary(reg: pd.DataFrame) -> dict | None:
     """Rows per deciding signal, given vs classified, disagreements with examples, headquarters,
-    unclassified associations (to review); None if not classified."""
+    unclassified associations (to review); None if not classified.
+
+    Parameters
+    ----------
+    reg : DataFrame
+        The classified register (``sector_classified``, ``sector_source``, ``is_headquarters``, ...).
+
+    Returns
+    -------
+    dict or None
+        ``classified_rows``, ``given_rows``, ``by_source`` (rows per deciding signal; the three name
+        signals also summed as ``name``), ``disagreements`` with examples, ``headquarters``,
+        ``unclassified`` with up to 30 names.
+
+    Examples
+    --------
+    >>> s = classification_summary(register)
+    >>> s["classified_rows"], s["given_rows"], s["unclassified"]
+    (12, 0, 1)
+    >>> classification_summary(pd.DataFrame({"name": ["A ry"]})) is None
+    True
+    """
     if "sector_classified" not in reg:
         return None
     given = reg[reg["sector_source"] == "given"]
@@ -165,6 +229,17 @@ def classification_summary(reg: pd.DataFrame) -> dict | None:
 
 def quality_html(report: dict, language: str = "fi") -> str:
     """The quality report as a page in ``language`` (everything from the file escaped).
+
+    Parameters
+    ----------
+    report : dict
+        What :func:`quality_report` returns (the keys the page reads, as in the example).
+    language : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    str
+        A whole HTML page (the reports' style inlined).
 
     Examples
     --------

@@ -102,7 +102,33 @@ def schema():
 
 @dataclass
 class RegisterResult:
-    """A read register: accepted rows, quarantined rows with reasons, counts."""
+    """A read register: accepted rows, quarantined rows with reasons, counts.
+
+    What :func:`canonicalize` returns.
+
+    Parameters
+    ----------
+    register : DataFrame
+        The accepted rows (the canonical columns).
+    quarantine : DataFrame
+        The rejected rows with ``source_row`` and ``reason``.
+    rows_in : int
+        Rows read (``rows_in == len(register) + len(quarantine)``).
+    source : str
+        The file's name.
+    synthetic : bool
+        The synthetic demo register.
+    extras : list of str
+        Columns of the file kept as ``extra_<name>``.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"name": ["A ry", "A ry"], "municipality": ["Keuruu", "Keuruu"],
+    ...                     "register_number": ["1.1", "1.1"]}, dtype="string")
+    >>> res = canonicalize(raw, ref)
+    >>> res.rows_in, len(res.register), res.reasons
+    (2, 1, [['exact duplicate of row 1']])
+    """
 
     register: pd.DataFrame
     quarantine: pd.DataFrame
@@ -121,7 +147,19 @@ class RegisterResult:
     origin: dict | None = None
 
     def field_problem_counts(self) -> dict[str, dict[str, int]]:
-        """Field problems by column and kind: ``{"members": {"not a number …": 3}}``."""
+        """Field problems by column and kind: ``{"members": {"members: not a number …": 3}}``.
+
+        Returns
+        -------
+        dict of str to dict of str to int
+
+        Examples
+        --------
+        >>> raw = pd.DataFrame({"name": ["A ry", "B ry"], "municipality": ["Keuruu", "Jämsä"],
+        ...                     "members": ["paljon", "-3"]}, dtype="string")
+        >>> canonicalize(raw, ref).field_problem_counts()
+        {'members': {'members: negative …': 1, 'members: not a number …': 1}}
+        """
         fp = self.field_problems
         if not len(fp):
             return {}
@@ -131,13 +169,40 @@ class RegisterResult:
         return out
 
     def reason_categories(self) -> list[set[str]]:
-        """Per quarantined row, the categories of its reasons (values removed)."""
+        """Per quarantined row, the categories of its reasons (values removed).
+
+        Returns
+        -------
+        list of set of str
+            One set per quarantined row (:func:`reason_category` of each reason).
+
+        Examples
+        --------
+        >>> raw = pd.DataFrame({"name": ["A ry", "B ry", ""], "municipality": ["Keuruu", "Atlantis", "Jämsä"]},
+        ...                    dtype="string")
+        >>> canonicalize(raw, ref).reason_categories()
+        [{'no location: unknown municipality …'}, {'name missing'}]
+        """
         lists = self.reasons or [[str(r)] for r in self.quarantine.get("reason", [])]
         return [{reason_category(r) for r in rs} for rs in lists]
 
     @property
     def summary(self) -> dict:
-        """Rows in / accepted / quarantined, resolution methods, quarantined rows per reason category."""
+        """Rows in / accepted / quarantined, resolution methods, quarantined rows per reason category.
+
+        Returns
+        -------
+        dict
+            ``source``, ``rows_in``, ``accepted``, ``quarantined``, ``resolution_methods``,
+            ``quarantine_reasons``, ``likely_duplicates``, ``field_problems`` and more (JSON-serialisable).
+
+        Examples
+        --------
+        >>> raw = pd.DataFrame({"name": ["A ry", ""], "municipality": ["Keuruu", "Jämsä"]}, dtype="string")
+        >>> s = canonicalize(raw, ref, source="x.csv").summary
+        >>> s["source"], s["rows_in"], s["accepted"], s["quarantine_reasons"]
+        ('x.csv', 2, 1, {'name missing': 1})
+        """
         reasons: dict[str, int] = {}
         for cats in self.reason_categories():
             for key in sorted(cats):
