@@ -281,10 +281,13 @@ def register_fetch(
 
     if source != "ytj":
         _fail(f"unknown source {source!r} (available: ytj)")
+    from .pipeline import apply_classification
+
     ref = _ref(year, reference_dir)
     cache = cache_dir or config.default_paths().raw / "ytj_register"
     try:
         reg, manifest = build_ytj_register(cache, ref, municipality, all_=all_, bulk=bulk,
+                                           classify=lambda r: apply_classification(r, sector_given=False),
                                            download_bulk_file=bulk_download, offline=offline,
                                            progress=True, per_minute=per_minute, by=by.replace("-", "_"),
                                            max_results=max_results or None, base_url=base_url or YTJ_URL)

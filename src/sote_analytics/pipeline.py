@@ -222,6 +222,7 @@ def build_ytj_indicators(cache_dir: Path, ref: ReferenceData, processed_dir: Pat
     from .sources.ytj_register import build_ytj_register, current, founded_ended_per_year
 
     reg, manifest = build_ytj_register(cache_dir, ref, all_=bulk is None, bulk=bulk, offline=offline,
+                                       classify=lambda r: apply_classification(r, sector_given=False),
                                        synthetic=synthetic)
     quarantine = reg.attrs.pop("quarantine", None)
     reg.attrs.clear()  # the manifest rides in attrs; Parquet cannot store it (and need not)

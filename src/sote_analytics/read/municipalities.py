@@ -22,6 +22,7 @@ from io import StringIO
 
 import pandas as pd
 
+from ..reference.loader import merger_table
 from ..text import normalize_text
 
 #: Words that say what kind of body the name is ("Helsingin kaupunki", "Vasa stad"): dropped.
@@ -68,26 +69,6 @@ FUZZY_MIN_MARGIN = FuzzyThresholds.min_margin
 def _read_data_csv(name: str) -> pd.DataFrame:
     text = resources.files("sote_analytics").joinpath(f"data/{name}").read_text("utf-8")
     return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
-
-
-@cache
-def merger_table() -> pd.DataFrame:
-    """The package's table of municipalities abolished since 1970.
-
-    Columns: ``old_code``, ``old_name_fi``, ``old_name_sv``, ``new_code``, ``new_name_fi``,
-    ``effective_year``, ``source``. A municipality divided between several has one row per
-    successor. Built by ``scripts/build_municipality_mergers.py``; ``new_code`` may itself
-    have merged later (chains are followed by :class:`MunicipalityResolver`).
-
-    Examples
-    --------
-    >>> t = merger_table()
-    >>> t.loc[t["old_name_fi"] == "Pertunmaa", ["new_name_fi", "effective_year"]].values.tolist()
-    [['Mäntyharju', 2025]]
-    """
-    df = _read_data_csv("municipality_mergers.csv")
-    df["effective_year"] = df["effective_year"].astype(int)
-    return df
 
 
 @cache
