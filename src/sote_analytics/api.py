@@ -28,6 +28,7 @@ import pandas as pd
 
 from . import config
 from .errors import NotClassifiedError, SoteAnalyticsError, UnknownValueError
+from .i18n import LANGUAGES
 from .store import Store
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -70,8 +71,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------- checks at the API's edge
-#: Languages of labels, reports and figures.
-LANGUAGES = ("fi", "sv", "en")
 
 
 def _closest(value: object, choices: Iterable[str], limit: int = 3) -> list[str]:

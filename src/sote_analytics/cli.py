@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from . import boundary, config
+from .i18n import LANGUAGES
 
 app = typer.Typer(help="Järjestötieto: indicators and reports on sote associations.",
                   no_args_is_help=True, add_completion=False)
@@ -438,7 +439,7 @@ def _read_sample(path: Path):
     return df
 
 
-LANGUAGE_CHOICES = ("fi", "sv", "en")
+LANGUAGE_CHOICES = LANGUAGES
 
 SurveyKind = Annotated[str, typer.Option(
     help="Who answered the survey: organisations (counts shown as such) or persons (cells below "
@@ -536,7 +537,7 @@ def report(
         return
     if not area and not all_areas:
         _fail("give --area CODE or --all")
-    if language not in ("fi", "sv", "en"):
+    if language not in LANGUAGES:
         _fail("--language must be fi, sv or en")
     paths = config.default_paths()
     ref = _ref(year, reference_dir)

@@ -43,7 +43,6 @@ ORG_TYPES = ("local", "district", "national", "foundation")
 #: STEA_PURPOSE and STEA, :mod:`.sources.stea`).
 SECTOR_SOURCES = ("known_org", "source_category", "purpose", "name_rule", "name_lexicon", "name_shape", "tol",
                   "stea")
-CONFIDENCES = ("high", "medium", "low")
 #: Medical word shapes (name_shape): a word part ending so, before a word end or a hyphen/compound tail.
 #: A chromosome band ("22q11", "1p36"), the cytogenetic notation of Orphanet's names of chromosomal
 #: syndromes, is a medical shape too.

@@ -61,11 +61,6 @@ def fuzzy_thresholds() -> FuzzyThresholds:
     return FuzzyThresholds(**load_yaml(text))
 
 
-#: Kept for callers of the earlier API: the similarity and margin of :func:`fuzzy_thresholds`.
-FUZZY_MIN_SCORE = FuzzyThresholds.min_similarity
-FUZZY_MIN_MARGIN = FuzzyThresholds.min_margin
-
-
 def _read_data_csv(name: str) -> pd.DataFrame:
     text = resources.files("sote_analytics").joinpath(f"data/{name}").read_text("utf-8")
     return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
@@ -338,10 +333,6 @@ class MunicipalityResolver:
                 # two current municipalities share a form: it names neither for certain
                 have, m = self._exact[variant]
                 self._exact[variant] = (have | frozenset(codes), m)
-
-    @property
-    def _choices(self) -> list[str]:
-        return list(self._choice_codes)
 
     @cached_property
     def _choice_list(self) -> list[str]:

@@ -5,7 +5,7 @@ reference snapshot, the cache written by :func:`fetch_reference` from the
 official services, or the compact snapshot embedded in the package.
 """
 
-from .levels import LANGUAGES, AreaLevel, area_levels, get_level, level_ids
+from .levels import AreaLevel, area_levels, get_level, level_ids
 from .loader import (
     ReferenceData,
     ReferenceDataError,
@@ -18,7 +18,6 @@ from .loader import (
 )
 
 __all__ = [
-    "LANGUAGES",
     "AreaLevel",
     "ReferenceData",
     "ReferenceDataError",

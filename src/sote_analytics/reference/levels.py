@@ -11,8 +11,6 @@ from importlib import resources
 
 from ..config import load_yaml
 
-LANGUAGES = ("fi", "sv", "en")
-
 
 @dataclass(frozen=True)
 class AreaLevel:

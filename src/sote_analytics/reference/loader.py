@@ -27,8 +27,9 @@ import pandas as pd
 
 from .. import config
 from ..errors import SoteAnalyticsError
+from ..i18n import LANGUAGES
 from .cache import cache_is_complete
-from .levels import LANGUAGES, AreaLevel, area_levels, get_level
+from .levels import AreaLevel, area_levels, get_level
 
 
 class ReferenceDataError(SoteAnalyticsError, RuntimeError):

@@ -39,8 +39,9 @@ from urllib.parse import quote, unquote
 import pandas as pd
 
 from .. import config
+from ..i18n import LANGUAGES
 from ..net import Client, FetchError
-from .levels import LANGUAGES, area_levels
+from .levels import area_levels
 from .loader import AGE_GROUPS, merger_table
 
 #: Bounding box of Finland in lon/lat, used to detect a swapped axis order.

@@ -27,6 +27,9 @@ from pathlib import Path
 from queue import Empty
 
 #: Name under which the warm engine is registered with papermill.
+from ...errors import SoteAnalyticsError
+from .compat import engine_registered, kernel_alive, warm_engine
+
 ENGINE = "sote-warm"
 #: Modules imported once when a kernel starts (the warm part).
 PRELOAD = ("pandas", "geopandas", "pyarrow.parquet", "plotly.graph_objects", "plotly.basedatatypes",
@@ -44,39 +47,16 @@ _FINGERPRINT = (
 )
 
 
-class KernelStateError(RuntimeError):
+class KernelStateError(SoteAnalyticsError, RuntimeError):
     """The kernel did not answer a reset or fingerprint request."""
 
 
 def _register_engine() -> None:
     """Register the warm engine with papermill (idempotent)."""
-    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.engines import papermill_engines
 
-    if ENGINE in papermill_engines._engines:
-        return
-
-    class WarmEngine(NBClientEngine):
-        """papermill's nbclient engine on a kernel that is already running (``km``)."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
-            from papermill.clientwrap import PapermillNotebookClient
-            from papermill.engines import logger
-
-            km, kc = kwargs.pop("km"), kwargs.pop("kc", None)
-            client = PapermillNotebookClient(
-                nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
-                kernel_name=kernel_name, log=logger, log_output=log_output,
-                stdout_file=stdout_file, stderr_file=stderr_file)
-            client.kc = kc  # after __init__, which sets it to None; nbclient makes one when it is None
-            try:
-                return client.execute()
-            finally:  # the kernel and a client given with it stay; a client made for this notebook goes
-                if client.kc is not None and client.kc is not kc:
-                    client.kc.stop_channels()
-
-    papermill_engines.register(ENGINE, WarmEngine)
+    if not engine_registered(ENGINE):
+        warm_engine(papermill_engines.register, ENGINE)
 
 
 def _die_with_us() -> dict:
@@ -104,7 +84,7 @@ async def _wait_for_ready(kc, timeout: float) -> None:
         try:
             reply = await kc.shell_channel.get_msg(timeout=1)
         except Empty:
-            if not await kc._async_is_alive():  # what KernelClient.wait_for_ready checks too
+            if not await kernel_alive(kc):  # what KernelClient.wait_for_ready checks too
                 raise KernelStateError("kernel died before it answered") from None
             continue
         if reply["msg_type"] == "kernel_info_reply":

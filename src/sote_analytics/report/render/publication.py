@@ -40,6 +40,7 @@ from ...filenames import NATIONAL
 from ...i18n import LANGUAGES, catalogue
 from ...reference import get_level
 from ...store import Store
+from .compat import check as check_libraries
 from .folder_index import write_folder_index
 from .manifest import present, read_manifest, write_manifest
 from .plan import Job, PublicationConfig, batch_jobs, load_config, plan
@@ -328,6 +329,7 @@ def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Pa
              started: float, jobs: list[Job] | None, progress: bool) -> PublicationResult:
     from ...reference import load_reference
 
+    check_libraries()  # an untested papermill/nbconvert/jupyter_client fails here, in one line
     ref = load_reference(year, reference_dir)
     try:  # shared reference inputs are checked once, before any worker starts
         _ = ref.municipality_boundaries

@@ -23,6 +23,7 @@ from ...errors import NotebookExecutionError, SoteAnalyticsError
 from ...filenames import stem as report_stem
 from ...i18n import t
 from ...store import Store, StoreError
+from .compat import report_exporter_class
 
 ASSETS_DIR = "assets"
 PLOTLY_JS = "plotly.min.js"
@@ -122,47 +123,11 @@ def _atomic_copy(src: Path, dst: Path) -> None:
 
 @functools.lru_cache(maxsize=8)
 def _exporter(language: str):
-    """The HTML exporter of one language, built once per process (its templates compile once).
-
-    It is nbconvert's ``HTMLExporter`` without the last pass of its ``from_notebook_node``,
-    which re-parses the finished page with BeautifulSoup to add ``tabindex="0"`` to every
-    output and a placeholder ``alt`` to images: the report's own markup carries its keyboard
-    and text alternatives, and that pass took a quarter of the export time (2.4 s alone on
-    the country report).
-    """
-    from nbconvert import HTMLExporter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+    """The HTML exporter of one language, built once per process (its templates compile once;
+    :func:`.compat.report_exporter_class`)."""
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    class ReportExporter(HTMLExporter):
-        def from_notebook_node(self, nb, resources=None, **kw):
-            # HTMLExporter.from_notebook_node up to its call of TemplateExporter's
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            resources = self._init_resources(resources)
-            filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
-                                                     resources=resources)
-            self.register_filter("highlight_code", highlight_code)
-            self.register_filter("filter_data_type", filter_data_type)
-            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-        def _validate_preprocessor(self, nbc, preprocessor):
-            """No validation of the whole notebook after each preprocessor (nbconvert's default: 0.1 s
-            a country report); papermill validated it when it wrote it, and the preprocessors are
-            nbconvert's own."""
-
-        def _create_environment(self):
-            """nbconvert's Jinja environment, with compiled templates cached on disk between processes
-            (each worker compiled them again: 0.4 s per language)."""
-            from jinja2 import FileSystemBytecodeCache
-
-            env = super()._create_environment()
-            env.bytecode_cache = FileSystemBytecodeCache()  # the user's temporary folder; keyed by source
-            return env
-
+    ReportExporter = report_exporter_class()  # noqa: N806 (a class)
     templates = resources.files("sote_analytics").joinpath("templates")
     exporter = ReportExporter(
         template_name="sote", extra_template_basedirs=[str(templates)],

@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
+from .compat import skip_iri_format_checker
 from .procs import die_with_parent
 from .run import ReportResult, failed_result, notebook_error, write_report_html
 
@@ -40,20 +41,6 @@ def _preload_exporter() -> None:
     from nbconvert import HTMLExporter  # noqa: F401
 
 
-def _skip_iri_format_checker() -> None:
-    """In a worker process only: keep jsonschema from loading its optional "iri" format checker.
-
-    nbformat imports jsonschema, whose format module imports ``rfc3987_syntax`` when it is
-    installed (it is, through jupyter) and builds 38 Lark grammars at import: 1.4 s of CPU per
-    worker, for a format that notebook validation never checks. jsonschema imports it under
-    ``suppress(ImportError)``, so marking the module absent just leaves that checker out.
-    """
-    import sys
-
-    if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
-
-
 def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
     """Take jobs from the shared queue until its end marker, on one warm kernel (runs in a worker process).
 
@@ -64,7 +51,7 @@ def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
     from .kernels import WarmKernel
 
     jobs, results = _QUEUES
-    _skip_iri_format_checker()
+    skip_iri_format_checker()
     out = Path(out_dir)
     done = 0
     with WarmKernel(Path.cwd(), out / "_executed" / f"kernel-{os.getpid()}.log",

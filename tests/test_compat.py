@@ -1,0 +1,58 @@
+"""The report runner's uses of library internals: present in the installed versions, loud when not."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from pathlib import Path
+
+import pytest
+
+from sote_analytics.report.render import compat
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_internal_name_exists_in_the_installed_versions():
+    compat.check()
+
+
+def test_a_missing_internal_fails_loudly_naming_library_and_version(monkeypatch):
+    from papermill.engines import papermill_engines
+
+    monkeypatch.delattr(papermill_engines, "_engines")
+    with pytest.raises(compat.IncompatibleLibraryError, match=r"papermill \d+\.\d+.* has no .*_engines.*constraints"):
+        compat.check()
+
+
+def test_a_missing_exporter_hook_fails_loudly(monkeypatch):
+    from nbconvert import HTMLExporter
+
+    for cls in HTMLExporter.__mro__:
+        if "_init_resources" in vars(cls):
+            monkeypatch.delattr(cls, "_init_resources")
+    with pytest.raises(compat.IncompatibleLibraryError, match="nbconvert"):
+        compat.check()
+
+
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text("utf-8").splitlines():
+        if line and not line.startswith("#") and "==" in line:
+            name, version = line.split("==", 1)
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version.strip()
+    return pins
+
+
+@pytest.mark.parametrize("library", sorted(compat.TESTED))
+def test_the_constraints_pin_the_libraries_whose_internals_are_used(library):
+    """constraints.txt pins each library compat.py leans on, inside pyproject's range and the major version
+    tested; the installed version is the pinned one (make install installs with the constraints)."""
+    pins = _pins()
+    key = re.sub(r"[-_.]+", "-", library).lower()
+    assert key in pins, f"{library} missing from constraints.txt"
+    assert pins[key].split(".")[0] == compat.TESTED[library]
+    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
+    spec = re.search(rf'"{re.escape(library)}(>=[^"]+)"', pyproject.replace("jupyter-client", "jupyter_client"))
+    assert spec and "<" in spec.group(1), f"{library} has no upper bound in pyproject.toml"
+    assert importlib.metadata.version(library) == pins[key]
