@@ -105,3 +105,33 @@ def test_an_index_of_two_registers_names_each(processed, demo_dir, ref, referenc
     from sote_analytics.i18n import t
 
     assert index.count('class="sote-note sote-sources"') == 1 and t("index_source_col", "fi") in index
+
+
+def test_a_full_disk_while_committing_reports_leaves_the_previous_folder(processed, reference_dir, tmp_path,
+                                                                         monkeypatch):
+    """The reports are written into a staging folder and moved in after the manifest could be written: a disk
+    that fills up leaves the previous complete folder byte for byte, and no staging folder."""
+    import errno
+
+    from sote_analytics.report.render import publication
+    from sote_analytics.report.render.publication import render_batch, staging_dir
+
+    out = tmp_path / "out"
+    kw = dict(year=2025, processed_dir=processed[0], out_dir=out, reference_dir=reference_dir, workers=1,
+              progress=False, national=False, areas=["15"])
+    render_batch("hyvinvointialue", **kw)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(publication, "write_manifest", full)
+    try:
+        render_batch("hyvinvointialue", force=True, **kw)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    else:
+        raise AssertionError("the full disk was not reported")
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before
+    assert not staging_dir(out).exists()

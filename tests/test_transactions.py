@@ -110,7 +110,7 @@ def test_a_killed_run_takes_its_workers_and_kernels_with_it(reference_dir, tmp_p
     (tmp_path / "A.csv").write_text(SMALL, "utf-8")
     proc = _cli("run", str(tmp_path / "A.csv"), "--out-dir", str(tmp_path / "out"), "--workers", "2",
                 "--reference-dir", str(reference_dir), cwd=tmp_path)
-    executed = tmp_path / "out" / "reports" / "_executed"
+    executed = tmp_path / "out" / ".reports.staging" / "_executed"  # reports are staged until all are done
     # wait until both workers have started kernels (their logs appear) and a report or two is done
     assert _wait_for(lambda: (len(list(executed.glob("kernel-*.log"))) >= 2 and len(list(executed.glob("*.ipynb")))
                      >= 1) or proc.poll() is not None, timeout=300)
@@ -121,6 +121,7 @@ def test_a_killed_run_takes_its_workers_and_kernels_with_it(reference_dir, tmp_p
     proc.wait()
     assert _wait_for(lambda: not [p for p in below if _alive(p)], timeout=15), [p for p in below if _alive(p)]
     Store(tmp_path / "out" / "processed").check()  # committed before the reports: complete
+    assert not list((tmp_path / "out" / "reports").glob("*.html"))  # no report half of a run
 
 
 def test_two_runs_into_one_folder_the_second_fails_clearly(complete, demo_dir, reference_dir, tmp_path):

@@ -494,9 +494,13 @@ def report(
     year: Year = config.DEFAULT_YEAR, reference_dir: RefDir = None,
     language: Annotated[str, typer.Option(help="fi, sv or en")] = "fi",
     workers: Annotated[int | None, typer.Option(help="Parallel workers (default: cores)")] = None,
-    self_contained: Annotated[bool, typer.Option(
+    self_contained: Annotated[bool | None, typer.Option(
         "--self-contained/--shared-assets",
-        help="Embed plotly.js in every file so a report works alone (default), or share assets/")] = True,
+        help="Embed plotly.js in every file so a report works alone (the default, but for --all-levels), or "
+             "share one assets/plotly.min.js (the default of --all-levels: 509 copies would be 268 MB)")] = None,
+    keep_executed: Annotated[bool | None, typer.Option(
+        "--keep-executed/--no-executed",
+        help="Keep every executed notebook in _executed/ (default: only those of failed reports)")] = None,
     processed_dir: Annotated[Path | None, typer.Option()] = None,
     out_dir: Annotated[Path | None, typer.Option()] = None,
     notebook: Annotated[Path | None, typer.Option()] = None,
@@ -525,7 +529,8 @@ def report(
         try:
             res = publish(load_config(publication), year=year, processed_dir=processed_dir or paths.processed,
                           out_dir=out_dir or paths.reports, reference_dir=ref.folder, workers=workers,
-                          force=force, notebook=notebook, self_contained=self_contained)
+                          force=force, notebook=notebook, self_contained=bool(self_contained),
+                          keep_executed=keep_executed)
         except (PublicationConfigError, BatchInputError) as exc:
             _fail(f"{exc}")
         typer.echo(f"{len(res.built) - len(res.failed)} reports written, {len(res.skipped)} unchanged, "
@@ -563,7 +568,7 @@ def report(
             level, year=year, processed_dir=processed_dir or paths.processed,
             out_dir=out_dir or paths.reports, language=language, reference_dir=ref.folder,
             areas=codes, workers=workers, notebook=notebook,
-            self_contained=self_contained, force=force,
+            self_contained=self_contained is not False, force=force, keep_executed=keep_executed,
         )
     except (ValueError, BatchInputError) as exc:
         _fail(f"{exc}")

@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from ... import __version__
@@ -107,7 +108,7 @@ def read_manifest(out_dir: Path | str) -> dict:
     return {"format": FORMAT, "kind": KIND, "runs": runs, "reports": reports}
 
 
-def write_manifest(out_dir: Path | str, reports: dict[str, dict], run: dict) -> Path:
+def write_manifest(out_dir: Path | str, reports: dict[str, dict], run: dict, into: Path | None = None) -> Path:
     """Write ``manifest.json`` (format 2): ``reports`` by stem and this ``run`` appended to the earlier runs.
 
     Parameters
@@ -118,6 +119,9 @@ def write_manifest(out_dir: Path | str, reports: dict[str, dict], run: dict) -> 
         Every report of the folder by stem (the caller merges the earlier records it keeps).
     run : dict
         What this run was (started, seconds, workers, processed folder, built and skipped counts).
+    into : Path, optional
+        Write the file into this folder instead (a staging folder: the caller moves it in with
+        :func:`move_in` once the reports it names are in place).
 
     Returns
     -------
@@ -126,9 +130,20 @@ def write_manifest(out_dir: Path | str, reports: dict[str, dict], run: dict) -> 
     """
     out_dir = Path(out_dir)
     runs = (read_manifest(out_dir)["runs"] + [{"version": __version__, **run}])[-MAX_RUNS:]
-    path = out_dir / MANIFEST
+    path = Path(into or out_dir) / MANIFEST
     atomic_write_text(path, json.dumps({"format": FORMAT, "kind": KIND, "version": __version__, "runs": runs,
                                         "reports": reports}, ensure_ascii=False, indent=2, default=str))
-    for name in OLD_MANIFESTS:
-        (out_dir / name).unlink(missing_ok=True)
+    if into is None:
+        move_in(path, out_dir)
     return path
+
+
+def move_in(staged: Path, out_dir: Path | str) -> Path:
+    """Put a manifest written with ``into`` in place (a rename: no disk space needed) and remove the older
+    per-language manifests it absorbed."""
+    target = Path(out_dir) / MANIFEST
+    if Path(staged) != target:
+        os.replace(staged, target)
+    for name in OLD_MANIFESTS:
+        (Path(out_dir) / name).unlink(missing_ok=True)
+    return target

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +44,7 @@ from ...reference import get_level
 from ...store import Store
 from .compat import check as check_libraries
 from .folder_index import write_folder_index
-from .manifest import present, read_manifest, write_manifest
+from .manifest import move_in, present, read_manifest, write_manifest
 from .plan import Job, PublicationConfig, batch_jobs, load_config, plan
 from .run import (
     ReportResult,
@@ -269,7 +271,7 @@ class BatchResult:
 def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: Path,
             reference_dir: Path | None = None, workers: int | None = None, force: bool = False,
             notebook: Path | None = None, self_contained: bool = False, jobs: list[Job] | None = None,
-            progress: bool = False) -> PublicationResult:
+            progress: bool = False, keep_executed: bool | None = None) -> PublicationResult:
     """Render the reports of ``cfg`` (or ``jobs``); skip those whose inputs are unchanged.
 
     The one way reports are made: a one-level batch (:func:`render_batch`), ``run`` and the whole
@@ -297,6 +299,9 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
         The reports to make instead of ``plan(ref, cfg)``.
     progress : bool
         A progress bar on the console.
+    keep_executed : bool, optional
+        Keep every executed notebook in ``_executed/`` (True), none (False), or only those of failed
+        reports, for debugging (None, the default).
 
     Returns
     -------
@@ -308,7 +313,7 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
     locks = check_inputs(processed_dir, out_dir, notebook)
     try:
         return _publish(cfg, year, processed_dir, out_dir, reference_dir, workers, force, notebook, self_contained,
-                        started, jobs, progress)
+                        started, jobs, progress, keep_executed)
     finally:
         release_locks(locks)
 
@@ -326,7 +331,7 @@ def _key_figures(table, levels: set[str]) -> dict[tuple[str, str], dict[str, flo
 
 def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Path, reference_dir: Path | None,
              workers: int | None, force: bool, notebook: Path | None, self_contained: bool,
-             started: float, jobs: list[Job] | None, progress: bool) -> PublicationResult:
+             started: float, jobs: list[Job] | None, progress: bool, keep_executed: bool | None) -> PublicationResult:
     from ...reference import load_reference
 
     check_libraries()  # an untested papermill/nbconvert/jupyter_client fails here, in one line
@@ -380,24 +385,65 @@ def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Pa
     workers = cap_workers(workers, len(jobs))  # never more processes than reports, cores or memory allow
     from tqdm import tqdm
 
-    with tqdm(total=len(jobs), disable=not progress, desc="reports", unit="report") as bar:
-        built = run_jobs(find_todo, workers, nb, out_dir, self_contained, on_result=lambda _: bar.update(1))
+    # the reports are written into a staging folder beside the output folder and moved in only when every
+    # one is done: a killed run or a full disk leaves the folder as it was (the lock of check_inputs is ours)
+    stage = staging_dir(out_dir)
+    shutil.rmtree(stage, ignore_errors=True)  # left by a killed run
+    stage.mkdir(parents=True)
+    try:
+        with tqdm(total=len(jobs), disable=not progress, desc="reports", unit="report") as bar:
+            built = run_jobs(find_todo, workers, nb, stage, self_contained, on_result=lambda _: bar.update(1))
+        return _commit(cfg, store, ref, meta, jobs, entries, built, skipped, stage, out_dir, started, workers, force,
+                       nb, year, keep_executed)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def staging_dir(out_dir: Path) -> Path:
+    """Where a run writes its reports before they are moved into ``out_dir``."""
+    return Path(out_dir).parent / f".{Path(out_dir).name}.staging"
+
+
+def _move_in(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(src, dst)
+
+
+def _commit(cfg, store, ref, meta, jobs, entries, built, skipped, stage: Path, out_dir: Path, started: float,
+            workers: int, force: bool, nb: Path, year: int, keep_executed: bool | None) -> PublicationResult:
+    """Move the built reports in, then the manifest (last but the index): the folder is never half new."""
     figures = _key_figures(store.load_indicators().table, {j.level for j in jobs})
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    executed_dir = out_dir / "_executed"
+    moves: list[tuple[Path, Path]] = []
     for r in built:
+        executed = Path(r["executed"])
+        keep = keep_executed or (keep_executed is None and bool(r["error"]))  # by default: the failed ones
+        r["executed"] = None
+        if keep and executed.is_file():
+            moves += [(f, executed_dir / f.name) for f in (executed, executed.with_suffix(".log")) if f.is_file()]
+            r["executed"] = str(executed_dir / executed.name)
+        if r.get("html"):
+            moves.append((Path(r["html"]), out_dir / Path(r["html"]).name))
+            r["html"] = str(out_dir / Path(r["html"]).name)
         entries[r["stem"]].update({k: r.get(k) for k in ("html", "executed", "seconds", "error", "error_name",
                                                          "error_value")}, built=stamp)
         if r["error"]:
             entries[r["stem"]]["inputs_hash"] = None  # never skipped next time
     for job in jobs:
         entries[job.stem]["figures"] = figures.get((job.level, job.area), {})
-    manifest = write_manifest(out_dir, entries, {
+    # the manifest first into the staging folder (a full disk fails here, before anything moved), then the
+    # reports it names, then the manifest: renames, which need no space
+    staged = write_manifest(out_dir, entries, {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
         "seconds": round(time.time() - started, 2), "workers": workers, "force": force, "year": year,
         "processed_dir": str(store.path), "reference_dir": str(ref.folder), "notebook": str(nb),
         "source": meta.get("source"), "built": len(built), "skipped": len(skipped),
         "errors": {r["stem"]: r["error"] for r in built if r["error"]},
-    })
+    }, into=stage)
+    for src, dst in moves:
+        _move_in(src, dst)
+    manifest = move_in(staged, out_dir)
     languages = tuple(sorted({j.language for j in jobs}, key=LANGUAGES.index))
     index = write_folder_index(out_dir, ref, synthetic=store.synthetic, cfg=cfg, languages=languages)
     return PublicationResult(built, skipped, {k: str(v) for k, v in index.items()}, str(manifest),
@@ -408,7 +454,7 @@ def render_batch(
     level: str, *, year: int, processed_dir: Path, out_dir: Path, language: str = "fi",
     reference_dir: Path | None = None, areas: list[str] | None = None, workers: int | None = None,
     notebook: Path | None = None, self_contained: bool = False, progress: bool = True,
-    national: bool = True, force: bool = False,
+    national: bool = True, force: bool = False, keep_executed: bool | None = None,
 ) -> BatchResult:
     """Render the reports of every area of ``level`` (or of ``areas``), the national overview and the index.
 
@@ -441,6 +487,8 @@ def render_batch(
         Also the level's national overview.
     force : bool
         Rebuild reports whose inputs are unchanged.
+    keep_executed : bool, optional
+        As :func:`publish`.
 
     Returns
     -------
@@ -453,7 +501,8 @@ def render_batch(
     codes = [str(a) for a in areas] if areas else load_reference(year, reference_dir).areas(level)["code"].tolist()
     res = publish(load_config(), year=year, processed_dir=processed_dir, out_dir=out_dir,
                   reference_dir=reference_dir, workers=workers, force=force, notebook=notebook,
-                  self_contained=self_contained, jobs=batch_jobs(level, codes, language, national), progress=progress)
+                  self_contained=self_contained, jobs=batch_jobs(level, codes, language, national), progress=progress,
+                  keep_executed=keep_executed)
     fields = ReportResult.__dataclass_fields__
     order = {c: i for i, c in enumerate([*codes, NATIONAL])}
     results = sorted((ReportResult(**{k: v for k, v in r.items() if k in fields}) for r in res.built),
