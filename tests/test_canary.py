@@ -131,6 +131,7 @@ def test_no_canary_in_any_output_of_a_run(reference_dir, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     p = subprocess.run([sys.executable, "-m", "sote_analytics.cli", "run", str(tmp_path / "rekisteri.csv"),
                         "--survey", str(tmp_path / "kysely.csv"), "--level", "hyvinvointialue", "--workers", "2",
+                        "--keep-executed",
                         "--out-dir", str(out), "--reference-dir", str(reference_dir)],
                        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
     assert p.returncode == 0, p.stderr[-3000:]

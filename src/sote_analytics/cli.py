@@ -398,7 +398,9 @@ def classify(
 
     kept["name"] = redact_person_names(kept["name"])[0].astype("string")  # a person's name is not an association
     result = run_classify(kept["name"], kept.get("purpose"), kept.get("category"))
-    res = pd.DataFrame({header[found[c]]: v for c, v in kept.items()}).join(result, rsuffix="_result")
+    left = pd.DataFrame({header[found[c]]: v for c, v in kept.items()})
+    result = result.rename(columns={c: f"{c}_result" for c in result.columns if c in left.columns})
+    res = pd.concat([left, result], axis=1)
     target = out or config.default_paths().processed / "classify" / f"{file.stem}.classified.csv"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -653,6 +655,8 @@ def run_register(
     within: Within = None,
     area: Annotated[list[str] | None, typer.Option(help="Only this area of LEVEL (repeatable)")] = None,
     force: Annotated[bool, typer.Option(help="Rebuild reports whose inputs are unchanged")] = False,
+    keep_executed: Annotated[bool, typer.Option(
+        "--keep-executed", help="Keep every executed notebook in reports/_executed/ (default: failed ones)")] = False,
 ) -> None:
     """The real-data main job: ingest, classify, indicators, the reports of the areas your register covers
     (limited by --area and --within), the national overview, the index and the Excel workbooks."""
@@ -695,7 +699,8 @@ def run_register(
                   language=language, areas=area, within=within, survey=survey, activity=activity, sheet=sheet,
                   mapping=mapping, corrections=corrections, stea=stea, scope=scope,
                   survey_kind=_survey_kind(survey_kind), survey_k=survey_min_cell, cache_dir=cache_dir, bulk=bulk,
-                  workers=workers, force=force, on_read=_echo_reading, on_areas=said_areas)
+                  workers=workers, force=force, on_read=_echo_reading, on_areas=said_areas,
+                  keep_executed=keep_executed or None)
     except YTJFetchError as exc:
         _fail(f"{exc} (fetch it first: `sote-analytics register fetch --source ytj --all`, or give --bulk)")
     except (BatchInputError, SoteAnalyticsError) as exc:

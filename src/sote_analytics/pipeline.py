@@ -311,7 +311,7 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
         scope: str | None = None, survey_kind: str = "organisations", survey_k: int = 5,
         cache_dir: Path | None = None, bulk: Path | None = None, workers: int | None = None,
         force: bool = False, workbooks: bool = True, also: tuple[tuple[str, list[str]], ...] = (),
-        on_read=None, on_areas=None, progress: bool = True) -> RunResult:
+        on_read=None, on_areas=None, progress: bool = True, keep_executed: bool | None = None) -> RunResult:
     """The main job, the one path from a register to reports: read, classify, indicators, reports, workbooks.
 
     ``source`` is ``file`` (``register``: the user's CSV, .xlsx or Parquet) or ``ytj`` (PRH's open
@@ -356,6 +356,8 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
         Called with the register read, its scope and the areas, before the reports are rendered.
     progress : bool
         Progress bars.
+    keep_executed : bool, optional
+        Keep every executed notebook (True), none (False) or the failed ones' (None).
 
     Returns
     -------
@@ -403,10 +405,11 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
     try:
         batch = render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir,
                              language=language, reference_dir=ref.folder, workers=workers, self_contained=True,
-                             areas=codes, force=force, progress=progress) if codes else None
+                             areas=codes, force=force, progress=progress,
+                             keep_executed=keep_executed) if codes else None
         extra = [render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir, language=lang,
                               reference_dir=ref.folder, areas=list(a), workers=workers, self_contained=True,
-                              force=force, progress=progress) for lang, a in also]
+                              force=force, progress=progress, keep_executed=keep_executed) for lang, a in also]
     finally:
         if thread is not None:
             thread.join()
