@@ -116,17 +116,29 @@ class ReportContext(BaseContext):
     def _index(self) -> pd.Series:
         return table_index(self.table)
 
+    @cached_property
+    def _looked_up(self) -> dict:
+        """This report's rows and areas already looked up (a section asks for the same figures again)."""
+        return {}
+
     def value(self, indicator: str, sector: str = ALL, level: str | None = None,
               code: str | None = None) -> pd.Series:
         key = (level or self.level, code or self.area, indicator, sector)
-        try:
-            return self.table.iloc[int(self._index[key])]
-        except KeyError:
-            raise KeyError(f"no {indicator} for {key}") from None
+        seen = self._looked_up
+        if key not in seen:
+            try:
+                seen[key] = self.table.iloc[int(self._index[key])]
+            except KeyError:
+                raise KeyError(f"no {indicator} for {key}") from None
+        return seen[key].copy()
 
     def rows(self, level: str | None = None, code: str | None = None) -> pd.DataFrame:
         """The indicator table's rows of one area (default: the report's), in the table's order."""
-        return area_rows(self.table, level or self.level, code or self.area)
+        key = ("rows", level or self.level, code or self.area)
+        seen = self._looked_up
+        if key not in seen:
+            seen[key] = area_rows(self.table, key[1], key[2])
+        return seen[key]
 
     @cached_property
     def no_local(self) -> bool:
