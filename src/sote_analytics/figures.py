@@ -246,15 +246,26 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
     native ``<select>`` beside the map that applies them (:func:`sector_menu_html`).
     """
     gdf = boundaries.reset_index(drop=True)
+    import numpy as np
+
     mun = table[table["area_level"] == "kunta"]
-    per = mun[mun["indicator"] == "associations_per_1000"].set_index(["sector", "area_code"])["value"]
-    cnt = mun[mun["indicator"] == "associations"].set_index(["sector", "area_code"])["value"]
+    codes = gdf["code"].astype(str)
+
+    def by_sector(indicator: str):
+        """The indicator's values, a column per sector, a row per polygon (missing: NaN)."""
+        sel = mun[mun["indicator"] == indicator]
+        wide = sel.pivot(index="area_code", columns="sector", values="value")  # duplicates raise, as before
+        wide.index = wide.index.astype(str)
+        return wide.reindex(codes.tolist())
+
+    per, cnt = by_sector("associations_per_1000"), by_sector("associations")
+    missing = np.full(len(gdf), np.nan)
     name_col = name_column(language)
     names = gdf[name_col].tolist()
     states = []
     for s in sectors:
-        v = per.reindex([(s, c) for c in gdf["code"]]).to_numpy()
-        n = cnt.reindex([(s, c) for c in gdf["code"]]).to_numpy()
+        v = per[s].to_numpy(dtype=float) if s in per.columns else missing
+        n = cnt[s].to_numpy(dtype=float) if s in cnt.columns else missing
         cls, labels, colors = _classes(v, language)
         fills = [colors[c] if c >= 0 else NO_DATA_COLOR for c in cls]
         texts = [f"{nm}: {_num(x, language)} / 1000 (n={_num(k, language, 0)})"
