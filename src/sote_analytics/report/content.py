@@ -72,8 +72,9 @@ class BaseContext:
         return bool(self.meta.get("synthetic", False))
 
     def level_boundaries(self, level: str):
-        """Simplified boundaries of a level: precomputed GeoParquet of the batch, else from the reference."""
-        return self.store.boundaries(self.ref, level)
+        """Simplified boundaries of a level: precomputed GeoParquet of the batch, else from the reference
+        (read once per process and processed folder: :func:`cached_boundaries`)."""
+        return cached_boundaries(self.store, self.ref, level)
 
     @cached_property
     def scope(self):
@@ -175,6 +176,7 @@ class ReportContext(BaseContext):
 # each area) are kept per table object (by identity, dropped with the table).
 _REFERENCES: dict[tuple, tuple[tuple, ReferenceData]] = {}
 _INDICATORS: dict[str, tuple[tuple, IndicatorSet]] = {}
+_BOUNDARIES: dict[tuple, tuple] = {}
 _DERIVED: dict[int, tuple] = {}
 
 
@@ -210,13 +212,31 @@ def cached_reference(year: int, reference_dir: str | Path | None = None) -> Refe
     return ref
 
 
-def cached_indicators(store: Store, meta: dict | None = None) -> IndicatorSet:
-    """:meth:`.store.Store.load_indicators`, kept across reports until the processed folder changes (any
-    file's size or time, or a checksum in ``run.json``); read again, and so checked again, then."""
+def _processed_stamp(store: Store, meta: dict | None = None) -> tuple:
+    """What identifies the processed folder's contents: run.json's checksums and every file's stamp."""
     import json
 
     meta = store.meta() if meta is None else meta
-    stamp = (json.dumps(meta.get("files"), sort_keys=True, default=str), _stamp(store.files()))
+    return json.dumps(meta.get("files"), sort_keys=True, default=str), _stamp(store.files())
+
+
+def cached_boundaries(store: Store, ref: ReferenceData, level: str):
+    """:meth:`.store.Store.boundaries` of ``level``, kept across reports until the processed folder or the
+    reference changes (callers filter it, never change it in place)."""
+    stamp = (_processed_stamp(store), id(ref), _reference_stamp(ref))
+    key = (str(Path(store.path).resolve()), level)
+    hit = _BOUNDARIES.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    b = store.boundaries(ref, level)
+    _BOUNDARIES[key] = (stamp, b)
+    return b
+
+
+def cached_indicators(store: Store, meta: dict | None = None) -> IndicatorSet:
+    """:meth:`.store.Store.load_indicators`, kept across reports until the processed folder changes (any
+    file's size or time, or a checksum in ``run.json``); read again, and so checked again, then."""
+    stamp = _processed_stamp(store, meta)
     key = str(Path(store.path).resolve())
     hit = _INDICATORS.get(key)
     if hit is not None and hit[0] == stamp:
@@ -230,6 +250,7 @@ def clear_cache() -> None:
     """Forget the loaded reference data, indicator tables and their lookups."""
     _REFERENCES.clear()
     _INDICATORS.clear()
+    _BOUNDARIES.clear()
     _DERIVED.clear()
 
 
@@ -267,7 +288,11 @@ def area_rows(table: pd.DataFrame, level: str, code: str) -> pd.DataFrame:
         d["areas"] = {(str(k[0]), str(k[1])): v
                       for k, v in table.groupby(["area_level", "area_code"], sort=False).indices.items()}
     pos = d["areas"].get((str(level), str(code)))
-    return table.iloc[pos] if pos is not None else table.iloc[0:0]
+    if pos is None:
+        return table.iloc[0:0]
+    if len(pos) and pos[-1] - pos[0] + 1 == len(pos):  # the table is written area by area: a slice, no copy
+        return table.iloc[int(pos[0]):int(pos[-1]) + 1]
+    return table.iloc[pos]
 
 
 def level_rows(table: pd.DataFrame, level: str) -> pd.DataFrame:
