@@ -75,9 +75,16 @@ def _default_template() -> str | None:
     return name if isinstance(name, str) and name in pio.templates else None
 
 
-#: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-AREA_COLOR = "#0072B2"
-COUNTRY_COLOR = "#E69F00"
+#: The package's one palette (Okabe-Ito colours, distinguishable with the common colour-vision deficiencies,
+#: and the page's text colour): the figures, the explorer (:mod:`.explorer` imports these) and the report
+#: stylesheet (``templates/sote/sote.css``, its ``:root`` variables of :data:`CSS_VARIABLES`, checked by a test).
+PALETTE = {"area": "#0072B2", "country": "#E69F00", "highlight": "#D55E00", "text": "#1a1a1a"}
+#: The stylesheet's custom properties that are colours of :data:`PALETTE` (variable -> palette key).
+CSS_VARIABLES = {"--sote-blue": "area", "--sote-highlight": "highlight", "--sote-text": "text"}
+#: The area's bars (and the explorer's bars), the country's, and the chosen area's outline and bar.
+AREA_COLOR = PALETTE["area"]
+COUNTRY_COLOR = PALETTE["country"]
+HIGHLIGHT_COLOR = PALETTE["highlight"]
 
 
 def _slice(table: pd.DataFrame, level: str, code: str, indicator: str) -> pd.DataFrame:
@@ -134,7 +141,7 @@ def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
 #: 1.4.11: the boundary between two classes is always perceivable). The darkest class stops at #2171b5 for this.
 MAP_CLASSES_COLORS = ["#deebf7", "#9ecae1", "#6baed6", "#4292c6", "#2171b5"]
 #: Municipality and area outlines on every map (the page's text colour).
-MAP_OUTLINE = "#1a1a1a"
+MAP_OUTLINE = PALETTE["text"]
 #: The gaps map: white = no sector missing, then light to dark orange (ColorBrewer Oranges, outlined as above).
 GAPS_COLORS = ["#ffffff", "#fee6ce", "#fdae6b", "#f16913", "#d94801"]
 #: "No associations": white with a hatch pattern, named in the legend (never a class colour).
@@ -214,7 +221,7 @@ def _rings(geom) -> tuple[list, list]:
     return xs, ys
 
 
-def _classes(values, language: str):
+def quantile_classes(values, language: str):
     """Quantile classes: (breaks, class index per value (-1 = no data/zero), labels, colours)."""
     import numpy as np
 
@@ -266,13 +273,13 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
     for s in sectors:
         v = per[s].to_numpy(dtype=float) if s in per.columns else missing
         n = cnt[s].to_numpy(dtype=float) if s in cnt.columns else missing
-        cls, labels, colors = _classes(v, language)
+        cls, labels, colors = quantile_classes(v, language)
         fills = [colors[c] if c >= 0 else NO_DATA_COLOR for c in cls]
         texts = [f"{nm}: {_num(x, language)} / 1000 (n={_num(k, language, 0)})"
                  for nm, x, k in zip(names, v, n, strict=True)]
         states.append((s, fills, texts, labels, colors))
     _, fills, texts, labels, colors = states[0]
-    fig = _polygons([dict(
+    fig = polygon_figure([dict(
         fillcolor=fills[i], fillpattern=NO_DATA_PATTERN if fills[i] == NO_DATA_COLOR else dict(shape=""),
         line=dict(color=MAP_OUTLINE, width=0.6), text=texts[i], name=names[i]) for i in range(len(gdf))], gdf)
     nleg = len(MAP_CLASSES_COLORS) + 1
@@ -288,7 +295,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
         vis = [True] * (len(labels) + 1) + ["legendonly"] * (nleg - len(labels) - 1)
         return names, cols, vis
 
-    label_text = _add_labels(fig, gdf, names, SECTOR_MAP_HEIGHT, label_priority)
+    label_text = add_area_labels(fig, gdf, names, SECTOR_MAP_HEIGHT, label_priority)
     nlab = len(label_text)
     names0, cols0, vis0 = legend_args(labels, colors)
     for j in range(nleg):
@@ -305,7 +312,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
                    "visible": [True] * npoly + [v is True for v in lv] + [True] * nlab}],
         ))
     menus = [dict(buttons=buttons, visible=False, showactive=False)] if len(states) > 1 else []
-    return _map_layout(fig, gdf, SECTOR_MAP_HEIGHT, t("per_1000", language), top=10, updatemenus=menus)
+    return map_layout(fig, gdf, SECTOR_MAP_HEIGHT, t("per_1000", language), top=10, updatemenus=menus)
 
 
 def sector_menu_html(fig: go.Figure, label: str, select_id: str = "sote-sector-map") -> str:
@@ -343,7 +350,7 @@ def sector_menu_html(fig: go.Figure, label: str, select_id: str = "sote-sector-m
             "})();</script>")
 
 
-def _add_labels(fig: go.Figure, gdf, names: list[str], height: int = 600,
+def add_area_labels(fig: go.Figure, gdf, names: list[str], height: int = 600,
                 priority: pd.Series | None = None) -> list:
     """Municipality names inside their polygons (maps with at most MAX_LABELS municipalities);
     returns the restyle ``text`` entry of the label trace ([] when no labels).
@@ -407,7 +414,7 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
 
     gdf = area_boundaries.reset_index(drop=True)
     v = values.reindex(gdf["code"]).to_numpy()
-    cls, labels, colors = _classes(v, language)
+    cls, labels, colors = quantile_classes(v, language)
     name_col = name_column(language)
     shown: set[int] = set()
     traces = []
@@ -416,18 +423,18 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
         hi = row[0] == str(highlight)
         traces.append(dict(
             fillcolor=colors[c] if c >= 0 else NO_DATA_COLOR, fillpattern=NO_DATA_PATTERN if c < 0 else None,
-            line=dict(color="#D55E00" if hi else MAP_OUTLINE, width=3 if hi else 0.5),
+            line=dict(color=HIGHLIGHT_COLOR if hi else MAP_OUTLINE, width=3 if hi else 0.5),
             text=f"{row[1]}: {_num(v[i], language)} / 1000",
             name=labels[c] if c >= 0 else t("map_none_label", language)))
         shown.add(c)
-    fig = _polygons(traces, gdf)
+    fig = polygon_figure(traces, gdf)
     for c in sorted(shown):
-        _swatch(fig, labels[c] if c >= 0 else t("map_none_label", language),
+        legend_swatch(fig, labels[c] if c >= 0 else t("map_none_label", language),
                 colors[c] if c >= 0 else NO_DATA_COLOR, c + 2)
-    return _map_layout(fig, gdf, 560, t("per_1000", language))
+    return map_layout(fig, gdf, 560, t("per_1000", language))
 
 
-def _polygons(props: list[dict], gdf) -> go.Figure:
+def polygon_figure(props: list[dict], gdf) -> go.Figure:
     """A figure of one filled polygon trace per row of ``gdf`` (``props[i]``: the row's fill, line,
     hover text and name; ``None`` values left out).
 
@@ -443,7 +450,7 @@ def _polygons(props: list[dict], gdf) -> go.Figure:
     return go.Figure(data=traces)
 
 
-def _swatch(fig: go.Figure, name: str, color: str, rank: int) -> None:
+def legend_swatch(fig: go.Figure, name: str, color: str, rank: int) -> None:
     """A legend entry: a square of the class colour outlined like the map's polygons (a polygon's own
     legend symbol is a line, which says nothing for a white class)."""
     fig.add_scatter(x=[None], y=[None], mode="markers", name=name, legendrank=rank, showlegend=True,
@@ -476,11 +483,11 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi",
         traces.append(dict(fillcolor=palette[b], line=dict(color=MAP_OUTLINE, width=0.5), text=f"{nm}: {k}",
                            name=label[b]))
         shown.add(b)
-    fig = _polygons(traces, gdf)
+    fig = polygon_figure(traces, gdf)
     for b in sorted(shown):
-        _swatch(fig, label[b], palette[b], b)
-    _add_labels(fig, gdf, gdf[name_col].tolist(), GAPS_MAP_HEIGHT, label_priority)
-    return _map_layout(fig, gdf, GAPS_MAP_HEIGHT, t("sectors_missing", language))
+        legend_swatch(fig, label[b], palette[b], b)
+    add_area_labels(fig, gdf, gdf[name_col].tolist(), GAPS_MAP_HEIGHT, label_priority)
+    return map_layout(fig, gdf, GAPS_MAP_HEIGHT, t("sectors_missing", language))
 
 
 def share_bar(table: pd.DataFrame, level: str, code: str, indicator: str, language: str = "fi") -> go.Figure:
@@ -549,7 +556,7 @@ def sectors_color(code: str) -> str:
     return str(sectors().loc[code, "color"])
 
 
-def _map_layout(fig: go.Figure, gdf, height: int, legend_title: str, top: int = 10, **layout) -> go.Figure:
+def map_layout(fig: go.Figure, gdf, height: int, legend_title: str, top: int = 10, **layout) -> go.Figure:
     """Plain axes with an equal-distance aspect at the drawing's latitude (no tiles, no topojson)."""
     import math
 
