@@ -110,9 +110,9 @@ def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
     country = _slice(table, "koko_maa", "SSS", "associations_per_1000")
     counts = _slice(table, level, code, "associations")
     # unclassified is shown only when the area has any
-    sectors = [s for s in sote_sectors()
+    sectors = [s for s in _sote()
                if s in area.index and (s != "unclassified" or counts.at[s, "value"] > 0)]
-    labels = [sector_label(s, language) for s in sectors]
+    labels = [sector_labels(language)[s] for s in sectors]
     fig = go.Figure()
     fig.add_bar(
         y=labels, x=area.loc[sectors, "value"], orientation="h",
@@ -304,7 +304,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
     for s, fills, texts, labels, colors in states:
         ln, lc, lv = legend_args(labels, colors)
         buttons.append(dict(
-            label=sector_label(s, language), method="restyle",
+            label=sector_labels(language)[s], method="restyle",
             args=[{"fillcolor": fills + [None] * nleg + [None] * nlab,
                    "fillpattern.shape": ["/" if f == NO_DATA_COLOR else "" for f in fills] + [""] * (nleg + nlab),
                    "text": texts + [None] * nleg + label_text,
@@ -493,9 +493,9 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi",
 def share_bar(table: pd.DataFrame, level: str, code: str, indicator: str, language: str = "fi") -> go.Figure:
     """A share by sector with 95% interval error bars (e.g. paid staff share)."""
     sel = _slice(table, level, code, indicator)
-    sectors = [s for s in sote_sectors() if s in sel.index and sel.at[s, "n"] > 0]
+    sectors = [s for s in _sote() if s in sel.index and sel.at[s, "n"] > 0]
     fig = go.Figure(go.Bar(
-        y=[sector_label(s, language) for s in sectors], x=sel.loc[sectors, "value"] * 100, orientation="h",
+        y=[sector_labels(language)[s] for s in sectors], x=sel.loc[sectors, "value"] * 100, orientation="h",
         marker_color=AREA_COLOR,
         error_x=dict(type="data", symmetric=False,
                      array=(sel.loc[sectors, "upper"] - sel.loc[sectors, "value"]) * 100,
@@ -526,7 +526,7 @@ def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> 
 
     rows, cols = int(grid["row"].max()), int(grid["col"].max())
     sel = table[(table["area_level"] == "hyvinvointialue") & (table["indicator"] == "associations_per_1000")]
-    sectors = [s for s in sote_sectors() if s != "unclassified"]
+    sectors = [s for s in _sote() if s != "unclassified"]
     vmax = float(sel[sel["sector"].isin(sectors)]["value"].max())
     names = {}
     for g in grid.itertuples():
@@ -539,7 +539,7 @@ def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> 
     for (r, c), g in names.items():
         v = sel[sel["area_code"] == str(g.code)].set_index("sector")["value"].reindex(sectors)
         fig.add_bar(x=list(range(len(sectors))), y=v.to_numpy(), marker_color=colors, row=r, col=c,
-                    showlegend=False, customdata=[sector_label(s, language) for s in sectors],
+                    showlegend=False, customdata=[sector_labels(language)[s] for s in sectors],
                     hovertemplate="%{customdata}: %{y:.2f} / 1000<extra>" + str(g.name) + "</extra>")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(range=[0, vmax * 1.05], showticklabels=True, nticks=3, tickfont=dict(size=9),
@@ -551,9 +551,29 @@ def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> 
 
 
 def sectors_color(code: str) -> str:
+    """A sector's colour in the taxonomy (``sectors.csv``, read once per process)."""
+    return _sector_colors()[code]
+
+
+@cache
+def _sector_colors() -> dict[str, str]:
     from .taxonomy import sectors
 
-    return str(sectors().loc[code, "color"])
+    return {str(k): str(v) for k, v in sectors()["color"].items()}
+
+
+@cache
+def sector_labels(language: str) -> dict[str, str]:
+    """Every sector's label in ``language`` (:func:`.taxonomy.sector_label`, ``ALL`` included), made once per
+    process and language (the taxonomy ships with the package; keep the dict unchanged)."""
+    from .taxonomy import ALL, sectors
+
+    return {code: sector_label(code, language) for code in [*sectors().index, ALL]}
+
+
+@cache
+def _sote() -> tuple[str, ...]:
+    return tuple(sote_sectors())
 
 
 def map_layout(fig: go.Figure, gdf, height: int, legend_title: str, top: int = 10, **layout) -> go.Figure:
