@@ -154,7 +154,8 @@ class ReportContext(BaseContext):
     def directory(self) -> pd.DataFrame:
         """The associations the report is about: those domiciled in the area in a sote sector (unclassified
         included), not every association of the register (a national register's other sectors)."""
-        d = self.store.directory(self.members["kunta_code"])
+        d = cached_directory(self.store)
+        d = d[d["municipality_code"].isin(set(self.members["kunta_code"]))]
         return d[d["sector"].isin(_sote())] if "sector" in d else d
 
     @cached_property
@@ -176,7 +177,7 @@ class ReportContext(BaseContext):
 # each area) are kept per table object (by identity, dropped with the table).
 _REFERENCES: dict[tuple, tuple[tuple, ReferenceData]] = {}
 _INDICATORS: dict[str, tuple[tuple, IndicatorSet]] = {}
-_BOUNDARIES: dict[tuple, tuple] = {}
+_BOUNDARIES: dict[tuple, tuple] = {}  # the boundaries of each level and the directory
 _DERIVED: dict[int, tuple] = {}
 
 
@@ -231,6 +232,19 @@ def cached_boundaries(store: Store, ref: ReferenceData, level: str):
     b = store.boundaries(ref, level)
     _BOUNDARIES[key] = (stamp, b)
     return b
+
+
+def cached_directory(store: Store) -> pd.DataFrame:
+    """:meth:`.store.Store.directory` of the whole register, read once per process and processed folder
+    (a national register's directory is 100,000 rows: each report filters the kept one)."""
+    stamp = _processed_stamp(store)
+    key = (str(Path(store.path).resolve()), "directory")
+    hit = _BOUNDARIES.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    d = store.directory()
+    _BOUNDARIES[key] = (stamp, d)
+    return d
 
 
 def cached_indicators(store: Store, meta: dict | None = None) -> IndicatorSet:
