@@ -181,6 +181,19 @@ _BOUNDARIES: dict[tuple, tuple] = {}  # the boundaries of each level and the dir
 _DERIVED: dict[int, tuple] = {}
 
 
+#: How many processed folders (and reference folders) are kept at once: a batch renders from one, and a
+#: process that goes through many (a test session) does not keep them all in memory.
+KEEP_FOLDERS = 2
+
+
+def _keep(cache: dict, key, value, per_folder: int = 1) -> None:
+    """``cache[key] = value``, the oldest entries dropped beyond ``KEEP_FOLDERS * per_folder``."""
+    cache.pop(key, None)
+    cache[key] = value
+    while len(cache) > KEEP_FOLDERS * per_folder:
+        cache.pop(next(iter(cache)))
+
+
 def _stamp(paths) -> tuple:
     """(name, mtime, size) of each existing file of ``paths``."""
     out = []
@@ -209,7 +222,7 @@ def cached_reference(year: int, reference_dir: str | Path | None = None) -> Refe
     if hit is not None and hit[0] == _reference_stamp(hit[1]):
         return hit[1]
     ref = load_reference(int(year), reference_dir)
-    _REFERENCES[key] = (_reference_stamp(ref), ref)
+    _keep(_REFERENCES, key, (_reference_stamp(ref), ref))
     return ref
 
 
@@ -230,7 +243,7 @@ def cached_boundaries(store: Store, ref: ReferenceData, level: str):
     if hit is not None and hit[0] == stamp:
         return hit[1]
     b = store.boundaries(ref, level)
-    _BOUNDARIES[key] = (stamp, b)
+    _keep(_BOUNDARIES, key, (stamp, b), per_folder=8)
     return b
 
 
@@ -243,7 +256,7 @@ def cached_directory(store: Store) -> pd.DataFrame:
     if hit is not None and hit[0] == stamp:
         return hit[1]
     d = store.directory()
-    _BOUNDARIES[key] = (stamp, d)
+    _keep(_BOUNDARIES, key, (stamp, d), per_folder=8)
     return d
 
 
@@ -256,7 +269,7 @@ def cached_indicators(store: Store, meta: dict | None = None) -> IndicatorSet:
     if hit is not None and hit[0] == stamp:
         return hit[1]
     ind = store.load_indicators()
-    _INDICATORS[key] = (stamp, ind)
+    _keep(_INDICATORS, key, (stamp, ind))
     return ind
 
 
