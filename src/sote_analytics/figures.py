@@ -298,8 +298,9 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
     label_text = add_area_labels(fig, gdf, names, SECTOR_MAP_HEIGHT, label_priority)
     nlab = len(label_text)
     names0, cols0, vis0 = legend_args(labels, colors)
-    for j in range(nleg):
-        fig.data[npoly + j].update(name=names0[j], marker_color=cols0[j], visible=vis0[j] is True)
+    with fig.batch_update():  # one update of the figure, not one per legend entry
+        for j in range(nleg):
+            fig.data[npoly + j].update(name=names0[j], marker_color=cols0[j], visible=vis0[j] is True)
     buttons = []
     for s, fills, texts, labels, colors in states:
         ln, lc, lv = legend_args(labels, colors)
@@ -577,12 +578,15 @@ def _sote() -> tuple[str, ...]:
 
 
 def map_layout(fig: go.Figure, gdf, height: int, legend_title: str, top: int = 10, **layout) -> go.Figure:
-    """Plain axes with an equal-distance aspect at the drawing's latitude (no tiles, no topojson)."""
+    """Plain axes (the figure's one pair) with an equal-distance aspect at the drawing's latitude (no tiles, no
+    topojson)."""
     import math
 
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(_mid_latitude(gdf))))
-    fig.update_layout(height=height, margin=dict(l=0, r=0, t=top, b=0), plot_bgcolor="white",
+    # one update of the layout (each update of a figure of hundreds of traces walks them)
+    fig.update_layout(xaxis=dict(visible=False),
+                      yaxis=dict(visible=False, scaleanchor="x",
+                                 scaleratio=1 / math.cos(math.radians(_mid_latitude(gdf)))),
+                      height=height, margin=dict(l=0, r=0, t=top, b=0), plot_bgcolor="white",
                       legend=dict(title=dict(text=legend_title, side="top"), orientation="h", y=-0.02,
                                   yanchor="top", x=0),  # title above the entries: they wrap within a phone
                       hoverlabel=dict(bgcolor="white"), **layout)
