@@ -23,9 +23,19 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
     from .reference import ReferenceData
 
-#: Bar colour of the areas and of the chosen area (Okabe-Ito, as in :mod:`.figures`).
-BAR_COLOR = "#0072B2"
-HIGHLIGHT_COLOR = "#D55E00"
+#: Bar colour of the areas and of the chosen area: ``BAR_COLOR`` and ``HIGHLIGHT_COLOR``, the colours of
+#: :data:`.figures.PALETTE` (:func:`__getattr__`: read from :mod:`.figures` when first used, so importing the
+#: explorer does not import plotly).
+_PALETTE_NAMES = {"BAR_COLOR": "AREA_COLOR", "HIGHLIGHT_COLOR": "HIGHLIGHT_COLOR"}
+
+
+def __getattr__(name: str):
+    if name in _PALETTE_NAMES:
+        from . import figures
+
+        return getattr(figures, _PALETTE_NAMES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 #: Levels offered by the explorer (the whole country is a single area, so no map).
 LEVELS = ("kunta", "seutukunta", "maakunta", "hyvinvointialue", "yhteistyoalue")
 #: Columns of the explorer's table.
@@ -74,7 +84,7 @@ def _is_share(indicator: str) -> bool:
 
 
 def _class_labels(values, indicator: str, language: str) -> list[str]:
-    """Labels of the quantile classes of :func:`.figures._classes` in the indicator's own format
+    """Labels of the quantile classes of :func:`.figures.quantile_classes` in the indicator's own format
     (percentages for shares: the legend says what the hover says)."""
     import numpy as np
 
@@ -121,20 +131,21 @@ def choropleth_figure(table: pd.DataFrame, boundaries, level: str, sector: str =
     """
     from .figures import (
         GAPS_MAP_HEIGHT,
+        HIGHLIGHT_COLOR,
         MAP_OUTLINE,
         NO_DATA_COLOR,
         NO_DATA_PATTERN,
-        _add_labels,
-        _classes,
-        _map_layout,
-        _polygons,
-        _swatch,
+        add_area_labels,
+        legend_swatch,
+        map_layout,
+        polygon_figure,
+        quantile_classes,
     )
 
     gdf = boundaries.reset_index(drop=True)
     vals = _values(table, level, sector, indicator)["value"].reindex(gdf["code"].astype(str))
     v = vals.to_numpy(dtype=float)
-    cls, _, colors = _classes(v, language)
+    cls, _, colors = quantile_classes(v, language)
     class_labels = _class_labels(v, indicator, language)
     name_col = name_column(language) if name_column(language) in gdf else "name_fi"
     none = WORDS.get(language, WORDS["fi"])["share_none"] if _is_share(indicator) else t("map_none_label", language)
@@ -149,19 +160,19 @@ def choropleth_figure(table: pd.DataFrame, boundaries, level: str, sector: str =
             text=f"{row[name_col]}: {_fmt(indicator, v[i], language)}", name=str(row[name_col]),
             meta=[str(row["code"]), float(v[i])]))
         shown.add(c)
-    fig = _polygons(props, gdf)
+    fig = polygon_figure(props, gdf)
     if highlight is not None:  # the outlined area drawn last, so its outline is not hidden by its neighbours
         order = [i for i in range(len(props)) if props[i]["meta"][0] != str(highlight)]
         order += [i for i in range(len(props)) if props[i]["meta"][0] == str(highlight)]
         fig.data = [fig.data[i] for i in order]
     for c in sorted(shown, key=lambda k: (k < 0, k)):
         if c >= 0:
-            _swatch(fig, class_labels[c], colors[c], c + 2)
+            legend_swatch(fig, class_labels[c], colors[c], c + 2)
         else:
-            _swatch(fig, none, NO_DATA_COLOR, 99)
+            legend_swatch(fig, none, NO_DATA_COLOR, 99)
     if labels:
-        _add_labels(fig, gdf, gdf[name_col].astype(str).tolist(), GAPS_MAP_HEIGHT, label_priority)
-    return _map_layout(fig, gdf, GAPS_MAP_HEIGHT, _label(indicator, language))
+        add_area_labels(fig, gdf, gdf[name_col].astype(str).tolist(), GAPS_MAP_HEIGHT, label_priority)
+    return map_layout(fig, gdf, GAPS_MAP_HEIGHT, _label(indicator, language))
 
 
 def ranked_bar_figure(table: pd.DataFrame, level: str, sector: str = "ALL",
@@ -186,7 +197,8 @@ def ranked_bar_figure(table: pd.DataFrame, level: str, sector: str = "ALL",
     import plotly.graph_objects as go
 
     from .api import ranking
-    from .figures import with_title_room
+    from .figures import AREA_COLOR as BAR_COLOR
+    from .figures import HIGHLIGHT_COLOR, with_title_room
 
     share = _is_share(indicator) and {"lower", "upper"} <= set(table.columns)
     r = ranking(table, level, sector, indicator, by="lower" if share else "value")
@@ -215,13 +227,13 @@ def ranked_bar_figure(table: pd.DataFrame, level: str, sector: str = "ALL",
                      hovertemplate="%{y}: %{customdata[2]} (n=%{customdata[1]})<extra></extra>")
     fig = go.Figure(bar)
     fig.update_layout(
-        height=max(260, 60 + 18 * len(r)), margin=dict(l=10, r=10, t=30, b=40), template="plotly_white",
+        height=max(260, 60 + 18 * len(r)), margin=dict(l=10, r=10, t=30, b=40),
         xaxis_title=_label(indicator, language), yaxis=dict(autorange="reversed", automargin=True),
         separators=", " if language != "en" else ".,", font=dict(size=12),
     )
     if share:
         fig.update_xaxes(range=[0, 100], ticksuffix=" %")
-    return with_title_room(fig)
+    return with_title_room(fig, "plotly_white")
 
 
 def area_table(table: pd.DataFrame, level: str, area: str, sector: str = "ALL",

@@ -7,6 +7,8 @@ boundaries themselves), so they render offline.
 
 from __future__ import annotations
 
+from functools import cache
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -22,11 +24,15 @@ from .taxonomy import sector_label, sote_sectors
 TITLE_DEFAULTS = dict(text="", automargin=True, yref="container", pad=dict(t=12, b=8))
 
 
-def with_title_room(fig: go.Figure) -> go.Figure:
+def with_title_room(fig: go.Figure, template: str | None = None) -> go.Figure:
     """Give ``fig``'s template the title defaults (:data:`TITLE_DEFAULTS`) and return ``fig``.
 
     The template is a copy of the figure's own (``plotly_white``, or plotly's default), so nothing
-    else changes; without a title text the figure looks the same.
+    else changes; without a title text the figure looks the same. With ``template`` (the name of a
+    registered template) the figure gets that template instead, with the title defaults: the copy is
+    made and validated once per process (:func:`title_template`) and set on the figure without
+    validating it again, as plotly sets its default template (copying and validating a template is
+    most of the time it takes to build a small figure).
 
     Parameters
     ----------
@@ -43,15 +49,52 @@ def with_title_room(fig: go.Figure) -> go.Figure:
     >>> fig = with_title_room(go.Figure(layout=dict(template="plotly_white")))
     >>> fig.update_layout(title="Otsikko").layout.title.text, fig.layout.template.layout.title.automargin
     ('Otsikko', True)
+    >>> fig = with_title_room(go.Figure(), "plotly_white")
+    >>> fig.layout.template.layout.title.automargin, fig.layout.template.layout.plot_bgcolor
+    (True, 'white')
     """
-    tmpl = go.layout.Template(fig.layout.template)
-    tmpl.layout.title.update(TITLE_DEFAULTS)
-    fig.layout.template = tmpl
+    if template is None:
+        tmpl = go.layout.Template(fig.layout.template)
+        tmpl.layout.title.update(TITLE_DEFAULTS)
+        fig.layout.template = tmpl
+        return fig
+    layout = fig.layout
+    layout._validate = False  # plotly's own way of setting a template validated before
+    try:
+        layout.template = title_template(template)
+    finally:
+        layout._validate = fig._validate
     return fig
 
-#: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-AREA_COLOR = "#0072B2"
-COUNTRY_COLOR = "#E69F00"
+
+@cache
+def title_template(name: str) -> go.layout.Template:
+    """The registered template ``name`` with the title defaults (:data:`TITLE_DEFAULTS`), made once per
+    process (keep it unchanged: :func:`with_title_room` copies it into each figure)."""
+    import plotly.io as pio
+
+    tmpl = go.layout.Template(pio.templates[name])
+    tmpl.layout.title.update(TITLE_DEFAULTS)
+    return go.layout.Template(tmpl)  # validated once more, as setting it on a figure would (same JSON)
+
+
+def _default_template() -> str | None:
+    import plotly.io as pio
+
+    name = pio.templates.default
+    return name if isinstance(name, str) and name in pio.templates else None
+
+
+#: The package's one palette (Okabe-Ito colours, distinguishable with the common colour-vision deficiencies,
+#: and the page's text colour): the figures, the explorer (:mod:`.explorer` imports these) and the report
+#: stylesheet (``templates/sote/sote.css``, its ``:root`` variables of :data:`CSS_VARIABLES`, checked by a test).
+PALETTE = {"area": "#0072B2", "country": "#E69F00", "highlight": "#D55E00", "text": "#1a1a1a"}
+#: The stylesheet's custom properties that are colours of :data:`PALETTE` (variable -> palette key).
+CSS_VARIABLES = {"--sote-blue": "area", "--sote-highlight": "highlight", "--sote-text": "text"}
+#: The area's bars (and the explorer's bars), the country's, and the chosen area's outline and bar.
+AREA_COLOR = PALETTE["area"]
+COUNTRY_COLOR = PALETTE["country"]
+HIGHLIGHT_COLOR = PALETTE["highlight"]
 
 
 def _slice(table: pd.DataFrame, level: str, code: str, indicator: str) -> pd.DataFrame:
@@ -95,9 +138,9 @@ def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
     country = _slice(table, "koko_maa", "SSS", "associations_per_1000")
     counts = _slice(table, level, code, "associations")
     # unclassified is shown only when the area has any
-    sectors = [s for s in sote_sectors()
+    sectors = [s for s in _sote()
                if s in area.index and (s != "unclassified" or counts.at[s, "value"] > 0)]
-    labels = [sector_label(s, language) for s in sectors]
+    labels = [sector_labels(language)[s] for s in sectors]
     fig = go.Figure()
     fig.add_bar(
         y=labels, x=area.loc[sectors, "value"], orientation="h",
@@ -115,9 +158,9 @@ def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
         barmode="group", height=80 + 38 * len(sectors), margin=dict(l=10, r=10, t=30, b=40),
         xaxis_title=t("per_1000_axis", language), yaxis=dict(autorange="reversed"),
         legend=dict(orientation="h", y=1.08, x=0), separators=", " if language != "en" else ".,",
-        template="plotly_white", font=dict(size=13),
+        font=dict(size=13),
     )
-    return with_title_room(fig)
+    return with_title_room(fig, "plotly_white")
 
 
 #: Five-class sequential palette (ColorBrewer Blues), light to dark, no neutral grey in the middle. Adjacent
@@ -126,7 +169,7 @@ def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
 #: 1.4.11: the boundary between two classes is always perceivable). The darkest class stops at #2171b5 for this.
 MAP_CLASSES_COLORS = ["#deebf7", "#9ecae1", "#6baed6", "#4292c6", "#2171b5"]
 #: Municipality and area outlines on every map (the page's text colour).
-MAP_OUTLINE = "#1a1a1a"
+MAP_OUTLINE = PALETTE["text"]
 #: The gaps map: white = no sector missing, then light to dark orange (ColorBrewer Oranges, outlined as above).
 GAPS_COLORS = ["#ffffff", "#fee6ce", "#fdae6b", "#f16913", "#d94801"]
 #: "No associations": white with a hatch pattern, named in the legend (never a class colour).
@@ -241,7 +284,7 @@ def _rings(geom) -> tuple[list, list]:
     return xs, ys
 
 
-def _classes(values, language: str):
+def quantile_classes(values, language: str):
     """Quantile classes of the positive values: (class index per value (-1 = no data or zero), labels, colours).
 
     The limits are :func:`class_breaks` of the positive values; ``labels`` and ``colours`` have one entry
@@ -305,22 +348,33 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
     (22, 2, ['Kaikki sektorit', 'Ikääntyneet ja eläkeläiset'])
     """
     gdf = boundaries.reset_index(drop=True)
+    import numpy as np
+
     mun = table[table["area_level"] == "kunta"]
-    per = mun[mun["indicator"] == "associations_per_1000"].set_index(["sector", "area_code"])["value"]
-    cnt = mun[mun["indicator"] == "associations"].set_index(["sector", "area_code"])["value"]
+    codes = gdf["code"].astype(str)
+
+    def by_sector(indicator: str):
+        """The indicator's values, a column per sector, a row per polygon (missing: NaN)."""
+        sel = mun[mun["indicator"] == indicator]
+        wide = sel.pivot(index="area_code", columns="sector", values="value")  # duplicates raise, as before
+        wide.index = wide.index.astype(str)
+        return wide.reindex(codes.tolist())
+
+    per, cnt = by_sector("associations_per_1000"), by_sector("associations")
+    missing = np.full(len(gdf), np.nan)
     name_col = name_column(language)
     names = gdf[name_col].tolist()
     states = []
     for s in sectors:
-        v = per.reindex([(s, c) for c in gdf["code"]]).to_numpy()
-        n = cnt.reindex([(s, c) for c in gdf["code"]]).to_numpy()
-        cls, labels, colors = _classes(v, language)
+        v = per[s].to_numpy(dtype=float) if s in per.columns else missing
+        n = cnt[s].to_numpy(dtype=float) if s in cnt.columns else missing
+        cls, labels, colors = quantile_classes(v, language)
         fills = [colors[c] if c >= 0 else NO_DATA_COLOR for c in cls]
         texts = [f"{nm}: {_num(x, language)} / 1000 (n={_num(k, language, 0)})"
                  for nm, x, k in zip(names, v, n, strict=True)]
         states.append((s, fills, texts, labels, colors))
     _, fills, texts, labels, colors = states[0]
-    fig = _polygons([dict(
+    fig = polygon_figure([dict(
         fillcolor=fills[i], fillpattern=NO_DATA_PATTERN if fills[i] == NO_DATA_COLOR else dict(shape=""),
         line=dict(color=MAP_OUTLINE, width=0.6), text=texts[i], name=names[i]) for i in range(len(gdf))], gdf)
     nleg = len(MAP_CLASSES_COLORS) + 1
@@ -336,16 +390,17 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
         vis = [True] * (len(labels) + 1) + ["legendonly"] * (nleg - len(labels) - 1)
         return names, cols, vis
 
-    label_text = _add_labels(fig, gdf, names, SECTOR_MAP_HEIGHT, label_priority)
+    label_text = add_area_labels(fig, gdf, names, SECTOR_MAP_HEIGHT, label_priority)
     nlab = len(label_text)
     names0, cols0, vis0 = legend_args(labels, colors)
-    for j in range(nleg):
-        fig.data[npoly + j].update(name=names0[j], marker_color=cols0[j], visible=vis0[j] is True)
+    with fig.batch_update():  # one update of the figure, not one per legend entry
+        for j in range(nleg):
+            fig.data[npoly + j].update(name=names0[j], marker_color=cols0[j], visible=vis0[j] is True)
     buttons = []
     for s, fills, texts, labels, colors in states:
         ln, lc, lv = legend_args(labels, colors)
         buttons.append(dict(
-            label=sector_label(s, language), method="restyle",
+            label=sector_labels(language)[s], method="restyle",
             args=[{"fillcolor": fills + [None] * nleg + [None] * nlab,
                    "fillpattern.shape": ["/" if f == NO_DATA_COLOR else "" for f in fills] + [""] * (nleg + nlab),
                    "text": texts + [None] * nleg + label_text,
@@ -353,7 +408,7 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
                    "visible": [True] * npoly + [v is True for v in lv] + [True] * nlab}],
         ))
     menus = [dict(buttons=buttons, visible=False, showactive=False)] if len(states) > 1 else []
-    return _map_layout(fig, gdf, SECTOR_MAP_HEIGHT, t("per_1000", language), top=10, updatemenus=menus)
+    return map_layout(fig, gdf, SECTOR_MAP_HEIGHT, t("per_1000", language), top=10, updatemenus=menus)
 
 
 def sector_menu_html(fig: go.Figure, label: str, select_id: str = "sote-sector-map") -> str:
@@ -405,7 +460,7 @@ def sector_menu_html(fig: go.Figure, label: str, select_id: str = "sote-sector-m
             "})();</script>")
 
 
-def _add_labels(fig: go.Figure, gdf, names: list[str], height: int = 600,
+def add_area_labels(fig: go.Figure, gdf, names: list[str], height: int = 600,
                 priority: pd.Series | None = None) -> list:
     """Municipality names inside their polygons (maps with at most MAX_LABELS municipalities);
     returns the restyle ``text`` entry of the label trace ([] when no labels).
@@ -492,7 +547,7 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
     """
     gdf = area_boundaries.reset_index(drop=True)
     v = values.reindex(gdf["code"]).to_numpy()
-    cls, labels, colors = _classes(v, language)
+    cls, labels, colors = quantile_classes(v, language)
     name_col = name_column(language)
     shown: set[int] = set()
     traces = []
@@ -501,18 +556,18 @@ def context_map(area_boundaries, values: pd.Series, highlight: str, language: st
         hi = row[0] == str(highlight)
         traces.append(dict(
             fillcolor=colors[c] if c >= 0 else NO_DATA_COLOR, fillpattern=NO_DATA_PATTERN if c < 0 else None,
-            line=dict(color="#D55E00" if hi else MAP_OUTLINE, width=3 if hi else 0.5),
+            line=dict(color=HIGHLIGHT_COLOR if hi else MAP_OUTLINE, width=3 if hi else 0.5),
             text=f"{row[1]}: {_num(v[i], language)} / 1000",
             name=labels[c] if c >= 0 else t("map_none_label", language)))
         shown.add(c)
-    fig = _polygons(traces, gdf)
+    fig = polygon_figure(traces, gdf)
     for c in sorted(shown):
-        _swatch(fig, labels[c] if c >= 0 else t("map_none_label", language),
+        legend_swatch(fig, labels[c] if c >= 0 else t("map_none_label", language),
                 colors[c] if c >= 0 else NO_DATA_COLOR, c + 2)
-    return _map_layout(fig, gdf, 560, t("per_1000", language))
+    return map_layout(fig, gdf, 560, t("per_1000", language))
 
 
-def _polygons(props: list[dict], gdf) -> go.Figure:
+def polygon_figure(props: list[dict], gdf) -> go.Figure:
     """A figure of one filled polygon trace per row of ``gdf`` (``props[i]``: the row's fill, line,
     hover text and name; ``None`` values left out).
 
@@ -528,7 +583,7 @@ def _polygons(props: list[dict], gdf) -> go.Figure:
     return go.Figure(data=traces)
 
 
-def _swatch(fig: go.Figure, name: str, color: str, rank: int) -> None:
+def legend_swatch(fig: go.Figure, name: str, color: str, rank: int) -> None:
     """A legend entry: a square of the class colour outlined like the map's polygons (a polygon's own
     legend symbol is a line, which says nothing for a white class)."""
     fig.add_scatter(x=[None], y=[None], mode="markers", name=name, legendrank=rank, showlegend=True,
@@ -584,11 +639,11 @@ def gaps_map(boundaries, missing: pd.Series, language: str = "fi",
         traces.append(dict(fillcolor=palette[b], line=dict(color=MAP_OUTLINE, width=0.5), text=f"{nm}: {k}",
                            name=label[b]))
         shown.add(b)
-    fig = _polygons(traces, gdf)
+    fig = polygon_figure(traces, gdf)
     for b in sorted(shown):
-        _swatch(fig, label[b], palette[b], b)
-    _add_labels(fig, gdf, gdf[name_col].tolist(), GAPS_MAP_HEIGHT, label_priority)
-    return _map_layout(fig, gdf, GAPS_MAP_HEIGHT, t("sectors_missing", language))
+        legend_swatch(fig, label[b], palette[b], b)
+    add_area_labels(fig, gdf, gdf[name_col].tolist(), GAPS_MAP_HEIGHT, label_priority)
+    return map_layout(fig, gdf, GAPS_MAP_HEIGHT, t("sectors_missing", language))
 
 
 def share_bar(table: pd.DataFrame, level: str, code: str, indicator: str, language: str = "fi") -> go.Figure:
@@ -616,9 +671,9 @@ def share_bar(table: pd.DataFrame, level: str, code: str, indicator: str, langua
     ((0, 100), True)
     """
     sel = _slice(table, level, code, indicator)
-    sectors = [s for s in sote_sectors() if s in sel.index and sel.at[s, "n"] > 0]
+    sectors = [s for s in _sote() if s in sel.index and sel.at[s, "n"] > 0]
     fig = go.Figure(go.Bar(
-        y=[sector_label(s, language) for s in sectors], x=sel.loc[sectors, "value"] * 100, orientation="h",
+        y=[sector_labels(language)[s] for s in sectors], x=sel.loc[sectors, "value"] * 100, orientation="h",
         marker_color=AREA_COLOR,
         error_x=dict(type="data", symmetric=False,
                      array=(sel.loc[sectors, "upper"] - sel.loc[sectors, "value"]) * 100,
@@ -627,8 +682,8 @@ def share_bar(table: pd.DataFrame, level: str, code: str, indicator: str, langua
         hovertemplate="%{y}: %{x:.0f} % (n=%{customdata})<extra></extra>"))
     fig.update_layout(height=80 + 30 * len(sectors), margin=dict(l=10, r=10, t=10, b=40),
                       xaxis=dict(title="%", range=[0, 100]), yaxis=dict(autorange="reversed"),
-                      template="plotly_white", separators=", " if language != "en" else ".,")
-    return with_title_room(fig)
+                      separators=", " if language != "en" else ".,")
+    return with_title_room(fig, "plotly_white")
 
 
 def registrations_bar(registrations: pd.DataFrame, language: str = "fi") -> go.Figure:
@@ -656,10 +711,10 @@ def registrations_bar(registrations: pd.DataFrame, language: str = "fi") -> go.F
     by = registrations.groupby(dec)["registrations"].sum()
     fig = go.Figure(go.Bar(x=[f"{d}–" for d in by.index], y=by.to_numpy(), marker_color=AREA_COLOR,
                            hovertemplate="%{x}: %{y}<extra></extra>"))
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=40), template="plotly_white",
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=40),
                       xaxis_title=t("decade", language), yaxis_title=t("registrations", language),
                       separators=", " if language != "en" else ".,")
-    return with_title_room(fig)
+    return with_title_room(fig, "plotly_white")
 
 
 def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> go.Figure:
@@ -690,7 +745,7 @@ def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> 
 
     rows, cols = int(grid["row"].max()), int(grid["col"].max())
     sel = table[(table["area_level"] == "hyvinvointialue") & (table["indicator"] == "associations_per_1000")]
-    sectors = [s for s in sote_sectors() if s != "unclassified"]
+    sectors = [s for s in _sote() if s != "unclassified"]
     vmax = float(sel[sel["sector"].isin(sectors)]["value"].max())
     names = {}
     for g in grid.itertuples():
@@ -703,15 +758,15 @@ def tile_grid(table: pd.DataFrame, grid: pd.DataFrame, language: str = "fi") -> 
     for (r, c), g in names.items():
         v = sel[sel["area_code"] == str(g.code)].set_index("sector")["value"].reindex(sectors)
         fig.add_bar(x=list(range(len(sectors))), y=v.to_numpy(), marker_color=colors, row=r, col=c,
-                    showlegend=False, customdata=[sector_label(s, language) for s in sectors],
+                    showlegend=False, customdata=[sector_labels(language)[s] for s in sectors],
                     hovertemplate="%{customdata}: %{y:.2f} / 1000<extra>" + str(g.name) + "</extra>")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(range=[0, vmax * 1.05], showticklabels=True, nticks=3, tickfont=dict(size=9),
                      gridcolor="#eee")
     fig.update_annotations(font_size=10)
-    fig.update_layout(height=150 * rows, margin=dict(l=10, r=10, t=40, b=10), template="plotly_white",
+    fig.update_layout(height=150 * rows, margin=dict(l=10, r=10, t=40, b=10),
                       separators=", " if language != "en" else ".,")
-    return with_title_room(fig)
+    return with_title_room(fig, "plotly_white")
 
 
 def sectors_color(code: str) -> str:
@@ -732,22 +787,44 @@ def sectors_color(code: str) -> str:
     >>> sectors_color("elderly").startswith("#")
     True
     """
+    return _sector_colors()[code]
+
+
+@cache
+def _sector_colors() -> dict[str, str]:
     from .taxonomy import sectors
 
-    return str(sectors().loc[code, "color"])
+    return {str(k): str(v) for k, v in sectors()["color"].items()}
 
 
-def _map_layout(fig: go.Figure, gdf, height: int, legend_title: str, top: int = 10, **layout) -> go.Figure:
-    """Plain axes with an equal-distance aspect at the drawing's latitude (no tiles, no topojson)."""
+@cache
+def sector_labels(language: str) -> dict[str, str]:
+    """Every sector's label in ``language`` (:func:`.taxonomy.sector_label`, ``ALL`` included), made once per
+    process and language (the taxonomy ships with the package; keep the dict unchanged)."""
+    from .taxonomy import ALL, sectors
+
+    return {code: sector_label(code, language) for code in [*sectors().index, ALL]}
+
+
+@cache
+def _sote() -> tuple[str, ...]:
+    return tuple(sote_sectors())
+
+
+def map_layout(fig: go.Figure, gdf, height: int, legend_title: str, top: int = 10, **layout) -> go.Figure:
+    """Plain axes (the figure's one pair) with an equal-distance aspect at the drawing's latitude (no tiles, no
+    topojson)."""
     import math
 
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(_mid_latitude(gdf))))
-    fig.update_layout(height=height, margin=dict(l=0, r=0, t=top, b=0), plot_bgcolor="white",
+    # one update of the layout (each update of a figure of hundreds of traces walks them)
+    fig.update_layout(xaxis=dict(visible=False),
+                      yaxis=dict(visible=False, scaleanchor="x",
+                                 scaleratio=1 / math.cos(math.radians(_mid_latitude(gdf)))),
+                      height=height, margin=dict(l=0, r=0, t=top, b=0), plot_bgcolor="white",
                       legend=dict(title=dict(text=legend_title, side="top"), orientation="h", y=-0.02,
                                   yanchor="top", x=0),  # title above the entries: they wrap within a phone
                       hoverlabel=dict(bgcolor="white"), **layout)
-    return with_title_room(fig)
+    return with_title_room(fig, _default_template())
 
 
 def _mid_latitude(gdf) -> float:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +31,18 @@ from .fragments import hint, json_for_script, section, show_figure, table
 
 #: Ratios resting on fewer associations than this are marked for care.
 SMALL_N = 5
+
+
+@cache
+def _sote() -> tuple[str, ...]:
+    """:func:`.taxonomy.sote_sectors`, read once (the taxonomy ships with the package)."""
+    return tuple(sote_sectors())
+
+
+@cache
+def _labels(lang: str) -> dict[str, str]:
+    """Every sector's label in ``lang`` (:func:`.taxonomy.sector_label`, the taxonomy read once), ALL too."""
+    return {code: sector_label(code, lang) for code in [*sectors_table().index, ALL]}
 
 
 @dataclass
@@ -60,8 +72,9 @@ class BaseContext:
         return bool(self.meta.get("synthetic", False))
 
     def level_boundaries(self, level: str):
-        """Simplified boundaries of a level: precomputed GeoParquet of the batch, else from the reference."""
-        return self.store.boundaries(self.ref, level)
+        """Simplified boundaries of a level: precomputed GeoParquet of the batch, else from the reference
+        (read once per process and processed folder: :func:`cached_boundaries`)."""
+        return cached_boundaries(self.store, self.ref, level)
 
     @cached_property
     def scope(self):
@@ -100,19 +113,33 @@ class ReportContext(BaseContext):
         """The area's municipality code -> name in the report's language (fi or sv)."""
         return self.members.set_index("kunta_code")[name_column(self.language, "kunta_name")]
 
-    @cached_property
+    @property
     def _index(self) -> pd.Series:
-        tb = self.table
-        return pd.Series(range(len(tb)), index=pd.MultiIndex.from_arrays(
-            [tb["area_level"], tb["area_code"], tb["indicator"], tb["sector"]]))
+        return table_index(self.table)
+
+    @cached_property
+    def _looked_up(self) -> dict:
+        """This report's rows and areas already looked up (a section asks for the same figures again)."""
+        return {}
 
     def value(self, indicator: str, sector: str = ALL, level: str | None = None,
               code: str | None = None) -> pd.Series:
         key = (level or self.level, code or self.area, indicator, sector)
-        try:
-            return self.table.iloc[int(self._index[key])]
-        except KeyError:
-            raise KeyError(f"no {indicator} for {key}") from None
+        seen = self._looked_up
+        if key not in seen:
+            try:
+                seen[key] = self.table.iloc[int(self._index[key])]
+            except KeyError:
+                raise KeyError(f"no {indicator} for {key}") from None
+        return seen[key].copy()
+
+    def rows(self, level: str | None = None, code: str | None = None) -> pd.DataFrame:
+        """The indicator table's rows of one area (default: the report's), in the table's order."""
+        key = ("rows", level or self.level, code or self.area)
+        seen = self._looked_up
+        if key not in seen:
+            seen[key] = area_rows(self.table, key[1], key[2])
+        return seen[key]
 
     @cached_property
     def no_local(self) -> bool:
@@ -125,7 +152,11 @@ class ReportContext(BaseContext):
 
     @cached_property
     def directory(self) -> pd.DataFrame:
-        return self.store.directory(self.members["kunta_code"])
+        """The associations the report is about: those domiciled in the area in a sote sector (unclassified
+        included), not every association of the register (a national register's other sectors)."""
+        d = cached_directory(self.store)
+        d = d[d["municipality_code"].isin(set(self.members["kunta_code"]))]
+        return d[d["sector"].isin(_sote())] if "sector" in d else d
 
     @cached_property
     def survey(self) -> pd.DataFrame | None:
@@ -139,15 +170,185 @@ class ReportContext(BaseContext):
         return b[b["code"].isin(codes)]
 
 
+# ---------------------------------------------------------------------------- loaded once per process
+# A warm kernel renders many reports: the reference and the indicator table are read once and kept here,
+# each with the stamp of its files (for the processed folder also run.json's sha256 checksums), and read
+# again when a stamp changes. Derived lookups (the (level, area, indicator, sector) index, the rows of
+# each area) are kept per table object (by identity, dropped with the table).
+_REFERENCES: dict[tuple, tuple[tuple, ReferenceData]] = {}
+_INDICATORS: dict[str, tuple[tuple, IndicatorSet]] = {}
+_BOUNDARIES: dict[tuple, tuple] = {}  # the boundaries of each level and the directory
+_DERIVED: dict[int, tuple] = {}
+
+
+#: How many processed folders (and reference folders) are kept at once: a batch renders from one, and a
+#: process that goes through many (a test session) does not keep them all in memory.
+KEEP_FOLDERS = 2
+
+
+def _keep(cache: dict, key, value, per_folder: int = 1) -> None:
+    """``cache[key] = value``, the oldest entries dropped beyond ``KEEP_FOLDERS * per_folder``."""
+    cache.pop(key, None)
+    cache[key] = value
+    while len(cache) > KEEP_FOLDERS * per_folder:
+        cache.pop(next(iter(cache)))
+
+
+def _stamp(paths) -> tuple:
+    """(name, mtime, size) of each existing file of ``paths``."""
+    out = []
+    for p in paths:
+        try:
+            st = Path(p).stat()
+        except OSError:
+            continue
+        out.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(sorted(out))
+
+
+def _reference_stamp(ref: ReferenceData) -> tuple:
+    folder = getattr(ref, "folder", None)
+    if folder is None or not Path(folder).is_dir():
+        return ()
+    return _stamp(p for p in Path(folder).rglob("*") if p.is_file())
+
+
+def cached_reference(year: int, reference_dir: str | Path | None = None) -> ReferenceData:
+    """:func:`.reference.load_reference`, kept across reports until a file of the reference folder changes."""
+    import os
+
+    key = (int(year), str(reference_dir) if reference_dir else None, os.environ.get("SOTE_REFERENCE_DIR"))
+    hit = _REFERENCES.get(key)
+    if hit is not None and hit[0] == _reference_stamp(hit[1]):
+        return hit[1]
+    ref = load_reference(int(year), reference_dir)
+    _keep(_REFERENCES, key, (_reference_stamp(ref), ref))
+    return ref
+
+
+def _processed_stamp(store: Store, meta: dict | None = None) -> tuple:
+    """What identifies the processed folder's contents: run.json's checksums and every file's stamp."""
+    import json
+
+    meta = store.meta() if meta is None else meta
+    return json.dumps(meta.get("files"), sort_keys=True, default=str), _stamp(store.files())
+
+
+def cached_boundaries(store: Store, ref: ReferenceData, level: str):
+    """:meth:`.store.Store.boundaries` of ``level``, kept across reports until the processed folder or the
+    reference changes (callers filter it, never change it in place)."""
+    stamp = (_processed_stamp(store), id(ref), _reference_stamp(ref))
+    key = (str(Path(store.path).resolve()), level)
+    hit = _BOUNDARIES.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    b = store.boundaries(ref, level)
+    _keep(_BOUNDARIES, key, (stamp, b), per_folder=8)
+    return b
+
+
+def cached_directory(store: Store) -> pd.DataFrame:
+    """:meth:`.store.Store.directory` of the whole register, read once per process and processed folder
+    (a national register's directory is 100,000 rows: each report filters the kept one)."""
+    stamp = _processed_stamp(store)
+    key = (str(Path(store.path).resolve()), "directory")
+    hit = _BOUNDARIES.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    d = store.directory()
+    _keep(_BOUNDARIES, key, (stamp, d), per_folder=8)
+    return d
+
+
+def cached_indicators(store: Store, meta: dict | None = None) -> IndicatorSet:
+    """:meth:`.store.Store.load_indicators`, kept across reports until the processed folder changes (any
+    file's size or time, or a checksum in ``run.json``); read again, and so checked again, then."""
+    stamp = _processed_stamp(store, meta)
+    key = str(Path(store.path).resolve())
+    hit = _INDICATORS.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    ind = store.load_indicators()
+    _keep(_INDICATORS, key, (stamp, ind))
+    return ind
+
+
+def clear_cache() -> None:
+    """Forget the loaded reference data, indicator tables and their lookups."""
+    _REFERENCES.clear()
+    _INDICATORS.clear()
+    _BOUNDARIES.clear()
+    _DERIVED.clear()
+
+
+def _derived(table: pd.DataFrame) -> dict:
+    """The lookups kept for one table object (an empty dict at first)."""
+    import weakref
+
+    k = id(table)
+    hit = _DERIVED.get(k)
+    if hit is not None and hit[0]() is table:
+        return hit[1]
+
+    def gone(r, k=k):
+        if _DERIVED.get(k, (None,))[0] is r:
+            _DERIVED.pop(k, None)
+
+    d: dict = {}
+    _DERIVED[k] = (weakref.ref(table, gone), d)
+    return d
+
+
+def table_index(table: pd.DataFrame) -> pd.Series:
+    """Row position by (area_level, area_code, indicator, sector), built once per table."""
+    d = _derived(table)
+    if "index" not in d:
+        d["index"] = pd.Series(range(len(table)), index=pd.MultiIndex.from_arrays(
+            [table["area_level"], table["area_code"], table["indicator"], table["sector"]]))
+    return d["index"]
+
+
+def area_rows(table: pd.DataFrame, level: str, code: str) -> pd.DataFrame:
+    """The rows of one area (``table[(area_level == level) & (area_code == code)]``), grouped once per table."""
+    d = _derived(table)
+    if "areas" not in d:
+        d["areas"] = {(str(k[0]), str(k[1])): v
+                      for k, v in table.groupby(["area_level", "area_code"], sort=False).indices.items()}
+    pos = d["areas"].get((str(level), str(code)))
+    if pos is None:
+        return table.iloc[0:0]
+    if len(pos) and pos[-1] - pos[0] + 1 == len(pos):  # the table is written area by area: a slice, no copy
+        return table.iloc[int(pos[0]):int(pos[-1]) + 1]
+    return table.iloc[pos]
+
+
+def level_rows(table: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The rows of one level (``table[table["area_level"] == level]``), kept per table and level."""
+    d = _derived(table).setdefault("levels", {})
+    if level not in d:
+        d[level] = table[table["area_level"] == level]
+    return d[level]
+
+
+def table_indicators(table: pd.DataFrame) -> frozenset:
+    """The indicators of a table (``set(table["indicator"])``), once per table."""
+    d = _derived(table)
+    if "indicators" not in d:
+        d["indicators"] = frozenset(str(x) for x in table["indicator"].unique())
+    return d["indicators"]
+
+
 def load_base(level: str, year: int, language: str, processed_dir: str | Path,
               reference_dir: str | Path | None = None) -> dict:
-    """The parts every report context is made of (checks level and language)."""
+    """The parts every report context is made of (checks level and language); the reference and the
+    indicators are read once per process and again when their files change (:func:`cached_indicators`)."""
     get_level(level)
     if language not in LANGUAGES:
         raise ValueError(f"language must be fi, sv or en, not {language!r}")
     store = Store(Path(processed_dir))
-    ref = load_reference(int(year), reference_dir or store.meta().get("reference_dir"))
-    return {"level": level, "language": language, "ref": ref, "indicators": store.load_indicators(),
+    meta = store.meta()
+    ref = cached_reference(int(year), reference_dir or meta.get("reference_dir"))
+    return {"level": level, "language": language, "ref": ref, "indicators": cached_indicators(store, meta),
             "store": store}
 
 
@@ -183,8 +384,8 @@ def rank_sentence(ctx: ReportContext) -> str:
     """'Rank r of N areas of the level' by density, or '' when the level has one area, there is no rank,
     or the area has no associations of its own (it would share the last place with every other such area:
     a directory of organisations known only by their areas of operation put an empty region "2nd of 19")."""
-    tb = ctx.table
-    sel = tb[(tb["area_level"] == ctx.level) & (tb["sector"] == ALL) & (tb["indicator"] == "associations_per_1000")]
+    tb = level_rows(ctx.table, ctx.level)
+    sel = tb[(tb["sector"] == ALL) & (tb["indicator"] == "associations_per_1000")]
     if not ctx.national:  # ranked only among the areas the register covers
         sel = sel[sel["area_code"].isin(set(ctx.scope.covered_areas(ctx.ref, ctx.level)))]
     sel = sel[sel["value"].notna()]
@@ -314,7 +515,7 @@ def key_figures(ctx: ReportContext) -> HTML:
 
 
 def _sector_rows(ctx: ReportContext) -> list[str]:
-    return [s for s in sote_sectors() if s != UNCLASSIFIED or ctx.value("associations", s)["value"] > 0]
+    return [s for s in _sote() if s != UNCLASSIFIED or ctx.value("associations", s)["value"] > 0]
 
 
 def sectors(ctx: ReportContext) -> HTML:
@@ -326,7 +527,7 @@ def sectors(ctx: ReportContext) -> HTML:
         return HTML(section("sec_sectors_title", None, lang) + f"<p>{_h(t('no_local_left_out', lang))}</p>")
     rows = []
     for s in [*_sector_rows(ctx), ALL]:
-        row = [sector_label(s, lang), fmt_number(ctx.value("associations", s)["value"], 0, lang),
+        row = [_labels(lang)[s], fmt_number(ctx.value("associations", s)["value"], 0, lang),
                fmt_number(ctx.value("associations_per_1000", s)["value"], 2, lang)]
         if ctx.national:
             row += [fmt_number(ctx.value("associations_per_1000", s, "koko_maa", "SSS")["value"], 2, lang),
@@ -336,7 +537,9 @@ def sectors(ctx: ReportContext) -> HTML:
     cols = [t("sector", lang), t("associations", lang), t("per_1000", lang)]
     if ctx.national:
         cols += [f"{t('country', lang)} {t('per_1000', lang)}", indicator_label("location_quotient", lang)]
-    fig = figures.sector_bar(ctx.table, ctx.level, ctx.area, lang, area_name=ctx.area_name)
+    # the rows of the area and of the country (what the chart reads), not the whole table
+    fig = figures.sector_bar(pd.concat([ctx.rows(), ctx.rows("koko_maa", "SSS")]), ctx.level, ctx.area, lang,
+                             area_name=ctx.area_name)
     if not ctx.national:  # the file's "country" is what it covers: no country bars
         fig.data = fig.data[:1]
     per = {s: ctx.value("associations_per_1000", s)["value"] for s in _sector_rows(ctx) if s != UNCLASSIFIED}
@@ -345,11 +548,11 @@ def sectors(ctx: ReportContext) -> HTML:
         alt = t("bar_alt", lang, area=ctx.area_name,
                 v=fmt_number(ctx.value("associations_per_1000")["value"], 2, lang),
                 c=fmt_number(ctx.value("associations_per_1000", ALL, "koko_maa", "SSS")["value"], 2, lang),
-                top=sector_label(top, lang))
+                top=_labels(lang)[top])
         note = f"{t('lq_explained', lang)} {t('small_n_note', lang)}"
     else:
         alt = t("bar_alt_scope", lang, area=ctx.area_name,
-                v=fmt_number(ctx.value("associations_per_1000")["value"], 2, lang), top=sector_label(top, lang))
+                v=fmt_number(ctx.value("associations_per_1000")["value"], 2, lang), top=_labels(lang)[top])
         note = scope_sentence(ctx)
     return HTML(section("sec_sectors_title", "sec_sectors_text" if ctx.national else "sec_sectors_text_scope", lang)
                 + show_figure(fig, t("per_1000_axis", lang), lang=lang, description=alt)
@@ -396,15 +599,14 @@ def need_supply(ctx: ReportContext) -> str:
     lang = ctx.language
     head = f"<h3>{_h(t('need_supply_title', lang))}</h3>"
     groups = target_groups()
-    tb = ctx.table
-    have = tb[(tb["indicator"] == TARGET_INDICATOR) & (tb["area_level"] == ctx.level)
-              & (tb["area_code"] == ctx.area)]
+    tb = ctx.rows()
+    have = tb[tb["indicator"] == TARGET_INDICATOR]
     if have["value"].notna().sum() == 0:
         return head + f"<p class='sote-note'>{_h(t('need_supply_absent', lang))}</p>"
     rows = []
     for sector, group in zip(groups["sector"], groups["age_group"], strict=True):
         here = ctx.value(TARGET_INDICATOR, sector)
-        row = [sector_label(sector, lang), t(f"age_group_{group}", lang),
+        row = [_labels(lang)[sector], t(f"age_group_{group}", lang),
                _with_n(format_value(TARGET_INDICATOR, here["value"], lang), here["n"], lang)]
         if ctx.national:
             row.append(format_value(TARGET_INDICATOR, ctx.value(TARGET_INDICATOR, sector, "koko_maa", "SSS")["value"],
@@ -435,8 +637,8 @@ def municipality_comparison(ctx: ReportContext) -> str:
     """For one municipality, instead of a map of its sub-areas: its figures beside similar municipalities."""
     lang = ctx.language
     p = peers(ctx)
-    tb = ctx.table[(ctx.table["area_level"] == "kunta") & (ctx.table["sector"] == ALL)
-                   & ctx.table["area_code"].isin(set(p["kunta_code"]))]
+    kunta = level_rows(ctx.table, "kunta")
+    tb = kunta[(kunta["sector"] == ALL) & kunta["area_code"].isin(set(p["kunta_code"]))]
     wide = tb.pivot_table(index="area_code", columns="indicator", values="value", aggfunc="first")
     name_col = name_column(lang, "kunta_name")
     rows = []
@@ -465,9 +667,10 @@ def maps(ctx: ReportContext) -> HTML:
     if ctx.no_local:
         return HTML(section("sec_map_title", None, lang) + f"<p>{_h(t('no_local_left_out', lang))}</p>")
     secs = [ALL, *_sector_rows(ctx)]
-    fig = figures.sector_map(ctx.area_boundaries, ctx.table, secs, lang, label_priority=ctx.ref.population)
-    mun = ctx.table[(ctx.table["area_level"] == "kunta") & (ctx.table["sector"] == ALL)
-                    & ctx.table["area_code"].isin(set(ctx.members["kunta_code"]))]
+    kunta = level_rows(ctx.table, "kunta")
+    kunta = kunta[kunta["area_code"].isin(set(ctx.members["kunta_code"]))]  # the area's municipalities' rows
+    fig = figures.sector_map(ctx.area_boundaries, kunta, secs, lang, label_priority=ctx.ref.population)
+    mun = kunta[kunta["sector"] == ALL]
     wide = mun.pivot_table(index="area_code", columns="indicator", values="value", aggfunc="first")
     names = ctx.municipality_names
     data = pd.DataFrame({t("municipality", lang): names.reindex(wide.index).to_numpy(),
@@ -480,8 +683,8 @@ def maps(ctx: ReportContext) -> HTML:
     out += show_figure(fig, t("per_1000_axis", lang) + " – " + ctx.area_name, data, lang=lang, controls=menu)
     if ctx.level not in ("kunta", "koko_maa") and ctx.national:  # a one-county file has no national context
         level_b = ctx.level_boundaries(ctx.level)
-        per = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["sector"] == ALL)
-                        & (ctx.table["indicator"] == "associations_per_1000")].set_index("area_code")["value"]
+        lv = level_rows(ctx.table, ctx.level)
+        per = lv[(lv["sector"] == ALL) & (lv["indicator"] == "associations_per_1000")].set_index("area_code")["value"]
         cfig = figures.context_map(level_b, per, ctx.area, lang)
         out += f"<p>{_h(t('sec_context_text', lang))}</p>"
         out += show_figure(cfig, t("per_1000_axis", lang) + " – " + t("country", lang), lang=lang)
@@ -500,17 +703,17 @@ def gaps(ctx: ReportContext) -> HTML:
     name_col = name_column(lang, "kunta_name")
     if ctx.level == "kunta":  # one municipality: which sectors have an association here at all
         yes, no = t("answer_yes", lang), t("answer_no", lang)
-        rows = [(sector_label(s, lang), no if (g["sector"] == s).any() else yes,
-                 no if (g_op["sector"] == s).any() else yes) for s in sote_sectors() if s != UNCLASSIFIED]
+        rows = [(_labels(lang)[s], no if (g["sector"] == s).any() else yes,
+                 no if (g_op["sector"] == s).any() else yes) for s in _sote() if s != UNCLASSIFIED]
         cols = [t("sector", lang), t("has_local_association", lang), t("has_operating_association", lang)]
         out = section("sec_gaps_title", None, lang) + f"<p>{_h(t('sec_gaps_operating_text', lang))}</p>"
         return HTML(out + table(pd.DataFrame(rows, columns=cols), "sote-table gaps", row_headers=True))
     rows = []
-    for s in sote_sectors():
+    for s in _sote():
         if s == UNCLASSIFIED:
             continue
         gs, go = g[g["sector"] == s], g_op[g_op["sector"] == s]
-        rows.append((sector_label(s, lang), f"{n_mun - len(gs)} / {n_mun}", f"{n_mun - len(go)} / {n_mun}",
+        rows.append((_labels(lang)[s], f"{n_mun - len(gs)} / {n_mun}", f"{n_mun - len(go)} / {n_mun}",
                      ", ".join(gs[name_col]) if len(gs) else t("none", lang)))
     cols = [t("sector", lang), indicator_label("municipality_coverage", lang),
             indicator_label("municipality_coverage_operating_area", lang), t("municipalities_without", lang)]
@@ -552,7 +755,7 @@ def resources(ctx: ReportContext) -> HTML:
                                        + f" ({fmt_number(round(st['value'] * known), 0, lang)} / "
                                        f"{fmt_number(known, 0, lang)})")
         rows.append((
-            sector_label(s, lang), fmt_number(ctx.value("associations", s)["value"], 0, lang),
+            _labels(lang)[s], fmt_number(ctx.value("associations", s)["value"], 0, lang),
             _with_n(share, known, lang),
             fmt_number(st["unknown"], 0, lang),
             _at_least(ctx.value("paid_staff_per_1000", s), 2, lang),
@@ -564,7 +767,7 @@ def resources(ctx: ReportContext) -> HTML:
             t("unknown", lang), indicator_label("paid_staff_per_1000", lang),
             indicator_label("service_producers", lang), indicator_label("members_total", lang),
             indicator_label("volunteers_total", lang)]
-    fig = figures.share_bar(ctx.table, ctx.level, ctx.area, "paid_staff_share", lang)
+    fig = figures.share_bar(ctx.rows(), ctx.level, ctx.area, "paid_staff_share", lang)
     out = section("sec_resources_title", "sec_resources_text", lang)
     sentence, headline = paid_staff_text(ctx.value("paid_staff_share"), lang)
     unknown = ctx.value("paid_staff_share")["unknown"]
@@ -589,8 +792,7 @@ def impact(ctx: ReportContext) -> str:
     from ..indicators.impact import basis, survey_impact
 
     lang = ctx.language
-    tb = ctx.table
-    mine = tb[(tb["area_level"] == ctx.level) & (tb["area_code"] == ctx.area)]
+    mine = ctx.rows()
     measures = [m for m in activity_measures() if f"{m}_total" in set(mine["indicator"])]
     out = ""
     if measures:
@@ -607,7 +809,7 @@ def impact(ctx: ReportContext) -> str:
         out += (f"<h3>{_h(t('impact_title', lang))}</h3><p>{_h(t('impact_text', lang))}</p>"
                 + table(pd.DataFrame(rows, columns=cols), caption=t("impact_title", lang), row_headers=True))
         secs = [s for s in _sector_rows(ctx) if s != UNCLASSIFIED]
-        by = [(sector_label(s, lang), *[fmt_number(ctx.value(f"{m}_total", s)["value"], 0, lang)
+        by = [(_labels(lang)[s], *[fmt_number(ctx.value(f"{m}_total", s)["value"], 0, lang)
                                         + f" (n = {fmt_number(ctx.value(f'{m}_total', s)['n'], 0, lang)})"
                                         for m in measures]) for s in secs
               if any(pd.notna(ctx.value(f"{m}_total", s)["value"]) for m in measures)]
@@ -680,9 +882,9 @@ def trends(ctx: ReportContext) -> HTML:
     lang = ctx.language
     regs = ctx.indicators.registrations
     out = section("sec_trends_title", "sec_trends_text", lang)
-    change = ctx.table[(ctx.table["area_level"] == ctx.level) & (ctx.table["area_code"] == ctx.area)
-                       & ctx.table["indicator"].isin(["new_associations", "ceased_associations", "moved_in",
-                                                      "moved_out", "net_change"])]
+    mine = ctx.rows()
+    change = mine[mine["indicator"].isin(["new_associations", "ceased_associations", "moved_in", "moved_out",
+                                          "net_change"])]
     if len(change):  # two register snapshots were given
         rows = [(indicator_label(r.indicator, lang), fmt_number(r.value, 0, lang)) for r in change.itertuples()]
         out += table(pd.DataFrame(rows, columns=[t("indicator_col", lang), t("value", lang)]))
@@ -820,8 +1022,9 @@ def survey(ctx: ReportContext, k: int | None = None) -> HTML:
         rate = t("survey_response_rate", lang, r=fmt_number(len(s), 0, lang), n=fmt_number(n_reg, 0, lang),
                  share=fmt_percent(len(s) / n_reg, 0, lang))
         out += f"<p class='sote-headline'>{_h(rate)}</p>"
-    known = set(sectors_table().index)
-    s = s.assign(sector=s["sector"].map(lambda x: sector_label(x, lang) if x in known else x),
+    labels = _labels(lang)
+    known = set(labels) - {ALL}
+    s = s.assign(sector=s["sector"].map(lambda x: labels[x] if x in known else x),
                  _area=_survey_area_labels(ctx, s))
     ct = crosstab(s, "sector", "_area", k_counts)
     ct = ct.map(lambda v: "–" if pd.isna(v) else fmt_number(v, 0, lang))
@@ -881,7 +1084,9 @@ def _directory_js() -> str:
 
 
 def directory(ctx: ReportContext) -> HTML:
-    """Searchable, sortable, keyboard-usable directory of the area's associations with CSV download."""
+    """Searchable, sortable, keyboard-usable directory of the area's associations with CSV download: the
+    associations the report is about (:attr:`ReportContext.directory`, the sote sectors), so that a national
+    register's other associations never push an area's list over ``DIRECTORY_MAX_ROWS``."""
     from ..config import DIRECTORY_MAX_ROWS
 
     lang = ctx.language
@@ -890,19 +1095,24 @@ def directory(ctx: ReportContext) -> HTML:
         return HTML(section("sec_directory_title", None, lang) + "<p>" + _h(t(
             "directory_too_long", lang, n=fmt_number(len(d), 0, lang), max=fmt_number(DIRECTORY_MAX_ROWS, 0, lang)))
             + "</p>")
-    names = ctx.municipality_names
-    known_sectors = set(sectors_table().index)
+    labels = _labels(lang)
+    known = set(labels) - {ALL}
     yes, no, unk = t("answer_yes", lang), t("answer_no", lang), t("unknown", lang)
-    rows = sorted([
-        [str(r.name), str(names.get(r.municipality_code, r.municipality_code)), sector_label(str(r.sector), lang)
-         if r.sector in known_sectors else str(r.sector),
-         unk if pd.isna(r.produces_services) else (yes if r.produces_services else no)]
-        for r in d.itertuples()
-    ], key=lambda r: r[0].casefold())
+    code = d["municipality_code"]
+    # column by column (the municipality's name by a map, each sector's label looked up once), then one
+    # pass over the rows sorted by name
+    cols = [d["name"].astype(str).tolist(),
+            code.map(ctx.municipality_names).astype(object).where(lambda x: x.notna(), code).astype(str).tolist(),
+            [labels[x] if x in known else str(x) for x in d["sector"].astype(object)],
+            [unk if pd.isna(x) else (yes if x else no) for x in d["produces_services"].astype(object)]]
+    order = sorted(range(len(d)), key=lambda i: cols[0][i].casefold())
+    esc = [[_h(v) for v in c] for c in cols]
+    n = len(order)
     header = [t("name", lang), t("municipality", lang), t("sector", lang), t("produces_services", lang)]
     data = {"header": header, "lang": lang, "file": f"{t('directory_file', lang)}_{ctx.level}_{ctx.area}.csv"}
     ths = "".join(f'<th scope="col" aria-sort="none"><button type="button">{_h(h)}</button></th>' for h in header)
-    first = "".join("<tr>" + "".join(f"<td>{_h(v)}</td>" for v in r) + "</tr>" for r in rows)
+    first = "".join(f"<tr><td>{esc[0][i]}</td><td>{esc[1][i]}</td><td>{esc[2][i]}</td><td>{esc[3][i]}</td></tr>"
+                    for i in order)
     out = section("sec_directory_title", "sec_directory_text", lang)
     out += hint(t("directory_hint", lang))
     out += f"<p class='sote-print-only'>{_h(t('directory_print_note', lang))}</p>"
@@ -910,7 +1120,7 @@ def directory(ctx: ReportContext) -> HTML:
             f'data-shown="{_h(t("shown_rows", lang, n="{n}", total="{total}"))}">'
             f'<label>{_h(t("search", lang))} <input type="search" autocomplete="off"></label> '
             f'<button type="button" class="sote-csv">{_h(t("download_csv", lang))}</button> '
-            f'<span class="sote-count" aria-live="polite">{_h(t("shown_rows", lang, n=len(rows), total=len(rows)))}'
+            f'<span class="sote-count" aria-live="polite">{_h(t("shown_rows", lang, n=n, total=n))}'
             f'</span><div class="sote-scroll" tabindex="0"><table class="sote-table">'
             f'<thead><tr>{ths}</tr></thead><tbody>{first}</tbody></table></div></div>'
             f'<script type="application/json" id="sote-directory-data">{json_for_script(data)}</script>'
@@ -1016,7 +1226,7 @@ def official_completeness(ctx: ReportContext) -> str:
                        region=str(names.get(r, r))))
     if not parts:
         return ""
-    n = ctx.value("own_associations")["value"] if "own_associations" in set(ctx.table["indicator"]) else \
+    n = ctx.value("own_associations")["value"] if "own_associations" in table_indicators(ctx.table) else \
         ctx.value("associations")["value"]
     return t("completeness_official", lang, n=fmt_number(n, 0, lang), prh=fmt_number(total, 0, lang),
              where=", ".join(parts), date=fmt_date(dt.date.fromisoformat(prh_as_of()), lang))
@@ -1035,9 +1245,10 @@ def operating_organisations(ctx: ReportContext) -> HTML:
         return HTML(out + f"<p>{_h(t('sec_operating_none', lang))}</p>")
     n_mun = len(ctx.members)
     d = d.sort_values(["org_type", "name"], key=lambda c: c.astype(str).str.casefold())
-    known = set(sectors_table().index)
+    labels = _labels(lang)
+    known = set(labels) - {ALL}
     inferred = d["operating_area_inferred"] if "operating_area_inferred" in d else pd.Series(pd.NA, index=d.index)
-    rows = [(str(r.name), sector_label(str(r.sector), lang) if r.sector in known else str(r.sector),
+    rows = [(str(r.name), labels[r.sector] if r.sector in known else str(r.sector),
              t(f"org_type_{r.org_type}", lang),
              t(f"area_level_{r.operating_area_level}", lang)
              + (f" ({t(f'operating_inferred_{inf}', lang)})" if isinstance(inf, str) else ""),
@@ -1098,9 +1309,8 @@ def stea_section(ctx: ReportContext) -> str:
 
     Empty unless the indicator table has :func:`sote_analytics.sources.stea.stea_indicators` rows.
     """
-    tb = ctx.table
-    sel = tb[(tb["area_level"] == ctx.level) & (tb["area_code"] == ctx.area)
-             & tb["indicator"].astype(str).str.startswith("stea_")]
+    tb = ctx.rows()
+    sel = tb[tb["indicator"].astype(str).str.startswith("stea_")]
     if sel.empty:
         return ""
     lang = ctx.language
@@ -1116,10 +1326,10 @@ def stea_section(ctx: ReportContext) -> str:
                         total=fmt_number(val("stea_grants_total"), 0, lang),
                         per_1000=fmt_number(val("stea_grants_per_1000"), 0, lang),
                         per_assoc=fmt_number(val("stea_grants_per_association"), 0, lang))) + "</p>"
-    rows = [(sector_label(s, lang),
+    rows = [(_labels(lang)[s],
              fmt_number(val("stea_funded_associations", s), 0, lang), fmt_number(val("stea_grants_total", s), 0, lang),
              fmt_number(val("stea_grants_per_association", s), 0, lang))
-            for s in [*[s for s in sote_sectors() if s in set(cur["sector"])], ALL]]
+            for s in [*[s for s in _sote() if s in set(cur["sector"])], ALL]]
     cols = [t("sector", lang), indicator_label("stea_funded_associations", lang),
             indicator_label("stea_grants_total", lang), indicator_label("stea_grants_per_association", lang)]
     out += table(pd.DataFrame(rows, columns=cols), caption=f"{t('stea_title', lang)} {year}", row_headers=True)

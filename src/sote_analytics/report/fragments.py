@@ -68,9 +68,9 @@ def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi
     if empty_bars(fig):  # a chart of nothing is a sentence, never an empty axis from -1 to 1
         return f"<p class='sote-note sote-no-chart'>{h(t('chart_no_data', lang, what=alt))}</p>"
     # serialised once (plotly's to_json and to_html would each deep-copy and walk the figure: 0.4 s
-    # of a country map), with a placeholder id replaced by a deterministic one (plotly would draw a
-    # random one): same inputs, same HTML
-    div = pio.to_html(fig.to_dict(), validate=False, include_plotlyjs=False, full_html=False,
+    # of a country map), from figure_dict (to_dict's result without its deep copy), with a placeholder
+    # id replaced by a deterministic one (plotly would draw a random one): same inputs, same HTML
+    div = pio.to_html(figure_dict(fig), validate=False, include_plotlyjs=False, full_html=False,
                       div_id=_PLACEHOLDER_ID,
                       config={"displaylogo": False, "responsive": True, "displayModeBar": "hover"})
     div_id = "fig-" + hashlib.sha256((alt + div).encode("utf-8")).hexdigest()[:16]
@@ -83,6 +83,40 @@ def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi
     return (f'<figure class="sote-figure" role="group" aria-label="{h(alt)}">{controls}'
             f'<div class="sote-chart" role="group" aria-label="{h(text)}">{div}</div>'
             f"<figcaption>{h(alt)}</figcaption>{extra}</figure>")
+
+
+def _share_leaves(obj):
+    """A copy of the dicts and lists of ``obj`` (lists of plain values shared, values never copied)."""
+    if isinstance(obj, dict):
+        return {k: _share_leaves(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple) and any(isinstance(v, dict | list | tuple) for v in obj):
+        return [_share_leaves(v) for v in obj]
+    return obj
+
+
+def figure_dict(fig) -> dict:
+    """What ``fig.to_dict()`` returns, without its deep copy of every coordinate: the figure's dicts and
+    nested lists are copied, lists of values (a polygon's coordinates) are shared with the figure, so the
+    result is for serialising at once (plotly's base64 conversion, which replaces dict entries, is applied
+    to the copy and leaves the figure as it was). Any other object than a plotly figure: its ``to_dict()``.
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> import numpy as np
+    >>> fig = go.Figure(go.Scatter(x=[1, 2], y=np.array([3.0, 4.0])), layout=dict(height=300))
+    >>> figure_dict(fig) == fig.to_dict(), isinstance(fig.data[0].y, np.ndarray)
+    (True, True)
+    """
+    from _plotly_utils.utils import convert_to_base64
+
+    data, layout = getattr(fig, "_data", None), getattr(fig, "_layout", None)
+    frames = getattr(fig, "frames", ())
+    if not isinstance(data, list) or not isinstance(layout, dict) or frames:
+        return fig.to_dict()
+    res = {"data": _share_leaves(data), "layout": _share_leaves(layout)}
+    convert_to_base64(res)
+    return res
 
 
 def empty_bars(fig) -> bool:

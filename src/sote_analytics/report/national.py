@@ -8,7 +8,7 @@ from IPython.display import HTML
 from ..i18n import fmt_date, fmt_number, fmt_percent, t
 from ..indicators.engine import format_value, indicator_label, listed
 from ..reference import get_level
-from ..taxonomy import ALL, sector_label, sote_sectors
+from ..taxonomy import ALL, sote_sectors
 from .content import BaseContext, load_base
 from .fragments import banner, h, section, show_figure, table
 
@@ -83,7 +83,8 @@ def wide(ctx: BaseContext) -> pd.DataFrame:
     w = w.reindex(columns=list(dict.fromkeys([*w.columns, *wanted])))
     w = w.reindex(ctx.area_names().index.astype(str).union(w.index))
     if not ctx.national:  # only the areas the register covers: the others are not zeros, they are unknown
-        w = w.reindex([c for c in w.index if c in set(ctx.scope.covered_areas(ctx.ref, ctx.level))])
+        covered = set(ctx.scope.covered_areas(ctx.ref, ctx.level))
+        w = w.reindex([c for c in w.index if c in covered])
     w.insert(0, "name", ctx.area_names().reindex(w.index))
     return w.sort_values("associations_per_1000", ascending=False, na_position="last")
 
@@ -125,9 +126,10 @@ def tile_grid(ctx: BaseContext) -> HTML:
     lang = ctx.language
     fig = figures.tile_grid(ctx.indicators.table, grid, lang)
     secs = [s for s in sote_sectors() if s != "unclassified"]
+    labels = figures.sector_labels(lang)
     legend = "<ul class='sote-legend'>" + "".join(
         f"<li><span class='sote-swatch' style='background:{h(figures.sectors_color(s))}'></span>"
-        f"{h(sector_label(s, lang))}</li>" for s in secs) + "</ul>"
+        f"{h(labels[s])}</li>" for s in secs) + "</ul>"
     tb = ctx.indicators.table
     sel = tb[(tb["area_level"] == "hyvinvointialue") & (tb["indicator"] == "associations_per_1000")
              & tb["sector"].isin(secs)]
@@ -136,7 +138,7 @@ def tile_grid(ctx: BaseContext) -> HTML:
     names = ctx.area_names("hyvinvointialue")
     data = pd.DataFrame({t("area", lang): names.reindex(w.index).to_numpy()})
     for s in secs:
-        data[sector_label(s, lang)] = [fmt_number(v, 2, lang) for v in w[s]]
+        data[labels[s]] = [fmt_number(v, 2, lang) for v in w[s]]
     vmax = pd.to_numeric(sel["value"], errors="coerce").max()
     note = f"<p class='sote-note'>{h(t('grid_axis_note', lang, vmax=fmt_number(vmax * 1.05, 2, lang)))}</p>"
     return HTML(section("grid_title", "grid_text", lang) + legend + note

@@ -36,6 +36,10 @@ PRELOAD = ("pandas", "geopandas", "pyarrow.parquet", "plotly.graph_objects", "pl
            "sote_analytics.figures", "sote_analytics.report.content")
 
 _RESET = "get_ipython().reset(new_session=True, aggressive=False)"
+#: After the preload: what was imported moves to the collector's permanent generation, so that the full
+#: collection IPython's reset runs between reports (``DisplayHook.flush``) no longer walks the libraries'
+#: objects (0.105 s -> 0.038 s a report). No name is left in the user namespace.
+_FREEZE = "__import__('gc').collect(); __import__('gc').freeze()"
 _FINGERPRINT = (
     "__import__('hashlib').sha256(repr(("
     "sorted(k for k in get_ipython().user_ns if not k.startswith('_')),"
@@ -166,7 +170,7 @@ class WarmKernel:
             run_sync(km.start_kernel)(cwd=str(self.cwd), stderr=log, **_die_with_us())
         self.km = km
         self.starts += 1
-        self._launched = self._send("\n".join(f"import {m}" for m in self.preload))
+        self._launched = self._send("\n".join([*(f"import {m}" for m in self.preload), _FREEZE]))
 
     def _start(self) -> None:
         self.launch()
