@@ -10,7 +10,7 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "src" / "sote_analytics"
 
 #: Stages below the presentation: none may import ``report``.
-BELOW_REPORT = ["store", "pipeline", "read.ingest", "read.register", "read.validation", "read.municipalities",
+BELOW_REPORT = ["store", "read.ingest", "read.register", "read.validation", "read.municipalities",
                 "classify.classifier", "taxonomy", "indicators.engine", "indicators.survey", "read.quality", "export",
                 "figures", "text", "read.business_id", "sources.demo", "reference"]
 #: The reading stage: never imports classification.

@@ -196,7 +196,7 @@ def test_explorer_uses_no_private_name_of_figures():
 def test_warm_kernel_freezes_its_preload(tmp_path):
     """After the preload the kernel's objects are in the collector's permanent generation (gc.freeze), and the
     user namespace has no new name."""
-    from sote_analytics.report.kernels import WarmKernel
+    from sote_analytics.report.render.kernels import WarmKernel
 
     with WarmKernel(tmp_path, tmp_path / "kernel.log", preload=("json",)) as k:
         k.prepare()

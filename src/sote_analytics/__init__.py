@@ -30,7 +30,15 @@ _API = (
 __all__ = ["__version__", *_API]
 
 
+#: Names of the API defined in :mod:`.explorer` (the interactive explorer sits above the API).
+_EXPLORER = ("explore",)
+
+
 def __getattr__(name: str):
+    if name in _EXPLORER:
+        from . import explorer
+
+        return getattr(explorer, name)
     if name in _API:
         from . import api
 

@@ -28,13 +28,12 @@ import pandas as pd
 
 from . import config
 from .errors import NotClassifiedError, SoteAnalyticsError, UnknownValueError
-from .i18n import LANGUAGES
+from .i18n import LANGUAGES, name_column, t
 from .store import Store
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import plotly.graph_objects as go
 
-    from .explorer import Explorer
     from .indicators.engine import IndicatorSet
     from .read.ingest import IngestResult
     from .reference import ReferenceData
@@ -50,7 +49,6 @@ __all__ = [
     "compute_indicators",
     "demo_register",
     "explain",
-    "explore",
     "gaps_map",
     "indicator_list",
     "indicator_names",
@@ -187,7 +185,7 @@ def _reference_for(table: pd.DataFrame, ref: ReferenceData | None = None) -> Ref
 _NAMES: dict[int, tuple[object, pd.DataFrame]] = {}
 
 
-def _names_of(ref: ReferenceData) -> pd.DataFrame:
+def area_names(ref: ReferenceData) -> pd.DataFrame:
     """Every area of every level with its Finnish, Swedish and English name (``area_level, area_code,
     name_fi, name_sv, name_en``)."""
     from .reference import level_ids
@@ -263,7 +261,7 @@ def resolve_areas(table: pd.DataFrame, area: str | Iterable[str], level: str | N
             hit = areas[fi_names == _norm(w)]
         if hit.empty:
             if others is None:
-                names = _names_of(_reference_for(table, ref))
+                names = area_names(_reference_for(table, ref))
                 others = areas[["area_level", "area_code"]].merge(names, on=["area_level", "area_code"])
             keys = {(r.area_level, r.area_code) for r in others.itertuples()
                     if _norm(w) in {_norm(getattr(r, c, "")) for c in ("name_fi", "name_sv", "name_en")}}
@@ -908,8 +906,6 @@ def choropleth(table: pd.DataFrame, ref_or_boundaries, level: str, sector: str =
     >>> fig.update_layout(title="Ikääntyneiden yhdistykset").layout.title.text
     'Ikääntyneiden yhdistykset'
     """
-    from .explorer import choropleth_figure
-
     level, sector = _check_level(level), _check_sector(sector, table)
     indicator, language = _check_indicator(indicator, table), _check_language(language)
     if highlight is not None:
@@ -950,8 +946,6 @@ def ranked_bar(table: pd.DataFrame, level: str, sector: str = "ALL", indicator: 
     >>> list(fig.data[0].y), list(fig.data[0].x), list(fig.data[0].marker.color)
     (['B', 'A'], [1.5, 0.5], ['#0072B2', '#D55E00'])
     """
-    from .explorer import ranked_bar_figure
-
     level, sector = _check_level(level), _check_sector(sector, table)
     indicator, language = _check_indicator(indicator, table), _check_language(language)
     if highlight is not None:
@@ -989,7 +983,7 @@ def sector_bar(table: pd.DataFrame, level: str, area: str, language: str = "fi")
     code = _one_area(table, level, area)
     name = None
     if language != "fi":
-        names = _names_of(_reference_for(table))
+        names = area_names(_reference_for(table))
         hit = names[(names["area_level"] == level) & (names["area_code"] == code)]
         name = str(hit[f"name_{language}"].iloc[0]) if len(hit) else None
     return _bar(table, level, code, language, area_name=name)
@@ -1236,44 +1230,260 @@ def _population(ref_or_boundaries):
     return ref_or_boundaries.population if _is_reference(ref_or_boundaries) else None
 
 
-# ---------------------------------------------------------------------- explorer
-def explore(table: pd.DataFrame | IndicatorSet | Store | Path | str, ref: ReferenceData | None = None,
-            level: str = "hyvinvointialue", sector: str = "ALL", indicator: str = "associations_per_1000",
-            language: str = "fi") -> Explorer:
-    """An interactive explorer (ipywidgets): level, area, sector and indicator drive a map, a ranking and a table.
+# ---------------------------------------------------------------------- the explorer's figures
+#: Columns of the explorer's table (:func:`area_table`).
+TABLE_COLUMNS = ["indicator", "name", "value", "lower", "upper", "n", "unit"]
 
-    Parameters
-    ----------
-    table : DataFrame, IndicatorSet, Store or path
-        The tidy indicator table, or where to read it (a processed folder).
-    ref : ReferenceData, optional
-        The reference geography (default: :func:`load_reference` of the table's year).
-    level, sector, indicator : str
-        What the explorer shows first (each checked: a wrong id says what would be right).
-    language : {"fi", "sv", "en"}
+#: The explorer's own words (its table header and the map's "no value" class), by language.
+WORDS = {
+    "fi": {"indicator": "Indikaattori", "value": "Arvo", "interval": "95 %:n väli", "n": "n",
+           "share_none": "0 % tai ei arvoa"},
+    "sv": {"indicator": "Indikator", "value": "Värde", "interval": "95 % intervall", "n": "n",
+           "share_none": "0 % eller inget värde"},
+    "en": {"indicator": "Indicator", "value": "Value", "interval": "95 % interval", "n": "n",
+           "share_none": "0 % or no value"},
+}
 
-    Returns
-    -------
-    Explorer
-        An ipywidgets box; its widgets (``.level``, ``.area``, ``.sector``, ``.indicator``) and
-        figures (``.map_figure``, ``.bar_figure``) can be read and set from code.
+
+def _indicator_values(table: pd.DataFrame, level: str, sector: str, indicator: str) -> pd.DataFrame:
+    sel = table[(table["area_level"] == level) & (table["sector"] == sector) & (table["indicator"] == indicator)]
+    return sel.drop_duplicates("area_code").set_index("area_code")
+
+
+def format_indicator(indicator: str, value, language: str) -> str:
+    from .indicators.engine import format_value
+
+    if value is None or value != value:
+        return t("none", language)
+    try:
+        return format_value(indicator, value, language)
+    except KeyError:
+        return f"{value:.2f}"
+
+
+def indicator_title(indicator: str, language: str) -> str:
+    from .indicators.engine import definitions
+
+    d = definitions().get(indicator)
+    return str(d[language]) if d else indicator
+
+
+def _is_share(indicator: str) -> bool:
+    from .indicators.engine import definitions
+
+    d = definitions().get(indicator)
+    return bool(d) and d["unit"] == "share"
+
+
+def _class_labels(values, indicator: str, language: str) -> list[str]:
+    """Labels of the quantile classes of :func:`.figures.quantile_classes` in the indicator's own format
+    (percentages for shares: the legend says what the hover says)."""
+    import numpy as np
+
+    from .figures import class_breaks
+
+    v = np.asarray(values, dtype=float)
+    positive = v[(v > 0) & ~np.isnan(v)]
+    breaks = class_breaks(positive) if positive.size else []
+    return [f"{format_indicator(indicator, breaks[i], language)}–{format_indicator(indicator, breaks[i + 1], language)}"
+            for i in range(max(len(breaks) - 1, 0))]
+
+
+def choropleth_figure(table: pd.DataFrame, boundaries, level: str, sector: str = "ALL",
+                      indicator: str = "associations_per_1000", highlight: str | None = None,
+                      language: str = "fi", labels: bool = False,
+                      label_priority: pd.Series | None = None) -> go.Figure:
+    """Every area of ``level`` coloured in quantile classes of one indicator of one sector, in the
+    reports' map style (:func:`.figures.sector_map`): dark outlines, areas without a value white with
+    a hatch named in the legend, class swatches; with ``labels`` the names of at most 40 areas where
+    they do not overlap (``label_priority`` by code first, e.g. the population; the explorer's narrow
+    map goes without).
+
+    One filled polygon trace per area; each trace carries ``meta=[code, value]``
+    and the formatted value in its hover text (shares in per cent, as the legend). ``highlight``
+    (an area code) is outlined in orange.
 
     Examples
     --------
-    >>> ex = explore(ind.table, ref, level="maakunta")
-    >>> ex.level.value = "seutukunta"  # in JupyterLab the explorer shows itself (display(ex) or ex last in a cell)
-    >>> ex.bar_figure.layout.xaxis.title.text
-    'Yhdistyksiä / 1 000 asukasta'
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> b = gpd.GeoDataFrame({"code": ["1", "2", "3"], "name_fi": ["A", "B", "C"], "name_sv": ["A", "B", "C"]},
+    ...                      geometry=[box(24, 60, 25, 61), box(25, 60, 26, 61), box(26, 60, 27, 61)], crs=4326)
+    >>> t = pd.DataFrame({"area_level": "maakunta", "area_code": ["1", "2", "3"], "sector": "ALL",
+    ...                   "indicator": "paid_staff_share", "value": [0.25, 0.5, float("nan")]})
+    >>> fig = choropleth_figure(t, b, "maakunta", indicator="paid_staff_share", highlight="2")
+    >>> [tr.meta for tr in fig.data if tr.meta]  # the outlined area last (drawn on top)
+    [('1', 0.25), ('3', nan), ('2', 0.5)]
+    >>> [tr.line.color for tr in fig.data if tr.meta]
+    ['#1a1a1a', '#1a1a1a', '#D55E00']
+    >>> [tr.fillpattern.shape for tr in fig.data if tr.meta]
+    [None, '/', None]
+    >>> [tr.name for tr in fig.data if tr.mode == "markers"]
+    ['25\\xa0%–30\\xa0%', '45\\xa0%–50\\xa0%', '0 % tai ei arvoa']
     """
-    from .explorer import Explorer
+    from .figures import (
+        GAPS_MAP_HEIGHT,
+        HIGHLIGHT_COLOR,
+        MAP_OUTLINE,
+        NO_DATA_COLOR,
+        NO_DATA_PATTERN,
+        add_area_labels,
+        legend_swatch,
+        map_layout,
+        polygon_figure,
+        quantile_classes,
+    )
 
-    if isinstance(table, Path | str):
-        table = Store(Path(table))
-    if isinstance(table, Store):
-        table = table.load_indicators()
-    if hasattr(table, "table"):
-        table = table.table
+    gdf = boundaries.reset_index(drop=True)
+    vals = _indicator_values(table, level, sector, indicator)["value"].reindex(gdf["code"].astype(str))
+    v = vals.to_numpy(dtype=float)
+    cls, _, colors = quantile_classes(v, language)
+    legend_labels = _class_labels(v, indicator, language)
+    name_col = name_column(language) if name_column(language) in gdf else "name_fi"
+    none = WORDS.get(language, WORDS["fi"])["share_none"] if _is_share(indicator) else t("map_none_label", language)
+    props = []
+    shown: set[int] = set()
+    for i, row in gdf.iterrows():
+        c = int(cls[i])
+        hi = highlight is not None and str(row["code"]) == str(highlight)
+        props.append(dict(
+            fillcolor=colors[c] if c >= 0 else NO_DATA_COLOR, fillpattern=NO_DATA_PATTERN if c < 0 else None,
+            line=dict(color=HIGHLIGHT_COLOR if hi else MAP_OUTLINE, width=3 if hi else 0.6),
+            text=f"{row[name_col]}: {format_indicator(indicator, v[i], language)}", name=str(row[name_col]),
+            meta=[str(row["code"]), float(v[i])]))
+        shown.add(c)
+    fig = polygon_figure(props, gdf)
+    if highlight is not None:  # the outlined area drawn last, so its outline is not hidden by its neighbours
+        order = [i for i in range(len(props)) if props[i]["meta"][0] != str(highlight)]
+        order += [i for i in range(len(props)) if props[i]["meta"][0] == str(highlight)]
+        fig.data = [fig.data[i] for i in order]
+    for c in sorted(shown, key=lambda k: (k < 0, k)):
+        if c >= 0:
+            legend_swatch(fig, legend_labels[c], colors[c], c + 2)
+        else:
+            legend_swatch(fig, none, NO_DATA_COLOR, 99)
+    if labels:
+        add_area_labels(fig, gdf, gdf[name_col].astype(str).tolist(), GAPS_MAP_HEIGHT, label_priority)
+    return map_layout(fig, gdf, GAPS_MAP_HEIGHT, indicator_title(indicator, language))
+
+
+def ranked_bar_figure(table: pd.DataFrame, level: str, sector: str = "ALL",
+                      indicator: str = "associations_per_1000", highlight: str | None = None,
+                      top: int | None = None, language: str = "fi") -> go.Figure:
+    """Areas of ``level`` ranked by one indicator of one sector, the first on top.
+
+    Areas without a value are left out; ``highlight`` (an area code) gets its own colour. A share
+    (paid staff share, ...) is drawn in per cent with its 95 % interval as error bars, ranked by the
+    interval's lower bound (100 % of 2 associations is not first), and every area's label carries its
+    n. See :func:`.api.ranked_bar` for an example.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area_level": "seutukunta", "area_code": ["1", "2"], "area_name": ["A", "B"],
+    ...                   "sector": "ALL", "indicator": "paid_staff_share", "value": [1.0, 0.9],
+    ...                   "lower": [0.34, 0.85], "upper": [1.0, 0.94], "n": [2, 200], "unit": "share"})
+    >>> fig = ranked_bar_figure(t, "seutukunta", indicator="paid_staff_share", language="en")
+    >>> list(fig.data[0].y), list(fig.data[0].x), fig.layout.xaxis.ticksuffix
+    (['B (n=200)', 'A (n=2)'], [90.0, 100.0], ' %')
+    """
+    import plotly.graph_objects as go
+
+    from .figures import AREA_COLOR as BAR_COLOR
+    from .figures import HIGHLIGHT_COLOR, with_title_room
+
+    share = _is_share(indicator) and {"lower", "upper"} <= set(table.columns)
+    r = ranking(table, level, sector, indicator, by="lower" if share else "value")
+    r = r[r["value"].notna()]
+    if top:
+        r = r.head(top)
+    colors = [HIGHLIGHT_COLOR if str(c) == str(highlight) else BAR_COLOR for c in r["area_code"]]
+    n = r["n"] if "n" in r else pd.Series(float("nan"), index=r.index)
+    nums = [format_indicator("associations", k, language) if k == k else "–" for k in n]
+    if share:
+        lo, hi = r["lower"].to_numpy(dtype=float) * 100, r["upper"].to_numpy(dtype=float) * 100
+        x = r["value"].to_numpy(dtype=float) * 100
+        shown = [format_indicator(indicator, v, language) for v in r["value"]]
+        ivals = [f"{format_indicator(indicator, a, language)}–{format_indicator(indicator, b, language)}" for a, b in
+                 zip(r["lower"], r["upper"], strict=True)]
+        bar = go.Bar(y=[f"{nm} (n={k})" for nm, k in zip(r["area_name"], nums, strict=True)], x=x.tolist(),
+                     orientation="h", marker_color=colors,
+                     error_x=dict(type="data", symmetric=False, array=(hi - x).tolist(), arrayminus=(x - lo).tolist(),
+                                  color="#444"),
+                     customdata=list(zip(r["area_code"], nums, shown, ivals, strict=True)),
+                     hovertemplate="%{y}: %{customdata[2]} (95 %: %{customdata[3]})<extra></extra>")
+    else:
+        shown = [format_indicator(indicator, v, language) for v in r["value"]]
+        bar = go.Bar(y=r["area_name"].tolist(), x=r["value"].tolist(), orientation="h", marker_color=colors,
+                     customdata=list(zip(r["area_code"], nums, shown, strict=True)),
+                     hovertemplate="%{y}: %{customdata[2]} (n=%{customdata[1]})<extra></extra>")
+    fig = go.Figure(bar)
+    fig.update_layout(
+        height=max(260, 60 + 18 * len(r)), margin=dict(l=10, r=10, t=30, b=40),
+        xaxis_title=indicator_title(indicator, language), yaxis=dict(autorange="reversed", automargin=True),
+        separators=", " if language != "en" else ".,", font=dict(size=12),
+    )
+    if share:
+        fig.update_xaxes(range=[0, 100], ticksuffix=" %")
+    return with_title_room(fig, "plotly_white")
+
+
+def area_table(table: pd.DataFrame, level: str, area: str, sector: str = "ALL",
+               language: str = "fi") -> pd.DataFrame:
+    """Every indicator of one area and sector, with its name in ``language``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area_level": "kunta", "area_code": "179", "sector": "ALL",
+    ...                   "indicator": ["associations", "associations_per_1000"], "value": [3.0, 0.02],
+    ...                   "lower": float("nan"), "upper": float("nan"), "n": [3, 3], "unit": ["count", "per 1000"]})
+    >>> area_table(t, "kunta", "179", language="en")[["name", "value"]].values.tolist()
+    [['Associations', 3.0], ['Associations per 1,000 inhabitants', 0.02]]
+    """
+    sel = table[(table["area_level"] == level) & (table["area_code"] == str(area)) & (table["sector"] == sector)]
+    out = sel.assign(name=[indicator_title(i, language) for i in sel["indicator"]])
+    return out[[c for c in TABLE_COLUMNS if c in out]].reset_index(drop=True)
+
+
+def translated_names(table: pd.DataFrame, ref: ReferenceData, language: str) -> pd.DataFrame:
+    """The table with ``area_name`` in ``language`` (Swedish or English names of the reference, the
+    Finnish name where it has none); the table itself for Finnish."""
+    if language == "fi" or "area_name" not in table:
+        return table
+    names = area_names(ref)
+    col = f"name_{language}"
+    if col not in names:
+        return table
+    by_key = names.set_index(["area_level", "area_code"])[col]
+    keys = pd.MultiIndex.from_arrays([table["area_level"].astype(str), table["area_code"].astype(str)])
+    translated = pd.Series(by_key.reindex(keys).to_numpy(), index=table.index)
+    return table.assign(area_name=translated.where(translated.notna() & (translated != ""), table["area_name"]))
+
+
+def checked_view(table: pd.DataFrame, ref: ReferenceData | None, level: str, sector: str, indicator: str,
+                 language: str) -> tuple[ReferenceData, str, str, str, str]:
+    """The reference and the checked level, sector, indicator and language of a view of ``table`` (an unknown
+    id raises :class:`~.errors.UnknownValueError` naming the closest valid ones).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The tidy indicator table.
+    ref : ReferenceData or None
+        Reference geography (default: the table's year's).
+    level, sector, indicator, language : str
+        What to show.
+
+    Returns
+    -------
+    tuple
+        ``(ref, level, sector, indicator, language)``.
+
+    Examples
+    --------
+    >>> checked_view(ind.table, ref, "maakunta", "ALL", "associations", "sv")[1:]
+    ('maakunta', 'ALL', 'associations', 'sv')
+    """
     ref = _reference_for(table, ref)
     level, sector = _check_level(level), _check_sector(sector, table)
     indicator, language = _check_indicator(indicator, table), _check_language(language)
-    return Explorer(table, ref, level=level, sector=sector, indicator=indicator, language=language)
+    return ref, level, sector, indicator, language

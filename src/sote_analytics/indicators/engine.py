@@ -99,6 +99,17 @@ def activity_measures() -> list[str]:
     return list(_yaml()["activity_measures"])
 
 
+def activity_measure_label(measure: str, language: str = "fi") -> str:
+    """Name of an activity measure in ``language`` (the id itself when the YAML has none).
+
+    Examples
+    --------
+    >>> activity_measure_label("nonexistent_measure")
+    'nonexistent_measure'
+    """
+    return str(_yaml()["activity_measures"].get(measure, {}).get(language, measure))
+
+
 def indicator_label(indicator: str, language: str = "fi") -> str:
     """Name of an indicator in ``language``."""
     return str(definitions()[indicator][language])

@@ -869,10 +869,9 @@ def impact(ctx: ReportContext) -> str:
 
 
 def _measure_label(measure: str, lang: str) -> str:
-    from ..indicators.engine import _yaml
+    from ..indicators.engine import activity_measure_label
 
-    return str(_yaml()["activity_measures"].get(measure, {}).get(lang, measure)) if measure != "volunteers" \
-        else t("impact_volunteers", lang)
+    return activity_measure_label(measure, lang) if measure != "volunteers" else t("impact_volunteers", lang)
 
 
 def trends(ctx: ReportContext) -> HTML:
