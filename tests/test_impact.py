@@ -72,7 +72,7 @@ def test_report_shows_activity_and_the_survey_in_figures(tmp_path, reference_dir
     out = tmp_path / "o"
     r = CliRunner().invoke(app, ["run", str(files["toimeksi.csv"]), "--activity", str(act_path), "--survey",
                                  str(EXAMPLES / "oma_kysely.csv"), "--out-dir", str(out), "--workers", "2",
-                                 "--reference-dir", str(reference_dir)])
+                                 "--area", "13", "--reference-dir", str(reference_dir)])
     assert r.exit_code == 0, r.output
     page = html.unescape((out / "reports" / "hyvinvointialue_13.html").read_text("utf-8"))
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", " ", page, flags=re.S)))

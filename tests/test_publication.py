@@ -11,6 +11,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from sote_analytics.i18n import t
 from sote_analytics.report.render.kernels import WarmKernel
 from sote_analytics.report.render.plan import Job, PublicationConfigError, area_languages, load_config, plan
 from sote_analytics.report.render.publication import InputHasher, publish
@@ -315,7 +316,7 @@ def test_folder_index_lists_every_manifest_and_never_an_exception(ref, tmp_path)
     # grouped by level, biggest first; maakunta (outside the tree) after it
     order = [fi.find(f'id="level-{lv}"') for lv in ("hyvinvointialue", "seutukunta", "kunta", "maakunta")]
     assert -1 not in order and order == sorted(order), order
-    assert fi.count("raportin tuottaminen epäonnistui") == 2 and sv.count("rapporten kunde inte skapas") == 2
+    assert fi.count(t("report_failed", "fi")) == 2 and sv.count(t("report_failed", "sv")) == 2
     row = re.search(r'<tr id="hyvinvointialue-17">(.*?)</tr>', fi, re.S).group(1)
     assert 'href="hyvinvointialue_17.html"' in row and 'href="hyvinvointialue_17_sv.html" hreflang="sv"' in row
     assert 'class="sote-down" href="#seutukunta-152"' in row

@@ -90,7 +90,7 @@ def test_run_on_a_real_shaped_file_from_an_empty_folder(reference_dir, tmp_path,
     monkeypatch.chdir(work)
     src = work / "rekisteri.csv"
     src.write_bytes((CORPUS / "swedish_register.csv").read_bytes())
-    r = CliRunner().invoke(app, ["run", str(src), "--level", "hyvinvointialue", "--language", "sv",
+    r = CliRunner().invoke(app, ["run", str(src), "--level", "hyvinvointialue", "--language", "sv", "--area", "17",
                                  "--reference-dir", str(reference_dir), "--workers", "2"])
     assert r.exit_code == 0, r.output
     out = work / "sote-output" / "reports"
