@@ -417,6 +417,9 @@ def _commit(cfg, store, ref, meta, jobs, entries, built, skipped, stage: Path, o
     executed_dir = out_dir / "_executed"
     moves: list[tuple[Path, Path]] = []
     for r in built:
+        if r.get("html") and (out_dir / Path(r["html"]).name).is_dir():  # the target cannot be a file: that report
+            r.update(html=None, error=f"IsADirectoryError: cannot write {out_dir / Path(r['html']).name}: a folder "
+                                      "of that name is in the way")
         executed = Path(r["executed"])
         keep = keep_executed or (keep_executed is None and bool(r["error"]))  # by default: the failed ones
         r["executed"] = None
