@@ -36,6 +36,7 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
     "sote_analytics.classify.corrections": ("*",),
     "sote_analytics.indicators.scope": ("*", "Scope.*"),
     "sote_analytics.errors": ("SoteAnalyticsError", "UnknownValueError", "NotClassifiedError"),
+    "sote_analytics.explorer": ("explore",),
 }
 
 #: Docstrings whose examples may be skipped because a network call is their point ("module.qualname").

@@ -187,7 +187,27 @@ _NAMES: dict[int, tuple[object, pd.DataFrame]] = {}
 
 def area_names(ref: ReferenceData) -> pd.DataFrame:
     """Every area of every level with its Finnish, Swedish and English name (``area_level, area_code,
-    name_fi, name_sv, name_en``)."""
+    name_fi, name_sv, name_en``).
+
+    Parameters
+    ----------
+    ref : ReferenceData
+        The reference geography (:func:`sote_analytics.load_reference`); the table is made once per
+        reference.
+
+    Returns
+    -------
+    DataFrame
+        One row per area of every level: ``area_level, area_code, name_fi, name_sv, name_en``.
+
+    Examples
+    --------
+    >>> names = area_names(ref)
+    >>> names.columns.tolist()
+    ['area_level', 'area_code', 'name_fi', 'name_sv', 'name_en']
+    >>> names[(names["area_level"] == "maakunta") & (names["area_code"] == "13")].values.tolist()
+    [['maakunta', '13', 'Keski-Suomi', 'Mellersta Finland', 'Central Finland']]
+    """
     from .reference import level_ids
 
     if id(ref) in _NAMES:
@@ -1251,6 +1271,31 @@ def _indicator_values(table: pd.DataFrame, level: str, sector: str, indicator: s
 
 
 def format_indicator(indicator: str, value, language: str) -> str:
+    """A value of an indicator as the figures show it (shares in per cent, the language's decimal mark).
+
+    Parameters
+    ----------
+    indicator : str
+        The indicator id (``"paid_staff_share"``, ``"associations_per_1000"``, ...); an id without a
+        definition is formatted with two decimals.
+    value : float or None
+        The value; ``None`` or NaN is the language's word for no value.
+    language : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    str
+        The formatted value.
+
+    Examples
+    --------
+    >>> format_indicator("paid_staff_share", 0.25, "fi")
+    '25\\xa0%'
+    >>> format_indicator("associations_per_1000", 0.123, "en"), format_indicator("nosuch", 1.234, "en")
+    ('0.12', '1.23')
+    >>> format_indicator("associations", float("nan"), "en")
+    '–'
+    """
     from .indicators.engine import format_value
 
     if value is None or value != value:
@@ -1262,6 +1307,24 @@ def format_indicator(indicator: str, value, language: str) -> str:
 
 
 def indicator_title(indicator: str, language: str) -> str:
+    """The name of an indicator in ``language`` (the axis and legend title of the figures).
+
+    Parameters
+    ----------
+    indicator : str
+        The indicator id.
+    language : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    str
+        The indicator's name from its definition; the id itself when it has no definition.
+
+    Examples
+    --------
+    >>> indicator_title("associations_per_1000", "sv"), indicator_title("nosuch", "fi")
+    ('Föreningar / 1 000 invånare', 'nosuch')
+    """
     from .indicators.engine import definitions
 
     d = definitions().get(indicator)
@@ -1302,6 +1365,33 @@ def choropleth_figure(table: pd.DataFrame, boundaries, level: str, sector: str =
     One filled polygon trace per area; each trace carries ``meta=[code, value]``
     and the formatted value in its hover text (shares in per cent, as the legend). ``highlight``
     (an area code) is outlined in orange.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The tidy indicator table (its rows of ``level``, ``sector`` and ``indicator`` are drawn).
+    boundaries : GeoDataFrame
+        The polygons of the level's areas (``code``, ``name_fi``/``name_sv``/``name_en``;
+        :meth:`.reference.ReferenceData.boundaries`, any subset of areas).
+    level : str
+        The area level (``"kunta"``, ``"seutukunta"``, ``"maakunta"``, ...).
+    sector : str, default "ALL"
+        The sector code.
+    indicator : str, default "associations_per_1000"
+        The indicator id.
+    highlight : str, optional
+        The code of an area to outline.
+    language : {"fi", "sv", "en"}, default "fi"
+    labels : bool, default False
+        Draw the areas' names (:func:`.figures.add_area_labels`).
+    label_priority : Series, optional
+        A value per area code; the names of the larger values are placed first.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One polygon trace per area, then one legend swatch per class shown (and the label trace with
+        ``labels``).
 
     Examples
     --------
@@ -1377,6 +1467,27 @@ def ranked_bar_figure(table: pd.DataFrame, level: str, sector: str = "ALL",
     interval's lower bound (100 % of 2 associations is not first), and every area's label carries its
     n. See :func:`.api.ranked_bar` for an example.
 
+    Parameters
+    ----------
+    table : DataFrame
+        The tidy indicator table (``area_name`` and, for a share, ``lower``, ``upper`` and ``n``).
+    level : str
+        The area level.
+    sector : str, default "ALL"
+        The sector code.
+    indicator : str, default "associations_per_1000"
+        The indicator id.
+    highlight : str, optional
+        The code of an area to colour apart.
+    top : int, optional
+        Only the first ``top`` areas.
+    language : {"fi", "sv", "en"}, default "fi"
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One horizontal bar trace, the first area on top.
+
     Examples
     --------
     >>> t = pd.DataFrame({"area_level": "seutukunta", "area_code": ["1", "2"], "area_name": ["A", "B"],
@@ -1431,6 +1542,24 @@ def area_table(table: pd.DataFrame, level: str, area: str, sector: str = "ALL",
                language: str = "fi") -> pd.DataFrame:
     """Every indicator of one area and sector, with its name in ``language``.
 
+    Parameters
+    ----------
+    table : DataFrame
+        The tidy indicator table.
+    level : str
+        The area level.
+    area : str
+        The area code.
+    sector : str, default "ALL"
+        The sector code.
+    language : {"fi", "sv", "en"}, default "fi"
+        The language of the indicators' names.
+
+    Returns
+    -------
+    DataFrame
+        One row per indicator, with a ``name`` column and those of ``TABLE_COLUMNS`` the table has.
+
     Examples
     --------
     >>> t = pd.DataFrame({"area_level": "kunta", "area_code": "179", "sector": "ALL",
@@ -1446,7 +1575,30 @@ def area_table(table: pd.DataFrame, level: str, area: str, sector: str = "ALL",
 
 def translated_names(table: pd.DataFrame, ref: ReferenceData, language: str) -> pd.DataFrame:
     """The table with ``area_name`` in ``language`` (Swedish or English names of the reference, the
-    Finnish name where it has none); the table itself for Finnish."""
+    Finnish name where it has none); the table itself for Finnish.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A table with ``area_level``, ``area_code`` and ``area_name`` (the tidy indicator table or a
+        selection of it).
+    ref : ReferenceData
+        The reference whose names are used (:func:`area_names`).
+    language : {"fi", "sv", "en"}
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``area_name`` translated; ``table`` itself for Finnish or without ``area_name``.
+
+    Examples
+    --------
+    >>> t = sa.select(ind.table, level="maakunta", sector="ALL", indicator="associations")
+    >>> translated_names(t, ref, "sv").query("area_code == '13'")["area_name"].tolist()
+    ['Mellersta Finland']
+    >>> translated_names(t, ref, "fi") is t
+    True
+    """
     if language == "fi" or "area_name" not in table:
         return table
     names = area_names(ref)

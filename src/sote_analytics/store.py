@@ -233,6 +233,29 @@ class Store:
 
         A block that fails, or ends without writing ``run.json``, leaves the folder as it was. Nested in
         a transaction already open (the CLI opens one before its checks), it joins it.
+
+        Returns
+        -------
+        contextmanager of Store
+            The store itself, its writes staged until :meth:`write_meta`.
+
+        Examples
+        --------
+        >>> s = Store(tmp / "transaction" / "processed")
+        >>> s.write_meta({"source": "old.csv"})
+        >>> with s.transaction():
+        ...     _ = s.write_quarantine(pd.DataFrame({"reason": []}))
+        ...     raise ValueError("a failed run")
+        Traceback (most recent call last):
+        ...
+        ValueError: a failed run
+        >>> s.meta()["source"], s.file(QUARANTINE).exists()  # the previous run.json, nothing else
+        ('old.csv', False)
+        >>> with s.transaction() as t:
+        ...     _ = t.write_quarantine(pd.DataFrame({"reason": []}))
+        ...     t.write_meta({"source": "new.csv"})
+        >>> s.meta()["source"], s.file(QUARANTINE).exists(), s.staging.exists()
+        ('new.csv', True, False)
         """
         owner = self._key() not in _OPEN
         self.begin()
