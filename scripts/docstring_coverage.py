@@ -159,7 +159,7 @@ def _resolve(dotted_module: str, name: str, seen: int = 0) -> tuple[Path, str] |
 def api_definitions() -> list[Definition]:
     out = []
     for name in _api_names():
-        found = _resolve("sote_analytics.api", name)
+        found = _resolve("sote_analytics.api", name) or _resolve("sote_analytics.explorer", name)
         if found is None:
             raise SystemExit(f"cannot find the definition of sote_analytics.{name}")
         path, real = found
