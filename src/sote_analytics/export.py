@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import __version__, config
 from .atomic import atomic_path
+from .filenames import workbook_name
 from .i18n import LANGUAGES, fmt_date, name_column
 from .i18n import t as tr
 from .indicators.engine import IndicatorSet, coverage_gaps, data_dictionary, definitions, families, family_members
@@ -206,7 +207,7 @@ def write_workbook(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
         wb.active = 0
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    target = out / (f"{level}_{code}.xlsx" if lang == "fi" else f"{level}_{code}_{lang}.xlsx")
+    target = out / workbook_name(level, code, lang)
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return target

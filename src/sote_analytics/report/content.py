@@ -361,18 +361,15 @@ def load_context(level: str, area: str, year: int, language: str, processed_dir:
 
 
 # ---------------------------------------------------------------------------- sections
-def _stem(level: str, area: str, lang: str) -> str:
-    return f"{level}_{area}" + ("" if lang == "fi" else f"_{lang}")
-
-
 def navigation(ctx: ReportContext) -> str:
     """Links up (index, national overview) and across (Excel file, the report in the other languages)."""
+    from ..filenames import EXCEL_DIR, NATIONAL, index_name, report_name, workbook_name
+
     lang = ctx.language
-    suffix = "" if lang == "fi" else f"_{lang}"
-    links = [(f"index{suffix}.html", t("nav_index", lang)),
-             (f"national_{ctx.level}{suffix}.html", t("nav_national", lang)),
-             (f"excel/{_stem(ctx.level, ctx.area, lang)}.xlsx", t("nav_excel", lang))]
-    links += [(f"{_stem(ctx.level, ctx.area, other)}.html", t(f"nav_lang_{other}", lang))
+    links = [(index_name(lang), t("nav_index", lang)),
+             (report_name(ctx.level, NATIONAL, lang), t("nav_national", lang)),
+             (f"{EXCEL_DIR}/{workbook_name(ctx.level, ctx.area, lang)}", t("nav_excel", lang))]
+    links += [(report_name(ctx.level, ctx.area, other), t(f"nav_lang_{other}", lang))
               for other in LANGUAGES if other != lang]
     # every link is written hidden, without a target; the folder index shows the ones whose file exists
     # once the run has written its files (:func:`.folder_index.refresh_navigation`): never a dead link

@@ -56,15 +56,15 @@ def links_and_sources(ctx: BaseContext) -> HTML:
     import datetime as dt
 
     from .. import __version__
+    from ..filenames import index_name, report_name
 
     lang = ctx.language
-    suffix = "" if lang == "fi" else f"_{lang}"
     names = ctx.area_names()
     # written hidden: the folder index shows the links whose report exists (folder_index.refresh_navigation)
-    links = "".join(f'<li data-sote-href="{h(f"{ctx.level}_{code}{suffix}.html")}" hidden><span>{h(name)}</span></li>'
+    links = "".join(f'<li data-sote-href="{h(report_name(ctx.level, code, lang))}" hidden><span>{h(name)}</span></li>'
                     for code, name in names.items())
     out = (f"<h2>{h(t('national_links_title', lang))}</h2>"
-           f'<p><a href="{h(f"index{suffix}.html")}">{h(t("nav_index", lang))}</a></p>'
+           f'<p><a href="{h(index_name(lang))}">{h(t("nav_index", lang))}</a></p>'
            f"<ul class='sote-links'>{links}</ul>"
            f"<h2>{h(t('national_sources_title', lang))}</h2><ul class='sote-method'>"
            f"<li>{h(t('attribution', lang))}</li>"
