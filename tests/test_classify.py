@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sote_analytics.classify.classifier import classify, evaluate, sector_rules
+from sote_analytics.classify.classifier import classify, sector_rules
+from sote_analytics.classify.evaluation import evaluate
 from sote_analytics.cli import app
 from sote_analytics.taxonomy import sectors
 

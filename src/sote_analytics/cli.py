@@ -356,17 +356,20 @@ def classify(
     import pandas as pd
 
     from .classify.classifier import classify as run_classify
-    from .classify.classifier import default_sample_path, format_evaluation
-    from .classify.classifier import evaluate as run_evaluate
+    from .classify.evaluation import SampleError, default_sample_path, format_evaluation, read_sample
+    from .classify.evaluation import evaluate as run_evaluate
 
     if evaluate:
         path = sample or default_sample_path()
         if not path.exists():
             _fail(f"labelled sample {path} not found (use --sample)")
-        from .classify.classifier import evaluate_sets, real_names_path
+        from .classify.evaluation import evaluate_sets, real_names_path
 
         real = real_names_path()
-        labelled = _read_sample(path)
+        try:
+            labelled = read_sample(path)
+        except SampleError as exc:
+            _fail(str(exc))
         if sample is None and real.exists():  # the project sample, then each half of the real-names set
             typer.echo(evaluate_sets(labelled, pd.read_csv(real, dtype=str)))
         else:
@@ -424,21 +427,6 @@ def _areas_to_render(ref, level: str, scope: dict | None, within: str | None) ->
         return areas_to_report(ref, level, scope, within)
     except ScopeError as exc:
         _fail(str(exc))
-
-
-def _read_sample(path: Path):
-    """The labelled sample of ``classify --evaluate``: a CSV with ``name`` and ``primary_sector`` columns."""
-    import pandas as pd
-
-    try:
-        df = pd.read_csv(path, dtype=str)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        _fail(f"--sample {path}: not a readable CSV ({boundary.one_line(exc)[:160]})")
-    missing = [c for c in ("name", "primary_sector") if c not in df.columns]
-    if missing:
-        _fail(f"--sample {path}: no {' or '.join(missing)} column (a labelled sample has name, primary_sector "
-              "and optionally purpose)")
-    return df
 
 
 LANGUAGE_CHOICES = LANGUAGES
