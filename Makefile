@@ -33,7 +33,7 @@ demo: reference
 	$(BIN)/sote-analytics run-demo --year 2025
 
 test: $(STAMP)
-	$(BIN)/python -m pytest --durations=25
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=25
 
 lab: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab explore.ipynb
