@@ -299,6 +299,11 @@ ATTEMPTS: list[str] = []
 
 @pytest.fixture
 def guarded(monkeypatch):
+    install_guards(monkeypatch)
+    yield
+
+
+def install_guards(monkeypatch) -> None:
     """Refuse and record every connection and name lookup; stub the report kernels; no env defaults."""
     def refuse(*args, **kwargs):
         ATTEMPTS.append(repr(args[:2])[:120])
@@ -336,7 +341,6 @@ def guarded(monkeypatch):
 
     monkeypatch.setattr(boundary.tempfile, "mkstemp", mkstemp)
     ATTEMPTS.clear()
-    yield
 
 
 def _resolve(args: list[str], zoo: Path) -> list[str]:
