@@ -10,7 +10,7 @@ folder rebuilt in place equals one built fresh from the mutated files, and the i
 rebuilds every report whose indicators changed.
 
 Rendering is the stub of test_fuzz_args.py (notebook kernels are fuzzed by test_fuzz_cli.py). ``SOTE_FUZZ_EXAMPLES``
-sets the examples (half of it; CI: 3).
+sets the examples (a third of it; CI: 2).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "tests" / "data"))
 import survey_exports  # noqa: E402
 
 LONG = os.environ.get("SOTE_FUZZ_EXAMPLES") is not None
-EXAMPLES = max(2, int(os.environ.get("SOTE_FUZZ_EXAMPLES", "6")) // 2)
+EXAMPLES = max(2, int(os.environ.get("SOTE_FUZZ_EXAMPLES", "6")) // 3)
 NAMES = real_names()
 SURVEY_NEEDLES = ("@example.fi", "555 01")  # the survey's own invented contacts (tests/data/survey_exports.py)
 HOSTILE = ["=HYPERLINK(\"http://evil\",\"x\")", "+SUM(A1)", "@cmd", "-2+3", "\ttab", "Hel\u200bsinki", "Ｋｕｏｐｉｏ"]
