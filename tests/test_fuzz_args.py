@@ -361,7 +361,10 @@ def scan(folder: Path) -> list[tuple[str, str]]:
     hits = []
     for p in sorted(folder.rglob("*")):
         if p.is_file():
-            text = "\n".join(_texts(p))
+            try:
+                text = "\n".join(_texts(p))
+            except Exception:  # not what its name says (classify --out x.parquet writes a CSV): read as text
+                text = p.read_bytes().decode("utf-8", "replace")
             hits += [(str(p.relative_to(folder)), n) for n in CANARY_NEEDLES if n in text]
             hits += [(str(p.relative_to(folder)), m) for m in PHONE_DIGITS.findall(text)]
     return hits
