@@ -234,3 +234,13 @@ def test_real_names_surveys_and_references_keep_every_invariant(rows, survey, re
         STALE_CHECKS.append(not same)
     for folder in ("p", "r"):
         _check_folder(w / folder, folder + " again")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def figures():
+    """With ``SOTE_FUZZ_FIGURES=path``: areas compared after a mutation, and how many of them had changed."""
+    yield
+    target = os.environ.get("SOTE_FUZZ_FIGURES")
+    if target:
+        Path(target).with_suffix(".inputs.json").write_text(json.dumps(
+            {"areas_compared": len(STALE_CHECKS), "changed_and_rebuilt": sum(STALE_CHECKS)}), "utf-8")
