@@ -244,3 +244,15 @@ def figures():
     if target:
         Path(target).with_suffix(".inputs.json").write_text(json.dumps(
             {"areas_compared": len(STALE_CHECKS), "changed_and_rebuilt": sum(STALE_CHECKS)}), "utf-8")
+
+
+def test_regression_a_person_with_a_labelled_phone_as_a_name(reference_dir, tmp_path):
+    """"Maija Kanarialintunen puh. 040 987 6543" as an association's name: the phone was redacted, the label
+    "puh." left a lower-case word, so the rest was not seen as a person's name and was kept in every output."""
+    reg = tmp_path / "r.csv"
+    write_register(reg, [[f"{PERSON} puh. {PHONE}", "Kuopio", "", "", "", "", "", ""],
+                         ["Kuopion Sydänyhdistys ry", "Kuopio", "", "", "12", "", "", ""]])
+    code, out, err = run_cli(["ingest", str(reg), "--out-dir", str(tmp_path / "i"), "--reference-dir",
+                              str(reference_dir)])
+    assert code == 0, err
+    assert scan(tmp_path / "i") == [] and "Kanarialintunen" not in out
