@@ -44,9 +44,11 @@ clean:
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
-# A long fuzzing run of every file-reading command (CI runs a bounded number of examples).
+# A long fuzzing run of every fuzz module (tests/test_fuzz_*.py: hostile files, every command's arguments,
+# real names, surveys and references); CI runs a bounded number of examples. SOTE_FUZZ_FIGURES=path writes
+# the command lines tried by command and exit status.
 fuzz: $(STAMP)
-	SOTE_FUZZ_EXAMPLES=$${SOTE_FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/test_fuzz_cli.py -q -p no:randomly
+	SOTE_FUZZ_EXAMPLES=$${SOTE_FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/test_fuzz_*.py -q -p no:randomly
 
 # docs/report_*.png: the Keski-Suomi report from the demo data on a desktop, on a phone and printed (page 1).
 screenshots: $(STAMP)

@@ -73,7 +73,46 @@ def input_file(path: Path | None, option: str, *, suffixes: Iterable[str] | None
         ok = tuple(s.lower() for s in suffixes)
         if not p.name.lower().endswith(ok):
             raise UserInputError(f"{option} {p}: expected a {' or '.join(ok)} file")
+    if option in CONTENT_CHECKS:
+        CONTENT_CHECKS[option](p, option)
     return p
+
+
+def csv_columns(path: Path, option: str, required: Iterable[str], what: str) -> list[str]:
+    """The header of the CSV ``path``, checked to hold every column of ``required``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = f.write_text("id,participants\\n1,3\\n")
+    >>> try:
+    ...     csv_columns(f, "--activity", ["association_id"], "activity figures")
+    ... except UserInputError as exc:
+    ...     print(str(exc).split(": ", 1)[1])
+    no association_id column (an activity figures file has association_id and its figures)
+    """
+    import pandas as pd
+
+    try:
+        header = [str(c) for c in pd.read_csv(path, nrows=0).columns]
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise UserInputError(f"{option} {path}: not a readable CSV ({one_line(exc)[:160]})") from None
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise UserInputError(f"{option} {path}: no {', '.join(missing)} column (an {what} file has "
+                             f"{', '.join(required)} and its figures)")
+    return header
+
+
+def _activity_file(path: Path, option: str) -> None:
+    """``--activity``: a CSV by ``association_id`` (read as it is by the indicators, so checked here)."""
+    csv_columns(path, option, ["association_id"], "activity figures")
+
+
+#: Files that a command reads with pandas as they are (no reader of their own): their content is checked
+#: with their path, before any work.
+CONTENT_CHECKS = {"--activity": _activity_file}
 
 
 def input_dir(path: Path | None, option: str) -> Path | None:

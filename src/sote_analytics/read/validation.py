@@ -391,24 +391,30 @@ def write_safe_csv(frame: pd.DataFrame, path, *, redact: bool = False, **to_csv)
 
 
 def redact_person_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Association names that are a person's name and nothing else ("Maija Meikäläinen", once e-mails and
-    phones are removed) replaced by :data:`.personal.REDACTED`: (names, mask of the replaced).
+    """Association names that are a person's name and nothing else ("Maija Meikäläinen", once e-mails,
+    phones and their labels, "puh.", "tel:", are removed) replaced by :data:`.personal.REDACTED`: (names, mask
+    of the replaced).
 
     An association's name ("Anna Apua ry", "Matti ja Maija Virtasen säätiö") has a lower-case word or
     an ``ry`` and is kept.
 
     Examples
     --------
-    >>> out, hit = redact_person_names(pd.Series(["Maija Meikäläinen [poistettu]", "Anna Apua ry", None]))
+    >>> out, hit = redact_person_names(pd.Series(["Maija Meikäläinen [poistettu]", "Anna Apua ry", None,
+    ...                                           "Maija Meikäläinen puh. [poistettu]"]))
     >>> out.tolist(), hit.tolist()
-    (['[poistettu]', 'Anna Apua ry', nan], [True, False, False])
+    (['[poistettu]', 'Anna Apua ry', nan, '[poistettu]'], [True, False, False, True])
     """
-    from .personal import REDACTED, is_person_name
+    from .personal import PERSONAL_DATA_HEADER, REDACTED, is_person_name, normalize_personal_header
+
+    def label(word: str) -> bool:  # "puh.", "tel:", "yhteyshenkilö", "/": what is left of removed contact details
+        norm = normalize_personal_header(word)
+        return not norm.strip() or bool(PERSONAL_DATA_HEADER.search(norm))
 
     def person(v: object) -> bool:
         if not isinstance(v, str):
             return False
-        rest = " ".join(v.replace(REDACTED, " ").replace(",", " ").split())
+        rest = " ".join(w for w in v.replace(REDACTED, " ").replace(",", " ").split() if not label(w))
         return bool(rest) and is_person_name(rest)
 
     values = names.astype("object")

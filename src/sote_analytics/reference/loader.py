@@ -543,7 +543,11 @@ class ReferenceData:
         import geopandas as gpd
 
         path, byear = self._boundary_file
-        gdf = gpd.read_file(path)
+        try:
+            gdf = gpd.read_file(path)
+        except Exception as exc:  # a truncated or hand-edited GeoJSON: one line naming the file, not a traceback
+            raise ReferenceDataError(f"{path}: not a readable boundary file ({' '.join(str(exc).split())[:160]}); "
+                                     "fetch it again with `sote-analytics reference fetch --only boundaries`") from None
         code_col = next((c for c in ("NATCODE", "kunta", "natcode") if c in gdf.columns), None)
         if code_col is None:
             raise ReferenceDataError(f"{path.name}: no NATCODE/kunta property")

@@ -243,9 +243,25 @@ def write_stea(cache_dir: Path | str, out_dir: Path | str) -> dict[str, Path]:
     return paths
 
 
+def _read_input_csv(path: Path | str, what: str, columns: list[str], dtype: dict) -> pd.DataFrame:
+    """A CSV given to ``--stea`` (or found beside it), or one line naming the file and what is wrong with it."""
+    from ..boundary import UserInputError, one_line
+
+    try:
+        df = pd.read_csv(path, dtype=dtype)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise UserInputError(f"--stea {path}: not a readable {what} CSV ({one_line(exc)[:160]})") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise UserInputError(f"--stea {path}: no {', '.join(missing)} column in the {what} file; give the "
+                             "stea_grants.csv that `sote-analytics resources fetch --source stea` wrote") from None
+    return df
+
+
 def read_grants(path: Path | str) -> pd.DataFrame:
     """The ``stea_grants.csv`` input (text IDs, numeric euros, integer years)."""
-    g = pd.read_csv(path, dtype={"business_id": "string", "organisation_name": "string", "purpose": "string"})
+    g = _read_input_csv(path, "STEA grants", GRANT_COLUMNS,
+                        {"business_id": "string", "organisation_name": "string", "purpose": "string"})
     g["year"] = pd.to_numeric(g["year"], errors="coerce").astype("Int64")
     for c in ("requested", "proposed", "granted"):
         g[c] = pd.to_numeric(g[c], errors="coerce")
@@ -429,8 +445,8 @@ def attach_stea(register: pd.DataFrame, grants_path: Path | str, ref,
         cand = Path(grants_path).with_name("stea_organisations.csv")
         organisations_path = cand if cand.exists() else None
     if organisations_path is not None:
-        orgs = pd.read_csv(organisations_path, dtype={"business_id": "string", "name": "string",
-                                                      "name_history": "string"})
+        orgs = _read_input_csv(organisations_path, "STEA organisations", ORGANISATION_COLUMNS,
+                               {"business_id": "string", "name": "string", "name_history": "string"})
     joined, summary = join_to_register(grants, register, orgs)
     reg = stea_sector_signal(register, joined)
     manifest = Path(grants_path).with_name("stea_manifest.json")
