@@ -17,7 +17,7 @@ command tree, values are generated valid and invalid, and every run ends in exit
   once their checks pass. They are run only with one argument that fails before any request (the
   "poison" below, appended last so that it wins); every socket connect and name lookup is refused and
   recorded in-process, and the harness asserts that none was attempted by any command.
-* Rendering: the notebook kernels are replaced by a stub (``report.workers.run_jobs`` writes a tiny page
+* Rendering: the notebook kernels are replaced by a stub (``report.render.workers.run_jobs`` writes a tiny page
   per job) so that ``report``, ``run`` and ``run-demo`` are fuzzed on their arguments, locks, manifests and
   indexes in seconds; the real rendering is fuzzed by test_fuzz_cli.py and test_fuzz_inputs.py.
 * On success: rows in = accepted + quarantined (run.json, quality.json), no canary in any file written or
@@ -326,7 +326,7 @@ def install_guards(monkeypatch) -> None:
                 on_result(r)
         return done
 
-    from sote_analytics.report import publication, workers
+    from sote_analytics.report.render import publication, workers
 
     monkeypatch.setattr(workers, "run_jobs", run_jobs)
     monkeypatch.setattr(publication, "run_jobs", run_jobs)
@@ -495,7 +495,7 @@ def test_regression_activity_file_without_association_id(reference_dir, tmp_path
 def test_regression_stea_file_of_another_shape(reference_dir, tmp_path, content, monkeypatch):
     """`run --stea F` with F not the stea_grants.csv of `resources fetch` (KeyError 'requested', or
     EmptyDataError): one line naming --stea and the file to give."""
-    from sote_analytics.report import workers
+    from sote_analytics.report.render import workers
 
     monkeypatch.setattr(workers, "run_jobs", lambda *a, **k: [])
     (tmp_path / "r.csv").write_text(canary_register(4), "utf-8")
