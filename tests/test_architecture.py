@@ -207,6 +207,14 @@ def test_no_private_names_across_modules():
     assert not private_imports(), private_imports()
 
 
+def test_every_import_names_an_existing_module(graph):
+    """A function-local import of a moved or renamed module fails only when the function runs: caught here."""
+    mods = set(graph)
+    broken = sorted((m, d) for m, ds in graph.items() for d in ds
+                    if d not in mods and d.rpartition(".")[0] not in mods)
+    assert not broken, broken
+
+
 def test_the_checks_can_fail():
     g = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(g) == [["a", "b", "c"]]

@@ -304,7 +304,7 @@ def write_demo(ref: ReferenceData, out_dir: Path, seed: int = config.DEFAULT_SEE
     register = generate_register(ref, seed)
     survey = generate_survey(ref, register[register["operating_area"] == ""], seed)  # local associations
     files = DemoFiles(out_dir / "register.csv", out_dir / "survey.csv", out_dir / "README.txt")
-    from .validation import safe_frame  # area names come from the reference folder: formula-safe like every CSV
+    from ..read.validation import safe_frame  # area names come from the reference folder: formula-safe like every CSV
 
     safe_frame(register).to_csv(files.register, index=False, encoding="utf-8", lineterminator="\n")
     safe_frame(survey).to_csv(files.survey, index=False, encoding="utf-8", lineterminator="\n")
