@@ -378,7 +378,7 @@ def test_explorer_in_jupyterlab_changes_level_sector_and_indicator(tmp_path, ref
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
-    from sote_analytics.indicators.engine import definitions
+    from sote_analytics.indicators.definitions import definitions
     from sote_analytics.reference import get_level
     from sote_analytics.taxonomy import sector_label
 

@@ -254,7 +254,8 @@ def test_processed_file_names_live_only_in_store():
 
 
 def test_every_yaml_indicator_has_one_formula_and_back():
-    from sote_analytics.indicators.engine import REGISTRY, _yaml, check_registry
+    from sote_analytics.indicators.definitions import indicator_yaml as _yaml
+    from sote_analytics.indicators.formulas import REGISTRY, check_registry
 
     assert set(REGISTRY) == set(_yaml()["indicators"])
     check_registry()
@@ -265,7 +266,7 @@ def test_every_yaml_indicator_has_one_formula_and_back():
 
 
 def test_report_views_name_registered_indicators():
-    from sote_analytics.indicators.engine import definitions, listed
+    from sote_analytics.indicators.definitions import definitions, listed
 
     for view in ("key_figures", "ranking"):
         assert listed(view) and set(listed(view)) <= set(definitions())

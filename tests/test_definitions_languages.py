@@ -4,7 +4,8 @@ sheet in the workbook's language."""
 import pytest
 
 from sote_analytics.config import load_yaml
-from sote_analytics.indicators.engine import _yaml, data_dictionary, definitions
+from sote_analytics.indicators.definitions import data_dictionary, definitions
+from sote_analytics.indicators.definitions import indicator_yaml as _yaml
 
 LANGS = ("fi", "sv", "en")
 TRANSLATED = ("definition_fi", "definition_sv", "caveat_fi", "caveat_sv")

@@ -9,14 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sote_analytics.indicators.engine import (
-    compute_indicators,
-    coverage_gaps,
-    data_dictionary,
-    definitions,
-    snapshot_change,
-    wilson_interval,
-)
+from sote_analytics.indicators.definitions import data_dictionary, definitions
+from sote_analytics.indicators.engine import compute_indicators, coverage_gaps, snapshot_change
+from sote_analytics.indicators.stats import wilson_interval
 from sote_analytics.read.register import canonicalize
 
 AS_OF = dt.date(2025, 12, 31)

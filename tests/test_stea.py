@@ -132,7 +132,7 @@ def test_indicators_per_1000_by_hand(tmp_path, ref):
     reg = _register()
     joined, _ = stea.join_to_register(grants, reg, orgs)
     rows = stea.stea_indicators(joined, stea.stea_sector_signal(reg, joined), ref, "2026-11-30T10:00:00")
-    from sote_analytics.indicators.engine import TABLE_COLUMNS
+    from sote_analytics.indicators.definitions import TABLE_COLUMNS
 
     assert list(rows.columns) == TABLE_COLUMNS
     v = rows.set_index(["area_level", "area_code", "sector", "year", "indicator"])["value"]

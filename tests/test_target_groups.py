@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sote_analytics.indicators.engine import compute_indicators, target_groups
+from sote_analytics.indicators.definitions import target_groups
+from sote_analytics.indicators.engine import compute_indicators
 from sote_analytics.reference import ReferenceDataError, load_reference
 
 TARGET = "associations_per_1000_target_group"

@@ -49,7 +49,7 @@ def test_completeness_rows_by_hand(ref):
     assert rows[("koko_maa", "SSS", "ytj_associations_with_business_id")] == 3
     assert rows[("koko_maa", "SSS", "prh_registered_associations")] == 107851
     assert pd.isna(rows[("maakunta", "21", "ytj_share_of_prh_register")])
-    from sote_analytics.indicators.engine import TABLE_COLUMNS, definitions
+    from sote_analytics.indicators.definitions import TABLE_COLUMNS, definitions
 
     assert list(oc.completeness_rows(reg, ref).columns) == TABLE_COLUMNS
     assert set(oc.COMPLETENESS_INDICATORS) <= set(definitions())

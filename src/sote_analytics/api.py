@@ -148,7 +148,7 @@ def _check_sector(sector, table: pd.DataFrame | None = None):
 
 
 def _indicator_ids(table: pd.DataFrame | None = None) -> list[str]:
-    from .indicators.engine import definitions
+    from .indicators.definitions import definitions
 
     extra = [] if table is None or "indicator" not in table else [str(i) for i in table["indicator"].dropna().unique()]
     return list(dict.fromkeys([*definitions(), *sorted(extra)]))
@@ -156,7 +156,7 @@ def _indicator_ids(table: pd.DataFrame | None = None) -> list[str]:
 
 def _check_indicator(indicator, table: pd.DataFrame | None = None):
     """An indicator id or a list of them, checked against the definitions and ``table``."""
-    from .indicators.engine import definitions
+    from .indicators.definitions import definitions
 
     labels = {str(d[lang]): k for k, d in definitions().items() for lang in LANGUAGES}
     got = _check_all("indicator", indicator, _indicator_ids(table), labels)
@@ -813,7 +813,7 @@ def indicator_names(language: str = "fi") -> dict[str, str]:
     ...
     sote_analytics.errors.UnknownValueError: unknown language 'de' Valid languages: fi, sv, en
     """
-    from .indicators.engine import definitions
+    from .indicators.definitions import definitions
 
     language = _check_language(language)
     return {k: str(v[language]) for k, v in definitions().items()}
@@ -886,7 +886,7 @@ def indicator_list(language: str = "fi") -> pd.DataFrame:
     >>> d.at["associations", "name"], d.at["associations", "unit"]
     ('Föreningar', 'count')
     """
-    from .indicators.engine import data_dictionary
+    from .indicators.definitions import data_dictionary
 
     language = _check_language(language)
     dd = data_dictionary()
@@ -1101,7 +1101,7 @@ def share_bar(table: pd.DataFrame, level: str, area: str, indicator: str = "paid
     (0, 100)
     """
     from .figures import share_bar as _share
-    from .indicators.engine import definitions
+    from .indicators.definitions import definitions
 
     level, language = _check_level(level), _check_language(language)
     shares = [k for k, d in definitions().items() if d["unit"] == "share"]
@@ -1296,7 +1296,7 @@ def format_indicator(indicator: str, value, language: str) -> str:
     >>> format_indicator("associations", float("nan"), "en")
     '–'
     """
-    from .indicators.engine import format_value
+    from .indicators.definitions import format_value
 
     if value is None or value != value:
         return t("none", language)
@@ -1325,14 +1325,14 @@ def indicator_title(indicator: str, language: str) -> str:
     >>> indicator_title("associations_per_1000", "sv"), indicator_title("nosuch", "fi")
     ('Föreningar / 1 000 invånare', 'nosuch')
     """
-    from .indicators.engine import definitions
+    from .indicators.definitions import definitions
 
     d = definitions().get(indicator)
     return str(d[language]) if d else indicator
 
 
 def _is_share(indicator: str) -> bool:
-    from .indicators.engine import definitions
+    from .indicators.definitions import definitions
 
     d = definitions().get(indicator)
     return bool(d) and d["unit"] == "share"

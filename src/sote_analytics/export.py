@@ -17,7 +17,8 @@ from .atomic import atomic_path
 from .filenames import workbook_name
 from .i18n import LANGUAGES, fmt_date, name_column
 from .i18n import t as tr
-from .indicators.engine import IndicatorSet, coverage_gaps, data_dictionary, definitions, families, family_members
+from .indicators.definitions import data_dictionary, definitions, families, family_members
+from .indicators.engine import IndicatorSet, coverage_gaps
 from .read.validation import neutralize_formula
 from .reference import ReferenceData, get_level
 from .taxonomy import ALL, sector_label, sote_sectors

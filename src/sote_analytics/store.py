@@ -485,7 +485,7 @@ class Store:
         >>> sorted(Store(tmp / "saved").save_indicators(regions))
         ['csv', 'csv_excel', 'data_dictionary', 'municipality_counts', 'parquet', 'registrations']
         """
-        from .indicators.engine import data_dictionary
+        from .indicators.definitions import data_dictionary
 
         names = {"parquet": INDICATORS, "csv": INDICATORS_CSV, "municipality_counts": MUNICIPALITY_COUNTS,
                  "registrations": REGISTRATIONS, "data_dictionary": DATA_DICTIONARY,

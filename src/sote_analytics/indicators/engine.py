@@ -26,142 +26,16 @@ effect) unless ``include_headquarters=True``; those are counted in the
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from ..config import load_yaml
 from ..reference import ReferenceData, area_levels
 from ..taxonomy import ALL, NOT_SOTE, UNCLASSIFIED, sote_sectors
-
-TABLE_COLUMNS = [
-    "area_level", "area_code", "area_name", "sector", "indicator", "value", "lower", "upper",
-    "n", "unknown", "unit", "year", "source",
-]
-
-
-@cache
-def _yaml() -> dict:
-    text = resources.files("sote_analytics").joinpath("data/indicators.yaml").read_text("utf-8")
-    return load_yaml(text)
-
-
-@cache
-def definitions() -> dict[str, dict]:
-    """Every indicator id -> definition (family, unit, fi/sv/en names, definition, caveat).
-
-    ``definition`` and ``caveat`` are English; ``definition_fi``/``definition_sv``/``definition_en`` and
-    ``caveat_fi``/``caveat_sv``/``caveat_en`` give them in each language (an empty caveat is empty in
-    all three). Activity indicators are generated (``<measure>_<stat>``).
-
-    Examples
-    --------
-    >>> definitions()["associations_per_1000"]["fi"]
-    'Yhdistyksiä / 1 000 asukasta'
-    >>> definitions()["participants_per_1000"]["en"]
-    'Participants per 1,000 inhabitants'
-    """
-    y = _yaml()
-    out = {k: _with_languages(v) for k, v in (dict(y["indicators"]) | dict(y["change_indicators"])).items()}
-    for m, md in y["activity_measures"].items():
-        for s, sd in y["activity_stats"].items():
-            sd = _with_languages(sd)
-            out[f"{m}_{s}"] = {
-                "family": "activity", "unit": sd.get("unit", md["unit"]),
-                **{g: f"{md[g]} {sd[g]}" for g in ("fi", "sv", "en")},
-                "definition": f"{md['en']}: {sd['definition']}", "caveat": sd["caveat"],
-                **{f"definition_{g}": f"{md[g]}: {sd[f'definition_{g}']}" for g in ("fi", "sv", "en")},
-                **{f"caveat_{g}": sd[f"caveat_{g}"] for g in ("fi", "sv", "en")},
-            }
-    return out
-
-
-def _with_languages(d: dict) -> dict:
-    """``d`` with ``definition_en``/``caveat_en`` (the English ``definition``/``caveat``) and the fi/sv ones
-    (falling back to the English where a translation is missing)."""
-    out = dict(d)
-    out["caveat"] = str(d.get("caveat") or "")
-    out["definition_en"], out["caveat_en"] = str(d.get("definition") or ""), out["caveat"]
-    for g in ("fi", "sv"):
-        out[f"definition_{g}"] = str(d.get(f"definition_{g}") or out["definition_en"])
-        out[f"caveat_{g}"] = str(d.get(f"caveat_{g}") or out["caveat_en"])
-    return out
-
-
-def activity_measures() -> list[str]:
-    """The yearly activity measures the library knows (participants, events, ...)."""
-    return list(_yaml()["activity_measures"])
-
-
-def activity_measure_label(measure: str, language: str = "fi") -> str:
-    """Name of an activity measure in ``language`` (the id itself when the YAML has none).
-
-    Examples
-    --------
-    >>> activity_measure_label("nonexistent_measure")
-    'nonexistent_measure'
-    """
-    return str(_yaml()["activity_measures"].get(measure, {}).get(language, measure))
-
-
-def indicator_label(indicator: str, language: str = "fi") -> str:
-    """Name of an indicator in ``language``."""
-    return str(definitions()[indicator][language])
-
-
-def data_dictionary() -> pd.DataFrame:
-    """The data dictionary, generated from the definitions the code uses.
-
-    Examples
-    --------
-    >>> dd = data_dictionary()
-    >>> {"indicator", "name_fi", "definition", "unit", "caveat", "definition_fi", "caveat_sv"} <= set(dd.columns)
-    True
-
-    ``definition`` and ``caveat`` are the English ones (as ``definition_en``/``caveat_en``).
-    """
-    fams = _yaml()["families"]
-    rows = [{
-        "indicator": k, "family": v["family"], "family_fi": fams[v["family"]]["fi"],
-        "name_fi": v["fi"], "name_sv": v["sv"], "name_en": v["en"], "unit": v["unit"],
-        "definition": v["definition"], "caveat": v.get("caveat", ""),
-        **{f"definition_{g}": v[f"definition_{g}"] for g in ("fi", "sv", "en")},
-        **{f"caveat_{g}": v[f"caveat_{g}"] for g in ("fi", "sv", "en")},
-    } for k, v in definitions().items()]
-    return pd.DataFrame(rows)
-
-
-def wilson_interval(k, n, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
-    """95% Wilson score interval for ``k`` successes of ``n`` (NaN where n = 0).
-
-    Examples
-    --------
-    >>> lo, hi = wilson_interval(np.array([2]), np.array([10]))
-    >>> round(float(lo[0]), 3), round(float(hi[0]), 3)
-    (0.057, 0.51)
-    """
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-        lo, hi = centre - half, centre + half
-    return np.where(n > 0, np.clip(lo, 0, 1), np.nan), np.where(n > 0, np.clip(hi, 0, 1), np.nan)
-
-
-def _div(a, b) -> np.ndarray:
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(b > 0, a / b, np.nan)
+from .definitions import TABLE_COLUMNS, activity_measures, definitions, target_groups
+from .formulas import REGISTRY, check_registry
+from .stats import ratio
 
 
 @dataclass
@@ -479,27 +353,6 @@ def _district(agg: pd.DataFrame, hq: pd.DataFrame, ref: ReferenceData, level: st
     return agg
 
 
-@cache
-def target_groups() -> pd.DataFrame:
-    """Sector -> target age group (``data/target_groups.csv``: sector, age_group, source).
-
-    Examples
-    --------
-    >>> target_groups().set_index("sector").loc["elderly", "age_group"]
-    '65_plus'
-    """
-    from ..reference.loader import AGE_GROUPS
-
-    text = resources.files("sote_analytics").joinpath("data/target_groups.csv").read_text("utf-8")
-    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    bad = df[~df["sector"].isin(sote_sectors()) | ~df["age_group"].isin(list(AGE_GROUPS))
-             | (df["source"].str.strip() == "") | df["sector"].duplicated()]
-    if len(bad):
-        raise RuntimeError(f"data/target_groups.csv: rows with an unknown sector or age group, no source, or a "
-                           f"sector twice: {bad[['sector', 'age_group']].values.tolist()}")
-    return df
-
-
 def _target_population(agg: pd.DataFrame, ref: ReferenceData, level: str) -> pd.DataFrame:
     """Population of each row's sector's target age group in the area (NaN: no group or no age data)."""
     agg["target_population"] = np.nan
@@ -514,9 +367,9 @@ def _target_population(agg: pd.DataFrame, ref: ReferenceData, level: str) -> pd.
 
 def _relative(agg: pd.DataFrame, national: pd.DataFrame) -> pd.DataFrame:
     """Density, shares of the national totals and rank within the level."""
-    agg["per_1000"] = _div(agg["associations"] * 1000, agg["population"])
-    agg["share_nat"] = _div(agg["associations"], agg["sector"].map(national["associations"]))
-    agg["pop_share"] = _div(agg["population"], national["population"].iloc[0])
+    agg["per_1000"] = ratio(agg["associations"] * 1000, agg["population"])
+    agg["share_nat"] = ratio(agg["associations"], agg["sector"].map(national["associations"]))
+    agg["pop_share"] = ratio(agg["population"], national["population"].iloc[0])
     agg["rank"] = agg.groupby("sector")["per_1000"].rank(method="min", ascending=False)
     return agg
 
@@ -537,281 +390,6 @@ def _registrations(level: str, df: pd.DataFrame, g: _Groups, a_codes: np.ndarray
         "area_level": level, "area_code": a_uniques[ry["a"].to_numpy()],
         "sector": np.where(ry["s"].to_numpy() < 0, ALL, g.s_uniques[np.maximum(ry["s"].to_numpy(), 0)]),
         "year": ry["year"].to_numpy(), "registrations": ry["registrations"].to_numpy()})
-
-
-# ---------------------------------------------------------------------------- the registry
-class Figure(NamedTuple):
-    """What a formula returns, one value per area x sector row of the aggregate frame."""
-
-    value: object
-    n: object
-    unknown: object = 0.0
-    lower: object = np.nan
-    upper: object = np.nan
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """An indicator: its id, its formula, and its metadata from ``data/indicators.yaml``."""
-
-    id: str
-    formula: Callable[[pd.DataFrame], Figure]
-
-    @property
-    def meta(self) -> dict:
-        return definitions()[self.id]
-
-    @property
-    def family(self) -> str:
-        return str(self.meta["family"])
-
-    @property
-    def unit(self) -> str:
-        return str(self.meta["unit"])
-
-    def label(self, language: str = "fi") -> str:
-        return str(self.meta[language])
-
-
-#: Indicator id -> :class:`Indicator`, filled by :func:`register_indicator` below.
-REGISTRY: dict[str, Indicator] = {}
-
-
-def register_indicator(indicator_id: str):
-    """Decorator: register ``formula(agg) -> Figure`` as the formula of ``indicator_id``.
-
-    ``agg`` has one row per area x sector with the sums, counts and medians of
-    :data:`_AGG` plus ``population``, ``n_municipalities``, ``covered``,
-    ``covered_pop``, ``hq``, ``target_population`` (NaN where the sector has no target
-    group or there are no age data), ``per_1000``, ``share_nat``, ``pop_share`` and ``rank``.
-    The id must have an entry in ``data/indicators.yaml`` (checked at import).
-    """
-    def deco(formula: Callable[[pd.DataFrame], Figure]):
-        REGISTRY[indicator_id] = Indicator(indicator_id, formula)
-        return formula
-    return deco
-
-
-def _unknown(a: pd.DataFrame, known: str) -> np.ndarray:
-    return a["associations"].to_numpy() - a[known].to_numpy()
-
-
-def _if_known(value, a: pd.DataFrame, known: str) -> np.ndarray:
-    """``value`` where at least one association's figure is known, else NaN: unknown is never written as 0."""
-    return np.where(a[known].to_numpy() > 0, np.asarray(value, dtype=float), np.nan)
-
-
-@register_indicator("associations")
-def _associations(a):
-    return Figure(a["associations"], a["associations"])
-
-
-@register_indicator("associations_per_1000")
-def _associations_per_1000(a):
-    return Figure(a["per_1000"], a["associations"])
-
-
-@register_indicator("share_of_national")
-def _share_of_national(a):
-    return Figure(a["share_nat"], a["associations"])
-
-
-@register_indicator("population_share")
-def _population_share(a):
-    return Figure(a["pop_share"], a["associations"])
-
-
-@register_indicator("location_quotient")
-def _location_quotient(a):
-    return Figure(_div(a["share_nat"], a["pop_share"]), a["associations"])
-
-
-@register_indicator("rank_per_1000")
-def _rank_per_1000(a):
-    return Figure(a["rank"], a["associations"])
-
-
-@register_indicator("headquarters")
-def _headquarters_count(a):
-    return Figure(a["hq"], a["hq"])
-
-
-@register_indicator("district_associations")
-def _district_count(a):
-    return Figure(a["district"], a["district"])
-
-
-@register_indicator("own_associations")
-def _own_associations(a):
-    return Figure(a["associations"] + a["district"], a["associations"] + a["district"])
-
-
-@register_indicator("municipality_coverage")
-def _municipality_coverage(a):
-    return Figure(_div(a["covered"], a["n_municipalities"]), a["n_municipalities"])
-
-
-@register_indicator("population_coverage")
-def _population_coverage(a):
-    return Figure(_div(a["covered_pop"], a["population"]), a["n_municipalities"])
-
-
-@register_indicator("municipality_coverage_operating_area")
-def _municipality_coverage_operating_area(a):
-    return Figure(_div(a["covered_op"], a["n_municipalities"]), a["n_municipalities"])
-
-
-@register_indicator("population_coverage_operating_area")
-def _population_coverage_operating_area(a):
-    return Figure(_div(a["covered_op_pop"], a["population"]), a["n_municipalities"])
-
-
-@register_indicator("paid_staff_share")
-def _paid_staff_share(a):
-    lo, hi = wilson_interval(a["staff_yes"], a["staff_known"])
-    return Figure(_div(a["staff_yes"], a["staff_known"]), a["staff_known"], _unknown(a, "staff_known"), lo, hi)
-
-
-@register_indicator("paid_staff_median")
-def _paid_staff_median(a):
-    return Figure(a["staff_median"], a["staff_yes"], _unknown(a, "staff_known"))
-
-
-@register_indicator("paid_staff_mean")
-def _paid_staff_mean(a):
-    return Figure(a["staff_mean"], a["staff_yes"], _unknown(a, "staff_known"))
-
-
-@register_indicator("paid_staff_per_1000")
-def _paid_staff_per_1000(a):
-    return Figure(_if_known(_div(a["staff_sum"] * 1000, a["population"]), a, "staff_known"), a["staff_known"],
-                  _unknown(a, "staff_known"))
-
-
-@register_indicator("service_producers")
-def _service_producers(a):
-    return Figure(_if_known(a["prod_yes"], a, "prod_known"), a["prod_known"], _unknown(a, "prod_known"))
-
-
-@register_indicator("service_producer_share")
-def _service_producer_share(a):
-    lo, hi = wilson_interval(a["prod_yes"], a["prod_known"])
-    return Figure(_div(a["prod_yes"], a["prod_known"]), a["prod_known"], _unknown(a, "prod_known"), lo, hi)
-
-
-@register_indicator("members_total")
-def _members_total(a):
-    return Figure(_if_known(a["members_sum"], a, "members_known"), a["members_known"], _unknown(a, "members_known"))
-
-
-@register_indicator("members_per_1000")
-def _members_per_1000(a):
-    return Figure(_if_known(_div(a["members_sum"] * 1000, a["population"]), a, "members_known"),
-                  a["members_known"], _unknown(a, "members_known"))
-
-
-@register_indicator("members_median")
-def _members_median(a):
-    return Figure(a["members_median"], a["members_known"], _unknown(a, "members_known"))
-
-
-@register_indicator("volunteers_total")
-def _volunteers_total(a):
-    return Figure(_if_known(a["vol_sum"], a, "vol_known"), a["vol_known"], _unknown(a, "vol_known"))
-
-
-@register_indicator("volunteers_per_1000")
-def _volunteers_per_1000(a):
-    return Figure(_if_known(_div(a["vol_sum"] * 1000, a["population"]), a, "vol_known"), a["vol_known"],
-                  _unknown(a, "vol_known"))
-
-
-@register_indicator("volunteers_median")
-def _volunteers_median(a):
-    return Figure(a["vol_median"], a["vol_known"], _unknown(a, "vol_known"))
-
-
-@register_indicator("age_median")
-def _age_median(a):
-    return Figure(a["age_median"], a["age_known"], _unknown(a, "age_known"))
-
-
-@register_indicator("age_share_under_10")
-def _age_share_under_10(a):
-    return Figure(_div(a["age_u10"], a["age_known"]), a["age_known"], _unknown(a, "age_known"))
-
-
-@register_indicator("age_share_10_29")
-def _age_share_10_29(a):
-    return Figure(_div(a["age_10_29"], a["age_known"]), a["age_known"], _unknown(a, "age_known"))
-
-
-@register_indicator("age_share_30_plus")
-def _age_share_30_plus(a):
-    return Figure(_div(a["age_30p"], a["age_known"]), a["age_known"], _unknown(a, "age_known"))
-
-
-@register_indicator("associations_per_1000_target_group")
-def _associations_per_1000_target_group(a):
-    return Figure(_div(a["associations"] * 1000, a["target_population"]), a["associations"])
-
-
-def check_registry(registry: dict[str, Indicator] | None = None, yaml_ids=None) -> None:
-    """Raise ``RuntimeError`` unless the registry's formulas and the YAML's register indicators match one to one.
-
-    Examples
-    --------
-    >>> check_registry()
-    >>> check_registry(yaml_ids=[*REGISTRY, "invented"])
-    Traceback (most recent call last):
-    ...
-    RuntimeError: indicators.yaml and the formula registry differ: in the YAML only ['invented']; ...
-    """
-    registry = REGISTRY if registry is None else registry
-    yaml_ids = set(_yaml()["indicators"]) if yaml_ids is None else set(yaml_ids)
-    only_yaml, only_code = sorted(yaml_ids - set(registry)), sorted(set(registry) - yaml_ids)
-    if only_yaml or only_code:
-        raise RuntimeError(f"indicators.yaml and the formula registry differ: in the YAML only {only_yaml}; "
-                           f"with a formula only {only_code}")
-
-
-def families() -> dict[str, dict[str, str]]:
-    """Indicator family id -> its names in fi/sv/en, in the YAML's order."""
-    return dict(_yaml()["families"])
-
-
-def family_members(family: str) -> list[str]:
-    """The ids of every indicator of ``family`` (generated activity indicators included), in YAML order."""
-    return [k for k, d in definitions().items() if d["family"] == family]
-
-
-def listed(name: str) -> list[str]:
-    """An ordered list of indicator ids that the YAML names for a view (``key_figures``, ``ranking``)."""
-    ids = list(_yaml()["views"][name])
-    unknown = [i for i in ids if i not in definitions()]
-    if unknown:
-        raise RuntimeError(f"indicators.yaml views.{name} names unknown indicators {unknown}")
-    return ids
-
-
-def format_value(indicator: str, value, language: str = "fi") -> str:
-    """An indicator's value formatted for people: shares as percentages, other units by their decimals.
-
-    Examples
-    --------
-    >>> format_value("municipality_coverage", 0.5), format_value("associations_per_1000", 1.234, "en")
-    ('50\xa0%', '1.23')
-    """
-    from ..i18n import fmt_number, fmt_percent
-
-    d = definitions()[indicator]
-    decimals = int(d.get("decimals", _UNIT_DECIMALS.get(d["unit"], 0)))
-    if d["unit"] == "share":
-        return fmt_percent(value, decimals, language)
-    return fmt_number(value, decimals, language)
-
-
-_UNIT_DECIMALS = {"share": 0, "per 1,000 inhabitants": 2, "ratio": 2, "years": 1, "per association": 1}
 
 
 def _long_rows(a: pd.DataFrame) -> pd.DataFrame:
@@ -904,10 +482,10 @@ def activity_indicators(activity: pd.DataFrame, register: pd.DataFrame, ref: Ref
             names = areas.loc[idx.get_level_values(0), "name_fi"].to_numpy()
             med = gm.median().reindex(idx).to_numpy()
             for stat, value in (("total", np.where(kn > 0, tot, np.nan)),
-                                ("per_1000", _div(tot * 1000, popn) * np.where(kn > 0, 1, np.nan)),
-                                ("per_association", _div(tot, kn)),
+                                ("per_1000", ratio(tot * 1000, popn) * np.where(kn > 0, 1, np.nan)),
+                                ("per_association", ratio(tot, kn)),
                                 ("median", np.where(kn > 0, med, np.nan)),
-                                ("coverage", _div(kn, size.to_numpy().astype(float)))):
+                                ("coverage", ratio(kn, size.to_numpy().astype(float)))):
                 rows.append(pd.DataFrame({
                     "area_level": lvl.id, "area_code": idx.get_level_values(0),
                     "area_name": names, "sector": idx.get_level_values(1),

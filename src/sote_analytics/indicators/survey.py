@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import wilson_interval
+from .stats import wilson_interval
 
 DEFAULT_K = 5
 # Student's t 97.5 % quantiles for 1..30 degrees of freedom (beyond: normal 1.96 is within 2 %).

@@ -20,7 +20,8 @@ from IPython.display import HTML
 
 from .. import __version__
 from ..i18n import LANGUAGES, fmt_date, fmt_number, fmt_percent, name_column, t
-from ..indicators.engine import IndicatorSet, coverage_gaps, definitions, format_value, indicator_label, listed
+from ..indicators.definitions import definitions, format_value, indicator_label, listed
+from ..indicators.engine import IndicatorSet, coverage_gaps
 from ..reference import ReferenceData, get_level, load_reference
 from ..store import Store
 from ..taxonomy import ALL, UNCLASSIFIED, sector_label, sote_sectors
@@ -591,7 +592,7 @@ def need_supply(ctx: ReportContext) -> str:
     without it, or with an indicator table written before the indicator existed, the
     section says so instead of showing empty cells.
     """
-    from ..indicators.engine import target_groups
+    from ..indicators.definitions import target_groups
 
     lang = ctx.language
     head = f"<h3>{_h(t('need_supply_title', lang))}</h3>"
@@ -785,7 +786,7 @@ def impact(ctx: ReportContext) -> str:
     """Impact in figures: activity totals and medians with n and coverage, by sector, volunteering as
     full-time equivalents and euros (labelled estimates on a stated basis), a trend when the activity file
     has several years, and the survey's numeric answers on the same measures; "" without any."""
-    from ..indicators.engine import activity_measures
+    from ..indicators.definitions import activity_measures
     from ..indicators.impact import basis, survey_impact
 
     lang = ctx.language
@@ -866,7 +867,7 @@ def impact(ctx: ReportContext) -> str:
 
 
 def _measure_label(measure: str, lang: str) -> str:
-    from ..indicators.engine import activity_measure_label
+    from ..indicators.definitions import activity_measure_label
 
     return activity_measure_label(measure, lang) if measure != "volunteers" else t("impact_volunteers", lang)
 

@@ -6,7 +6,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from ..i18n import fmt_date, fmt_number, fmt_percent, t
-from ..indicators.engine import format_value, indicator_label, listed
+from ..indicators.definitions import format_value, indicator_label, listed
 from ..reference import get_level
 from ..taxonomy import ALL, sote_sectors
 from .content import BaseContext, load_base

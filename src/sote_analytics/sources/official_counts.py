@@ -116,7 +116,7 @@ def completeness_rows(register: pd.DataFrame, ref) -> pd.DataFrame:
     ref : ReferenceData
         For the municipality -> region key and the region names.
     """
-    from ..indicators.engine import TABLE_COLUMNS
+    from ..indicators.definitions import TABLE_COLUMNS
     from ..taxonomy import ALL
 
     region_of = ref.area_of("maakunta")

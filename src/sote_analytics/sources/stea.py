@@ -387,7 +387,7 @@ def stea_indicators(joined: pd.DataFrame, register: pd.DataFrame, ref,
     retrieved_at : str, optional
         When the grants were fetched (in the ``source`` column).
     """
-    from ..indicators.engine import TABLE_COLUMNS
+    from ..indicators.definitions import TABLE_COLUMNS
     from ..reference import area_levels
     from ..taxonomy import ALL
 
