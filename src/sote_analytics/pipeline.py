@@ -93,8 +93,9 @@ def read_register(path: Path | str, ref: ReferenceData, *, corrections: Path | s
 
     Examples
     --------
-    >>> res = read_register("tests/data/ingest/prh_cp1252_semicolon.csv", ref)  # doctest: +SKIP
-    >>> res.register[["name", "sector", "sector_source"]]  # doctest: +SKIP
+    >>> res = read_register(REGISTER, ref)  # a twelve-row register with PRH-style headers
+    >>> len(res.register), res.register[["name", "sector"]].head(2).values.tolist()
+    (12, [['Jyväskylän Seudun Mielenterveysseura ry', 'mental_substance'], ['Keuruun Eläkkeensaajat ry', 'elderly']])
     """
     from .classify.corrections import read_corrections
 
@@ -284,8 +285,8 @@ def areas_to_report(ref: ReferenceData, level: str, scope: dict | None, within: 
 
     Examples
     --------
-    >>> areas_to_report(ref, "hyvinvointialue", None, within="maakunta:13")
-    ['13']
+    >>> areas_to_report(ref, "hyvinvointialue", None, within="maakunta:13")  # Keski-Suomi
+    ['15']
     >>> len(areas_to_report(ref, "kunta", None, within="hyvinvointialue:15"))
     22
     """

@@ -205,8 +205,10 @@ def compute_indicators(
 
     Examples
     --------
-    >>> ind = compute_indicators(register, ref, "demo")  # doctest: +SKIP
-    >>> ind.table.query("area_level == 'koko_maa' and sector == 'ALL'")  # doctest: +SKIP
+    >>> ind = compute_indicators(register, ref, "demo")  # the twelve-row register of the doctests
+    >>> row = ind.table.query("area_level == 'koko_maa' and sector == 'ALL' and indicator == 'associations'")
+    >>> row[["area_code", "value", "n"]].to_dict("records")
+    [{'area_code': 'SSS', 'value': 10.0, 'n': 10}]
     """
     as_of = as_of or dt.date(ref.year, 12, 31)
     reg = register[register["sector"].astype(str) != NOT_SOTE]
