@@ -116,8 +116,18 @@ class WarmKernel:
 
     Examples
     --------
-    >>> with WarmKernel(Path("."), Path("kernel.log")) as k:  # doctest: +SKIP
-    ...     k.execute(Path("nb.ipynb"), Path("out.ipynb"), {"area": "15"})
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("area = None", metadata={"tags": ["parameters"]}),
+    ...                                      nbformat.v4.new_code_cell("print(area)")])
+    >>> nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    >>> nbformat.write(nb, tmp / "nb.ipynb")
+    >>> with WarmKernel(tmp, tmp / "kernel.log", preload=()) as k:  # one kernel, two notebooks
+    ...     _ = k.execute(tmp / "nb.ipynb", tmp / "a.ipynb", {"area": "15"})
+    ...     _ = k.execute(tmp / "nb.ipynb", tmp / "b.ipynb", {"area": "17"})
+    ...     k.starts
+    1
+    >>> nbformat.read(tmp / "b.ipynb", as_version=4).cells[-1].outputs[0]["text"]
+    '17\\n'
     """
 
     def __init__(self, cwd: Path, log_path: Path, kernel_name: str = "python3",
