@@ -117,8 +117,8 @@ class WarmKernel:
     Examples
     --------
     >>> import nbformat
-    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("area = None", metadata={"tags": ["parameters"]}),
-    ...                                      nbformat.v4.new_code_cell("print(area)")])
+    >>> cell = nbformat.v4.new_code_cell
+    >>> nb = nbformat.v4.new_notebook(cells=[cell("area = None", metadata={"tags": ["parameters"]}), cell("print(area)")])
     >>> nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
     >>> nbformat.write(nb, tmp / "nb.ipynb")
     >>> with WarmKernel(tmp, tmp / "kernel.log", preload=()) as k:  # one kernel, two notebooks
