@@ -118,7 +118,8 @@ class WarmKernel:
     --------
     >>> import nbformat
     >>> cell = nbformat.v4.new_code_cell
-    >>> nb = nbformat.v4.new_notebook(cells=[cell("area = None", metadata={"tags": ["parameters"]}), cell("print(area)")])
+    >>> params = cell("area = None", metadata={"tags": ["parameters"]})
+    >>> nb = nbformat.v4.new_notebook(cells=[params, cell("print(area)")])
     >>> nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
     >>> nbformat.write(nb, tmp / "nb.ipynb")
     >>> with WarmKernel(tmp, tmp / "kernel.log", preload=()) as k:  # one kernel, two notebooks
