@@ -218,6 +218,13 @@ class RegisterResult:
         -------
         dict
             The same as :attr:`summary`.
+
+        Examples
+        --------
+        >>> raw = pd.DataFrame({"name": ["A ry", ""], "municipality": ["Keuruu", "Jämsä"]}, dtype="string")
+        >>> r = canonicalize(raw, ref)
+        >>> r.summary_of(r.reason_categories()) == r.summary
+        True
         """
         reasons: dict[str, int] = {}
         for cats in categories:
