@@ -95,7 +95,7 @@ def test_a_damaged_folder_is_recomputed(ref, county, tmp_path):
     processed = tmp_path / "processed"
     _, ind1 = build_indicators(county, ref, processed)
     (processed / INDICATORS).write_bytes(b"broken")
-    _, ind2 = build_indicators(county, ref, processed)
+    build_indicators(county, ref, processed)
     Store(processed).verify()
     pd.testing.assert_frame_equal(pd.read_parquet(processed / INDICATORS), ind1.table)
 
