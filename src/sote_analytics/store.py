@@ -312,6 +312,19 @@ class Store:
 
         A block that fails, or ends without writing ``run.json``, leaves the folder as it was. Nested in
         a transaction already open (the CLI opens one before its checks), it joins it.
+
+        Returns
+        -------
+        contextmanager of Store
+            This store, its writes going to the staging folder.
+
+        Examples
+        --------
+        >>> s = Store(tmp / "transaction" / "processed")
+        >>> with s.transaction():
+        ...     _ = s.write_quarantine(pd.DataFrame({"reason": []}))
+        >>> s.path.exists(), s.staging.exists()  # ended without run.json: nothing in place
+        (False, False)
         """
         owner = self._key() not in _OPEN
         self.begin()
