@@ -34,6 +34,10 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:,.2f} {unit}" if value < 10 else f"{value:,.1f} {unit}"
 
 
+def _target(text: str) -> str:
+    return text.replace(">=", "≥").replace("<=", "≤")
+
+
 def _load() -> list[dict]:
     found = {p.stem: json.loads(p.read_text("utf-8")) for p in sorted(RESULTS.glob("*.json"))
              if not p.stem.endswith("_quick")}
@@ -48,7 +52,7 @@ def table() -> str:
     for res in _load():
         if res.get("missing"):
             key, what, target, script = EXPECTED[res["name"]]
-            lines.append(f"| {key} | {what} | not yet measured (`{script}`) | | {target} | | |")
+            lines.append(f"| {key} | {what} | not yet measured (`{script}`) | | {_target(target)} | | |")
             continue
         m = res["machine"]
         when = f"{m['date']}, {m['cores']} cores" + (", **under load** (noisy)" if m.get("under_load") else "")
@@ -56,7 +60,7 @@ def table() -> str:
             naive = _fmt(g.get("naive"), "s")
             detail = f" ({g['detail']})" if g.get("detail") else ""
             lines.append(f"| {g['key']} | {g['goal']}{detail} | {_fmt(g['measured'], g['unit'])} | {naive} | "
-                         f"{g['target'].replace('>=', '≥').replace('<=', '≤')} | {'met' if g['met'] else 'NOT met'} "
+                         f"{_target(g['target'])} | {'met' if g['met'] else 'NOT met'} "
                          f"| {when} |")
     return "\n".join(lines)
 
