@@ -123,3 +123,29 @@ def test_an_unchanged_run_is_quick(ref, county, tmp_path):
     # goal 1 s (measured by bench/bench_incremental.py); generous here: the machine is shared
     assert time.perf_counter() - t0 < 10
     assert os.listdir(processed)
+
+
+def test_the_command_line_twice_rewrites_nothing_and_leaves_the_folder_unlocked(ref, county, reference_dir,
+                                                                                  tmp_path):
+    """`sote-analytics indicators` opens the transaction before its checks: the skip must end it too."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    processed = tmp_path / "processed"
+    cmd = [sys.executable, "-m", "sote_analytics.cli", "indicators", "--register", str(county), "--out-dir",
+           str(processed), "--reference-dir", str(reference_dir)]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    before, around = _state(processed), _siblings(processed)
+    second = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout  # the same counts said
+    # every file as it was; the folder's own mtime is not compared: the command line's check that
+    # --out-dir is writable (boundary.output_dir) creates and removes a probe file in it
+    after = _state(processed)
+    assert {k: v for k, v in after.items() if k != "."} == {k: v for k, v in before.items() if k != "."}
+    assert after["."][0] == before["."][0] and _siblings(processed) == around
+    Store(processed).begin()  # not locked by anyone
+    Store(processed).abort()

@@ -218,7 +218,7 @@ def _frames_digest(res: RegisterResult, ref: ReferenceData, survey_path, activit
             if frame is not None:
                 h.update(repr((list(frame.columns), [str(t) for t in frame.dtypes])).encode())
                 h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-    except TypeError:  # unhashable cells (lists): never skipped
+    except (TypeError, ValueError):  # unhashable cells (lists): never skipped
         return None
     summary = {"source": res.source, "rows_in": res.rows_in, "synthetic": res.synthetic, "extras": res.extras,
                "origin": res.origin, "reasons": res.reasons}
