@@ -56,7 +56,7 @@ def table() -> str:
             continue
         m = res["machine"]
         when = f"{m['date']}, {m['cores']} cores" + (", **under load** (noisy)" if m.get("under_load") else "")
-        for g in res["goals"]:
+        for g in sorted(res["goals"], key=lambda g: g["key"]):  # (a), (b), ... whatever order they ran in
             naive = _fmt(g.get("naive"), "s")
             detail = f" ({g['detail']})" if g.get("detail") else ""
             lines.append(f"| {g['key']} | {g['goal']}{detail} | {_fmt(g['measured'], g['unit'])} | {naive} | "
