@@ -393,8 +393,11 @@ class Store:
         release_lock(self.lock_file)
 
     def _keep_unchanged(self, staging: Path) -> None:
-        """Files of the new run whose bytes equal the folder's: the folder's file (same inode and mtime)
-        goes into the staging folder in place of the new copy, so the swap rewrites only what changed."""
+        """Files of the new run whose bytes equal the folder's: the folder's file (same inode and mtime) is
+        linked into the staging folder in place of the new copy, so the swap rewrites only what changed.
+
+        A hard link, not a move: until the swap the folder stays complete (a run killed here leaves it
+        as it was); where links are not supported the new copy stays."""
         try:
             new_files = json.loads((staging / RUN_META).read_text("utf-8")).get("files") or {}
         except (OSError, ValueError):
@@ -410,7 +413,12 @@ class Store:
             k = (str(here.absolute()), st.st_mtime_ns, st.st_size)
             sha = _VERIFIED.get(k) or file_sha256(here)
             if sha == want.get("sha256"):
-                os.replace(here, staging / name)
+                link = staging / f".{name}.link"
+                try:
+                    os.link(here, link)
+                except OSError:
+                    continue
+                os.replace(link, staging / name)
 
     def unchanged(self, digest: str | None) -> bool:
         """True when the folder is complete and its run had these inputs (``input_digest`` in ``run.json``).
