@@ -149,3 +149,34 @@ def test_the_command_line_twice_rewrites_nothing_and_leaves_the_folder_unlocked(
     assert after["."][0] == before["."][0] and _siblings(processed) == around
     Store(processed).begin()  # not locked by anyone
     Store(processed).abort()
+
+
+def test_a_swap_that_fails_after_the_unchanged_files_were_kept_leaves_the_folder_complete(tmp_path, monkeypatch):
+    import sote_analytics.store as store_module
+
+    s = Store(tmp_path / "processed")
+    frame = pd.DataFrame({"source_row": [1, 2], "reason": ["name missing", "exact duplicate"]})
+    s.write_quarantine(frame)
+    s.write_meta({"source": "x.csv"})
+    before = _state(s.path)
+    s.begin()
+    s.write_quarantine(frame)  # the same bytes: kept (linked), not replaced
+
+    def fail(src, dst):
+        raise OSError("killed")
+
+    monkeypatch.setattr(store_module.os, "rename", fail)
+    with pytest.raises(OSError):
+        s.write_meta({"source": "y.csv"})
+    monkeypatch.undo()
+    s.abort()
+    assert _state(s.path) == before
+    s.verify()
+    assert s.meta()["source"] == "x.csv"
+
+    s.begin()
+    s.write_quarantine(frame)
+    s.write_meta({"source": "y.csv"})
+    after = _state(s.path)
+    assert after["quarantine.csv"] == before["quarantine.csv"]  # same inode and mtime: not rewritten
+    assert s.meta()["source"] == "y.csv"
