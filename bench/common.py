@@ -92,7 +92,8 @@ def write_goals(name: str, goals: list[dict], quick: bool = False, machine: dict
     # at the end too (the benchmark's own processes count in it): other work that started meanwhile shows here
     machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     lines = [f"{name}: {machine['date']}, {machine['cores']} cores, {machine['cpu']}, load average "
-             f"{machine['load_average']} (at the end {machine['load_average_end']})" + (" (UNDER LOAD: noisy)" if machine["under_load"] else "")
+             f"{machine['load_average']} (at the end {machine['load_average_end']})"
+             + (" (UNDER LOAD: noisy)" if machine["under_load"] else "")
              + (" [--quick: smoke run, smaller inputs]" if quick else "")]
     for g in goals:
         naive = f"; naive {fmt(g['naive'], 's')}" if g["naive"] is not None else ""
