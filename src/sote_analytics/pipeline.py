@@ -130,11 +130,12 @@ def build_indicators(
          "scope": scope, "year": ref.year, "population_year": ref.population_year}, ref.folder)
     with Store(processed_dir).transaction() as store:
         if store.unchanged(digest):  # the same inputs as the folder's run: it stays as it is, untouched
+            ind = store.load_indicators()  # under the lock: no run swaps the folder meanwhile
             store.abort()  # ends the transaction (and one the caller opened): lock released, folder kept
             ing = read_register(register_path, ref, sheet=sheet, mapping=mapping, corrections=corrections)
             if on_read is not None:
                 on_read(ing)
-            return _stored_result(ing.result, store, ref, stea_path)
+            return _stored_result(ing.result, ind, ref, stea_path)
     ing = read_register(register_path, ref, sheet=sheet, mapping=mapping, corrections=corrections)
     if on_read is not None:
         on_read(ing)
@@ -155,14 +156,14 @@ def build_indicators(
                                 scope=scope, input_digest=digest)
 
 
-def _stored_result(res: RegisterResult, store: Store, ref: ReferenceData, stea_path) -> tuple[RegisterResult,
-                                                                                                IndicatorSet]:
+def _stored_result(res: RegisterResult, ind: IndicatorSet, ref: ReferenceData, stea_path) -> tuple[RegisterResult,
+                                                                                                    IndicatorSet]:
     """What a run with unchanged inputs returns: the register read, the folder's indicators (nothing written)."""
     if stea_path is not None:  # the register returned carries the grant signal, as a computing run's does
         from .sources.stea import attach_stea
 
         res.register = attach_stea(res.register, stea_path, ref)[0]
-    return res, store.load_indicators()
+    return res, ind
 
 
 def _source(res: RegisterResult) -> str:
@@ -198,8 +199,9 @@ def store_indicators(
                                             survey_kind=survey_kind, survey_k=survey_k, scope=scope)
     with Store(processed_dir).transaction() as store:  # run.json, written last, commits it
         if store.unchanged(digest):
+            ind = store.load_indicators()
             store.abort()  # nothing to write: the transaction ends, the folder stays untouched
-            return _stored_result(res, store, ref, stea_path)
+            return _stored_result(res, ind, ref, stea_path)
         return _store_indicators(store, res, ref, survey_path, activity_path, quality, extra_rows, counted, trends,
                                  {**(meta or {}), "input_digest": digest} if digest else meta,
                                  survey_kind, survey_k, stea_path, scope)
