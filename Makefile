@@ -41,8 +41,11 @@ lab: $(STAMP)
 clean:
 	rm -rf data/processed/* reports/* data/raw/demo
 
+# `make bench` measures everything and rewrites README.md's performance table from bench/results/;
+# `make bench BENCH_ARGS=--quick` is a smoke run (small inputs; the table is not changed).
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+	$(BIN)/python scripts/perf_table.py
 
 # A long fuzzing run of every fuzz module (tests/test_fuzz_*.py: hostile files, every command's arguments,
 # real names, surveys and references); CI runs a bounded number of examples. SOTE_FUZZ_FIGURES=path writes

@@ -18,7 +18,7 @@ from .read.ingest import IngestResult, ingest
 from .read.register import RegisterResult
 from .reference import ReferenceData
 from .sources.demo import SYNTHETIC_NOTE, write_demo
-from .store import Store
+from .store import Store, inputs_digest
 
 
 def build_demo(ref: ReferenceData, demo_dir: Path, seed: int = config.DEFAULT_SEED):
@@ -124,6 +124,19 @@ def build_indicators(
     ``sheet``, ``mapping`` and ``corrections`` go to :func:`read_register`; ``on_read`` is called with
     the :class:`.ingest.IngestResult` before the indicators are computed (the CLI prints from it).
     """
+    digest = inputs_digest(
+        {"register": register_path, "survey": survey_path, "activity": activity_path, "previous": previous_path,
+         "mapping": mapping, "corrections": corrections, "stea": stea_path},
+        {"job": "build_indicators", "sheet": sheet, "survey_kind": survey_kind, "survey_k": survey_k,
+         "scope": scope, "year": ref.year, "population_year": ref.population_year}, ref.folder)
+    with Store(processed_dir).transaction() as store:
+        if store.unchanged(digest):  # the same inputs as the folder's run: it stays as it is, untouched
+            ind = store.load_indicators()  # under the lock: no run swaps the folder meanwhile
+            store.abort()  # ends the transaction (and one the caller opened): lock released, folder kept
+            ing = read_register(register_path, ref, sheet=sheet, mapping=mapping, corrections=corrections)
+            if on_read is not None:
+                on_read(ing)
+            return _stored_result(ing.result, ind, ref, stea_path)
     ing = read_register(register_path, ref, sheet=sheet, mapping=mapping, corrections=corrections)
     if on_read is not None:
         on_read(ing)
@@ -141,7 +154,17 @@ def build_indicators(
         quality["review"] = {"file": review.name, "associations": n_review}
         return store_indicators(ing.result, ref, processed_dir, survey_path, activity_path, quality=quality,
                                 extra_rows=change, survey_kind=survey_kind, survey_k=survey_k, stea_path=stea_path,
-                                scope=scope)
+                                scope=scope, input_digest=digest)
+
+
+def _stored_result(res: RegisterResult, ind: IndicatorSet, ref: ReferenceData, stea_path) -> tuple[RegisterResult,
+                                                                                                    IndicatorSet]:
+    """What a run with unchanged inputs returns: the register read, the folder's indicators (nothing written)."""
+    if stea_path is not None:  # the register returned carries the grant signal, as a computing run's does
+        from .sources.stea import attach_stea
+
+        res.register = attach_stea(res.register, stea_path, ref)[0]
+    return res, ind
 
 
 def _source(res: RegisterResult) -> str:
@@ -153,7 +176,7 @@ def store_indicators(
     activity_path: Path | None = None, *, quality: dict | None = None, extra_rows: pd.DataFrame | None = None,
     counted: pd.DataFrame | None = None, trends: pd.DataFrame | None = None, meta: dict | None = None,
     survey_kind: str = "organisations", survey_k: int = 5, stea_path: Path | None = None,
-    scope: str | None = None,
+    scope: str | None = None, input_digest: str | None = None,
 ) -> tuple[RegisterResult, IndicatorSet]:
     """Compute every indicator of a read and classified register and write the processed folder.
 
@@ -165,10 +188,46 @@ def store_indicators(
     file of ``resources fetch --source stea`` (:func:`.sources.stea.attach_stea`). ``scope`` is what the
     register covers as the user says it (``"hyvinvointialue:15"``, ``"koko_maa"``); without it the scope
     is inferred from the register (:mod:`.scope`) and stored in ``run.json``.
+
+    Unchanged inputs rewrite nothing: ``run.json`` records ``input_digest`` (by default, a digest of
+    the frames, the files, the options, the reference and the code, :func:`.store.inputs_digest`);
+    when the folder's run had the same digest and its files are intact, nothing is computed or
+    written and the stored indicators are returned. A run that computes replaces only the files
+    whose bytes changed (:meth:`.store.Store.write_meta`).
     """
+    digest = input_digest or _frames_digest(res, ref, survey_path, activity_path, stea_path, quality=quality,
+                                            extra_rows=extra_rows, counted=counted, trends=trends, meta=meta,
+                                            survey_kind=survey_kind, survey_k=survey_k, scope=scope)
     with Store(processed_dir).transaction() as store:  # run.json, written last, commits it
+        if store.unchanged(digest):
+            ind = store.load_indicators()
+            store.abort()  # nothing to write: the transaction ends, the folder stays untouched
+            return _stored_result(res, ind, ref, stea_path)
         return _store_indicators(store, res, ref, survey_path, activity_path, quality, extra_rows, counted, trends,
-                                 meta, survey_kind, survey_k, stea_path, scope)
+                                 {**(meta or {}), "input_digest": digest} if digest else meta,
+                                 survey_kind, survey_k, stea_path, scope)
+
+
+def _frames_digest(res: RegisterResult, ref: ReferenceData, survey_path, activity_path, stea_path, **options):
+    """:func:`.store.inputs_digest` of a register given as frames (None when a frame cannot be hashed)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    frames = {"register": res.register, "quarantine": res.quarantine, "field_problems": res.field_problems,
+              **{k: options.pop(k) for k in ("extra_rows", "counted", "trends")}}
+    try:
+        for name, frame in frames.items():
+            h.update(f"\0{name}\0".encode())
+            if frame is not None:
+                h.update(repr((list(frame.columns), [str(t) for t in frame.dtypes])).encode())
+                h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    except (TypeError, ValueError):  # unhashable cells (lists): never skipped
+        return None
+    summary = {"source": res.source, "rows_in": res.rows_in, "synthetic": res.synthetic, "extras": res.extras,
+               "origin": res.origin, "reasons": res.reasons}
+    return inputs_digest({"survey": survey_path, "activity": activity_path, "stea": stea_path},
+                         {"job": "store_indicators", "frames": h.hexdigest(), "summary": summary, **options,
+                          "year": ref.year, "population_year": ref.population_year}, ref.folder)
 
 
 def _store_indicators(store: Store, res: RegisterResult, ref: ReferenceData, survey_path, activity_path, quality,

@@ -93,6 +93,85 @@ _OPEN: dict[str, Path] = {}
 _VERIFIED: dict[tuple[str, int, int], str] = {}
 
 
+def _hash_file(h, path: Path) -> None:
+    st = path.stat()
+    k = (str(path.absolute()), st.st_mtime_ns, st.st_size)
+    if k not in _VERIFIED:
+        _VERIFIED[k] = file_sha256(path)
+    h.update(f"{path.name}\0{st.st_size}\0{_VERIFIED[k]}\0".encode())
+
+
+def _hash_folder(h, folder: Path) -> None:
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
+            h.update(p.relative_to(folder).as_posix().encode() + b"\0")
+            _hash_file(h, p)
+
+
+def code_digest() -> str:
+    """sha256 of the package's own files (code, rules, templates, embedded data) and its version.
+
+    Returns
+    -------
+    str
+        Hex digest; a changed rule, template or line of code changes it.
+
+    Examples
+    --------
+    >>> len(code_digest()), code_digest() == code_digest()
+    (64, True)
+    """
+    import hashlib
+
+    from . import __version__
+
+    h = hashlib.sha256(f"sote-analytics {__version__}\0".encode())
+    _hash_folder(h, Path(__file__).parent)
+    return h.hexdigest()
+
+
+def inputs_digest(files: dict, options: dict, reference_folder: Path | str | None) -> str:
+    """The digest of a run's inputs, recorded in ``run.json`` (``input_digest``): a run with the same
+    digest would write the same folder, so it is skipped (:meth:`Store.unchanged`).
+
+    Parameters
+    ----------
+    files : dict of str to Path or None
+        The input files by role (register, survey, activity, STEA, mapping, corrections, previous
+        snapshot): each one's resolved path and sha256 count.
+    options : dict
+        Every other option that changes the output (JSON-serialisable).
+    reference_folder : Path, optional
+        The reference data: every file's name and sha256 count.
+
+    Returns
+    -------
+    str
+        Hex sha256 of the files, the options, the reference and :func:`code_digest`.
+
+    Examples
+    --------
+    >>> a = inputs_digest({"register": None}, {"survey_k": 5}, None)
+    >>> a == inputs_digest({"register": None}, {"survey_k": 5}, None), a == inputs_digest({}, {"survey_k": 6}, None)
+    (True, False)
+    """
+    import hashlib
+
+    h = hashlib.sha256(code_digest().encode())
+    h.update(json.dumps(options, sort_keys=True, default=str).encode())
+    for role, path in sorted(files.items()):
+        h.update(f"\0{role}\0".encode())
+        if path is not None:
+            p = Path(path)
+            h.update(str(p.resolve()).encode() + b"\0")
+            _hash_file(h, p)
+    if reference_folder is not None:
+        folder = Path(reference_folder).resolve()
+        h.update(f"\0reference\0{folder}\0".encode())
+        _hash_folder(h, folder)
+    return h.hexdigest()
+
+
 class StoreError(SoteAnalyticsError):
     """The processed folder is missing a file or a file is unreadable; the message says how to fix it."""
 
@@ -313,6 +392,7 @@ class Store:
         if old.exists():
             shutil.rmtree(old)
         if self.path.is_dir():
+            self._keep_unchanged(staging)
             for entry in self.path.iterdir():  # what is not the store's own stays (ingest/, classify/ ...)
                 if not _own(entry.name) and not (staging / entry.name).exists() and not entry.name.startswith("."):
                     os.rename(entry, staging / entry.name)
@@ -321,6 +401,64 @@ class Store:
         shutil.rmtree(old, ignore_errors=True)
         del _OPEN[key]
         release_lock(self.lock_file)
+
+    def _keep_unchanged(self, staging: Path) -> None:
+        """Files of the new run whose bytes equal the folder's: the folder's file (same inode and mtime) is
+        linked into the staging folder in place of the new copy, so the swap rewrites only what changed.
+
+        A hard link, not a move: until the swap the folder stays complete (a run killed here leaves it
+        as it was); where links are not supported the new copy stays."""
+        try:
+            new_files = json.loads((staging / RUN_META).read_text("utf-8")).get("files") or {}
+        except (OSError, ValueError):
+            return
+        for name, want in new_files.items():
+            here = self.path / name
+            try:
+                st = here.stat()
+            except OSError:
+                continue
+            if st.st_size != want.get("bytes") or not here.is_file():
+                continue
+            k = (str(here.absolute()), st.st_mtime_ns, st.st_size)
+            sha = _VERIFIED.get(k) or file_sha256(here)
+            if sha == want.get("sha256"):
+                link = staging / f".{name}.link"
+                try:
+                    os.link(here, link)
+                except OSError:
+                    continue
+                os.replace(link, staging / name)
+
+    def unchanged(self, digest: str | None) -> bool:
+        """True when the folder is complete and its run had these inputs (``input_digest`` in ``run.json``).
+
+        Parameters
+        ----------
+        digest : str or None
+            :func:`inputs_digest` of the run about to start (None: never unchanged).
+
+        Returns
+        -------
+        bool
+            The folder's ``run.json`` records ``digest`` and every file matches its checksum.
+
+        Examples
+        --------
+        >>> s = Store(tmp / "unchanged")
+        >>> s.write_meta({"source": "x.csv", "input_digest": "abc"})
+        >>> s.unchanged("abc"), s.unchanged("abd"), s.unchanged(None)
+        (True, False, False)
+        """
+        if not digest:
+            return False
+        try:
+            if self.meta().get("input_digest") != digest:
+                return False
+            self.verify()
+        except StoreError:
+            return False
+        return (self.file(RUN_META)).is_file()
 
     def _fingerprints(self, folder: Path) -> dict[str, dict]:
         return {p.name: {"sha256": file_sha256(p), "bytes": p.stat().st_size}

@@ -101,13 +101,9 @@ def quality_report(res) -> dict:
         completeness["sector"] = float((reg["sector"] != UNCLASSIFIED).mean())
         staff_known = reg["paid_staff"].notna() | reg.get("paid_staff_fte", pd.Series(pd.NA, index=reg.index)).notna()
         completeness["paid_staff"] = float(staff_known.mean())
-    summary = res.result.summary
-    examples: dict[str, list[dict]] = {}
-    categories = res.result.reason_categories()
-    for reason in summary["quarantine_reasons"]:
-        hit = [i for i, cats in enumerate(categories) if reason in cats][:3]
-        examples[reason] = [{"source_row": int(q["source_row"].iloc[i]), "reason": str(q["reason"].iloc[i])}
-                            for i in hit]
+    categories = res.result.reason_categories()  # once: the summary and the examples both need them
+    summary = res.result.summary_of(categories)
+    examples = _quarantine_examples(q, categories, summary["quarantine_reasons"])
     fp = res.result.field_problems
     fp_examples: dict[str, list[dict]] = {}
     for (col, kind), grp in (fp.groupby(["column", "kind"], sort=True) if len(fp) else []):
@@ -140,6 +136,25 @@ def quality_report(res) -> dict:
         "categories": category_summary(reg),
         "corrections": getattr(res, "corrections", None),
     }
+
+
+def _quarantine_examples(q: pd.DataFrame, categories: list[set[str]], reasons) -> dict[str, list[dict]]:
+    """Per reason category, the first three quarantined rows with it: one pass over the rows."""
+    first: dict[str, list[int]] = {reason: [] for reason in reasons}
+    pending = len(first)
+    for i, cats in enumerate(categories):
+        for reason in cats:
+            hit = first.get(reason)
+            if hit is not None and len(hit) < 3:
+                hit.append(i)
+                pending -= len(hit) == 3
+        if not pending:
+            break
+    if not any(first.values()):
+        return {reason: [] for reason in first}
+    rows, texts = q["source_row"], q["reason"]
+    return {reason: [{"source_row": int(rows.iloc[i]), "reason": str(texts.iloc[i])} for i in hit]
+            for reason, hit in first.items()}
 
 
 def category_summary(reg: pd.DataFrame) -> dict:
