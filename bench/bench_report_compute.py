@@ -90,6 +90,12 @@ def main() -> None:
     print("  " + " " * 24 + "".join(f"{lab[:14]:>16s}" for lab in results))
     for k in ("context", *SECTIONS):
         print(f"  {k:24s}" + "".join(f"{results[lab][k]:16.3f}" for lab in results))
+    from common import goal, write_goals
+
+    county = results["county 15"]["total"]
+    write_goals("report_compute", [goal(
+        "a", "a county report's compute in a warm kernel", "<= 0.4 s", county, "s", county <= GOAL,
+        detail="; ".join(f"{lab} {r['total']:.3f} s (before {BEFORE[lab]:.2f} s)" for lab, r in results.items()))])
 
 
 if __name__ == "__main__":

@@ -89,8 +89,9 @@ def _group_digests(df, keys: list[str]) -> dict[tuple, str]:
     return out
 
 
-#: Keys of ``run.json`` that are not what a report shows: where files were and their checksums.
-META_NOT_SHOWN = ("files", "outputs", "reference_dir")
+#: Keys of ``run.json`` that are not what a report shows: where files were, their checksums, and the digest of
+#: the run's inputs (a changed file with the same figures must not rebuild every report).
+META_NOT_SHOWN = ("files", "outputs", "reference_dir", "input_digest")
 
 
 def code_digest() -> str:
