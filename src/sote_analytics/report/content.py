@@ -537,8 +537,8 @@ def sectors(ctx: ReportContext) -> HTML:
         cols += [f"{t('country', lang)} {t('per_1000', lang)}", indicator_label("location_quotient", lang)]
     # the rows of the area and of the country (what the chart reads), not the whole table
     own = ctx.rows()  # the country's report is its own comparison: its rows once
-    rows = own if (ctx.level, ctx.area) == ("koko_maa", "SSS") else pd.concat([own, ctx.rows("koko_maa", "SSS")])
-    fig = figures.sector_bar(rows, ctx.level, ctx.area, lang,
+    bar_rows = own if (ctx.level, ctx.area) == ("koko_maa", "SSS") else pd.concat([own, ctx.rows("koko_maa", "SSS")])
+    fig = figures.sector_bar(bar_rows, ctx.level, ctx.area, lang,
                              area_name=ctx.area_name)
     if not ctx.national:  # the file's "country" is what it covers: no country bars
         fig.data = fig.data[:1]
