@@ -56,3 +56,21 @@ def test_the_constraints_pin_the_libraries_whose_internals_are_used(library):
     spec = re.search(rf'"{re.escape(library)}(>=[^"]+)"', pyproject.replace("jupyter-client", "jupyter_client"))
     assert spec and "<" in spec.group(1), f"{library} has no upper bound in pyproject.toml"
     assert importlib.metadata.version(library) == pins[key]
+
+
+def test_workers_fail_every_report_in_one_line_on_an_incompatible_library(processed, reference_dir, tmp_path,
+                                                                         monkeypatch):
+    """The check runs in each worker (forked: the patch below reaches it); every report fails with its message."""
+    from sote_analytics.report.render import workers
+    from sote_analytics.report.render.publication import render_batch
+
+    def incompatible():
+        raise compat.IncompatibleLibraryError("papermill 9.0 has no papermill_engines._engines, which the report "
+                                              "runner uses; install the tested versions")
+
+    monkeypatch.setattr(workers, "check_libraries", incompatible)
+    batch = render_batch("hyvinvointialue", year=2025, processed_dir=processed[0], out_dir=tmp_path / "out",
+                         reference_dir=reference_dir, areas=["15"], workers=1, progress=False, national=False)
+    assert [r.area for r in batch.failed] == ["15"]
+    assert batch.failed[0].error.startswith("IncompatibleLibraryError: papermill 9.0")
+    assert not (tmp_path / "out" / "hyvinvointialue_15.html").exists()

@@ -5,8 +5,9 @@ engine registry of papermill, the private liveness check of jupyter_client's ker
 the resources set-up and validation hooks of nbconvert's exporters, and jsonschema's optional
 import of ``rfc3987_syntax``. The versions they were written against are the ranges in
 ``pyproject.toml`` (and the exact ones in ``constraints.txt``). :func:`check` verifies that each name
-exists; it runs before any worker starts and in the tests, so an incompatible upgrade fails
-loudly with the library and the name, not deep inside a report.
+exists; each worker runs it while its kernel starts (the worker imports these libraries then anyway,
+so the check costs the parent process nothing), and so do the tests: an incompatible upgrade fails
+every report with one line naming the library, its version and the name, not deep inside a report.
 
 Examples
 --------

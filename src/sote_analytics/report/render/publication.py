@@ -42,7 +42,6 @@ from ...filenames import NATIONAL
 from ...i18n import LANGUAGES, catalogue
 from ...reference import get_level
 from ...store import Store
-from .compat import check as check_libraries
 from .folder_index import write_folder_index
 from .manifest import move_in, present, read_manifest, write_manifest
 from .plan import Job, PublicationConfig, batch_jobs, load_config, plan
@@ -335,7 +334,6 @@ def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Pa
              started: float, jobs: list[Job] | None, progress: bool, keep_executed: bool | None) -> PublicationResult:
     from ...reference import load_reference
 
-    check_libraries()  # an untested papermill/nbconvert/jupyter_client fails here, in one line
     ref = load_reference(year, reference_dir)
     try:  # shared reference inputs are checked once, before any worker starts
         _ = ref.municipality_boundaries

@@ -19,7 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
-from .compat import skip_iri_format_checker
+from .compat import IncompatibleLibraryError, skip_iri_format_checker
+from .compat import check as check_libraries
 from .procs import die_with_parent
 from .run import ReportResult, failed_result, notebook_error, write_report_html
 
@@ -54,6 +55,7 @@ def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
     skip_iri_format_checker()
     out = Path(out_dir)
     done = 0
+    incompatible: list[Exception] | None = None  # checked at the first job (this worker imports the libraries anyway)
     with WarmKernel(Path.cwd(), out / "_executed" / f"kernel-{os.getpid()}.log",
                     while_starting=_preload_exporter) as kernel:
         kernel.launch()  # the kernel imports its libraries while the parent finds the jobs
@@ -63,7 +65,18 @@ def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
                 results.put({"worker_done": os.getpid()})  # behind this worker's results in the pipe
                 return done
             results.put({"stem": job["stem"], "started": True})  # who holds the job, if the worker dies
-            results.put(_render_one(kernel, job, notebook, out, self_contained))
+            if incompatible is None:
+                try:
+                    check_libraries()
+                    incompatible = []
+                except IncompatibleLibraryError as exc:
+                    incompatible = [exc]
+            if incompatible:  # an untested library version: every report says so in one line
+                r = failed_result(job["level"], job["area"], out / "_executed" / f"{job['stem']}.ipynb", 0.0,
+                                  incompatible[0])
+                results.put({**asdict(r), "stem": job["stem"], "language": job["language"], "kernel_starts": 0})
+            else:
+                results.put(_render_one(kernel, job, notebook, out, self_contained))
             done += 1
 
 
