@@ -50,6 +50,19 @@ class _Checks:
 
 check = _Checks()
 
+#: What this command printed about its input (``run`` records it, :mod:`.run_record`, and says it again
+#: when nothing changed).
+_SAID: list[list] = []
+
+
+def _say(text: str, **style) -> None:
+    """Print a line (click's styles, e.g. ``fg``) and remember it in :data:`_SAID`."""
+    if style:
+        typer.secho(text, **style)
+    else:
+        typer.echo(text)
+    _SAID.append([text, style])
+
 
 def _ref(year: int, reference_dir: Path | None):
     from .reference import ReferenceDataError, load_reference
@@ -172,31 +185,31 @@ def _echo_reading(res, keep_personal_data: bool = False) -> None:
     how = f"{info.file_type}" + (f", {info.encoding}, delimiter {info.delimiter!r}" if info.encoding else
                                  f", sheet {info.sheet!r}" if info.sheet else "")
     name = Path(info.path).name
-    typer.echo(f"{name} ({how}, header on row {info.header_row}): {res.result.rows_in} rows read, "
+    _say(f"{name} ({how}, header on row {info.header_row}): {res.result.rows_in} rows read, "
                f"{len(res.register)} accepted, {len(res.quarantine)} quarantined")
     if info.origin:
         o = info.origin
-        typer.echo(f"  written by ingest from {o.get('file')}: {o.get('rows_in')} rows read, {o.get('accepted')} "
+        _say(f"  written by ingest from {o.get('file')}: {o.get('rows_in')} rows read, {o.get('accepted')} "
                    f"accepted, {o.get('quarantined')} quarantined")
     for note in getattr(info, "notes", []):  # sheet chosen, merged cells filled, formulas without values
-        typer.echo(f"  note: {note}")
+        _say(f"  note: {note}")
     kept = [c for c in info.unmapped_columns if c not in info.personal_data_columns]
     if kept:
-        typer.echo(f"  columns kept as they are (extra_*): {', '.join(kept)}")
+        _say(f"  columns kept as they are (extra_*): {', '.join(kept)}")
     if info.personal_data_columns:
         what = "kept as extra_* (--keep-personal-data)" if keep_personal_data else "dropped"
-        typer.echo(f"  personal data columns, {what}; never in reports: {', '.join(info.personal_data_columns)}")
+        _say(f"  personal data columns, {what}; never in reports: {', '.join(info.personal_data_columns)}")
     for header, target in info.coalesced_columns.items():
-        typer.echo(f"  column {header!r} filled the gaps of {target}")
+        _say(f"  column {header!r} filled the gaps of {target}")
     if info.suggested_columns:
-        typer.secho("  columns that look like known fields but were not read; to read them, put these lines in a "
+        _say("  columns that look like known fields but were not read; to read them, put these lines in a "
                     "YAML file and pass it with --mapping:", fg="yellow")
         for header, target in info.suggested_columns.items():
-            typer.echo(f"    {header!r}: {target}")
+            _say(f"    {header!r}: {target}")
     s = res.result.summary
     if s["field_problems_total"]:
         parts = ", ".join(f"{col} {sum(kinds.values())}" for col, kinds in s["field_problems"].items())
-        typer.echo(f"  {s['field_problems_total']} field values unreadable in {s['rows_with_field_problems']} "
+        _say(f"  {s['field_problems_total']} field values unreadable in {s['rows_with_field_problems']} "
                    f"associations (kept; the field is unknown for them): {parts}")
     reg = res.register
     if "source_category" in reg and reg["source_category"].notna().any():
@@ -204,11 +217,11 @@ def _echo_reading(res, keep_personal_data: bool = False) -> None:
 
         c = category_summary(reg)
         unknown = ", ".join(list(c["unknown_values"])[:8])
-        typer.echo(f"  the file's own categories: given for {c['given_rows']} associations, a known category for "
+        _say(f"  the file's own categories: given for {c['given_rows']} associations, a known category for "
                    f"{c['known_rows']}" + (f"; unknown (not used): {unknown}" if unknown else ""))
     if res.corrections:
         k = res.corrections
-        typer.echo(f"  corrections: {k['applied']} associations corrected from {k['rows']} rows; "
+        _say(f"  corrections: {k['applied']} associations corrected from {k['rows']} rows; "
                    f"{len(k['unmatched'])} did not match any association, {len(k['invalid'])} named no sector"
                    + (": " + "; ".join((k["unmatched"] + k["invalid"])[:5]) if k["unmatched"] or k["invalid"] else ""))
     if "sector" in reg:
@@ -216,7 +229,7 @@ def _echo_reading(res, keep_personal_data: bool = False) -> None:
 
         n = int((reg["sector"].astype(str) == UNCLASSIFIED).sum())
         if n:
-            typer.echo(f"  {n} associations unclassified: not counted as sote; listed for review")
+            _say(f"  {n} associations unclassified: not counted as sote; listed for review")
 
 
 @app.command("ytj")
@@ -650,7 +663,29 @@ def run_register(
     (limited by --area and --within), the national overview, the index and the Excel workbooks."""
     _check_run_options(register, source, bulk, cache_dir, survey, activity, language, out_dir, workers, mapping,
                        corrections, stea, survey_kind)
-    _begin_run(out_dir)
+    from . import run_record
+
+    _SAID.clear()
+    _lock_run(out_dir)
+    key = None
+    if source == "file" and not force:  # the same run as the last complete one, with every output as it left them
+        key = run_record.run_key(
+            {"register": register, "survey": survey, "activity": activity, "mapping": mapping,
+             "corrections": corrections, "stea": stea},
+            {"level": level, "language": language, "areas": area, "within": within, "scope": scope, "sheet": sheet,
+             "survey_kind": survey_kind, "survey_min_cell": survey_min_cell, "year": year,
+             "keep_executed": keep_executed, "out_dir": str(out_dir.resolve())}, reference_dir)
+        record = run_record.up_to_date(out_dir, key)
+        if record is not None:
+            for text, style in record.get("console", []):
+                _say(text, **style)
+            s = record.get("summary", {})
+            typer.echo(f"nothing changed since the run of {record.get('written')} (the same files, options, reference "
+                       f"and code; every output as that run left it): 0 reports written, {s.get('reports', 0)} "
+                       f"unchanged, {s.get('workbooks', 0)} workbooks; index: {s.get('index', '')} (--force rebuilds)")
+            return
+    run_record.forget(out_dir)
+    _begin_processed(out_dir / "processed")
     from .errors import SoteAnalyticsError
     from .indicators.scope import ScopeError, parse_areas
     from .pipeline import areas_to_report, run
@@ -669,12 +704,12 @@ def run_register(
 
     def said_areas(res, covered, codes) -> None:
         name = "YTJ" if source == "ytj" else register.name
-        typer.echo(f"{name}: {res.rows_in} rows read, {len(res.register)} accepted, "
+        _say(f"{name}: {res.rows_in} rows read, {len(res.register)} accepted, "
                    f"{len(res.quarantine)} quarantined (reasons in {processed / 'quarantine.csv'})")
         if source == "file":
-            typer.echo(f"  field problems: {processed / 'field_problems.csv'}; to review and correct: "
+            _say(f"  field problems: {processed / 'field_problems.csv'}; to review and correct: "
                        f"{processed / 'tarkistettavat.xlsx'} (fill in the last column, pass it with --corrections)")
-        typer.echo(f"  the register covers: {covered.label(ref, 'en')} "
+        _say(f"  the register covers: {covered.label(ref, 'en')} "
                    f"({'given' if covered.how == 'given' else 'inferred'}"
                    f"{'; --scope to change it' if covered.how != 'given' else ''}); {len(codes)} {level} reports")
         if not codes:
@@ -700,6 +735,10 @@ def run_register(
         typer.secho(f"FAILED {r.level} {r.area}: {r.error}", fg="red", err=True)
     if batch.failed:
         raise typer.Exit(1)
+    if key is not None:  # complete: the same command again does nothing until an input or an output changes
+        run_record.write_record(out_dir, key, ref.folder, list(_SAID),
+                                {"reports": len(batch.results) + len(batch.skipped), "workbooks": len(res.workbooks),
+                                 "index": str(batch.index)})
 
 
 def _check_run_options(register, source, bulk, cache_dir, survey, activity, language, out_dir, workers, mapping,
@@ -743,15 +782,14 @@ def _current_context():
     return get_current_context(silent=True)
 
 
-def _begin_run(out_dir: Path) -> None:
-    """The lock of a whole ``run`` into ``out_dir`` (held until the process ends) and its processed transaction."""
+def _lock_run(out_dir: Path) -> None:
+    """The lock of a whole ``run`` into ``out_dir`` (held until the process ends)."""
     from .atomic import FolderBusyError, acquire_lock
 
     try:
         acquire_lock(out_dir.parent / f".{out_dir.name}.run.lock", f"the output folder {out_dir}")
     except FolderBusyError as exc:
         _fail(str(exc))
-    _begin_processed(out_dir / "processed")
 
 
 @app.command("run-demo")
@@ -815,9 +853,10 @@ def main() -> None:  # console script
         raise
     finally:  # a command that failed half-way leaves the previous complete folder; its locks go
         from .atomic import release_all_locks
-        from .store import abort_open_transactions
 
-        abort_open_transactions()
+        store = sys.modules.get(f"{__package__}.store")
+        if store is not None:  # only a command that used the processed folder can have a transaction open
+            store.abort_open_transactions()
         release_all_locks()
 
 

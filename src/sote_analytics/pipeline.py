@@ -13,12 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
+from .digests import inputs_digest
 from .indicators.engine import IndicatorSet, compute_indicators
 from .read.ingest import IngestResult, ingest
 from .read.register import RegisterResult
 from .reference import ReferenceData
 from .sources.demo import SYNTHETIC_NOTE, write_demo
-from .store import Store, inputs_digest
+from .store import Store
 
 
 def build_demo(ref: ReferenceData, demo_dir: Path, seed: int = config.DEFAULT_SEED):
@@ -190,7 +191,7 @@ def store_indicators(
     is inferred from the register (:mod:`.scope`) and stored in ``run.json``.
 
     Unchanged inputs rewrite nothing: ``run.json`` records ``input_digest`` (by default, a digest of
-    the frames, the files, the options, the reference and the code, :func:`.store.inputs_digest`);
+    the frames, the files, the options, the reference and the code, :func:`.digests.inputs_digest`);
     when the folder's run had the same digest and its files are intact, nothing is computed or
     written and the stored indicators are returned. A run that computes replaces only the files
     whose bytes changed (:meth:`.store.Store.write_meta`).
@@ -209,7 +210,7 @@ def store_indicators(
 
 
 def _frames_digest(res: RegisterResult, ref: ReferenceData, survey_path, activity_path, stea_path, **options):
-    """:func:`.store.inputs_digest` of a register given as frames (None when a frame cannot be hashed)."""
+    """:func:`.digests.inputs_digest` of a register given as frames (None when a frame cannot be hashed)."""
     import hashlib
 
     h = hashlib.sha256()

@@ -53,6 +53,7 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import FolderBusyError, acquire_lock, atomic_path, atomic_write_text, file_sha256, release_lock
+from .digests import cached_sha256
 from .errors import SoteAnalyticsError
 
 INDICATORS = "indicators.parquet"
@@ -89,89 +90,6 @@ OWN_FILES = {INDICATORS, INDICATORS_CSV, MUNICIPALITY_COUNTS, REGISTRATIONS, DAT
 REBUILD = "re-run `sote-analytics indicators` (or `sote-analytics run FILE`)"
 #: Transactions open in this process: target folder -> its staging folder.
 _OPEN: dict[str, Path] = {}
-#: Verified files: (path, mtime, size) -> sha256 (a report batch checks the folder once per process).
-_VERIFIED: dict[tuple[str, int, int], str] = {}
-
-
-def _hash_file(h, path: Path) -> None:
-    st = path.stat()
-    k = (str(path.absolute()), st.st_mtime_ns, st.st_size)
-    if k not in _VERIFIED:
-        _VERIFIED[k] = file_sha256(path)
-    h.update(f"{path.name}\0{st.st_size}\0{_VERIFIED[k]}\0".encode())
-
-
-def _hash_folder(h, folder: Path) -> None:
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
-            h.update(p.relative_to(folder).as_posix().encode() + b"\0")
-            _hash_file(h, p)
-
-
-def code_digest() -> str:
-    """sha256 of the package's own files (code, rules, templates, embedded data) and its version.
-
-    Returns
-    -------
-    str
-        Hex digest; a changed rule, template or line of code changes it.
-
-    Examples
-    --------
-    >>> len(code_digest()), code_digest() == code_digest()
-    (64, True)
-    """
-    import hashlib
-
-    from . import __version__
-
-    h = hashlib.sha256(f"sote-analytics {__version__}\0".encode())
-    _hash_folder(h, Path(__file__).parent)
-    return h.hexdigest()
-
-
-def inputs_digest(files: dict, options: dict, reference_folder: Path | str | None) -> str:
-    """The digest of a run's inputs, recorded in ``run.json`` (``input_digest``): a run with the same
-    digest would write the same folder, so it is skipped (:meth:`Store.unchanged`).
-
-    Parameters
-    ----------
-    files : dict of str to Path or None
-        The input files by role (register, survey, activity, STEA, mapping, corrections, previous
-        snapshot): each one's resolved path and sha256 count.
-    options : dict
-        Every other option that changes the output (JSON-serialisable).
-    reference_folder : Path, optional
-        The reference data: every file's name and sha256 count.
-
-    Returns
-    -------
-    str
-        Hex sha256 of the files, the options, the reference and :func:`code_digest`.
-
-    Examples
-    --------
-    >>> a = inputs_digest({"register": None}, {"survey_k": 5}, None)
-    >>> a == inputs_digest({"register": None}, {"survey_k": 5}, None), a == inputs_digest({}, {"survey_k": 6}, None)
-    (True, False)
-    """
-    import hashlib
-
-    h = hashlib.sha256(code_digest().encode())
-    h.update(json.dumps(options, sort_keys=True, default=str).encode())
-    for role, path in sorted(files.items()):
-        h.update(f"\0{role}\0".encode())
-        if path is not None:
-            p = Path(path)
-            h.update(str(p.resolve()).encode() + b"\0")
-            _hash_file(h, p)
-    if reference_folder is not None:
-        folder = Path(reference_folder).resolve()
-        h.update(f"\0reference\0{folder}\0".encode())
-        _hash_folder(h, folder)
-    return h.hexdigest()
-
-
 class StoreError(SoteAnalyticsError):
     """The processed folder is missing a file or a file is unreadable; the message says how to fix it."""
 
@@ -420,8 +338,7 @@ class Store:
                 continue
             if st.st_size != want.get("bytes") or not here.is_file():
                 continue
-            k = (str(here.absolute()), st.st_mtime_ns, st.st_size)
-            sha = _VERIFIED.get(k) or file_sha256(here)
+            sha = cached_sha256(here)
             if sha == want.get("sha256"):
                 link = staging / f".{name}.link"
                 try:
@@ -436,7 +353,7 @@ class Store:
         Parameters
         ----------
         digest : str or None
-            :func:`inputs_digest` of the run about to start (None: never unchanged).
+            :func:`.digests.inputs_digest` of the run about to start (None: never unchanged).
 
         Returns
         -------
@@ -523,10 +440,7 @@ class Store:
             if st.st_size != want.get("bytes"):
                 raise StoreError(f"the processed folder {self.path} is incomplete ({name} has {st.st_size:,} bytes, "
                                  f"run.json says {want.get('bytes'):,}): {REBUILD}")
-            k = (str(p.absolute()), st.st_mtime_ns, st.st_size)
-            if k not in _VERIFIED:
-                _VERIFIED[k] = file_sha256(p)
-            if _VERIFIED[k] != want.get("sha256"):
+            if cached_sha256(p) != want.get("sha256"):
                 raise StoreError(f"the processed folder {self.path} is incomplete ({name} does not match its "
                                  f"checksum in run.json): {REBUILD}")
 

@@ -38,6 +38,7 @@ from pathlib import Path
 from ... import __version__
 from ...atomic import file_sha256
 from ...boundary import cap_workers
+from ...digests import code_digest
 from ...filenames import NATIONAL
 from ...i18n import LANGUAGES, catalogue
 from ...reference import get_level
@@ -91,18 +92,6 @@ def _group_digests(df, keys: list[str]) -> dict[tuple, str]:
 #: Keys of ``run.json`` that are not what a report shows: where files were, their checksums, and the digest of
 #: the run's inputs (a changed file with the same figures must not rebuild every report).
 META_NOT_SHOWN = ("files", "outputs", "reference_dir", "input_digest")
-
-
-def code_digest() -> str:
-    """One digest of the package's code, notebooks, templates and texts: a change to any of them (a fix
-    without a new version number) rebuilds every report."""
-    from importlib import resources
-
-    root = Path(str(resources.files("sote_analytics")))
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (
-        ".py", ".ipynb", ".yaml", ".yml", ".csv", ".json", ".j2", ".tpl", ".html", ".css", ".js")
-        and "__pycache__" not in p.parts and p.stat().st_size < 20_000_000)
-    return _digest(*[f"{p.relative_to(root)}:{file_sha256(p)}" for p in files])
 
 
 class InputHasher:
