@@ -9,7 +9,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 
@@ -125,6 +125,19 @@ def release_lock(lock_file: Path | str) -> None:
     fd = _HELD.pop(str(Path(lock_file).absolute()), None)
     if fd is not None:
         os.close(fd)
+
+
+def forget_inherited_locks() -> None:
+    """In a forked child (a report worker): close the parent's lock descriptors without unlocking them.
+
+    An ``flock`` belongs to the open file, which a fork shares: a child that kept the descriptors
+    would hold the parent's locks after the parent released them (the parent's next lock of the
+    same folder would then fail). Closing a shared descriptor never unlocks the parent's lock.
+    """
+    for fd in _HELD.values():
+        with suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
 
 
 def release_all_locks() -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from .atomic import file_sha256
 
-#: Verified files: (path, mtime, size) -> sha256 (a process hashes a file once while it is unchanged).
-_VERIFIED: dict[tuple[str, int, int], str] = {}
+#: Verified files: (device, inode, mtime, size) -> sha256 (a process hashes a file once while it is unchanged).
+_VERIFIED: dict[tuple[str, int, int, int], str] = {}
 
 
 def cached_sha256(path: Path | str) -> str:
@@ -31,8 +31,8 @@ def cached_sha256(path: Path | str) -> str:
     True
     """
     p = Path(path)
-    st = p.stat()
-    k = (str(p.absolute()), st.st_mtime_ns, st.st_size)
+    st = p.stat()  # by inode: a file renamed into place (a transaction's swap) keeps its checksum
+    k = (str(st.st_dev), st.st_ino, st.st_mtime_ns, st.st_size)
     if k not in _VERIFIED:
         _VERIFIED[k] = file_sha256(p)
     return _VERIFIED[k]

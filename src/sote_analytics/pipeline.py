@@ -424,6 +424,25 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
     -------
     RunResult
     """
+    ref.areas(level)  # an unknown level fails before any work
+    if within:
+        from .indicators.scope import within_areas
+
+        within_areas(within, ref, level)
+    from .boundary import cap_workers
+    from .report.render.workers import WorkerPool
+
+    # the report workers start their kernels now, while the register is read and the indicators computed
+    expected = len(areas) + 1 if areas else len(ref.areas(level)) + 1
+    with WorkerPool(cap_workers(workers, expected)) as pool:
+        return _run(register, ref, processed_dir, reports_dir, source, level, language, areas, within, survey,
+                    activity, previous, sheet, mapping, corrections, stea, scope, survey_kind, survey_k, cache_dir,
+                    bulk, workers, force, workbooks, also, on_read, on_areas, progress, keep_executed, pool)
+
+
+def _run(register, ref, processed_dir, reports_dir, source, level, language, areas, within, survey, activity,
+         previous, sheet, mapping, corrections, stea, scope, survey_kind, survey_k, cache_dir, bulk, workers, force,
+         workbooks, also, on_read, on_areas, progress, keep_executed, pool) -> RunResult:
     import threading
 
     from .export import write_workbook
@@ -431,11 +450,6 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
     from .report.render.folder_index import refresh_navigation
     from .report.render.publication import render_batch
 
-    ref.areas(level)  # an unknown level fails before any work
-    if within:
-        from .indicators.scope import within_areas
-
-        within_areas(within, ref, level)
     if source == "ytj":
         res, ind = build_ytj_indicators(cache_dir or config.default_paths().raw / "ytj", ref, processed_dir,
                                         bulk=bulk, offline=True)
@@ -467,10 +481,11 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
         batch = render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir,
                              language=language, reference_dir=ref.folder, workers=workers, self_contained=True,
                              areas=codes, force=force, progress=progress,
-                             keep_executed=keep_executed) if codes else None
+                             keep_executed=keep_executed, pool=pool) if codes else None
         extra = [render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir, language=lang,
                               reference_dir=ref.folder, areas=list(a), workers=workers, self_contained=True,
-                              force=force, progress=progress, keep_executed=keep_executed) for lang, a in also]
+                              force=force, progress=progress, keep_executed=keep_executed, pool=pool)
+                 for lang, a in also]
     finally:
         if thread is not None:
             thread.join()

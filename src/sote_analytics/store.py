@@ -52,7 +52,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import FolderBusyError, acquire_lock, atomic_path, atomic_write_text, file_sha256, release_lock
+from .atomic import FolderBusyError, acquire_lock, atomic_path, atomic_write_text, release_lock
 from .digests import cached_sha256
 from .errors import SoteAnalyticsError
 
@@ -90,6 +90,18 @@ OWN_FILES = {INDICATORS, INDICATORS_CSV, MUNICIPALITY_COUNTS, REGISTRATIONS, DAT
 REBUILD = "re-run `sote-analytics indicators` (or `sote-analytics run FILE`)"
 #: Transactions open in this process: target folder -> its staging folder.
 _OPEN: dict[str, Path] = {}
+#: Indicator tables read by this process: folder -> (the state of its files, the frames).
+_LOADED: dict[str, tuple[tuple, tuple]] = {}
+
+
+def _file_state(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size
+
+
 class StoreError(SoteAnalyticsError):
     """The processed folder is missing a file or a file is unreadable; the message says how to fix it."""
 
@@ -378,7 +390,7 @@ class Store:
         return (self.file(RUN_META)).is_file()
 
     def _fingerprints(self, folder: Path) -> dict[str, dict]:
-        return {p.name: {"sha256": file_sha256(p), "bytes": p.stat().st_size}
+        return {p.name: {"sha256": cached_sha256(p), "bytes": p.stat().st_size}
                 for p in sorted(folder.iterdir()) if p.is_file() and _own(p.name) and p.name != RUN_META}
 
     def _rehash(self, name: str) -> None:
@@ -397,7 +409,7 @@ class Store:
             return
         p = self.file(name)
         if p.is_file():
-            files[name] = {"sha256": file_sha256(p), "bytes": p.stat().st_size}
+            files[name] = {"sha256": cached_sha256(p), "bytes": p.stat().st_size}
         else:
             files.pop(name, None)
         atomic_write_text(meta_path, json.dumps(meta, ensure_ascii=False, indent=2, default=str))
@@ -588,12 +600,22 @@ class Store:
         from .indicators.engine import IndicatorSet
 
         self.check()
-        table = pd.read_parquet(self.file(INDICATORS))
-        mc = pd.read_csv(self.file(MUNICIPALITY_COUNTS), dtype={"kunta_code": str, "sector": str})
-        regs = self.file(REGISTRATIONS)
-        trend = self.file(ACTIVITY_TREND)
-        return IndicatorSet(table, mc, pd.read_parquet(regs) if regs.exists() else pd.DataFrame(),
-                            pd.read_parquet(trend) if trend.exists() else pd.DataFrame())
+        names = (RUN_META, INDICATORS, MUNICIPALITY_COUNTS, REGISTRATIONS, ACTIVITY_TREND)
+        state = tuple(_file_state(self.file(n)) for n in names)
+        cached = _LOADED.get(str(self.path.absolute()))
+        if cached is None or cached[0] != state:  # read once per version of the files and process
+            table = pd.read_parquet(self.file(INDICATORS))
+            mc = pd.read_csv(self.file(MUNICIPALITY_COUNTS), dtype={"kunta_code": str, "sector": str})
+            regs = self.file(REGISTRATIONS)
+            trend = self.file(ACTIVITY_TREND)
+            cached = (state, (table, mc, pd.read_parquet(regs) if regs.exists() else pd.DataFrame(),
+                              pd.read_parquet(trend) if trend.exists() else pd.DataFrame()))
+            _LOADED.pop(str(self.path.absolute()), None)
+            _LOADED[str(self.path.absolute())] = cached
+            while len(_LOADED) > 4:  # the folders read last (an analyst's session may read many)
+                _LOADED.pop(next(iter(_LOADED)))
+        # new frame objects on the same data (copy-on-write): a caller that changes its copy changes only it
+        return IndicatorSet(*(f.copy(deep=False) for f in cached[1]))
 
     def check(self) -> None:
         """Fail with a :class:`StoreError` naming the fix when a required file is missing or unreadable.

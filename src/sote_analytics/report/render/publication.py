@@ -56,7 +56,7 @@ from .run import (
     release_locks,
     report_params,
 )
-from .workers import run_jobs
+from .workers import WorkerPool, run_jobs
 
 #: Indicators computed against the whole country (they move with any association anywhere): recorded as a
 #: report's context, not as its data (see indicators.yaml).
@@ -260,7 +260,8 @@ class BatchResult:
 def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: Path,
             reference_dir: Path | None = None, workers: int | None = None, force: bool = False,
             notebook: Path | None = None, self_contained: bool = False, jobs: list[Job] | None = None,
-            progress: bool = False, keep_executed: bool | None = None) -> PublicationResult:
+            progress: bool = False, keep_executed: bool | None = None, pool: WorkerPool | None = None,
+            ) -> PublicationResult:
     """Render the reports of ``cfg`` (or ``jobs``); skip those whose inputs are unchanged.
 
     The one way reports are made: a one-level batch (:func:`render_batch`), ``run`` and the whole
@@ -291,6 +292,9 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
     keep_executed : bool, optional
         Keep every executed notebook in ``_executed/`` (True), none (False), or only those of failed
         reports, for debugging (None, the default).
+    pool : WorkerPool, optional
+        Workers started earlier (their kernels warm or warming) to render on; by default the
+        publication starts its own.
 
     Returns
     -------
@@ -302,7 +306,7 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
     locks = check_inputs(processed_dir, out_dir, notebook)
     try:
         return _publish(cfg, year, processed_dir, out_dir, reference_dir, workers, force, notebook, self_contained,
-                        started, jobs, progress, keep_executed)
+                        started, jobs, progress, keep_executed, pool)
     finally:
         release_locks(locks)
 
@@ -320,7 +324,8 @@ def _key_figures(table, levels: set[str]) -> dict[tuple[str, str], dict[str, flo
 
 def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Path, reference_dir: Path | None,
              workers: int | None, force: bool, notebook: Path | None, self_contained: bool,
-             started: float, jobs: list[Job] | None, progress: bool, keep_executed: bool | None) -> PublicationResult:
+             started: float, jobs: list[Job] | None, progress: bool, keep_executed: bool | None,
+             pool: WorkerPool | None = None) -> PublicationResult:
     from ...reference import load_reference
 
     ref = load_reference(year, reference_dir)
@@ -380,7 +385,8 @@ def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Pa
     stage.mkdir(parents=True)
     try:
         with tqdm(total=len(jobs), disable=not progress, desc="reports", unit="report") as bar:
-            built = run_jobs(find_todo, workers, nb, stage, self_contained, on_result=lambda _: bar.update(1))
+            built = run_jobs(find_todo, workers, nb, stage, self_contained, on_result=lambda _: bar.update(1),
+                             pool=pool)
         return _commit(cfg, store, ref, meta, jobs, entries, built, skipped, stage, out_dir, started, workers, force,
                        nb, year, keep_executed)
     finally:
@@ -445,7 +451,7 @@ def render_batch(
     level: str, *, year: int, processed_dir: Path, out_dir: Path, language: str = "fi",
     reference_dir: Path | None = None, areas: list[str] | None = None, workers: int | None = None,
     notebook: Path | None = None, self_contained: bool = False, progress: bool = True,
-    national: bool = True, force: bool = False, keep_executed: bool | None = None,
+    national: bool = True, force: bool = False, keep_executed: bool | None = None, pool: WorkerPool | None = None,
 ) -> BatchResult:
     """Render the reports of every area of ``level`` (or of ``areas``), the national overview and the index.
 
@@ -478,7 +484,7 @@ def render_batch(
         Also the level's national overview.
     force : bool
         Rebuild reports whose inputs are unchanged.
-    keep_executed : bool, optional
+    keep_executed, pool : optional
         As :func:`publish`.
 
     Returns
@@ -493,7 +499,7 @@ def render_batch(
     res = publish(load_config(), year=year, processed_dir=processed_dir, out_dir=out_dir,
                   reference_dir=reference_dir, workers=workers, force=force, notebook=notebook,
                   self_contained=self_contained, jobs=batch_jobs(level, codes, language, national), progress=progress,
-                  keep_executed=keep_executed)
+                  keep_executed=keep_executed, pool=pool)
     fields = ReportResult.__dataclass_fields__
     order = {c: i for i, c in enumerate([*codes, NATIONAL])}
     results = sorted((ReportResult(**{k: v for k, v in r.items() if k in fields}) for r in res.built),

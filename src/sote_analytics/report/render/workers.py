@@ -12,6 +12,7 @@ rendered by a new pool). The publication (:mod:`.publication`) and the one-level
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
+from ...atomic import forget_inherited_locks
 from .compat import IncompatibleLibraryError, skip_iri_format_checker
 from .compat import check as check_libraries
 from .procs import die_with_parent
@@ -31,6 +33,7 @@ _QUEUES: tuple = ()
 
 def _init_worker(jobs, results, parent_pid: int | None = None) -> None:
     global _QUEUES
+    forget_inherited_locks()  # the parent's folder locks are its own, not this worker's
     die_with_parent(parent_pid)
     _QUEUES = (jobs, results)
 
@@ -42,22 +45,23 @@ def _preload_exporter() -> None:
     from nbconvert import HTMLExporter  # noqa: F401
 
 
-def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
+def _render_worker(notebook: str | None, out_dir: str | None, self_contained: bool | None,
+                   log_dir: str | None = None) -> int:
     """Take jobs from the shared queue until its end marker, on one warm kernel (runs in a worker process).
 
     Each result goes to the result queue as soon as its report is done, so the reports a worker
     finished before it died are kept; jobs are taken one at a time, so a slow report never holds
-    back a queue of others (the longest are queued first).
+    back a queue of others (the longest are queued first). A job's own ``notebook``, ``out_dir``
+    and ``self_contained`` win over the worker's (a :class:`WorkerPool` serves several batches).
     """
     from .kernels import WarmKernel
 
     jobs, results = _QUEUES
     skip_iri_format_checker()
-    out = Path(out_dir)
     done = 0
     incompatible: list[Exception] | None = None  # checked at the first job (this worker imports the libraries anyway)
-    with WarmKernel(Path.cwd(), out / "_executed" / f"kernel-{os.getpid()}.log",
-                    while_starting=_preload_exporter) as kernel:
+    logs = Path(log_dir) if log_dir else Path(str(out_dir)) / "_executed"
+    with WarmKernel(Path.cwd(), logs / f"kernel-{os.getpid()}.log", while_starting=_preload_exporter) as kernel:
         kernel.launch()  # the kernel imports its libraries while the parent finds the jobs
         while True:
             job = jobs.get()  # blocking: get_nowait() may see an empty pipe before the parent's feeder filled it
@@ -65,6 +69,7 @@ def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
                 results.put({"worker_done": os.getpid()})  # behind this worker's results in the pipe
                 return done
             results.put({"stem": job["stem"], "started": True})  # who holds the job, if the worker dies
+            out = Path(job.get("out_dir") or str(out_dir))
             if incompatible is None:
                 try:
                     check_libraries()
@@ -76,7 +81,8 @@ def _render_worker(notebook: str, out_dir: str, self_contained: bool) -> int:
                                   incompatible[0])
                 results.put({**asdict(r), "stem": job["stem"], "language": job["language"], "kernel_starts": 0})
             else:
-                results.put(_render_one(kernel, job, notebook, out, self_contained))
+                results.put(_render_one(kernel, job, job.get("notebook") or notebook, out,
+                                        job.get("self_contained", self_contained)))
             done += 1
 
 
@@ -100,8 +106,121 @@ def _render_one(kernel, job: dict, notebook: str, out: Path, self_contained: boo
     return {**asdict(r), "stem": job["stem"], "language": job["language"], "kernel_starts": kernel.starts}
 
 
+class WorkerPool:
+    """Report workers started before their jobs are known, serving every batch of one run.
+
+    Each worker launches its warm kernel as soon as the pool starts, so a run's kernels start
+    while its indicators are computed (:func:`.pipeline.run`), and the batches after the first
+    (another language) find them warm. :func:`run_jobs` renders on the pool while it is whole;
+    when a worker dies the pool is spent, and the reports left are rendered as :func:`run_jobs`
+    does without one (each suspect alone, the rest in a new pool).
+
+    Examples
+    --------
+    >>> with WorkerPool(2) as pool:  # doctest: +SKIP
+    ...     render_batch("hyvinvointialue", ..., pool=pool)
+    ...     render_batch("hyvinvointialue", ..., language="sv", pool=pool)
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, int(workers))
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list = []
+        self._queues: tuple = ()
+        self._log_dir: Path | None = None
+        self.spent = False
+
+    def __enter__(self) -> WorkerPool:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the worker processes; each launches its kernel at once."""
+        import multiprocessing as mp
+        import tempfile
+
+        ctx = mp.get_context()
+        self._queues = (ctx.Queue(), ctx.Queue())
+        self._log_dir = Path(tempfile.mkdtemp(prefix="sote-kernels-"))
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
+                                         initargs=(*self._queues, os.getpid()))
+        self._futures = [self._pool.submit(_render_worker, None, None, None, str(self._log_dir))
+                         for _ in range(self.workers)]
+
+    @property
+    def usable(self) -> bool:
+        """Started, and no worker has ended or died."""
+        return self._pool is not None and not self.spent and not any(f.done() for f in self._futures)
+
+    def round(self, batch: list[dict] | Callable[[], list[dict]], notebook: Path, out_dir: Path,
+              self_contained: bool, finished: dict[str, dict],
+              on_result: Callable[[dict], None] | None = None) -> tuple[set[str], bool, list[dict]]:
+        """Render ``batch`` (or the list it makes) as :func:`_pool_round` does, on the running workers."""
+        import queue
+
+        jq, rq = self._queues
+        if callable(batch):
+            batch = batch()
+        for j in batch:
+            jq.put({**j, "notebook": j.get("notebook") or str(notebook), "out_dir": str(out_dir),
+                    "self_contained": self_contained})
+        pending, held = {j["stem"] for j in batch}, set()
+        crashed = False
+
+        def take(msg: dict) -> None:
+            if "worker_done" in msg:
+                return
+            if msg.get("started"):
+                held.add(msg["stem"])
+            elif msg["stem"] in pending:
+                held.discard(msg["stem"])
+                pending.discard(msg["stem"])
+                finished[msg["stem"]] = msg
+                if on_result is not None:
+                    on_result(msg)
+
+        while pending:
+            try:
+                take(rq.get(timeout=0.2))
+            except queue.Empty:
+                if any(f.done() for f in self._futures):  # a worker died: the pool is spent
+                    crashed = True
+                    break
+        if crashed:
+            self.spent = True
+            while True:  # what the workers put before they went down
+                try:
+                    take(rq.get(timeout=0.5))
+                except queue.Empty:
+                    break
+        return held, crashed, batch
+
+    def close(self) -> None:
+        """End every worker (their kernels shut down, even half-started) and remove the kernels' logs."""
+        import queue
+        import shutil
+
+        if self._pool is None:
+            return
+        jq, rq = self._queues
+        if not self.spent:
+            for _ in self._futures:
+                jq.put(None)
+            done = 0
+            while done < len(self._futures) and not all(f.done() for f in self._futures):
+                with contextlib.suppress(queue.Empty):
+                    done += "worker_done" in rq.get(timeout=0.2)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+        shutil.rmtree(self._log_dir, ignore_errors=True)
+
+
 def run_jobs(jobs: list[dict] | Callable[[], list[dict]], workers: int, notebook: Path, out_dir: Path,
-             self_contained: bool, on_result: Callable[[dict], None] | None = None) -> list[dict]:
+             self_contained: bool, on_result: Callable[[dict], None] | None = None,
+             pool: WorkerPool | None = None) -> list[dict]:
     """Render ``jobs`` (longest first) on ``workers`` processes that share one job queue.
 
     ``jobs`` may be a function that makes the list: it is called once the workers are
@@ -112,7 +231,8 @@ def run_jobs(jobs: list[dict] | Callable[[], list[dict]], workers: int, notebook
     rendered at that moment are retried one at a time in a pool of their own, the ones not
     yet started in a new shared pool, so only the report that kills its worker fails.
 
-    ``on_result`` is called with each result as it arrives (a progress bar).
+    ``on_result`` is called with each result as it arrives (a progress bar). With a usable ``pool``
+    (:class:`WorkerPool`, started earlier), the first round runs on its workers.
     """
     if not callable(jobs) and not jobs:
         return []
@@ -122,8 +242,11 @@ def run_jobs(jobs: list[dict] | Callable[[], list[dict]], workers: int, notebook
     while callable(shared) or shared or suspects:
         solo = not callable(shared) and not shared
         batch = [suspects.pop(0)] if solo else shared
-        held, crashed, batch = _pool_round(batch, 1 if solo else workers, notebook, out_dir, self_contained,
-                                           finished, on_result)
+        if pool is not None and pool.usable and not solo:
+            held, crashed, batch = pool.round(batch, notebook, out_dir, self_contained, finished, on_result)
+        else:
+            held, crashed, batch = _pool_round(batch, 1 if solo else workers, notebook, out_dir, self_contained,
+                                               finished, on_result)
         if order is None:
             order = list(batch)
         if solo:
