@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from test_fuzz_cli import run_cli
 
-from sote_analytics.store import Store, file_sha256
+from sote_analytics.atomic import file_sha256
+from sote_analytics.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ("Nimi;Kotipaikka;Jäsenet;Toimiala\nKeuruun Sydänyhdistys ry;Keuruu;40;patient_health\n"
@@ -111,9 +112,9 @@ def test_a_killed_run_takes_its_workers_and_kernels_with_it(reference_dir, tmp_p
     proc = _cli("run", str(tmp_path / "A.csv"), "--out-dir", str(tmp_path / "out"), "--workers", "2",
                 "--reference-dir", str(reference_dir), cwd=tmp_path)
     executed = tmp_path / "out" / ".reports.staging" / "_executed"  # reports are staged until all are done
-    # wait until both workers have started kernels (their logs appear) and a report or two is done
-    assert _wait_for(lambda: (len(list(executed.glob("kernel-*.log"))) >= 2 and len(list(executed.glob("*.ipynb")))
-                     >= 1) or proc.poll() is not None, timeout=300)
+    # wait until both workers run kernels and a report or two is done
+    assert _wait_for(lambda: (len(_descendants(proc.pid)) >= 4 and len(list(executed.glob("*.ipynb"))) >= 1)
+                     or proc.poll() is not None, timeout=300)
     assert proc.poll() is None, proc.communicate()
     below = _descendants(proc.pid)
     assert len(below) >= 4, below  # two workers, two kernels (and the pool's helpers)
