@@ -314,7 +314,7 @@ def install_guards(monkeypatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
-    def run_jobs(jobs, workers, notebook, out_dir, self_contained, on_result=None):
+    def run_jobs(jobs, workers, notebook, out_dir, self_contained, on_result=None, pool=None):
         done = []
         for j in (jobs() if callable(jobs) else list(jobs)):
             html = Path(out_dir) / f"{j['stem']}.html"
@@ -328,8 +328,24 @@ def install_guards(monkeypatch) -> None:
 
     from sote_analytics.report.render import publication, workers
 
+    class NoPool:  # `run` starts no worker processes either
+        usable = False
+
+        def __init__(self, workers: int) -> None:
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            pass
+
+        def start(self) -> None:
+            pass
+
     monkeypatch.setattr(workers, "run_jobs", run_jobs)
     monkeypatch.setattr(publication, "run_jobs", run_jobs)
+    monkeypatch.setattr(workers, "WorkerPool", NoPool)
     for env in ("SOTE_DATA_DIR", "SOTE_REPORTS_DIR"):
         monkeypatch.delenv(env, raising=False)
     real_mkstemp = boundary.tempfile.mkstemp

@@ -43,6 +43,7 @@ def test_one_pool_serves_two_batches_without_new_workers(processed, reference_di
         raise AssertionError("a batch started workers of its own although the pool was usable")
 
     with WorkerPool(2) as pool:
+        pool.start()
         monkeypatch.setattr(workers_module, "_pool_round", no_new_pool)
         fi = render_batch("hyvinvointialue", areas=["18", "20"], pool=pool, **kw)
         sv = render_batch("hyvinvointialue", areas=["17"], language="sv", national=False, pool=pool, **kw)
@@ -61,6 +62,7 @@ def test_a_worker_that_dies_in_the_pool_fails_only_its_report(processed, referen
     kw = dict(year=2025, processed_dir=processed_dir, out_dir=out, reference_dir=reference_dir, progress=False,
               national=False)
     with WorkerPool(2) as pool:
+        pool.start()
         batch = render_batch("hyvinvointialue", areas=["15", "18", "90", "20"], workers=2,
                              notebook=_fault_notebook(tmp_path), pool=pool, **kw)
         assert not pool.usable  # spent: its workers went down with the one that was killed
@@ -77,7 +79,9 @@ def test_a_pool_closed_before_any_job_leaves_nothing_running(tmp_path):
     """``run`` fails on a bad file after the workers started: closing ends them and their half-started kernels."""
     import psutil
 
-    with WorkerPool(2):
+    with WorkerPool(2) as pool:
+        assert not psutil.Process().children(recursive=True)  # nothing before start()
+        pool.start()
         children = psutil.Process().children(recursive=True)
         assert len(children) >= 2
     _gone, alive = psutil.wait_procs(children, timeout=30)

@@ -432,9 +432,20 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
     from .boundary import cap_workers
     from .report.render.workers import WorkerPool
 
-    # the report workers start their kernels now, while the register is read and the indicators computed
+    # the report workers start their kernels once the register is read (a file that cannot be read fails
+    # before any starts), while the indicators are computed
     expected = len(areas) + 1 if areas else len(ref.areas(level)) + 1
     with WorkerPool(cap_workers(workers, expected)) as pool:
+        if source == "ytj":
+            pool.start()
+        else:
+            given = on_read
+
+            def on_read(ing) -> None:
+                pool.start()
+                if given is not None:
+                    given(ing)
+
         return _run(register, ref, processed_dir, reports_dir, source, level, language, areas, within, survey,
                     activity, previous, sheet, mapping, corrections, stea, scope, survey_kind, survey_k, cache_dir,
                     bulk, workers, force, workbooks, also, on_read, on_areas, progress, keep_executed, pool)

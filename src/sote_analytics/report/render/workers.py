@@ -118,6 +118,7 @@ class WorkerPool:
     Examples
     --------
     >>> with WorkerPool(2) as pool:  # doctest: +SKIP
+    ...     pool.start()  # the kernels start; the caller computes meanwhile
     ...     render_batch("hyvinvointialue", ..., pool=pool)
     ...     render_batch("hyvinvointialue", ..., language="sv", pool=pool)
     """
@@ -131,16 +132,18 @@ class WorkerPool:
         self.spent = False
 
     def __enter__(self) -> WorkerPool:
-        self.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     def start(self) -> None:
-        """Start the worker processes; each launches its kernel at once."""
+        """Start the worker processes (once); each launches its kernel at once."""
         import multiprocessing as mp
         import tempfile
+
+        if self._pool is not None or self.spent:
+            return
 
         ctx = mp.get_context()
         self._queues = (ctx.Queue(), ctx.Queue())
