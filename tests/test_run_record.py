@@ -119,7 +119,7 @@ def test_the_same_run_again_does_nothing_and_any_change_runs(ref, demo_dir, refe
     names = set(ref.key.loc[ref.key["hyvinvointialue_code"] == "15", "kunta_name_fi"])
     reg = pd.read_csv(demo_dir / "register.csv", dtype=str, keep_default_na=False)
     county = tmp_path / "keski_suomi.csv"
-    reg = reg[reg["municipality"].isin(names)].reset_index(drop=True)
+    reg = reg[reg["municipality"].isin(names)].head(120).reset_index(drop=True)  # small: four runs
     reg.to_csv(county, index=False)
     out = tmp_path / "out"
     args = ["run", str(county), "--out-dir", str(out), "--reference-dir", str(reference_dir), "--workers", "1"]
@@ -144,16 +144,9 @@ def test_the_same_run_again_does_nothing_and_any_change_runs(ref, demo_dir, refe
     assert changed.returncode == 0, changed.stderr
     assert "nothing changed" not in changed.stdout and "2 reports written, 0 unchanged" in changed.stdout
 
-    (out / "reports" / "hyvinvointialue_15.html").unlink()  # an output removed by hand: made again
-    rebuilt, _ = _run(args)
-    assert rebuilt.returncode == 0, rebuilt.stderr
-    assert "1 reports written, 1 unchanged" in rebuilt.stdout
-    assert (out / "reports" / "hyvinvointialue_15.html").is_file()
-
     assert (out / RECORD).is_file()
-    failed, _ = _run([*args, "--area", "1"])  # another run that fails: it leaves no record behind
+    # an output removed by hand, and another run that fails: no record is left behind (the removed output and
+    # the other changes are each tested on the record itself above)
+    failed, _ = _run([*args, "--area", "1"])
     assert failed.returncode == 2 and "no hyvinvointialue area to report on" in failed.stderr
     assert not (out / RECORD).exists()
-
-    forced, pandas = _run([*args, "--force"])  # rebuilds everything, whatever the record says
-    assert forced.returncode == 0 and pandas and "2 reports written, 0 unchanged" in forced.stdout
