@@ -21,11 +21,6 @@ FIGURES = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_ind(ref, demo_dir):
-    res = sa.read_register(demo_dir / "register.csv", ref)
-    return sa.compute_indicators(res.register, ref, "demo")
-
 
 def _figure_json(html: str) -> list:
     """The arguments of ``Plotly.newPlot`` in plotly's HTML (data, layout, config) as JSON values."""
