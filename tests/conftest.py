@@ -65,5 +65,22 @@ def processed(ref, demo_dir, tmp_path_factory):
     return out, res, ind
 
 
+@pytest.fixture(scope="session")
+def demo_read(ref, demo_dir):
+    """The demo register read through the public API (``sote_analytics.read_register``), once per worker."""
+    import sote_analytics as sa
+
+    return sa.read_register(demo_dir / "register.csv", ref)
+
+
+@pytest.fixture(scope="session")
+def demo_ind(ref, demo_read):
+    """The demo register's indicators through the public API (read_register, compute_indicators; no survey),
+    computed once per worker for the modules that read them (test_analysts, test_api, test_explore)."""
+    import sote_analytics as sa
+
+    return sa.compute_indicators(demo_read.register, ref, "demo")
+
+
 #: Data folders hold fixtures and the scripts that gathered them, not tests.
 collect_ignore_glob = ["data/*", "fixtures/*"]

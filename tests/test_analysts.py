@@ -21,11 +21,6 @@ FIGURES = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_ind(ref, demo_dir):
-    res = sa.read_register(demo_dir / "register.csv", ref)
-    return sa.compute_indicators(res.register, ref, "demo")
-
 
 def _figure_json(html: str) -> list:
     """The arguments of ``Plotly.newPlot`` in plotly's HTML (data, layout, config) as JSON values."""
@@ -174,7 +169,7 @@ def test_every_rule_has_plain_descriptions():
         assert len(words["en"]) < 140, code
 
 
-def test_explain_names_and_a_register(demo_ind, ref, demo_dir):
+def test_explain_names_and_a_register(demo_read, ref):
     why = sa.explain(["Kuopion Mielenterveysseura ry", "Jyväskylän Eläkkeensaajat ry", "Suomen Punainen Risti",
                       "Kuokkalan Pursiseura"], language="fi")
     assert why["sector"].tolist() == ["mental_substance", "elderly", "general_health", "unclassified"]
@@ -182,7 +177,7 @@ def test_explain_names_and_a_register(demo_ind, ref, demo_dir):
     assert why["classification_rule"].tolist()[:2] == ["MS01", "EL01"]
     assert why["matched"].tolist() == ["mielenterv", "eläkkeensaaj", "suomen punainen risti", ""]
     assert why["description"].iloc[0].startswith("Mielenterveys")
-    res = sa.read_register(demo_dir / "register.csv", ref)
+    res = demo_read  # sa.read_register of the demo register (conftest)
     reg_why = sa.explain(res)
     assert len(reg_why) == len(res.register)
     ruled = reg_why[reg_why["classification_rule"].str.fullmatch(r"[A-Z]{2}\d\d")]

@@ -16,11 +16,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PRH_FILE = ROOT / "tests" / "data" / "ingest" / "01_prh_utf8.csv"
 
 
-@pytest.fixture(scope="module")
-def demo_ind(ref, demo_dir):
-    res = sa.read_register(demo_dir / "register.csv", ref)
-    return sa.compute_indicators(res.register, ref, "demo")
-
 
 def test_import_is_cheap_and_api_loads_on_first_use():
     code = ("import sys, sote_analytics as sa\n"

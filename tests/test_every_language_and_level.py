@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sote_analytics.i18n import LANGUAGES
+from sote_analytics.i18n import LANGUAGES, t
 
 CORPUS = Path(__file__).parent / "data" / "real_shaped"
 
@@ -35,12 +35,13 @@ def test_every_level_and_language_renders_with_empty_areas(ref, reference_dir, t
     assert not res.failed, [(r["level"], r["area"], r["language"], r["error"]) for r in res.failed]
     built = {(r["level"], r["area"], r["language"]) for r in res.built}
     assert len(built) == sum(len(v) for v in areas.values()) * 3
-    for lang, word in (("fi", "Yhdistyksiä"), ("sv", "Föreningar"), ("en", "Associations")):
+    for lang in ("fi", "sv", "en"):
+        word = t("associations", lang)  # "Yhdistyksiä", "Föreningar", "Associations"
         page = next((tmp_path / "r").glob(f"kunta_091{'' if lang == 'fi' else '_' + lang}.html")).read_text("utf-8")
         assert word in page and f'lang="{lang}"' in page
         assert "Traceback" not in page and "KeyError" not in page
     kunta = (tmp_path / "r" / "kunta_905.html").read_text("utf-8")  # a municipality report: peers, not a map
-    assert "Vertailu samankaltaisiin kuntiin" in kunta and "Vaasa *" in kunta and "Kunnassa kotipaikka" in kunta
+    assert t("sec_peers_title") in kunta and "Vaasa *" in kunta and t("has_local_association") in kunta
     for level in areas:  # the national overview of every level, in every language, on a tiny register
         for lang in LANGUAGES:
             ctx = load_national(level, 2025, lang, processed, reference_dir)

@@ -25,9 +25,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
-def table(ref, demo_dir):
-    res = sa.read_register(demo_dir / "register.csv", ref)
-    return sa.compute_indicators(res.register, ref, "demo").table
+def table(demo_ind):
+    return demo_ind.table
 
 
 def _map_values(fig) -> pd.Series:

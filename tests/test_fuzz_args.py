@@ -372,17 +372,22 @@ CANARY_NEEDLES = ("kanari.lintu", "987 6543", "987-6543", "Kanarialintunen")
 PHONE_DIGITS = re.compile(r"(?<![\d.])(?:\+358|0)409876543(?!\d)")
 
 
-def scan(folder: Path) -> list[tuple[str, str]]:
-    """(file, needle) of every canary found under ``folder`` (every file, decoded as test_canary.py does)."""
+def scan(folder: Path, extra: tuple[str, ...] = (), extra_suffixes: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(file, needle) of every canary found under ``folder`` (every file, decoded as test_canary.py does); with
+    ``extra``, those needles too in the files whose suffix is in ``extra_suffixes`` (each file decoded once)."""
     hits = []
     for p in sorted(folder.rglob("*")):
         if p.is_file():
             try:
                 text = "\n".join(_texts(p))
             except Exception:  # not what its name says (classify --out x.parquet writes a CSV): read as text
+                if p.suffix in extra_suffixes:
+                    raise  # a file of those kinds is always read as what it says
                 text = p.read_bytes().decode("utf-8", "replace")
-            hits += [(str(p.relative_to(folder)), n) for n in CANARY_NEEDLES if n in text]
-            hits += [(str(p.relative_to(folder)), m) for m in PHONE_DIGITS.findall(text)]
+            needles = CANARY_NEEDLES + (extra if p.suffix in extra_suffixes else ())
+            hits += [(str(p.relative_to(folder)), n) for n in needles if n in text]
+            if "409876543" in text:  # every match of PHONE_DIGITS holds these digits (the regex is slow on 28 MB)
+                hits += [(str(p.relative_to(folder)), m) for m in PHONE_DIGITS.findall(text)]
     return hits
 
 

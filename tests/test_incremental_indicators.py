@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -40,6 +41,18 @@ def county(ref, demo_dir, tmp_path_factory) -> Path:
     return _county_file(ref, demo_dir, tmp_path_factory.mktemp("county") / "keski_suomi.csv")
 
 
+@pytest.fixture(scope="module")
+def county_built(ref, county, tmp_path_factory) -> tuple[Path, object]:
+    """The county file's processed folder (no survey), built once; tests copy it before they touch it."""
+    processed = tmp_path_factory.mktemp("county_built") / "processed"
+    _, ind = build_indicators(county, ref, processed)
+    return processed, ind
+
+
+def _copy(built: Path, to: Path) -> Path:
+    return Path(shutil.copytree(built, to))
+
+
 def test_unchanged_inputs_rewrite_nothing(ref, county, demo_dir, tmp_path):
     processed = tmp_path / "processed"
     survey = demo_dir / "survey.csv"
@@ -64,9 +77,8 @@ def test_unchanged_inputs_rewrite_nothing(ref, county, demo_dir, tmp_path):
     assert _state(processed)[RUN_META] != before[RUN_META]
 
 
-def test_a_changed_register_recomputes_like_a_fresh_run(ref, county, tmp_path):
-    processed, fresh = tmp_path / "processed", tmp_path / "fresh"
-    build_indicators(county, ref, processed)
+def test_a_changed_register_recomputes_like_a_fresh_run(ref, county, county_built, tmp_path):
+    processed, fresh = _copy(county_built[0], tmp_path / "processed"), tmp_path / "fresh"
     before = _state(processed)
 
     changed = tmp_path / "changed.csv"
@@ -91,9 +103,8 @@ def test_a_changed_register_recomputes_like_a_fresh_run(ref, county, tmp_path):
         {k: v for k, v in meta_fresh.items() if not k.endswith(".xlsx")}
 
 
-def test_a_damaged_folder_is_recomputed(ref, county, tmp_path):
-    processed = tmp_path / "processed"
-    _, ind1 = build_indicators(county, ref, processed)
+def test_a_damaged_folder_is_recomputed(ref, county, county_built, tmp_path):
+    processed, ind1 = _copy(county_built[0], tmp_path / "processed"), county_built[1]
     (processed / INDICATORS).write_bytes(b"broken")
     build_indicators(county, ref, processed)
     Store(processed).verify()
@@ -113,11 +124,10 @@ def test_store_indicators_of_the_same_frames_rewrites_nothing(ref, county, tmp_p
     assert _state(processed)[INDICATORS] != before[INDICATORS]
 
 
-def test_an_unchanged_run_is_quick(ref, county, tmp_path):
+def test_an_unchanged_run_is_quick(ref, county, county_built, tmp_path):
     import time
 
-    processed = tmp_path / "processed"
-    build_indicators(county, ref, processed)
+    processed = _copy(county_built[0], tmp_path / "processed")
     t0 = time.perf_counter()
     build_indicators(county, ref, processed)
     # goal 1 s (measured by bench/bench_incremental.py); generous here: the machine is shared

@@ -139,12 +139,12 @@ def small(ref):
     return cfg, x, y, z
 
 
-def test_incremental_rebuild_only_where_the_association_is(ref, demo_dir, small, tmp_path):
+def test_incremental_rebuild_only_where_the_association_is(ref, demo_dir, processed, small, tmp_path):
     from sote_analytics.pipeline import build_indicators
 
     cfg, x, y, z = small
-    processed = tmp_path / "processed"
-    build_indicators(demo_dir / "register.csv", ref, processed, survey_path=demo_dir / "survey.csv")
+    # the session's processed demo (the register and survey of demo_dir), copied: this test rebuilds it in place
+    processed = Path(shutil.copytree(processed[0], tmp_path / "processed"))
     out = tmp_path / "out"
     kw = dict(year=2025, processed_dir=processed, out_dir=out, reference_dir=ref.folder, workers=1)
     first = publish(cfg, **kw)

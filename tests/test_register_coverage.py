@@ -15,9 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from sote_analytics.cli import app
+from sote_analytics.i18n import catalogue
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 COUNTY = "15"  # Keski-Suomi: the example register is a Keski-Suomi file
+#: The reader's words are the catalogue's (src/sote_analytics/data/i18n.yaml), not copied here.
+FI = catalogue("fi")
 
 
 def _run(args: list[str]) -> str:
@@ -65,7 +68,7 @@ def test_a_one_county_file_builds_only_its_county(county_run):
 def test_no_rank_or_national_figure_is_computed_from_the_file(county_run):
     page = _visible_text((county_run["reports"] / f"hyvinvointialue_{COUNTY}.html").read_text("utf-8"))
     assert "sijalla" not in page and "Sijaintiosamäärä" not in page
-    assert "Koko maa (virallinen luku)" in page and "10 183" in page  # SOSTE's national count, not the file's
+    assert FI["country_official"] in page and "10 183" in page  # SOSTE's national count, not the file's
     assert "Aineisto kattaa: Keski-Suomen hyvinvointialue" in page
     # a share on fewer than 30 associations says so beside it (the file's paid-staff share rests on 11)
     assert re.search(r"\d+ % \(\d+ %–\d+ %, n = \d+\)", page.replace("\u00a0", " "))
@@ -101,16 +104,16 @@ def test_the_municipality_by_sector_table_matches_a_hand_count(county_run, ref):
     assert t.loc["district", "ALL"] == 3 and t.loc["own", "ALL"] == t.loc["local", "ALL"] + 3
     assert t.loc["local", "ALL"] == t.drop(index=["local", "district", "own"])["ALL"].sum() == 15
     page = (county_run["reports"] / f"hyvinvointialue_{COUNTY}.html").read_text("utf-8")
-    assert "Yhdistykset kunnittain ja toimialoittain" in page and "Alueen omat yhteensä" in page
+    assert FI["mxs_title"] in page and FI["mxs_own_total"] in page
     from openpyxl import load_workbook
 
     wb = load_workbook(county_run["reports"] / "excel" / f"hyvinvointialue_{COUNTY}.xlsx", read_only=True)
     assert wb.sheetnames[0] == "Kunnat ja toimialat"
     rows = {r[0]: r for r in wb.worksheets[0].iter_rows(values_only=True)}
-    assert rows["Jyväskylä"][-1] == 3 and rows["Alueen omat yhteensä"][-1] == 18
+    assert rows["Jyväskylä"][-1] == 3 and rows[FI["mxs_own_total"]][-1] == 18
     info = {r[0]: r[1] for r in wb.worksheets[1].iter_rows(values_only=True)}
     assert info["Yhdistysaineisto"] == "yhdistysluettelo.csv"
-    assert info["Aineisto kattaa"] == "Keski-Suomen hyvinvointialue"
+    assert info[FI["x_scope"]] == "Keski-Suomen hyvinvointialue"
     assert info["Rivit"] == "luettu 26, hyväksytty 24, hylätty 2"
 
 
@@ -214,8 +217,8 @@ def test_a_directory_without_domiciles_shows_no_empty_chart(tmp_path, reference_
           "--reference-dir", str(reference_dir), "--within", "hyvinvointialue:13"])
     page_path = out / "reports" / "hyvinvointialue_13.html"
     text = _visible_text(page_path.read_text("utf-8"))
-    assert "Aineistossa ei ole alueen paikallisia yhdistyksiä" in text
-    assert "Kotipaikan mukaiset luvut ja kaaviot jätetään pois" in text
+    assert FI["no_local_lead"].split(",")[0] in text  # "Aineistossa ei ole alueen paikallisia yhdistyksiä"
+    assert FI["no_local_left_out"].split(",")[0] in text  # "Kotipaikan mukaiset luvut ja kaaviot jätetään pois"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

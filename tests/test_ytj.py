@@ -358,7 +358,8 @@ def test_cli_register_fetch_writes_parquet_and_csv(tmp_path, ref, reference_dir)
 
 @pytest.mark.slow
 def test_run_source_ytj_into_reports(tmp_path, ref, reference_dir, monkeypatch):
-    """2,200 synthetic associations in the real YTJ shape through `run --source ytj` into reports."""
+    """2,200 synthetic associations in the real YTJ shape through `run --source ytj` into reports (the whole
+    country's indicators; one county's report and the national overview rendered: ``--area 15``)."""
     from typer.testing import CliRunner
 
     from sote_analytics.cli import app
@@ -366,7 +367,7 @@ def test_run_source_ytj_into_reports(tmp_path, ref, reference_dir, monkeypatch):
     monkeypatch.chdir(tmp_path)
     z = ys.write_bulk_zip(ys.synthetic_associations(ref, 2200, seed=5), tmp_path / "all_companies.zip")
     r = CliRunner().invoke(app, ["run", "--source", "ytj", "--bulk", str(z), "--cache-dir", str(tmp_path / "c"),
-                                 "--level", "hyvinvointialue", "--reference-dir", str(reference_dir),
+                                 "--level", "hyvinvointialue", "--area", "15", "--reference-dir", str(reference_dir),
                                  "--workers", "2"])
     assert r.exit_code == 0, r.output
     meta = json.loads((tmp_path / "sote-output" / "processed" / "run.json").read_text("utf-8"))
