@@ -82,5 +82,26 @@ def demo_ind(ref, demo_read):
     return sa.compute_indicators(demo_read.register, ref, "demo")
 
 
+@pytest.fixture
+def at_root(monkeypatch):
+    """Run the test from the repository's root (the report notebooks' relative paths)."""
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture
+def fault_notebook(tmp_path) -> Path:
+    """The regional notebook with an injected fault: area 15 kills its worker process, area 90 raises."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "reports" / "regional_report.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(
+        "import os, signal\n"
+        "if area == '15':\n    os.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent is the worker\n"
+        "if area == '90':\n    raise RuntimeError('injected failure')"))
+    path = tmp_path / "fault.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
 #: Data folders hold fixtures and the scripts that gathered them, not tests.
 collect_ignore_glob = ["data/*", "fixtures/*"]

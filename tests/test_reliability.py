@@ -9,7 +9,6 @@ import re
 import shutil
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 
@@ -18,33 +17,15 @@ from sote_analytics.report.render.publication import render_batch
 from sote_analytics.report.render.run import BatchInputError
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "reports" / "regional_report.ipynb"
 
 
-@pytest.fixture
-def at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
-
-
-def _fault_notebook(tmp_path: Path) -> Path:
-    """The regional notebook with an injected fault: area 15 kills its worker process, 90 raises."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    fault = nbformat.v4.new_code_cell(
-        "import os, signal\n"
-        "if area == '15':\n    os.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent is the worker\n"
-        "if area == '90':\n    raise RuntimeError('injected failure')")
-    nb.cells.insert(3, fault)
-    path = tmp_path / "fault.ipynb"
-    nbformat.write(nb, path)
-    return path
-
-
-def test_killed_worker_and_raising_notebook_do_not_stop_the_others(processed, reference_dir, tmp_path, at_root):
+def test_killed_worker_and_raising_notebook_do_not_stop_the_others(processed, reference_dir, tmp_path, at_root,
+                                                                   fault_notebook):
     processed_dir, _, _ = processed
     out = tmp_path / "out"
     batch = render_batch("hyvinvointialue", year=2025, processed_dir=processed_dir, out_dir=out,
                          reference_dir=reference_dir, areas=["15", "18", "90", "20"], workers=2,
-                         notebook=_fault_notebook(tmp_path), progress=False, national=False)
+                         notebook=fault_notebook, progress=False, national=False)
     by_area = {r.area: r for r in batch.results}
     assert by_area["18"].html and by_area["20"].html
     assert "worker process died" in by_area["15"].error
@@ -65,7 +46,7 @@ def test_killed_worker_and_raising_notebook_do_not_stop_the_others(processed, re
     assert not again.failed and (out / "hyvinvointialue_15.html").exists()
 
 
-def test_cli_exit_codes(processed, reference_dir, tmp_path, at_root):
+def test_cli_exit_codes(processed, reference_dir, tmp_path, at_root, fault_notebook):
     from typer.testing import CliRunner
 
     from sote_analytics.cli import app
@@ -77,7 +58,7 @@ def test_cli_exit_codes(processed, reference_dir, tmp_path, at_root):
     assert r.exit_code == 2 and "no hyvinvointialue with code 999" in r.output  # checked before any work
     assert not (tmp_path / "o").exists()
     r = CliRunner().invoke(app, ["report", "--area", "18", "--area", "90", "--notebook",
-                                 str(_fault_notebook(tmp_path)), *common])
+                                 str(fault_notebook), *common])
     assert r.exit_code == 1
     assert "FAILED hyvinvointialue 90" in r.output and "2 reports written" in r.output  # area 18 + national
 

@@ -4,34 +4,10 @@ computes the indicators; they serve every batch of the run, and a worker that di
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import nbformat
-import pytest
 
 import sote_analytics.report.render.workers as workers_module
 from sote_analytics.report.render.publication import render_batch
 from sote_analytics.report.render.workers import WorkerPool
-
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "reports" / "regional_report.ipynb"
-
-
-@pytest.fixture
-def at_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
-
-
-def _fault_notebook(tmp_path: Path) -> Path:
-    """The regional notebook with an injected fault: area 15 kills its worker process, 90 raises."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nb.cells.insert(3, nbformat.v4.new_code_cell(
-        "import os, signal\n"
-        "if area == '15':\n    os.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent is the worker\n"
-        "if area == '90':\n    raise RuntimeError('injected failure')"))
-    path = tmp_path / "fault.ipynb"
-    nbformat.write(nb, path)
-    return path
 
 
 def test_one_pool_serves_two_batches_without_new_workers(processed, reference_dir, tmp_path, at_root, monkeypatch):
@@ -56,7 +32,8 @@ def test_one_pool_serves_two_batches_without_new_workers(processed, reference_di
     assert not pool.usable  # closed: its workers ended
 
 
-def test_a_worker_that_dies_in_the_pool_fails_only_its_report(processed, reference_dir, tmp_path, at_root):
+def test_a_worker_that_dies_in_the_pool_fails_only_its_report(processed, reference_dir, tmp_path, at_root,
+                                                              fault_notebook):
     processed_dir, _, _ = processed
     out = tmp_path / "out"
     kw = dict(year=2025, processed_dir=processed_dir, out_dir=out, reference_dir=reference_dir, progress=False,
@@ -64,7 +41,7 @@ def test_a_worker_that_dies_in_the_pool_fails_only_its_report(processed, referen
     with WorkerPool(2) as pool:
         pool.start()
         batch = render_batch("hyvinvointialue", areas=["15", "18", "90", "20"], workers=2,
-                             notebook=_fault_notebook(tmp_path), pool=pool, **kw)
+                             notebook=fault_notebook, pool=pool, **kw)
         assert not pool.usable  # spent: its workers went down with the one that was killed
         again = render_batch("hyvinvointialue", areas=["15", "90"], workers=2, pool=pool, **kw)  # new workers
     by_area = {r.area: r for r in batch.results}

@@ -424,86 +424,77 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
     -------
     RunResult
     """
-    ref.areas(level)  # an unknown level fails before any work
-    if within:
-        from .indicators.scope import within_areas
-
-        within_areas(within, ref, level)
-    from .boundary import cap_workers
-    from .report.render.workers import WorkerPool
-
-    # the report workers start their kernels once the register is read (a file that cannot be read fails
-    # before any starts), while the indicators are computed
-    expected = len(areas) + 1 if areas else len(ref.areas(level)) + 1
-    with WorkerPool(cap_workers(workers, expected)) as pool:
-        if source == "ytj":
-            pool.start()
-        else:
-            given = on_read
-
-            def on_read(ing) -> None:
-                pool.start()
-                if given is not None:
-                    given(ing)
-
-        return _run(register, ref, processed_dir, reports_dir, source, level, language, areas, within, survey,
-                    activity, previous, sheet, mapping, corrections, stea, scope, survey_kind, survey_k, cache_dir,
-                    bulk, workers, force, workbooks, also, on_read, on_areas, progress, keep_executed, pool)
-
-
-def _run(register, ref, processed_dir, reports_dir, source, level, language, areas, within, survey, activity,
-         previous, sheet, mapping, corrections, stea, scope, survey_kind, survey_k, cache_dir, bulk, workers, force,
-         workbooks, also, on_read, on_areas, progress, keep_executed, pool) -> RunResult:
     import threading
 
+    from .boundary import cap_workers
     from .export import write_workbook
     from .indicators.scope import Scope
     from .report.render.folder_index import refresh_navigation
     from .report.render.publication import render_batch
+    from .report.render.workers import WorkerPool
 
+    levels = ref.areas(level)  # an unknown level fails before any work
+    if within:
+        from .indicators.scope import within_areas
+
+        within_areas(within, ref, level)
+    # the report workers start their kernels once the register is read (a file that cannot be read fails
+    # before any starts), while the indicators are computed; they serve every batch of the run
+    pool = WorkerPool(cap_workers(workers, len(areas) + 1 if areas else len(levels) + 1))
     if source == "ytj":
-        res, ind = build_ytj_indicators(cache_dir or config.default_paths().raw / "ytj", ref, processed_dir,
-                                        bulk=bulk, offline=True)
+        pool.start()
     else:
-        res, ind = build_indicators(register, ref, processed_dir, survey, activity, previous, sheet=sheet,
-                                    mapping=mapping, corrections=corrections, on_read=on_read,
-                                    survey_kind=survey_kind, survey_k=survey_k, stea_path=stea, scope=scope)
-    store = Store(processed_dir)
-    meta = store.meta()
-    covered = Scope.from_dict(meta.get("scope"), ref)
-    codes = areas_to_report(ref, level, meta.get("scope"), within, areas)
-    if on_areas is not None:
-        on_areas(res, covered, codes)
-    written: list[Path] = []
-    errors: list[BaseException] = []
+        given = on_read
 
-    def books() -> None:  # beside the report workers: the parent process idles while they render
-        try:
-            for code in codes:
-                written.append(write_workbook(ind, ref, level, code, Path(reports_dir) / "excel", store.synthetic,
-                                              language, meta=meta))
-        except BaseException as exc:  # raised in the main thread below
-            errors.append(exc)
+        def on_read(ing) -> None:
+            pool.start()
+            if given is not None:
+                given(ing)
 
-    thread = threading.Thread(target=books, name="workbooks", daemon=True) if workbooks and codes else None
-    if thread is not None:
-        thread.start()
-    try:
-        batch = render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir,
-                             language=language, reference_dir=ref.folder, workers=workers, self_contained=True,
-                             areas=codes, force=force, progress=progress,
-                             keep_executed=keep_executed, pool=pool) if codes else None
-        extra = [render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir, language=lang,
-                              reference_dir=ref.folder, areas=list(a), workers=workers, self_contained=True,
-                              force=force, progress=progress, keep_executed=keep_executed, pool=pool)
-                 for lang, a in also]
-    finally:
+    with pool:
+        if source == "ytj":
+            res, ind = build_ytj_indicators(cache_dir or config.default_paths().raw / "ytj", ref, processed_dir,
+                                            bulk=bulk, offline=True)
+        else:
+            res, ind = build_indicators(register, ref, processed_dir, survey, activity, previous, sheet=sheet,
+                                        mapping=mapping, corrections=corrections, on_read=on_read,
+                                        survey_kind=survey_kind, survey_k=survey_k, stea_path=stea, scope=scope)
+        store = Store(processed_dir)
+        meta = store.meta()
+        covered = Scope.from_dict(meta.get("scope"), ref)
+        codes = areas_to_report(ref, level, meta.get("scope"), within, areas)
+        if on_areas is not None:
+            on_areas(res, covered, codes)
+        written: list[Path] = []
+        errors: list[BaseException] = []
+
+        def books() -> None:  # beside the report workers: the parent process idles while they render
+            try:
+                for code in codes:
+                    written.append(write_workbook(ind, ref, level, code, Path(reports_dir) / "excel", store.synthetic,
+                                                  language, meta=meta))
+            except BaseException as exc:  # raised in the main thread below
+                errors.append(exc)
+
+        thread = threading.Thread(target=books, name="workbooks", daemon=True) if workbooks and codes else None
         if thread is not None:
-            thread.join()
-    if errors:
-        raise errors[0]
-    refresh_navigation(Path(reports_dir))  # the reports' links to their workbooks
-    return RunResult(res, ind, covered, codes, batch, written, extra)
+            thread.start()
+        try:
+            batch = render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir,
+                                 language=language, reference_dir=ref.folder, workers=workers, self_contained=True,
+                                 areas=codes, force=force, progress=progress,
+                                 keep_executed=keep_executed, pool=pool) if codes else None
+            extra = [render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir, language=lang,
+                                  reference_dir=ref.folder, areas=list(a), workers=workers, self_contained=True,
+                                  force=force, progress=progress, keep_executed=keep_executed, pool=pool)
+                     for lang, a in also]
+        finally:
+            if thread is not None:
+                thread.join()
+        if errors:
+            raise errors[0]
+        refresh_navigation(Path(reports_dir))  # the reports' links to their workbooks
+        return RunResult(res, ind, covered, codes, batch, written, extra)
 
 
 def run_demo(ref: ReferenceData, *, demo_dir: Path, processed_dir: Path, reports_dir: Path,
