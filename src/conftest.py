@@ -14,6 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from sote_analytics import config
+
+config.prefer_arrow_pool()  # the allocator the command line uses (tests/conftest.py does the same)
+
 #: Never collect this file itself for doctests: src/ and tests/ each have a conftest.py, and two
 #: modules named ``conftest`` collected by --doctest-modules clash ("import file mismatch").
 collect_ignore = ["conftest.py"]

@@ -14,6 +14,8 @@ import pytest
 
 from sote_analytics import config
 
+config.prefer_arrow_pool()  # the allocator the command line uses, here and in the kernels the tests start
+
 #: Never collect this file itself for doctests: src/ and tests/ each have a conftest.py, and two
 #: modules named ``conftest`` collected by --doctest-modules clash ("import file mismatch").
 collect_ignore = ["conftest.py"]

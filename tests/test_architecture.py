@@ -63,7 +63,7 @@ def _closure(module: str, graph: dict[str, set[str]]) -> set[str]:
 #: Each entry: a layer and the module prefixes (below ``sote_analytics.``) that belong to it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("config", "errors", "text", "atomic", "i18n", "taxonomy", "templating", "boundary", "net",
-                    "filenames", "digests", "run_record")),
+                    "filenames", "digests", "run_record", "csvwrite")),
     ("reference", ("reference",)),
     ("read", ("read",)),
     ("classify", ("classify",)),

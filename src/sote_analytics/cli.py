@@ -827,6 +827,7 @@ def main() -> None:  # console script
     """Every error a user can cause ends in one line and exit status 2, never a traceback."""
     from .errors import SoteAnalyticsError
 
+    config.prefer_arrow_pool()  # before pandas: this process and its report kernels
     try:
         code = app(prog_name="sote-analytics", standalone_mode=False)
         if isinstance(code, int) and code:  # click returns an Exit's status when not standalone

@@ -262,10 +262,11 @@ def write_csv(frame: pd.DataFrame, path: Path | str, excel: bool = True) -> Path
         out = frame.copy()
         for c in text_cols:  # once per distinct value: a table repeats its names and sources
             out[c] = map_unique(out[c], lambda v: neutralize_formula(v) if isinstance(v, str) else v)
+    from .csvwrite import write_frame
+
     d = CSV_DIALECTS["excel" if excel else "plain"]
     with atomic_path(target) as tmp:
-        out.to_csv(tmp, index=False, sep=d["sep"], decimal=d["decimal"], encoding=d["encoding"],
-                   lineterminator=d["lineterminator"])
+        write_frame(out, tmp, **d)  # pandas' to_csv bytes (csvwrite), formatted once per distinct value
     return target
 
 
