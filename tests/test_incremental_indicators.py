@@ -103,6 +103,43 @@ def test_a_changed_register_recomputes_like_a_fresh_run(ref, county, county_buil
         {k: v for k, v in meta_fresh.items() if not k.endswith(".xlsx")}
 
 
+def _members_changed(county: Path, out: Path, by: int) -> Path:
+    reg = pd.read_csv(county, dtype=str, keep_default_na=False)
+    row = reg.index[reg["members"].str.fullmatch(r"\d+")][0]
+    reg.loc[row, "members"] = str(int(reg.loc[row, "members"]) + by)
+    reg.to_csv(out, index=False)
+    return out
+
+
+def test_boundaries_are_drawn_again_only_when_what_they_depend_on_changed(ref, county, county_built, tmp_path,
+                                                                          monkeypatch):
+    import sote_analytics.store as store_mod
+
+    processed = _copy(county_built[0], tmp_path / "processed")
+    drawn: list[str] = []
+    real = type(ref).boundaries
+
+    def spy(self, level, *args, **kwargs):
+        drawn.append(level)
+        return real(self, level, *args, **kwargs)
+
+    monkeypatch.setattr(type(ref), "boundaries", spy)
+    build_indicators(_members_changed(county, tmp_path / "a.csv", 7), ref, processed)
+    assert drawn == []  # the same reference: the folder's boundary files are kept
+    Store(processed).verify()
+    geo = sorted(p.name for p in processed.glob("geo_*.parquet"))
+    assert len(geo) == 6
+    (processed / geo[0]).write_bytes(b"not a parquet file")  # damaged: that one is drawn again
+    build_indicators(_members_changed(county, tmp_path / "b.csv", 8), ref, processed)
+    assert drawn == [geo[0].removeprefix("geo_").removesuffix(".parquet")]
+    Store(processed).verify()
+    pd.read_parquet(processed / geo[0])
+    drawn.clear()
+    monkeypatch.setattr(store_mod, "MAP_SIMPLIFY", store_mod.MAP_SIMPLIFY * 2)  # what they depend on: all again
+    build_indicators(_members_changed(county, tmp_path / "c.csv", 9), ref, processed)
+    assert sorted(drawn) == sorted(g.removeprefix("geo_").removesuffix(".parquet") for g in geo)
+
+
 def test_a_damaged_folder_is_recomputed(ref, county, county_built, tmp_path):
     processed, ind1 = _copy(county_built[0], tmp_path / "processed"), county_built[1]
     (processed / INDICATORS).write_bytes(b"broken")

@@ -266,7 +266,7 @@ def _store_indicators(store: Store, res: RegisterResult, ref: ReferenceData, sur
                                        "likely_duplicates", "classification", "field_problems",
                                        "field_problems_total", "rows_with_field_problems", "approximate_values",
                                        "categories", "corrections", "review", "read", "origin") if k in q},
-        "scope": covered.to_dict(),
+        "scope": covered.to_dict(), "geometries_key": store.geometries_key(ref),
         **(meta or {}),
     })
     return res, ind

@@ -323,16 +323,20 @@ _SIGNED_NUMBER = r"[+-]?\d+([.,]\d+)?"
 
 def _safe_text_column(col: pd.Series, redact: bool) -> pd.Series:
     """One text column: personal data redacted (``redact``), then formula-leading cells prefixed."""
-    text = col.astype("string")
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)  # once per distinct value: tables repeat names
+    text = pd.Series(uniques, dtype="string")
     if redact:
         from .personal import redact_series
 
         text, _ = redact_series(text, names=True)
     risky = (text.str.contains(_FORMULA_PATTERN, regex=True) & ~text.str.fullmatch(_SIGNED_NUMBER)).fillna(False)
-    out = text.astype("object")
+    safe = text.astype("object").where(text.notna(), None)
     if risky.any():
-        out[risky.to_numpy(dtype=bool)] = "'" + text[risky.to_numpy(dtype=bool)].astype("object")
-    return out.where(text.notna(), None)
+        safe[risky.to_numpy(dtype=bool)] = "'" + text[risky.to_numpy(dtype=bool)].astype("object")
+    table = np.empty(len(safe) + 1, dtype=object)  # the last slot: missing values
+    table[:-1] = safe.to_numpy(dtype=object)
+    table[-1] = None
+    return pd.Series(table[codes], index=col.index, dtype=object)
 
 
 def _safe_cell(value: object, redact: bool) -> object:
