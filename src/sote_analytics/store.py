@@ -1025,7 +1025,26 @@ class Store:
     @staticmethod
     def geometries_key(ref) -> str:
         """What the boundaries of :meth:`write_geometries` depend on: the reference folder's files, the
-        simplification and the package's code (``geometries_key`` in ``run.json``)."""
+        simplification and the package's code (``geometries_key`` in ``run.json``).
+
+        A run whose key equals the folder's keeps the folder's boundary files (checked against their
+        checksums) instead of drawing them again.
+
+        Parameters
+        ----------
+        ref : ReferenceData
+
+        Returns
+        -------
+        str
+            A sha256 hex digest.
+
+        Examples
+        --------
+        >>> key = Store.geometries_key(ref)
+        >>> len(key), key == Store.geometries_key(ref)
+        (64, True)
+        """
         import hashlib
 
         from .digests import code_digest, folder_digest
