@@ -8,8 +8,14 @@ import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+from sote_analytics import config
+
+# the allocator the command line chooses for itself and its kernels, here too: the in-process parts and
+# the naive papermill loop run as the product's commands do (before pandas is imported)
+config.prefer_arrow_pool()
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 
 def reference():
