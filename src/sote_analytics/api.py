@@ -1202,7 +1202,8 @@ def to_png(fig: go.Figure, path: Path | str, width: int | None = None, height: i
     Raises
     ------
     SoteAnalyticsError
-        When kaleido or a browser is missing (the message says what to install).
+        When kaleido or a browser is missing (the message says what to install), or the browser fails
+        to draw the figure twice.
 
     Examples
     --------
@@ -1222,14 +1223,20 @@ def to_png(fig: go.Figure, path: Path | str, width: int | None = None, height: i
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        pio.write_image(fig, target, format="png", width=width or fig.layout.width or 900,
-                        height=height or fig.layout.height or 500, scale=scale)
-    except Exception as e:  # kaleido's errors for a missing browser differ between versions
-        if "chrom" in str(e).lower() or "browser" in str(e).lower():
-            raise SoteAnalyticsError(f"PNG export found no Chrome or Chromium ({e}): apt-get install chromium, "
-                                     "or set $BROWSER_PATH to a Chrome binary") from e
-        raise
+    for attempt in (1, 2):
+        try:
+            pio.write_image(fig, target, format="png", width=width or fig.layout.width or 900,
+                            height=height or fig.layout.height or 500, scale=scale)
+            return target
+        except Exception as e:  # kaleido's errors for a missing browser differ between versions
+            if "chrom" in str(e).lower() or "browser" in str(e).lower():
+                raise SoteAnalyticsError(f"PNG export found no Chrome or Chromium ({e}): apt-get install chromium, "
+                                         "or set $BROWSER_PATH to a Chrome binary") from e
+            if type(e).__name__ != "JavascriptError":
+                raise
+            # the browser's page was not ready (seen on a busy machine: "kaleido_scopes is not defined"): once more
+            if attempt == 2:
+                raise SoteAnalyticsError(f"PNG export failed in the browser twice ({str(e)[:200]})") from e
     return target
 
 
