@@ -72,7 +72,17 @@ def machine_info() -> dict:
     except (OSError, StopIteration):
         mem = None
     load = os.getloadavg()
-    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
+    # the host's speed when the figures were taken (the same VM is not always as fast): a fixed Python loop,
+    # and 400 MB of fresh memory touched page by page (page faults: what starting kernels and workers costs)
+    t0 = time.perf_counter()
+    sum(range(30_000_000))
+    t1 = time.perf_counter()
+    pages = bytearray(400 * 1024 * 1024)
+    pages[::4096] = b"x" * len(range(0, len(pages), 4096))
+    t2 = time.perf_counter()
+    del pages
+    return {"cpu_probe_s": round(t1 - t0, 3), "fault_probe_s": round(t2 - t1, 3),
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
             "cpu": cpu, "memory_mb": mem, "load_average": [round(x, 2) for x in load],
             "python": platform.python_version(), "platform": platform.platform(),
             # a machine busy with other work when the run started: its figures are noisy

@@ -56,6 +56,8 @@ def table() -> str:
             continue
         m = res["machine"]
         when = f"{m['date']}, {m['cores']} cores" + (", **under load** (noisy)" if m.get("under_load") else "")
+        if m.get("cpu_probe_s"):  # the host's speed at the time (bench/common.py): a loop, then page faults
+            when += f", probes {m['cpu_probe_s']:.2f} s / {m.get('fault_probe_s', 0):.2f} s"
         for g in sorted(res["goals"], key=lambda g: g["key"]):  # (a), (b), ... whatever order they ran in
             naive = _fmt(g.get("naive"), "s")
             detail = f" ({g['detail']})" if g.get("detail") else ""
