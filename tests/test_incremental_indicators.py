@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from sote_analytics.pipeline import build_indicators, read_register, store_indicators
+from sote_analytics.reference import load_reference
 from sote_analytics.store import INDICATORS, RUN_META, Store
 
 
@@ -111,8 +112,8 @@ def _members_changed(county: Path, out: Path, by: int) -> Path:
     return out
 
 
-def test_boundaries_are_drawn_again_only_when_what_they_depend_on_changed(ref, county, county_built, tmp_path,
-                                                                          monkeypatch):
+def test_boundaries_are_drawn_again_only_when_what_they_depend_on_changed(ref, reference_dir, county, county_built,
+                                                                          tmp_path, monkeypatch):
     import sote_analytics.store as store_mod
 
     processed = _copy(county_built[0], tmp_path / "processed")
@@ -124,9 +125,17 @@ def test_boundaries_are_drawn_again_only_when_what_they_depend_on_changed(ref, c
         return real(self, level, *args, **kwargs)
 
     monkeypatch.setattr(type(ref), "boundaries", spy)
-    build_indicators(_members_changed(county, tmp_path / "a.csv", 7), ref, processed)
+    # a new process: a reference that has read no boundary yet
+    fresh_ref = load_reference(ref.year, reference_dir)
+    build_indicators(_members_changed(county, tmp_path / "a.csv", 7), fresh_ref, processed)
     assert drawn == []  # the same reference: the folder's boundary files are kept
     Store(processed).verify()
+    # what reading them says (merged municipalities) is still said, as a full run says it
+    build_indicators(tmp_path / "a.csv", load_reference(ref.year, reference_dir), tmp_path / "full")
+    drawn.clear()
+    notes = Store(processed).meta()["reference_notes"]
+    assert any(n.startswith("Boundaries of") for n in notes)
+    assert notes == Store(tmp_path / "full").meta()["reference_notes"]
     geo = sorted(p.name for p in processed.glob("geo_*.parquet"))
     assert len(geo) == 6
     (processed / geo[0]).write_bytes(b"not a parquet file")  # damaged: that one is drawn again

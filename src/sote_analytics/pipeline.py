@@ -267,6 +267,7 @@ def _store_indicators(store: Store, res: RegisterResult, ref: ReferenceData, sur
                                        "field_problems_total", "rows_with_field_problems", "approximate_values",
                                        "categories", "corrections", "review", "read", "origin") if k in q},
         "scope": covered.to_dict(), "geometries_key": store.geometries_key(ref),
+        "geometries_notes": list(ref.boundary_notes),
         **(meta or {}),
     })
     return res, ind

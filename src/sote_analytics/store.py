@@ -1011,7 +1011,7 @@ class Store:
         from .reference import area_levels
 
         key = self.geometries_key(ref)
-        previous = self._previous_geometries(key)
+        previous, notes = self._previous_geometries(key)
         out = []
         for lvl in area_levels():
             name = self.geo_path(lvl.id).name
@@ -1020,6 +1020,11 @@ class Store:
                     ref.boundaries(lvl.id, simplify=MAP_SIMPLIFY).to_parquet(tmp, index=False)
             self._rehash(name)
             out.append(self.file(name))
+        for note in notes:  # what reading them said, as if they had been read (the reports show it)
+            if note not in ref.boundary_notes:
+                ref.boundary_notes.append(note)
+            if note not in ref.notes:
+                ref.notes.append(note)
         return out
 
     @staticmethod
@@ -1052,13 +1057,17 @@ class Store:
         parts = [folder_digest(ref.folder) if ref.folder else "", str(MAP_SIMPLIFY), code_digest()]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
-    def _previous_geometries(self, key: str) -> dict:
-        """The checksums of the folder's boundary files when its run drew them from the same ``key``."""
+    def _previous_geometries(self, key: str) -> tuple[dict, list[str]]:
+        """The checksums of the folder's boundary files and the notes reading them gave, when its run drew
+        them from the same ``key`` (else nothing)."""
         try:
             meta = self.meta()
         except StoreError:
-            return {}
-        return (meta.get("files") or {}) if meta.get("geometries_key") == key else {}
+            return {}, []
+        notes = meta.get("geometries_notes")
+        if meta.get("geometries_key") != key or not isinstance(notes, list):  # older folders: drawn again
+            return {}, []
+        return meta.get("files") or {}, [n for n in notes if isinstance(n, str)]
 
     def _reuse(self, previous: dict, name: str) -> bool:
         """Link the folder's ``name`` into the open transaction when its bytes are what ``run.json`` says."""

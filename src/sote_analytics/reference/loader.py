@@ -278,6 +278,9 @@ class ReferenceData:
     year: int
     notes: list[str] = field(default_factory=list)
     origin: ReferenceOrigin | None = None
+    #: The notes reading the boundaries added to :attr:`notes` (also in ``notes``): a folder that keeps its
+    #: boundary files without reading them again carries these over (:meth:`.store.Store.write_geometries`).
+    boundary_notes: list[str] = field(default_factory=list, repr=False, compare=False)
     _areas: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def grid(self, level: str = "hyvinvointialue") -> pd.DataFrame | None:
@@ -562,10 +565,10 @@ class ReferenceData:
             )
         merged = sorted(gdf.loc[gdf["source_code"] != gdf["kunta_code"], "source_code"])
         if merged:
-            self.notes.append(
-                f"Boundaries of {byear}: polygons of merged municipalities {', '.join(merged)} "
-                f"dissolved into their successors of {self.year}."
-            )
+            note = (f"Boundaries of {byear}: polygons of merged municipalities {', '.join(merged)} "
+                    f"dissolved into their successors of {self.year}.")
+            self.notes.append(note)
+            self.boundary_notes.append(note)
         if gdf.crs is None:
             gdf = gdf.set_crs(4326)
         out = gdf.dissolve(by="kunta_code", as_index=False)[["kunta_code", "geometry"]]
