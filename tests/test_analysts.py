@@ -217,6 +217,33 @@ def test_to_png_with_kaleido_and_the_system_chromium(demo_ind, tmp_path):
     assert (width, height) == (900, fig.layout.height)
 
 
+@pytest.mark.parametrize("failures", [1, 2])
+def test_to_png_tries_a_page_that_was_not_ready_once_more(demo_ind, tmp_path, monkeypatch, failures):
+    import plotly.io as pio
+
+    pytest.importorskip("kaleido")
+
+    class JavascriptError(Exception):  # the name kaleido's error has (kaleido._kaleido_tab._errors)
+        pass
+
+    calls = []
+
+    def write_image(fig, target, **kw):
+        calls.append(target)
+        if len(calls) <= failures:
+            raise JavascriptError("ReferenceError: kaleido_scopes is not defined")
+        Path(target).write_bytes(b"\x89PNG")
+
+    monkeypatch.setattr(pio, "write_image", write_image)
+    fig = sa.sector_bar(demo_ind.table, "maakunta", "13")
+    if failures == 1:  # once: the second try draws it
+        assert sa.to_png(fig, tmp_path / "bar.png").read_bytes() == b"\x89PNG" and len(calls) == 2
+    else:  # twice: one clear error, not kaleido's traceback
+        with pytest.raises(sa.SoteAnalyticsError, match="failed in the browser twice"):
+            sa.to_png(fig, tmp_path / "bar.png")
+        assert len(calls) == 2
+
+
 # ---------------------------------------------------------------------- the explorer and the one map style
 def test_explorer_level_change_keeps_a_valid_area(demo_ind, ref):
     ex = sa.explore(demo_ind.table, ref, level="hyvinvointialue")

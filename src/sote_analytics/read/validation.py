@@ -386,17 +386,13 @@ def safe_frame(frame: pd.DataFrame, *, redact: bool = False) -> pd.DataFrame:
     return out
 
 
-def write_safe_csv(frame: pd.DataFrame, path, *, redact: bool = False, **to_csv) -> None:
+def write_safe_csv(frame: pd.DataFrame, path, *, redact: bool = False) -> None:
     """Write :func:`safe_frame` of ``frame`` as UTF-8 CSV, atomically (a temporary file, then a rename)."""
     from ..atomic import atomic_path
     from ..csvwrite import write_frame
 
     with atomic_path(path) as tmp:
-        safe = safe_frame(frame, redact=redact)
-        if to_csv:  # what only pandas' writer takes
-            safe.to_csv(tmp, index=False, lineterminator="\n", **to_csv)
-        else:
-            write_frame(safe, tmp)  # pandas' bytes, formatted once per distinct value
+        write_frame(safe_frame(frame, redact=redact), tmp)  # pandas' bytes, each distinct value formatted once
 
 
 def redact_person_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
