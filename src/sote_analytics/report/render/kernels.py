@@ -113,6 +113,11 @@ class WarmKernel:
         Jupyter kernel name.
     preload : tuple of str
         Modules imported when the kernel starts.
+    while_starting : callable, optional
+        Called while a new kernel imports its libraries.
+    fork : bool
+        Start kernels as forks of this process where :func:`.forked.can_fork` allows it (this
+        process imports ``preload`` once; the report workers do this).
 
     Examples
     --------
@@ -132,8 +137,9 @@ class WarmKernel:
     """
 
     def __init__(self, cwd: Path, log_path: Path, kernel_name: str = "python3",
-                 preload: tuple[str, ...] = PRELOAD, while_starting=None) -> None:
+                 preload: tuple[str, ...] = PRELOAD, while_starting=None, fork: bool = False) -> None:
         self.while_starting = while_starting  # called while the kernel imports its libraries
+        self.fork = fork  # kernels forked from this process, which imports the preload once (.forked)
         self.cwd = Path(cwd)
         self.log_path = Path(log_path)
         self.kernel_name = kernel_name
@@ -177,6 +183,12 @@ class WarmKernel:
         self.close()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         km = AsyncKernelManager(kernel_name=self.kernel_name)
+        if self.fork:
+            from .forked import ForkedKernelManager, can_fork, preload
+
+            if can_fork(km.kernel_spec):
+                preload(self.preload)
+                km = ForkedKernelManager(kernel_name=self.kernel_name)
         with open(self.log_path, "ab") as log:
             run_sync(km.start_kernel)(cwd=str(self.cwd), stderr=log, **_die_with_us())
         self.km = km

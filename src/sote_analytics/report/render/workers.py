@@ -61,7 +61,8 @@ def _render_worker(notebook: str | None, out_dir: str | None, self_contained: bo
     done = 0
     incompatible: list[Exception] | None = None  # checked at the first job (this worker imports the libraries anyway)
     logs = Path(log_dir) if log_dir else Path(str(out_dir)) / "_executed"
-    with WarmKernel(Path.cwd(), logs / f"kernel-{os.getpid()}.log", while_starting=_preload_exporter) as kernel:
+    with WarmKernel(Path.cwd(), logs / f"kernel-{os.getpid()}.log", while_starting=_preload_exporter,
+                    fork=True) as kernel:
         kernel.launch()  # the kernel imports its libraries while the parent finds the jobs
         while True:
             job = jobs.get()  # blocking: get_nowait() may see an empty pipe before the parent's feeder filled it
