@@ -34,6 +34,8 @@ state = {
     "sigterm": str(signal.getsignal(signal.SIGTERM)),
     "main": sys.modules["__main__"].__class__.__name__,
     "loop": running,
+    "polls_parent": __import__("ipykernel.kernelapp").kernelapp.IPKernelApp.instance().parent_handle
+                    == int(os.environ["JPY_PARENT_PID"]),
 }
 print(json.dumps(state))
 print(json.dumps({"marker": "sote_fork_marker" in sys.modules, "pid": os.getpid()}))
@@ -54,7 +56,7 @@ def _run(kernel, nb, out):
     return json.loads(text[0]), json.loads(text[1])
 
 
-def test_a_forked_kernel_looks_like_a_started_one_and_has_the_preload(tmp_path, monkeypatch):
+def test_a_forked_kernel_looks_like_a_started_one_and_has_the_preload(tmp_path, monkeypatch, capfd):
     from jupyter_client.kernelspec import KernelSpecManager
 
     assert can_fork(KernelSpecManager().get_kernel_spec("python3")), "the project's kernel spec is forkable"
@@ -80,6 +82,8 @@ def test_a_forked_kernel_looks_like_a_started_one_and_has_the_preload(tmp_path, 
         logging.getLogger().removeHandler(handler)
     assert f_state == s_state, {k: (f_state[k], s_state[k]) for k in f_state if f_state[k] != s_state[k]}
     assert f_state["parent_is_us"] and f_state["session_leader"] and f_state["stdin_is_empty"]
+    assert f_state["polls_parent"]  # dies with its worker, as a started kernel does
+    assert "kernel" not in capfd.readouterr().out  # the kernels print nothing on the run's console
     assert "SOTE_FORK_TEST" in f_state["env"]
     assert f_again == f_state and f_info2["pid"] == f_info["pid"] == forked_pid  # one kernel, reused
     # a fork of this process (what this process had loaded is there), the started one is not

@@ -214,7 +214,9 @@ def _become_kernel(connection_file: str, cwd: str | None, env: dict, stderr, pre
     sys.path[:] = list(path)
     from ipykernel.kernelapp import IPKernelApp
 
-    IPKernelApp.launch_instance(argv=["-f", connection_file])
+    # traits that ipykernel reads from the environment when it is imported (in the worker, before these were set)
+    IPKernelApp.launch_instance(argv=["-f", connection_file], parent_handle=int(env.get("JPY_PARENT_PID") or 0),
+                                interrupt=int(env.get("JPY_INTERRUPT_EVENT") or 0))
 
 
 class ForkedKernelManager(AsyncKernelManager):
