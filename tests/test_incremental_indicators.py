@@ -236,3 +236,49 @@ def test_a_swap_that_fails_after_the_unchanged_files_were_kept_leaves_the_folder
     after = _state(s.path)
     assert after["quarantine.csv"] == before["quarantine.csv"]  # same inode and mtime: not rewritten
     assert s.meta()["source"] == "y.csv"
+
+
+def test_the_review_workbook_is_written_again_only_when_its_rows_change(ref, county, tmp_path, monkeypatch):
+    import sote_analytics.classify.corrections as corrections
+    from sote_analytics.classify.corrections import read_corrections
+    from sote_analytics.store import REVIEW
+
+    reg = pd.read_csv(county, dtype=str, keep_default_na=False)
+    reg.loc[reg.index[:2], "name"] = ["Qwxz ry", "Zyqv ry"]  # names no rule knows: to review
+    reg.loc[reg.index[:2], "sector"] = ""
+    reg.to_csv(tmp_path / "base.csv", index=False)
+    processed = tmp_path / "processed"
+    build_indicators(tmp_path / "base.csv", ref, processed)
+    n = Store(processed).meta()["quality"]["review"]["associations"]
+    assert n >= 2
+    written: list[Path] = []
+    real = corrections.write_review_workbook
+
+    def spy(register, path, language="fi"):
+        written.append(Path(path))
+        return real(register, path, language)
+
+    monkeypatch.setattr(corrections, "write_review_workbook", spy)
+    before = (processed / REVIEW).read_bytes()
+    changed = reg.copy()
+    row = changed.index[changed["members"].str.fullmatch(r"\d+")][-1]
+    changed.loc[row, "members"] = str(int(changed.loc[row, "members"]) + 11)  # not a reviewed column
+    changed.to_csv(tmp_path / "a.csv", index=False)
+    build_indicators(tmp_path / "a.csv", ref, processed)
+    assert written == [] and (processed / REVIEW).read_bytes() == before
+    assert Store(processed).meta()["quality"]["review"]["associations"] == n
+    Store(processed).verify()
+    # a reviewed association renamed: written again, and it says the new name
+    changed.loc[changed["name"] == "Qwxz ry", "name"] = "Qwxz uusi ry"
+    changed.to_csv(tmp_path / "b.csv", index=False)
+    build_indicators(tmp_path / "b.csv", ref, processed)
+    assert len(written) == 1
+    assert "Qwxz uusi ry" in pd.read_excel(processed / REVIEW, dtype=str).iloc[:, 2].tolist()
+    assert read_corrections(processed / REVIEW).empty
+    Store(processed).verify()
+    (processed / REVIEW).write_bytes(b"damaged")  # a damaged workbook is not kept
+    changed.loc[row, "members"] = "5"
+    changed.to_csv(tmp_path / "c.csv", index=False)
+    build_indicators(tmp_path / "c.csv", ref, processed)
+    assert len(written) == 2
+    Store(processed).verify()

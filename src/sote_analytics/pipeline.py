@@ -152,7 +152,8 @@ def build_indicators(
         store.write_field_problems(ing.result.field_problems)
         review, n_review = store.write_review(ing.register)
         quality = ing.quality()
-        quality["review"] = {"file": review.name, "associations": n_review}
+        quality["review"] = {"file": review.name, "associations": n_review,
+                             "key": store.review_key(ing.register)}
         return store_indicators(ing.result, ref, processed_dir, survey_path, activity_path, quality=quality,
                                 extra_rows=change, survey_kind=survey_kind, survey_k=survey_k, stea_path=stea_path,
                                 scope=scope, input_digest=digest)
@@ -484,10 +485,11 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
             batch = render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir,
                                  language=language, reference_dir=ref.folder, workers=workers, self_contained=True,
                                  areas=codes, force=force, progress=progress,
-                                 keep_executed=keep_executed, pool=pool) if codes else None
+                                 keep_executed=keep_executed, pool=pool, reference=ref) if codes else None
             extra = [render_batch(level, year=ref.year, processed_dir=processed_dir, out_dir=reports_dir, language=lang,
                                   reference_dir=ref.folder, areas=list(a), workers=workers, self_contained=True,
-                                  force=force, progress=progress, keep_executed=keep_executed, pool=pool)
+                                  force=force, progress=progress, keep_executed=keep_executed, pool=pool,
+                                  reference=ref)
                      for lang, a in also]
         finally:
             if thread is not None:

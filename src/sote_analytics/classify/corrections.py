@@ -215,6 +215,11 @@ def review_rows(register: pd.DataFrame) -> pd.DataFrame:
     return register[mask.to_numpy()]
 
 
+#: The register's columns the review workbook shows (with the sector and its confidence).
+REVIEW_COLUMNS = ("business_id", "register_number", "name", "municipality_name_raw", "source_category", "purpose",
+                  "sector", "confidence")
+
+
 def write_review_workbook(register: pd.DataFrame, path: Path | str, language: str = "fi") -> tuple[Path, int]:
     """Write the review workbook: the associations to review with an empty column to fill in.
 

@@ -261,7 +261,7 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
             reference_dir: Path | None = None, workers: int | None = None, force: bool = False,
             notebook: Path | None = None, self_contained: bool = False, jobs: list[Job] | None = None,
             progress: bool = False, keep_executed: bool | None = None, pool: WorkerPool | None = None,
-            ) -> PublicationResult:
+            reference=None) -> PublicationResult:
     """Render the reports of ``cfg`` (or ``jobs``); skip those whose inputs are unchanged.
 
     The one way reports are made: a one-level batch (:func:`render_batch`), ``run`` and the whole
@@ -295,6 +295,10 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
     pool : WorkerPool, optional
         Workers started earlier (their kernels warm or warming) to render on; by default the
         publication starts its own.
+    reference : ReferenceData, optional
+        The reference the caller loaded and used for ``processed_dir`` (:func:`.pipeline.run`), of
+        ``year``: used as it is, its boundaries not read again (else loaded from ``reference_dir``
+        and checked).
 
     Returns
     -------
@@ -306,7 +310,7 @@ def publish(cfg: PublicationConfig, *, year: int, processed_dir: Path, out_dir: 
     locks = check_inputs(processed_dir, out_dir, notebook)
     try:
         return _publish(cfg, year, processed_dir, out_dir, reference_dir, workers, force, notebook, self_contained,
-                        started, jobs, progress, keep_executed, pool)
+                        started, jobs, progress, keep_executed, pool, reference)
     finally:
         release_locks(locks)
 
@@ -325,16 +329,19 @@ def _key_figures(table, levels: set[str]) -> dict[tuple[str, str], dict[str, flo
 def _publish(cfg: PublicationConfig, year: int, processed_dir: Path, out_dir: Path, reference_dir: Path | None,
              workers: int | None, force: bool, notebook: Path | None, self_contained: bool,
              started: float, jobs: list[Job] | None, progress: bool, keep_executed: bool | None,
-             pool: WorkerPool | None = None) -> PublicationResult:
+             pool: WorkerPool | None = None, reference=None) -> PublicationResult:
     from ...reference import load_reference
 
-    ref = load_reference(year, reference_dir)
-    try:  # shared reference inputs are checked once, before any worker starts
-        _ = ref.municipality_boundaries
-    except Exception as exc:
-        from .run import BatchInputError
+    if reference is not None and reference.year == year:  # the caller's, checked when it made processed_dir
+        ref = reference
+    else:
+        ref = load_reference(year, reference_dir)
+        try:  # shared reference inputs are checked once, before any worker starts
+            _ = ref.municipality_boundaries
+        except Exception as exc:
+            from .run import BatchInputError
 
-        raise BatchInputError(f"reference data in {ref.folder} cannot be used: {exc}") from None
+            raise BatchInputError(f"reference data in {ref.folder} cannot be used: {exc}") from None
     store = Store(processed_dir)
     meta = store.meta()
     nb = Path(notebook) if notebook else default_notebook()
@@ -452,6 +459,7 @@ def render_batch(
     reference_dir: Path | None = None, areas: list[str] | None = None, workers: int | None = None,
     notebook: Path | None = None, self_contained: bool = False, progress: bool = True,
     national: bool = True, force: bool = False, keep_executed: bool | None = None, pool: WorkerPool | None = None,
+    reference=None,
 ) -> BatchResult:
     """Render the reports of every area of ``level`` (or of ``areas``), the national overview and the index.
 
@@ -484,7 +492,7 @@ def render_batch(
         Also the level's national overview.
     force : bool
         Rebuild reports whose inputs are unchanged.
-    keep_executed, pool : optional
+    keep_executed, pool, reference : optional
         As :func:`publish`.
 
     Returns
@@ -495,11 +503,14 @@ def render_batch(
     from ...reference import load_reference
 
     get_level(level)
-    codes = [str(a) for a in areas] if areas else load_reference(year, reference_dir).areas(level)["code"].tolist()
+    if not areas:
+        ref = reference if reference is not None and reference.year == year else load_reference(year, reference_dir)
+        areas = ref.areas(level)["code"].tolist()
+    codes = [str(a) for a in areas]
     res = publish(load_config(), year=year, processed_dir=processed_dir, out_dir=out_dir,
                   reference_dir=reference_dir, workers=workers, force=force, notebook=notebook,
                   self_contained=self_contained, jobs=batch_jobs(level, codes, language, national), progress=progress,
-                  keep_executed=keep_executed, pool=pool)
+                  keep_executed=keep_executed, pool=pool, reference=reference)
     fields = ReportResult.__dataclass_fields__
     order = {c: i for i, c in enumerate([*codes, NATIONAL])}
     results = sorted((ReportResult(**{k: v for k, v in r.items() if k in fields}) for r in res.built),
