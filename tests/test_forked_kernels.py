@@ -56,42 +56,73 @@ def _run(kernel, nb, out):
     return json.loads(text[0]), json.loads(text[1])
 
 
+def _in_worker(fn, *args):
+    """Run ``fn(*args)`` in a fork of this process, as a report worker is one, and return what it returns.
+
+    The kernels are forked from there, so this test process never imports ipykernel's application (which
+    would then meet the widgets other tests leave behind at exit)."""
+    import pickle
+    import traceback
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            out = ("ok", fn(*args))
+        except BaseException:
+            out = ("error", traceback.format_exc())
+        with os.fdopen(w, "wb") as f:
+            pickle.dump(out, f)
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        kind, value = pickle.load(f)
+    os.waitpid(pid, 0)
+    if kind == "error":
+        pytest.fail(value)
+    return value
+
+
+def _forked_and_started(tmp_path):
+    import logging
+    import types
+    import warnings
+
+    sys.modules["sote_fork_marker"] = types.ModuleType("sote_fork_marker")  # only in this (worker) process
+    nb = _notebook(tmp_path / "state.ipynb")
+    logging.getLogger().addHandler(logging.StreamHandler())  # what a test runner or a worker configured
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # neither are this process's warning filters
+        with WarmKernel(tmp_path, tmp_path / "forked.log", preload=("colorsys",), fork=True) as forked:
+            f_state, f_info = _run(forked, nb, tmp_path / "f.ipynb")
+            f_again, f_info2 = _run(forked, nb, tmp_path / "f2.ipynb")
+            forked_pid = forked.pid
+        with WarmKernel(tmp_path, tmp_path / "started.log", preload=("colorsys",), fork=False) as started:
+            s_state, s_info = _run(started, nb, tmp_path / "s.ipynb")
+    return {"f_state": f_state, "f_info": f_info, "f_again": f_again, "f_info2": f_info2, "forked_pid": forked_pid,
+            "s_state": s_state, "s_info": s_info, "worker": os.getpid(), "colorsys": "colorsys" in sys.modules}
+
+
 def test_a_forked_kernel_looks_like_a_started_one_and_has_the_preload(tmp_path, monkeypatch, capfd):
     from jupyter_client.kernelspec import KernelSpecManager
 
     assert can_fork(KernelSpecManager().get_kernel_spec("python3")), "the project's kernel spec is forkable"
     monkeypatch.setenv("SOTE_FORK_TEST", "1")  # the environment given to the kernel, not this process's at import
-    import logging
-    import types
-    import warnings
-
-    monkeypatch.setitem(sys.modules, "sote_fork_marker", types.ModuleType("sote_fork_marker"))  # only in this process
-    nb = _notebook(tmp_path / "state.ipynb")
-    handler = logging.StreamHandler()
-    logging.getLogger().addHandler(handler)  # what a test runner or a worker configured: not inherited
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # neither are this process's warning filters
-            with WarmKernel(tmp_path, tmp_path / "forked.log", preload=("colorsys",), fork=True) as forked:
-                f_state, f_info = _run(forked, nb, tmp_path / "f.ipynb")
-                f_again, f_info2 = _run(forked, nb, tmp_path / "f2.ipynb")
-                forked_pid = forked.pid
-            with WarmKernel(tmp_path, tmp_path / "started.log", preload=("colorsys",), fork=False) as started:
-                s_state, s_info = _run(started, nb, tmp_path / "s.ipynb")
-    finally:
-        logging.getLogger().removeHandler(handler)
+    got = _in_worker(_forked_and_started, tmp_path)
+    f_state, s_state, f_info, s_info = got["f_state"], got["s_state"], got["f_info"], got["s_info"]
     assert f_state == s_state, {k: (f_state[k], s_state[k]) for k in f_state if f_state[k] != s_state[k]}
     assert f_state["parent_is_us"] and f_state["session_leader"] and f_state["stdin_is_empty"]
     assert f_state["polls_parent"]  # dies with its worker, as a started kernel does
     assert "kernel" not in capfd.readouterr().out  # the kernels print nothing on the run's console
     assert "SOTE_FORK_TEST" in f_state["env"]
-    assert f_again == f_state and f_info2["pid"] == f_info["pid"] == forked_pid  # one kernel, reused
-    # a fork of this process (what this process had loaded is there), the started one is not
-    assert f_info["marker"] and not s_info["marker"] and f_info["pid"] != os.getpid()
-    assert "colorsys" in sys.modules  # the preload was imported here, once, for every kernel forked
+    assert got["f_again"] == f_state and got["f_info2"]["pid"] == f_info["pid"] == got["forked_pid"]  # reused
+    # a fork of the worker (what the worker had loaded is there), the started one is not
+    assert f_info["marker"] and not s_info["marker"] and f_info["pid"] != got["worker"]
+    assert got["colorsys"]  # the preload was imported in the worker, once, for every kernel forked
 
 
-def test_a_forked_kernel_that_dies_is_replaced_and_reaped(tmp_path):
+def _killed_and_replaced(tmp_path):
     import signal
 
     nb = _notebook(tmp_path / "state.ipynb")
@@ -99,11 +130,24 @@ def test_a_forked_kernel_that_dies_is_replaced_and_reaped(tmp_path):
         _, first = _run(kernel, nb, tmp_path / "a.ipynb")
         os.kill(first["pid"], signal.SIGKILL)
         _, second = _run(kernel, nb, tmp_path / "b.ipynb")
-        assert second["pid"] != first["pid"] and kernel.starts == 2
-    with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
+        starts = kernel.starts
+    try:
         os.waitpid(first["pid"], os.WNOHANG)
-    with pytest.raises(ProcessLookupError):
-        os.kill(second["pid"], 0)  # shut down with the WarmKernel
+        reaped = False
+    except ChildProcessError:  # reaped: no zombie left behind
+        reaped = True
+    try:
+        os.kill(second["pid"], 0)
+        gone = False
+    except ProcessLookupError:  # shut down with the WarmKernel
+        gone = True
+    return {"first": first["pid"], "second": second["pid"], "starts": starts, "reaped": reaped, "gone": gone}
+
+
+def test_a_forked_kernel_that_dies_is_replaced_and_reaped(tmp_path):
+    got = _in_worker(_killed_and_replaced, tmp_path)
+    assert got["second"] != got["first"] and got["starts"] == 2
+    assert got["reaped"] and got["gone"]
 
 
 def test_a_kernel_spec_of_another_interpreter_is_started_not_forked():

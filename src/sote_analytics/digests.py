@@ -88,6 +88,28 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+def parts_digest(*parts: str) -> str:
+    """sha256 of ``parts`` and the package's code (:func:`code_digest`): the key of a derived file that
+    is kept while what it is made of stays the same.
+
+    Parameters
+    ----------
+    *parts : str
+        What the file is made of.
+
+    Returns
+    -------
+    str
+        Hex digest.
+
+    Examples
+    --------
+    >>> parts_digest("a", "b") == parts_digest("a", "b"), parts_digest("a", "b") == parts_digest("ab")
+    (True, False)
+    """
+    return hashlib.sha256("\0".join([*parts, code_digest()]).encode()).hexdigest()
+
+
 def inputs_digest(files: dict, options: dict, reference_folder: Path | str | None) -> str:
     """The digest of a run's inputs: a run with the same digest would write the same outputs.
 

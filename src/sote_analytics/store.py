@@ -751,14 +751,11 @@ class Store:
         >>> key == Store.review_key(register.copy()), key == Store.review_key(register, "sv")
         (True, False)
         """
-        import hashlib
-
         from .classify.corrections import REVIEW_COLUMNS, review_rows
-        from .digests import code_digest
+        from .digests import parts_digest
 
         rows = review_rows(register).reindex(columns=list(REVIEW_COLUMNS))
-        body = rows.astype("string").fillna("\0").to_csv(index=False)
-        return hashlib.sha256("\0".join([code_digest(), language, body]).encode()).hexdigest()
+        return parts_digest(language, rows.astype("string").fillna("\0").to_csv(index=False))
 
     def _previous_files(self, path: str, key: str) -> dict:
         """The checksums of the folder's files when ``run.json`` at ``path`` (dotted) holds ``key``."""
@@ -1097,24 +1094,18 @@ class Store:
         >>> len(key), key == Store.geometries_key(ref)
         (64, True)
         """
-        import hashlib
+        from .digests import folder_digest, parts_digest
 
-        from .digests import code_digest, folder_digest
-
-        parts = [folder_digest(ref.folder) if ref.folder else "", str(MAP_SIMPLIFY), code_digest()]
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+        return parts_digest(folder_digest(ref.folder) if ref.folder else "", str(MAP_SIMPLIFY))
 
     def _previous_geometries(self, key: str) -> tuple[dict, list[str]]:
         """The checksums of the folder's boundary files and the notes reading them gave, when its run drew
         them from the same ``key`` (else nothing)."""
-        try:
-            meta = self.meta()
-        except StoreError:
+        files = self._previous_files("geometries_key", key)
+        notes = self.meta().get("geometries_notes") if files else None
+        if not isinstance(notes, list):  # older folders: drawn again
             return {}, []
-        notes = meta.get("geometries_notes")
-        if meta.get("geometries_key") != key or not isinstance(notes, list):  # older folders: drawn again
-            return {}, []
-        return meta.get("files") or {}, [n for n in notes if isinstance(n, str)]
+        return files, [n for n in notes if isinstance(n, str)]
 
     def _reuse(self, previous: dict, name: str) -> bool:
         """Link the folder's ``name`` into the open transaction when its bytes are what ``run.json`` says."""

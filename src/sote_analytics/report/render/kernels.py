@@ -182,13 +182,14 @@ class WarmKernel:
 
         self.close()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        km = AsyncKernelManager(kernel_name=self.kernel_name)
-        if self.fork:
+        if self.fork:  # a fork of this process where the spec allows it, started as the spec says elsewhere
             from .forked import ForkedKernelManager, can_fork, preload
 
+            km = ForkedKernelManager(kernel_name=self.kernel_name)
             if can_fork(km.kernel_spec):
                 preload(self.preload)
-                km = ForkedKernelManager(kernel_name=self.kernel_name)
+        else:
+            km = AsyncKernelManager(kernel_name=self.kernel_name)
         with open(self.log_path, "ab") as log:
             run_sync(km.start_kernel)(cwd=str(self.cwd), stderr=log, **_die_with_us())
         self.km = km
