@@ -95,9 +95,14 @@ def preload(modules: tuple[str, ...]) -> None:
 
     Examples
     --------
-    >>> preload(("json",))
-    >>> "ipykernel.kernelapp" in sys.modules
-    True
+    In a process of its own (a process that imports ipykernel's application is one that kernels are
+    forked from, not the one a user works in):
+
+    >>> import subprocess
+    >>> code = ("import sys; from sote_analytics.report.render.forked import preload; "
+    ...         "preload(('colorsys',)); print(all(m in sys.modules for m in ('colorsys', 'ipykernel.kernelapp')))")
+    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    'True'
     """
     import importlib
 
