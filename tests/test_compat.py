@@ -35,6 +35,17 @@ def test_a_missing_exporter_hook_fails_loudly(monkeypatch):
         compat.check()
 
 
+@pytest.mark.parametrize("name", compat.PLOTLY_UTILS)
+def test_a_missing_plotly_serialisation_helper_fails_loudly(monkeypatch, name):
+    """The report's figures are serialised with plotly's own helpers (fragments.figure_dict): a plotly without
+    one of them fails the check naming plotly, its version and the name."""
+    import _plotly_utils.utils as plotly_utils
+
+    monkeypatch.delattr(plotly_utils, name)
+    with pytest.raises(compat.IncompatibleLibraryError, match=rf"plotly \d+\.\d+.* has no _plotly_utils.utils.{name},"):
+        compat.check()
+
+
 def _pins() -> dict[str, str]:
     pins = {}
     for line in (ROOT / "constraints.txt").read_text("utf-8").splitlines():

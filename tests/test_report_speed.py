@@ -160,6 +160,30 @@ def test_figures_are_valid_plotly_figures_with_their_own_title_room(county):
     assert _figures(county)["sector_bar"].layout.template.layout.paper_bgcolor != "black"
 
 
+def test_figure_dict_converts_exactly_what_plotly_converts():
+    """figure_dict's one walk gives plotly's result (a deep copy, then convert_to_base64) on arrays anywhere: as a
+    dict's value, inside lists and tuples, under the keys plotly skips (left as they are), and in lists of plain
+    values (shared, never converted)."""
+    import copy
+
+    import numpy as np
+    from _plotly_utils.utils import convert_to_base64
+    from plotly.utils import PlotlyJSONEncoder
+
+    from sote_analytics.report.fragments import _serialisable
+
+    arr = np.array([1.5, 2.5])
+    obj = {"x": arr, "y": [1, None, 2], "z": (arr, {"w": np.arange(3)}), "range": np.array([0, 1]),
+           "geojson": {"c": np.array([3.0])}, "customdata": [[1, "a"], (2, {"v": np.array([7], dtype=np.int8)})],
+           "layers": [{"q": arr}], "n": {"m": {"k": np.array([True, False])}}, "s": "text", "e": []}
+    expected = copy.deepcopy(obj)
+    convert_to_base64(expected)
+    got = _serialisable(obj)
+    assert json.dumps(got, cls=PlotlyJSONEncoder) == json.dumps(expected, cls=PlotlyJSONEncoder)
+    assert isinstance(obj["x"], np.ndarray) and isinstance(obj["z"][1]["w"], np.ndarray)  # the input unchanged
+    assert got["y"] is obj["y"]  # a list of plain values is shared
+
+
 def test_serialising_a_figure_leaves_it_unchanged(county):
     """figure_dict shares the figure's coordinate lists: the base64 conversion must not touch the figure."""
     from sote_analytics.report.fragments import figure_dict
@@ -207,3 +231,9 @@ def test_warm_kernel_freezes_its_preload(tmp_path):
                        "freeze count")["user_expressions"]
         assert int(res["n"]["data"]["text/plain"]) > 0
         assert "gc" not in res["names"]["data"]["text/plain"]
+        before = int(res["n"]["data"]["text/plain"])
+        # what a report keeps (a module-level cache) is frozen by the reset before the next report
+        k._reply(k._send("import json; json._kept = [{'a': [i]} for i in range(5000)]"), "keep")
+        assert k._reset_and_fingerprint() == k.baseline
+        res = k._reply(k._send("", {"n": "__import__('gc').get_freeze_count()"}), "freeze count")["user_expressions"]
+        assert int(res["n"]["data"]["text/plain"]) >= before + 10_000

@@ -7,6 +7,7 @@ boundaries themselves), so they render offline.
 
 from __future__ import annotations
 
+import marshal
 from functools import cache
 
 import pandas as pd
@@ -60,11 +61,18 @@ def with_title_room(fig: go.Figure, template: str | None = None) -> go.Figure:
         return fig
     layout = fig.layout
     layout._validate = False  # plotly's own way of setting a template validated before
-    try:
-        layout.template = title_template(template)
+    try:  # a fresh copy of the template's JSON: unmarshalled (0.2 ms) instead of plotly's deep copy (2-5 ms)
+        layout.template = marshal.loads(_title_template_bytes(template))
     finally:
         layout._validate = fig._validate
     return fig
+
+
+@cache
+def _title_template_bytes(name: str) -> bytes:
+    """The JSON of :func:`title_template` marshalled (plain dicts, lists and values: what
+    ``to_plotly_json`` would copy), for :func:`with_title_room` to set a fresh copy on each figure."""
+    return marshal.dumps(title_template(name).to_plotly_json())
 
 
 @cache

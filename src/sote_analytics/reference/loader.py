@@ -282,6 +282,8 @@ class ReferenceData:
     #: boundary files without reading them again carries these over (:meth:`.store.Store.write_geometries`).
     boundary_notes: list[str] = field(default_factory=list, repr=False, compare=False)
     _areas: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    #: Row positions of each area's municipalities in :attr:`key`, per level column (:meth:`members`).
+    _members: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
 
     def grid(self, level: str = "hyvinvointialue") -> pd.DataFrame | None:
         """Tile-grid layout of the areas (``grid_<level>.csv``: name, code, row, col), if the folder has one."""
@@ -380,9 +382,23 @@ class ReferenceData:
         return dict(zip(self.key["kunta_code"], self.key[f"{lvl.id}_code"], strict=True))
 
     def members(self, level: str, code: str) -> pd.DataFrame:
-        """Municipalities of one area (rows of :attr:`key`); raise if the area is unknown."""
+        """Municipalities of one area (rows of :attr:`key`, a new frame each call); raise if the area is unknown.
+
+        Examples
+        --------
+        >>> m = ref.members("hyvinvointialue", "15")
+        >>> len(m), "179" in set(m["kunta_code"]), m.equals(ref.key[ref.key["hyvinvointialue_code"] == "15"])
+        (22, True, True)
+        """
         lvl = get_level(level)
-        sel = self.key[self.key[f"{lvl.id}_code"] == str(code)]
+        key = self.key
+        col = f"{lvl.id}_code"
+        cached = self._members.get(col)
+        if cached is None or cached[0] is not key:  # the rows of each area of the level, found in one pass
+            cached = (key, {str(c): pos for c, pos in key.groupby(col, sort=False).indices.items()})
+            self._members[col] = cached
+        pos = cached[1].get(str(code))
+        sel = key.iloc[pos] if pos is not None else key.iloc[0:0]
         if sel.empty:
             valid = ", ".join(self.areas(level)["code"])
             raise ValueError(f"No {level} with code {code!r} in the {self.year} key; valid: {valid}")

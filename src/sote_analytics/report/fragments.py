@@ -94,6 +94,32 @@ def _share_leaves(obj):
     return obj
 
 
+def _serialisable(obj):
+    """:func:`_share_leaves` of ``obj`` with plotly's base64 conversion (``convert_to_base64``) applied to the
+    copy, in one walk: the arrays plotly would convert (a dict's values, except under the keys it skips) become
+    typed-array specs; lists of plain values, which plotly walks value by value to no effect, are shared."""
+    from _plotly_utils.utils import is_homogeneous_array, is_skipped_key, to_typed_array_spec
+
+    def walk(obj):
+        if isinstance(obj, dict):
+            out = {}
+            for k, v in obj.items():
+                if isinstance(v, dict | list | tuple):  # never an array plotly converts
+                    out[k] = _share_leaves(v) if is_skipped_key(k) else walk(v)
+                elif isinstance(v, str | int | float | bool) or v is None:
+                    out[k] = v
+                elif not is_skipped_key(k) and is_homogeneous_array(v):
+                    out[k] = to_typed_array_spec(v)
+                else:
+                    out[k] = v
+            return out
+        if isinstance(obj, list | tuple) and any(isinstance(v, dict | list | tuple) for v in obj):
+            return [walk(v) for v in obj]
+        return obj
+
+    return walk(obj)
+
+
 def figure_dict(fig) -> dict:
     """What ``fig.to_dict()`` returns, without its deep copy of every coordinate: the figure's dicts and
     nested lists are copied, lists of values (a polygon's coordinates) are shared with the figure, so the
@@ -108,15 +134,11 @@ def figure_dict(fig) -> dict:
     >>> figure_dict(fig) == fig.to_dict(), isinstance(fig.data[0].y, np.ndarray)
     (True, True)
     """
-    from _plotly_utils.utils import convert_to_base64
-
     data, layout = getattr(fig, "_data", None), getattr(fig, "_layout", None)
     frames = getattr(fig, "frames", ())
     if not isinstance(data, list) or not isinstance(layout, dict) or frames:
         return fig.to_dict()
-    res = {"data": _share_leaves(data), "layout": _share_leaves(layout)}
-    convert_to_base64(res)
-    return res
+    return {"data": _serialisable(data), "layout": _serialisable(layout)}
 
 
 def empty_bars(fig) -> bool:

@@ -1,13 +1,15 @@
-"""Every use of papermill's, nbconvert's, jupyter_client's and jsonschema's internals, in one module.
+"""Every use of papermill's, nbconvert's, jupyter_client's and jsonschema's internals, in one module, and the
+check of plotly's that the report fragments use.
 
-The warm kernels and the fast export lean on names these libraries do not promise to keep: the
-engine registry of papermill, the private liveness check of jupyter_client's kernel client,
-the resources set-up and validation hooks of nbconvert's exporters, and jsonschema's optional
-import of ``rfc3987_syntax``. The versions they were written against are the ranges in
-``pyproject.toml`` (and the exact ones in ``constraints.txt``). :func:`check` verifies that each name
-exists; each worker runs it while its kernel starts (the worker imports these libraries then anyway,
-so the check costs the parent process nothing), and so do the tests: an incompatible upgrade fails
-every report with one line naming the library, its version and the name, not deep inside a report.
+The warm kernels and the fast export lean on names these libraries do not promise to keep: the engine registry
+of papermill, the private liveness check of jupyter_client's kernel client, the resources set-up and
+validation hooks of nbconvert's exporters, and jsonschema's optional import of ``rfc3987_syntax``; the
+report's figures are serialised with plotly's own base64 conversion (``_plotly_utils.utils``, in
+:func:`.fragments.figure_dict`, a layer below this module). The versions they were written against are the
+ranges in ``pyproject.toml`` (and the exact ones in ``constraints.txt``). :func:`check` verifies that each
+name exists; each worker runs it while its kernel starts (the worker imports these libraries then anyway, so
+the check costs the parent process nothing), and so do the tests: an incompatible upgrade fails every report
+with one line naming the library, its version and the name, not deep inside a report.
 
 Examples
 --------
@@ -20,13 +22,16 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import types
 from collections.abc import Callable
 
 from ...errors import SoteAnalyticsError
 
 #: The libraries whose internals are used, and the major versions tested (pyproject's upper bounds).
 TESTED: dict[str, str] = {"papermill": "2", "nbconvert": "7", "nbclient": "0", "jupyter_client": "8",
-                          "nbformat": "5"}
+                          "nbformat": "5", "plotly": "7"}
+#: What :func:`.fragments.figure_dict` takes from plotly's ``_plotly_utils.utils``.
+PLOTLY_UTILS = ("is_homogeneous_array", "is_skipped_key", "to_typed_array_spec")
 
 
 class IncompatibleLibraryError(SoteAnalyticsError, RuntimeError):
@@ -36,8 +41,9 @@ class IncompatibleLibraryError(SoteAnalyticsError, RuntimeError):
 def _need(obj: object, name: str, library: str) -> None:
     if not hasattr(obj, name):
         version = importlib.metadata.version(library)
+        owner = obj.__name__ if isinstance(obj, type | types.ModuleType) else type(obj).__name__
         raise IncompatibleLibraryError(
-            f"{library} {version} has no {type(obj).__name__ if not isinstance(obj, type) else obj.__name__}.{name}, "
+            f"{library} {version} has no {owner}.{name}, "
             f"which the report runner uses; install the tested versions: pip install -c constraints.txt -e .")
 
 
@@ -59,6 +65,10 @@ def check() -> None:
     for name in ("_init_resources", "_validate_preprocessor", "_create_environment"):
         _need(HTMLExporter, name, "nbconvert")
     _need(TemplateExporter, "from_notebook_node", "nbconvert")
+    import _plotly_utils.utils as plotly_utils
+
+    for name in PLOTLY_UTILS:
+        _need(plotly_utils, name, "plotly")
 
 
 def engine_registered(name: str) -> bool:

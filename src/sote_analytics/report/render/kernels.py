@@ -35,11 +35,16 @@ ENGINE = "sote-warm"
 PRELOAD = ("pandas", "geopandas", "pyarrow.parquet", "plotly.graph_objects", "plotly.basedatatypes",
            "sote_analytics.figures", "sote_analytics.report.content")
 
-_RESET = "get_ipython().reset(new_session=True, aggressive=False)"
 #: After the preload: what was imported moves to the collector's permanent generation, so that the full
 #: collection IPython's reset runs between reports (``DisplayHook.flush``) no longer walks the libraries'
 #: objects (0.105 s -> 0.038 s a report). No name is left in the user namespace.
 _FREEZE = "__import__('gc').collect(); __import__('gc').freeze()"
+#: Between reports: the reset, then the same collection and freeze, so what the first report loaded and kept
+#: (the indicator table, the reference, their lookups) is walked by no later collection either. The report's
+#: own garbage is collected first; a frozen object is still freed when its last reference goes, but one that
+#: becomes part of a garbage cycle later is not (cached data of another processed folder, rarely: a
+#: worker's kernel renders from one).
+_RESET = "get_ipython().reset(new_session=True, aggressive=False); " + _FREEZE
 _FINGERPRINT = (
     "__import__('hashlib').sha256(repr(("
     "sorted(k for k in get_ipython().user_ns if not k.startswith('_')),"
