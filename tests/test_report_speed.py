@@ -184,6 +184,24 @@ def test_figure_dict_converts_exactly_what_plotly_converts():
     assert got["y"] is obj["y"]  # a list of plain values is shared
 
 
+def test_maps_built_in_one_construction_equal_the_step_by_step_api(county):
+    """The report's maps are validated in one construction; the public step-by-step helpers (polygon_figure,
+    legend_swatch, add_area_labels, map_layout: what an analyst and api.py use) give the same figure."""
+    from sote_analytics import figures
+
+    b = county.area_boundaries.reset_index(drop=True)
+    names = b["name_fi"].tolist()
+    fig = figures.gaps_map(b, pd.Series({"179": 2, b["code"].iloc[1]: 5}), "fi", label_priority=county.ref.population)
+    step = figures.polygon_figure([{k: tr[k] for k in ("fillcolor", "line", "text", "name")}
+                                   for tr in fig.to_plotly_json()["data"][:len(b)]], b)
+    for tr in fig.data[len(b):-1]:
+        figures.legend_swatch(step, tr.name, tr.marker.color, tr.legendrank)
+    assert figures.add_area_labels(step, b, names, figures.GAPS_MAP_HEIGHT, county.ref.population) != []
+    figures.map_layout(step, b, figures.GAPS_MAP_HEIGHT, fig.layout.legend.title.text)
+    assert fig.to_dict() == step.to_dict()
+    assert fig.layout.template.layout.title.automargin is True  # the real template, not the placeholder
+
+
 def test_serialising_a_figure_leaves_it_unchanged(county):
     """figure_dict shares the figure's coordinate lists: the base64 conversion must not touch the figure."""
     from sote_analytics.report.fragments import figure_dict
