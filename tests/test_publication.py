@@ -326,3 +326,27 @@ def test_folder_index_lists_every_manifest_and_never_an_exception(ref, tmp_path)
     row = re.search(r'<tr id="kunta-905">(.*?)</tr>', fi, re.S).group(1)
     assert 'href="kunta_905.html"' in row and "epäonnistui" in row
     assert 'href="kunta_297.html"' not in fi
+
+
+def test_group_digests_follow_each_groups_values():
+    """A report's data digest changes with a value of its own area and with nothing else: a value changed in one
+    group changes that group's digest only; the same values in another row order or read again give the same
+    digests; a column pandas cannot hash (lists) is hashed as text."""
+    from sote_analytics.report.render.publication import _group_digests
+
+    df = pd.DataFrame({"area_code": ["1", "1", "2", "3"], "value": [1.5, float("nan"), 2.0, 0.0],
+                       "n": [3, 4, 5, 6], "name": pd.array(["a", None, "c", "d"], dtype="string")})
+    base = _group_digests(df, ["area_code"])
+    assert set(base) == {("1",), ("2",), ("3",)} and len(set(base.values())) == 3
+    assert _group_digests(df.iloc[::-1].reset_index(drop=True), ["area_code"]) == base
+    assert _group_digests(df.copy(), ["area_code"]) == base
+    for col, value in (("value", 2.5), ("n", 7), ("name", "z")):
+        changed = df.copy()
+        changed.loc[2, col] = value
+        after = _group_digests(changed, ["area_code"])
+        assert after[("2",)] != base[("2",)] and {k: v for k, v in after.items() if k != ("2",)} == {
+            k: v for k, v in base.items() if k != ("2",)}, col
+    lists = df.assign(codes=[["091"], ["091", "049"], [], ["179"]])
+    listed = _group_digests(lists, ["area_code"])
+    lists.at[3, "codes"] = ["180"]
+    assert _group_digests(lists, ["area_code"])[("3",)] != listed[("3",)]
