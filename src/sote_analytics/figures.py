@@ -416,9 +416,8 @@ def sector_map(boundaries, table: pd.DataFrame, sectors: list[str], language: st
         return names, cols, vis
 
     names0, cols0, vis0 = legend_args(labels, colors)
-    legend = [dict(type="scatter", x=[None], y=[None], mode="markers",  # legend-only traces, relabelled by the menu
-                   marker=dict(size=12, symbol="square", line=dict(color=MAP_OUTLINE, width=1), color=cols0[j]),
-                   showlegend=True, hoverinfo="skip", name=names0[j], visible=vis0[j] is True) for j in range(nleg)]
+    # legend-only traces, relabelled by the menu
+    legend = [_swatch(names0[j], cols0[j], visible=vis0[j] is True) for j in range(nleg)]
     label_trace, label_text = _label_trace(gdf, names, SECTOR_MAP_HEIGHT, label_priority)
     nlab = len(label_text)
     buttons = []
@@ -711,11 +710,11 @@ def legend_swatch(fig: go.Figure, name: str, color: str, rank: int) -> None:
     fig.add_trace(_swatch(name, color, rank))
 
 
-def _swatch(name: str, color: str, rank: int) -> dict:
-    """The trace dict of :func:`legend_swatch`."""
-    return dict(type="scatter", x=[None], y=[None], mode="markers", name=name, legendrank=rank, showlegend=True,
+def _swatch(name: str, color: str, rank: int | None = None, **props) -> dict:
+    """The trace dict of :func:`legend_swatch` (without ``legendrank`` when ``rank`` is None; ``props`` added)."""
+    return dict(type="scatter", x=[None], y=[None], mode="markers", name=name, showlegend=True,
                 marker=dict(size=12, symbol="square", color=color, line=dict(color=MAP_OUTLINE, width=1)),
-                hoverinfo="skip")
+                hoverinfo="skip", **({} if rank is None else {"legendrank": rank}), **props)
 
 
 def gaps_map(boundaries, missing: pd.Series, language: str = "fi",
