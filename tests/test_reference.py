@@ -67,6 +67,23 @@ def test_area_outline_matches_its_municipalities(ref):
     assert areas.loc["15", "name_fi"] == "Keski-Suomen hyvinvointialue"
 
 
+def test_dissolved_boundaries_are_kept_per_level_and_handed_out_as_copies(reference_dir):
+    """A second call gives what a fresh reference dissolves; a caller's change to its copy reaches nobody;
+    new municipality polygons are dissolved again."""
+    ref = load_reference(2025, reference_dir=reference_dir)
+    first = ref.boundaries("maakunta", simplify=0.005)
+    first.loc[0, "name_fi"] = "muutettu"
+    first.geometry = first.geometry.translate(1, 1)
+    again = ref.boundaries("maakunta", simplify=0.005)
+    fresh = load_reference(2025, reference_dir=reference_dir).boundaries("maakunta", simplify=0.005)
+    assert again.equals(fresh) and "muutettu" not in set(again["name_fi"])
+    assert not ref.boundaries("maakunta").geometry.geom_equals_exact(again.geometry, 0).all()  # own key
+    shrunk = ref.municipality_boundaries.copy()
+    shrunk.geometry = shrunk.geometry.translate(0.5, 0)
+    ref.__dict__["municipality_boundaries"] = shrunk  # the cached_property replaced
+    assert not ref.boundaries("maakunta", simplify=0.005).geometry.geom_equals_exact(fresh.geometry, 1e-9).all()
+
+
 def test_offline_without_folder_or_cache_says_how_to_fix(tmp_path, monkeypatch):
     monkeypatch.delenv("SOTE_REFERENCE_DIR", raising=False)
     # 2025 now falls back to the embedded snapshot; a year it lacks still needs a source

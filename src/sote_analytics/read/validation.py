@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -395,6 +396,16 @@ def write_safe_csv(frame: pd.DataFrame, path, *, redact: bool = False) -> None:
         write_frame(safe_frame(frame, redact=redact), tmp)  # pandas' bytes, each distinct value formatted once
 
 
+@lru_cache(maxsize=1 << 16)
+def _contact_label(word: str) -> bool:
+    """True for "puh.", "tel:", "yhteyshenkilö", "/": what is left of removed contact details (words repeat,
+    hence the cache)."""
+    from .personal import PERSONAL_DATA_HEADER, normalize_personal_header
+
+    norm = normalize_personal_header(word)
+    return not norm.strip() or bool(PERSONAL_DATA_HEADER.search(norm))
+
+
 def redact_person_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Association names that are a person's name and nothing else ("Maija Meikäläinen", once e-mails,
     phones and their labels, "puh.", "tel:", are removed) replaced by :data:`.personal.REDACTED`: (names, mask
@@ -410,19 +421,15 @@ def redact_person_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
     >>> out.tolist(), hit.tolist()
     (['[poistettu]', 'Anna Apua ry', nan, '[poistettu]'], [True, False, False, True])
     """
-    from .personal import PERSONAL_DATA_HEADER, REDACTED, is_person_name, normalize_personal_header
-
-    def label(word: str) -> bool:  # "puh.", "tel:", "yhteyshenkilö", "/": what is left of removed contact details
-        norm = normalize_personal_header(word)
-        return not norm.strip() or bool(PERSONAL_DATA_HEADER.search(norm))
+    from .personal import REDACTED, is_person_name
 
     def person(v: object) -> bool:
         if not isinstance(v, str):
             return False
-        rest = " ".join(w for w in v.replace(REDACTED, " ").replace(",", " ").split() if not label(w))
+        rest = " ".join(w for w in v.replace(REDACTED, " ").replace(",", " ").split() if not _contact_label(w))
         return bool(rest) and is_person_name(rest)
 
     values = names.astype("object")
-    hit = values.map(person).astype(bool)
+    hit = map_unique(values, person).astype(bool)
     out = values.where(~hit, REDACTED)
     return out, hit

@@ -284,6 +284,8 @@ class ReferenceData:
     _areas: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
     #: Row positions of each area's municipalities in :attr:`key`, per level column (:meth:`members`).
     _members: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
+    #: Dissolved boundaries per (level, simplify), with the frames they were made from (:meth:`boundaries`).
+    _boundaries: dict[tuple, tuple] = field(default_factory=dict, repr=False, compare=False)
 
     def grid(self, level: str = "hyvinvointialue") -> pd.DataFrame | None:
         """Tile-grid layout of the areas (``grid_<level>.csv``: name, code, row, col), if the folder has one."""
@@ -604,6 +606,14 @@ class ReferenceData:
             polygons (shared borders stay shared), applied before dissolving.
         """
         lvl = get_level(level)
+        made_from = (self.municipality_boundaries, self.key)
+        cached = self._boundaries.get((lvl.id, simplify))
+        if cached is None or cached[0] is not made_from[0] or cached[1] is not made_from[1]:
+            cached = (*made_from, self._dissolved(lvl, simplify))
+            self._boundaries[(lvl.id, simplify)] = cached
+        return cached[2].copy()  # dissolving takes 0.1 s a level; the caller may change its copy
+
+    def _dissolved(self, lvl, simplify: float | None):
         mun = self.municipality_boundaries[["kunta_code", "geometry"]]
         if simplify:
             mun = mun.set_geometry(mun.geometry.simplify_coverage(simplify))
@@ -613,7 +623,7 @@ class ReferenceData:
             mun = mun.merge(self.key[["kunta_code", f"{lvl.id}_code"]], on="kunta_code")
             gdf = mun.dissolve(by=f"{lvl.id}_code", as_index=False)
             gdf = gdf.rename(columns={f"{lvl.id}_code": "code"})[["code", "geometry"]]
-        names = self.areas(level)[["code", "name_fi", "name_sv", "name_en"]]
+        names = self.areas(lvl.id)[["code", "name_fi", "name_sv", "name_en"]]
         return gdf.merge(names, on="code").sort_values("code", key=_natural_key).reset_index(
             drop=True
         )

@@ -112,18 +112,22 @@ def generate_register(ref: ReferenceData, seed: int = config.DEFAULT_SEED) -> pd
     used: set[tuple[str, str]] = set()
     used_ids: set[str] = set()
     serial = 0
-    for i, mun in key.iterrows():
+    sub_w = {}  # each sector's subtype weights, normalised once
+    for sector in sectors:
+        sw = np.array([s["weight"] for s in prof["sectors"][sector]["subtypes"]], dtype=float)
+        sub_w[sector] = sw / sw.sum()
+    for i, mun in enumerate(key.to_dict("records")):  # plain dicts: a Series lookup per name costs ~10x
         swedish_majority = mun.get("kielisuhde_code") in SWEDISH_MAJORITY
         bilingual = mun.get("kielisuhde_code") in BILINGUAL_FINNISH
         domicile = mun["kunta_name_sv"] if swedish_majority else mun["kunta_name_fi"]
+        fill = {"gen": finnish_genitive(mun["kunta_name_fi"]), "sv": mun["kunta_name_sv"]}
         for _ in range(int(counts[i])):
             serial += 1
             sector = sectors[rng.choice(len(sectors), p=sector_w)]
             subs = prof["sectors"][sector]["subtypes"]
-            sw = np.array([s["weight"] for s in subs], dtype=float)
-            sub = subs[rng.choice(len(subs), p=sw / sw.sum())]
+            sub = subs[rng.choice(len(subs), p=sub_w[sector])]
             use_sv = (swedish_majority and rng.random() < 0.85) or (bilingual and rng.random() < 0.2)
-            name = _unique_name(rng, sub, mun, use_sv, used)
+            name = _unique_name(rng, sub, mun, use_sv, used, fill)
             rows.append([*_association(rng, prof, serial, name, domicile, sector, sub, used_ids)[:-1], "", True])
     rows += headquarters_rows(ref, seed, serial, used_ids)
     reg = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
@@ -184,11 +188,10 @@ def headquarters_rows(ref: ReferenceData, seed: int, serial: int, used_ids: set[
     return rows
 
 
-def _unique_name(rng, sub: dict, mun: pd.Series, use_sv: bool, used: set) -> str:
+def _unique_name(rng, sub: dict, mun: dict, use_sv: bool, used: set, fill: dict[str, str]) -> str:
     prof = demo_profiles()
     lang = "sv" if use_sv else "fi"
     templates = sub[lang]
-    fill = {"gen": finnish_genitive(mun["kunta_name_fi"]), "sv": mun["kunta_name_sv"]}
     order = rng.permutation(len(templates))
     for j in order:
         name = templates[j].format(**fill)
