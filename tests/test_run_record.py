@@ -150,3 +150,26 @@ def test_the_same_run_again_does_nothing_and_any_change_runs(ref, demo_dir, refe
     failed, _ = _run([*args, "--area", "1"])
     assert failed.returncode == 2 and "no hyvinvointialue area to report on" in failed.stderr
     assert not (out / RECORD).exists()
+
+
+def test_the_console_script_ends_with_the_commands_status_and_all_its_output(tmp_path):
+    """``sote-analytics`` (:func:`.cli.console`) ends the process at once after the command, without the
+    interpreter's teardown: the status is the command's (0, a user error's 2) and every line it printed, to a
+    pipe, arrives."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+    def console(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "sote_analytics.cli", *args], env=env, capture_output=True,
+                              text=True)
+
+    ok = console("--help")
+    assert ok.returncode == 0 and "run-demo" in ok.stdout and ok.stdout.endswith("\n")
+    missing = console("run", str(tmp_path / "no_such_register.csv"), "--out-dir", str(tmp_path / "out"))
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("error: ") and "no_such_register.csv" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    bad = console("run", "--no-such-option")
+    assert bad.returncode == 2 and "no-such-option" in bad.stderr
+    script = ROOT / ".venv" / "bin" / "sote-analytics"
+    if script.is_file():  # the installed console script is this function
+        assert "from sote_analytics.cli import console" in script.read_text("utf-8")

@@ -63,3 +63,90 @@ def test_a_pool_closed_before_any_job_leaves_nothing_running(tmp_path):
         assert len(children) >= 2
     _gone, alive = psutil.wait_procs(children, timeout=30)
     assert not alive
+
+
+def test_a_started_worker_gets_ready_before_it_has_a_job(tmp_path, monkeypatch):
+    """What a worker's first report would wait for (papermill and nbconvert imported, the libraries' internals
+    checked, the kernel's imports finished) is done while no job is queued: while ``run`` computes."""
+    import time
+
+    from sote_analytics.report.render import kernels
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    real_check, real_prepare = workers_module.check_libraries, kernels.WarmKernel.prepare
+
+    def check():
+        real_check()
+        (marks / "checked").touch()
+
+    def prepare(self):
+        fresh = real_prepare(self)
+        (marks / f"ready-{self.starts}").touch()
+        return fresh
+
+    monkeypatch.setattr(workers_module, "check_libraries", check)
+    monkeypatch.setattr(kernels.WarmKernel, "prepare", prepare)
+    with WorkerPool(1) as pool:
+        pool.start()  # no job is ever queued
+        deadline = time.monotonic() + 120
+        while len(list(marks.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sorted(p.name for p in marks.iterdir()) == ["checked", "ready-1"]
+        assert not pool.queued.is_set()
+
+
+def test_a_run_of_a_few_reports_renders_on_one_worker_and_writes_workbooks_once_the_jobs_are_queued(
+        ref, demo_dir, tmp_path, monkeypatch):
+    """A one-county register: the county's report and the national overview, on one worker (a second one's
+    start would slow the indicators it overlaps on two cores); its workbook is written after the reports' jobs
+    are queued, so it does not hold up the parent while it finds them."""
+    import pandas as pd
+
+    from sote_analytics import export
+    from sote_analytics.pipeline import run
+
+    names = set(ref.key.loc[ref.key["hyvinvointialue_code"] == "15", "kunta_name_fi"])
+    reg = pd.read_csv(demo_dir / "register.csv", dtype=str, keep_default_na=False)
+    county = tmp_path / "keski_suomi.csv"
+    reg[reg["municipality"].isin(names)].to_csv(county, index=False)
+    pools: list[WorkerPool] = []
+    real_init, real_book = WorkerPool.__init__, export.write_workbook
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        pools.append(self)
+
+    queued_before_book: list[bool] = []
+
+    def book(*args, **kwargs):
+        queued_before_book.append(pools[-1].queued.is_set())
+        return real_book(*args, **kwargs)
+
+    monkeypatch.setattr(WorkerPool, "__init__", init)
+    monkeypatch.setattr(export, "write_workbook", book)
+    res = run(county, ref, processed_dir=tmp_path / "processed", reports_dir=tmp_path / "reports", progress=False)
+    assert not res.failed and res.areas == ["15"]
+    assert [p.workers for p in pools] == [1]
+    assert queued_before_book == [True]
+    assert sorted(p.name for p in (tmp_path / "reports").glob("*.html")) == [
+        "hyvinvointialue_15.html", "index.html", "national_hyvinvointialue.html"]
+
+
+def test_few_reports_counts_the_areas_the_register_covers(ref, demo_dir):
+    """The whole demo register covers every county: 24 reports, more than a small run; limited by ``within`` or
+    ``areas`` to one county, two; a bad scope leaves the pool as it is (the run reports the error)."""
+    import pandas as pd
+
+    from sote_analytics.config import SMALL_RUN_REPORTS
+    from sote_analytics.pipeline import _few_reports, read_register
+
+    reg = read_register(demo_dir / "register.csv", ref).register
+    assert SMALL_RUN_REPORTS < 24
+    assert not _few_reports(reg, ref, "hyvinvointialue", None, None, None, ())
+    assert _few_reports(reg, ref, "hyvinvointialue", None, "maakunta:13", None, ())
+    assert _few_reports(reg, ref, "hyvinvointialue", None, None, ["15"], ())
+    assert not _few_reports(reg, ref, "kunta", None, "hyvinvointialue:15", None, ())  # 22 municipalities
+    assert not _few_reports(reg, ref, "hyvinvointialue", "nowhere:1", None, None, ())
+    one = reg[reg["municipality_code"].isin(ref.members("hyvinvointialue", "15")["kunta_code"])]
+    assert _few_reports(pd.DataFrame(one), ref, "hyvinvointialue", None, None, None, ())

@@ -150,6 +150,13 @@ def prefer_arrow_pool(environ=None) -> str | None:
 #: small and quick to render (a 10,000-row table made the country report 2.4 MB and 13 s).
 DIRECTORY_MAX_ROWS = 3000
 
+#: ``run`` renders a batch of at most this many reports on one worker unless ``--workers`` says otherwise:
+#: its workers start while the parent still computes the indicators, and on two cores a second worker's
+#: start (a kernel, papermill's and nbconvert's imports) cost more than rendering the second report after the
+#: first (a one-county file changed by one association, two reports: 9.54 s with one worker, 10.23 s with
+#: two, the means of four alternated runs each).
+SMALL_RUN_REPORTS = 3
+
 
 def load_yaml(text: str):
     """Parse YAML text safely, with libyaml's C loader when PyYAML has it.

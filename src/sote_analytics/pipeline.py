@@ -449,6 +449,8 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
         given = on_read
 
         def on_read(ing) -> None:
+            if workers is None and _few_reports(ing.register, ref, level, scope, within, areas, also):
+                pool.workers = 1  # config.SMALL_RUN_REPORTS
             pool.start()
             if given is not None:
                 given(ing)
@@ -471,6 +473,7 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
         errors: list[BaseException] = []
 
         def books() -> None:  # beside the report workers: the parent process idles while they render
+            pool.queued.wait()  # once the parent has found the jobs and queued them
             try:
                 for code in codes:
                     written.append(write_workbook(ind, ref, level, code, Path(reports_dir) / "excel", store.synthetic,
@@ -493,11 +496,27 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
                      for lang, a in also]
         finally:
             if thread is not None:
+                pool.queued.set()  # no batch was queued on the pool (none to render, or it was spent)
                 thread.join()
         if errors:
             raise errors[0]
         refresh_navigation(Path(reports_dir))  # the reports' links to their workbooks
         return RunResult(res, ind, covered, codes, batch, written, extra)
+
+
+def _few_reports(register: pd.DataFrame, ref: ReferenceData, level: str, scope: str | None, within: str | None,
+                 areas: list[str] | None, also: tuple) -> bool:
+    """Whether a run will render at most :data:`.config.SMALL_RUN_REPORTS` reports (the areas the register
+    covers, the national overview and the ``also`` batches), as far as the register read tells before its
+    indicators are computed: then one worker renders them."""
+    from .indicators.scope import ScopeError, given_scope, infer_scope
+
+    try:
+        covered = given_scope(scope, ref, register) if scope else infer_scope(register, ref)
+        n = len(areas_to_report(ref, level, covered.to_dict(), within, areas)) + 1 + sum(len(a) for _, a in also)
+    except (ScopeError, ValueError, KeyError):  # reported where the indicators are written; the pool keeps its size
+        return False
+    return n <= config.SMALL_RUN_REPORTS
 
 
 def run_demo(ref: ReferenceData, *, demo_dir: Path, processed_dir: Path, reports_dir: Path,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -59,11 +60,11 @@ def _render_worker(notebook: str | None, out_dir: str | None, self_contained: bo
     jobs, results = _QUEUES
     skip_iri_format_checker()
     done = 0
-    incompatible: list[Exception] | None = None  # checked at the first job (this worker imports the libraries anyway)
     logs = Path(log_dir) if log_dir else Path(str(out_dir)) / "_executed"
     with WarmKernel(Path.cwd(), logs / f"kernel-{os.getpid()}.log", while_starting=_preload_exporter,
                     fork=True) as kernel:
         kernel.launch()  # the kernel imports its libraries while the parent finds the jobs
+        incompatible = _get_ready(kernel)
         while True:
             job = jobs.get()  # blocking: get_nowait() may see an empty pipe before the parent's feeder filled it
             if job is None:  # one end marker per worker, after every job
@@ -71,12 +72,6 @@ def _render_worker(notebook: str | None, out_dir: str | None, self_contained: bo
                 return done
             results.put({"stem": job["stem"], "started": True})  # who holds the job, if the worker dies
             out = Path(job.get("out_dir") or str(out_dir))
-            if incompatible is None:
-                try:
-                    check_libraries()
-                    incompatible = []
-                except IncompatibleLibraryError as exc:
-                    incompatible = [exc]
             if incompatible:  # an untested library version: every report says so in one line
                 r = failed_result(job["level"], job["area"], out / "_executed" / f"{job['stem']}.ipynb", 0.0,
                                   incompatible[0])
@@ -85,6 +80,21 @@ def _render_worker(notebook: str | None, out_dir: str | None, self_contained: bo
                 results.put(_render_one(kernel, job, job.get("notebook") or notebook, out,
                                         job.get("self_contained", self_contained)))
             done += 1
+
+
+def _get_ready(kernel) -> list[Exception]:
+    """Everything a worker's first report would otherwise wait for, done before it takes a job (while the
+    parent computes the indicators): papermill and nbconvert imported, the libraries' internals checked
+    (:func:`.compat.check`; an incompatible version is returned, and every report says so), the kernel's
+    imports finished. A kernel that fails to start here is started again by the first job."""
+    try:
+        _preload_exporter()
+        check_libraries()
+    except IncompatibleLibraryError as exc:
+        return [exc]
+    with contextlib.suppress(Exception):  # the first job starts a new kernel (and reports its failure)
+        kernel.prepare()
+    return []
 
 
 def _render_one(kernel, job: dict, notebook: str, out: Path, self_contained: bool) -> dict:
@@ -131,6 +141,9 @@ class WorkerPool:
         self._queues: tuple = ()
         self._log_dir: Path | None = None
         self.spent = False
+        #: Set once the first batch's jobs are queued: what the caller does beside the reports (the workbooks)
+        #: waits for it, so that it does not slow down the parent's finding of the jobs.
+        self.queued = threading.Event()
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -171,6 +184,7 @@ class WorkerPool:
         for j in batch:
             jq.put({**j, "notebook": j.get("notebook") or str(notebook), "out_dir": str(out_dir),
                     "self_contained": self_contained})
+        self.queued.set()
         pending, held = {j["stem"] for j in batch}, set()
         crashed = False
 
