@@ -332,7 +332,11 @@ def install_guards(monkeypatch) -> None:
         usable = False
 
         def __init__(self, workers: int) -> None:
-            pass
+            import threading
+
+            self.workers = workers
+            self.queued = threading.Event()
+            self.queued.set()
 
         def __enter__(self):
             return self
@@ -340,7 +344,7 @@ def install_guards(monkeypatch) -> None:
         def __exit__(self, *exc) -> None:
             pass
 
-        def start(self) -> None:
+        def start(self, warm_up=None) -> None:
             pass
 
     monkeypatch.setattr(workers, "run_jobs", run_jobs)

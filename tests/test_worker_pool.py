@@ -4,6 +4,9 @@ computes the indicators; they serve every batch of the run, and a worker that di
 from __future__ import annotations
 
 import json
+import time
+
+import pytest
 
 import sote_analytics.report.render.workers as workers_module
 from sote_analytics.report.render.publication import render_batch
@@ -133,20 +136,83 @@ def test_a_run_of_a_few_reports_renders_on_one_worker_and_writes_workbooks_once_
         "hyvinvointialue_15.html", "index.html", "national_hyvinvointialue.html"]
 
 
-def test_few_reports_counts_the_areas_the_register_covers(ref, demo_dir):
-    """The whole demo register covers every county: 24 reports, more than a small run; limited by ``within`` or
-    ``areas`` to one county, two; a bad scope leaves the pool as it is (the run reports the error)."""
-    import pandas as pd
-
+def test_the_areas_a_run_expects_are_known_from_the_register_read(ref, demo_dir):
+    """Before its indicators, a run knows the areas it will report on from the register read: the whole demo
+    register covers every county (24 reports: more than a small run); limited by ``within`` or ``areas``, or a
+    one-county file, one county; a bad scope is None (the run reports it where it writes the indicators)."""
     from sote_analytics.config import SMALL_RUN_REPORTS
-    from sote_analytics.pipeline import _few_reports, read_register
+    from sote_analytics.pipeline import _expected_areas, read_register
 
     reg = read_register(demo_dir / "register.csv", ref).register
-    assert SMALL_RUN_REPORTS < 24
-    assert not _few_reports(reg, ref, "hyvinvointialue", None, None, None, ())
-    assert _few_reports(reg, ref, "hyvinvointialue", None, "maakunta:13", None, ())
-    assert _few_reports(reg, ref, "hyvinvointialue", None, None, ["15"], ())
-    assert not _few_reports(reg, ref, "kunta", None, "hyvinvointialue:15", None, ())  # 22 municipalities
-    assert not _few_reports(reg, ref, "hyvinvointialue", "nowhere:1", None, None, ())
+    every = _expected_areas(reg, ref, "hyvinvointialue", None, None, None)
+    assert every == ref.areas("hyvinvointialue")["code"].tolist() and len(every) + 1 > SMALL_RUN_REPORTS
+    assert _expected_areas(reg, ref, "hyvinvointialue", None, "maakunta:13", None) == ["15"]
+    assert _expected_areas(reg, ref, "hyvinvointialue", None, None, ["15"]) == ["15"]
+    assert len(_expected_areas(reg, ref, "kunta", None, "hyvinvointialue:15", None)) == 22
+    assert _expected_areas(reg, ref, "hyvinvointialue", "nowhere:1", None, None) is None
     one = reg[reg["municipality_code"].isin(ref.members("hyvinvointialue", "15")["kunta_code"])]
-    assert _few_reports(pd.DataFrame(one), ref, "hyvinvointialue", None, None, None, ())
+    assert _expected_areas(one, ref, "hyvinvointialue", None, None, None) == ["15"]
+
+
+@pytest.fixture(scope="module")
+def county_processed(ref, demo_dir, tmp_path_factory):
+    """A second processed folder: the demo register's associations of Keski-Suomi."""
+    import pandas as pd
+
+    from sote_analytics.pipeline import build_indicators
+
+    names = set(ref.key.loc[ref.key["hyvinvointialue_code"] == "15", "kunta_name_fi"])
+    reg = pd.read_csv(demo_dir / "register.csv", dtype=str, keep_default_na=False)
+    folder = tmp_path_factory.mktemp("county_processed")
+    reg[reg["municipality"].isin(names)].to_csv(folder / "keski_suomi.csv", index=False)
+    build_indicators(folder / "keski_suomi.csv", ref, folder / "processed")
+    return folder / "processed"
+
+
+def test_a_kernel_warmed_on_another_folder_renders_the_same_reports(processed, county_processed, ref,
+                                                                    reference_dir, tmp_path, at_root, monkeypatch):
+    """A run of few reports warms its kernel on the previous processed folder (``run`` passes it); the reports it
+    renders next, of the new folder, are byte for byte those of a kernel that never saw the other folder."""
+    from sote_analytics.pipeline import _warm_up_jobs
+    from sote_analytics.report.render import kernels
+
+    processed_dir, _, _ = processed
+    seen = tmp_path / "executed.txt"
+    real_execute = kernels.WarmKernel.execute
+
+    def execute(self, notebook, output, parameters):
+        with open(seen, "a", encoding="utf-8") as fh:
+            fh.write(f"{parameters['processed_dir']} {parameters.get('area', 'national')}\n")
+        return real_execute(self, notebook, output, parameters)
+
+    monkeypatch.setattr(kernels.WarmKernel, "execute", execute)
+    assert _warm_up_jobs(tmp_path / "no folder", ref, "hyvinvointialue", "fi", ["15"]) is None
+    warm = _warm_up_jobs(county_processed, ref, "hyvinvointialue", "fi", ["15"])
+    kw = dict(year=2025, processed_dir=processed_dir, reference_dir=reference_dir, progress=False, areas=["15"])
+    with WorkerPool(1) as pool:
+        pool.start(warm)
+        time.sleep(1)  # the jobs come while the worker warms up or after: either way the same pages
+        warmed = render_batch("hyvinvointialue", out_dir=tmp_path / "warmed", pool=pool, **kw)
+    cold = render_batch("hyvinvointialue", out_dir=tmp_path / "cold", workers=1, **kw)
+    assert not warmed.failed and not cold.failed
+    lines = seen.read_text("utf-8").splitlines()
+    assert lines[0] == f"{county_processed.resolve()} national"  # the warm-up came first, on the other folder
+    assert sum(str(processed_dir.resolve()) in line for line in lines) == 4  # two reports, twice
+    for name in ("hyvinvointialue_15.html", "national_hyvinvointialue.html"):
+        assert (tmp_path / "warmed" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
+
+
+def test_a_warm_up_that_fails_costs_no_report(processed, ref, reference_dir, tmp_path, at_root):
+    """A warm-up report that cannot be rendered (an area the previous folder's key lacks) only replaces the
+    kernel: the real reports render."""
+    from sote_analytics.report.render.run import default_notebook, report_params
+
+    processed_dir, _, _ = processed
+    bad = [{"notebook": str(default_notebook()),
+            "params": report_params("hyvinvointialue", "999", 2025, "fi", processed_dir, reference_dir)}]
+    with WorkerPool(1) as pool:
+        pool.start(bad)
+        batch = render_batch("hyvinvointialue", year=2025, processed_dir=processed_dir, out_dir=tmp_path / "out",
+                             reference_dir=reference_dir, progress=False, areas=["15"], pool=pool)
+    assert not batch.failed and len(batch.results) == 2
+    assert all(r.html for r in batch.results)

@@ -449,9 +449,13 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
         given = on_read
 
         def on_read(ing) -> None:
-            if workers is None and _few_reports(ing.register, ref, level, scope, within, areas, also):
-                pool.workers = 1  # config.SMALL_RUN_REPORTS
-            pool.start()
+            warm = None
+            expected = _expected_areas(ing.register, ref, level, scope, within, areas)
+            if expected is not None and len(expected) + 1 + sum(len(a) for _, a in also) <= config.SMALL_RUN_REPORTS:
+                if workers is None:
+                    pool.workers = 1
+                warm = _warm_up_jobs(processed_dir, ref, level, language, expected)
+            pool.start(warm)
             if given is not None:
                 given(ing)
 
@@ -473,8 +477,8 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
         errors: list[BaseException] = []
 
         def books() -> None:  # beside the report workers: the parent process idles while they render
-            pool.queued.wait()  # once the parent has found the jobs and queued them
             try:
+                pool.queued.wait()  # once the parent has found the jobs and queued them
                 for code in codes:
                     written.append(write_workbook(ind, ref, level, code, Path(reports_dir) / "excel", store.synthetic,
                                                   language, meta=meta))
@@ -504,19 +508,43 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
         return RunResult(res, ind, covered, codes, batch, written, extra)
 
 
-def _few_reports(register: pd.DataFrame, ref: ReferenceData, level: str, scope: str | None, within: str | None,
-                 areas: list[str] | None, also: tuple) -> bool:
-    """Whether a run will render at most :data:`.config.SMALL_RUN_REPORTS` reports (the areas the register
-    covers, the national overview and the ``also`` batches), as far as the register read tells before its
-    indicators are computed: then one worker renders them."""
+def _expected_areas(register: pd.DataFrame, ref: ReferenceData, level: str, scope: str | None, within: str | None,
+                    areas: list[str] | None) -> list[str] | None:
+    """The areas a run will report on, as far as the register read tells before its indicators are computed
+    (its scope, given or inferred, limited by ``within`` and ``areas``); None when the scope is wrong (the run
+    reports that where it writes the indicators).
+
+    A run of at most :data:`.config.SMALL_RUN_REPORTS` reports (these areas, the national overview and the
+    ``also`` batches) renders on one worker, which warms its kernel on the previous processed folder meanwhile.
+    """
     from .indicators.scope import ScopeError, given_scope, infer_scope
 
     try:
         covered = given_scope(scope, ref, register) if scope else infer_scope(register, ref)
-        n = len(areas_to_report(ref, level, covered.to_dict(), within, areas)) + 1 + sum(len(a) for _, a in also)
-    except (ScopeError, ValueError, KeyError):  # reported where the indicators are written; the pool keeps its size
-        return False
-    return n <= config.SMALL_RUN_REPORTS
+        return areas_to_report(ref, level, covered.to_dict(), within, areas)
+    except (ScopeError, ValueError, KeyError):
+        return None
+
+
+def _warm_up_jobs(processed_dir: Path, ref: ReferenceData, level: str, language: str,
+                  areas: list[str]) -> list[dict] | None:
+    """The national overview and the first area's report on the previous complete processed folder, if there is
+    one (:meth:`.report.render.workers.WorkerPool.start`): a run that changed a few associations renders these
+    reports again, each the first of its kernel."""
+    from .report.render.run import default_notebook, national_notebook, national_params, report_params
+    from .store import StoreError
+
+    try:
+        if not Store(processed_dir).meta():
+            return None
+    except StoreError:  # an unreadable run.json: the run computes everything anyway
+        return None
+    jobs = [{"notebook": str(national_notebook()),
+             "params": national_params(level, ref.year, language, processed_dir, ref.folder)}]
+    if areas:
+        jobs.append({"notebook": str(default_notebook()),
+                     "params": report_params(level, areas[0], ref.year, language, processed_dir, ref.folder)})
+    return jobs
 
 
 def run_demo(ref: ReferenceData, *, demo_dir: Path, processed_dir: Path, reports_dir: Path,
