@@ -255,9 +255,7 @@ def _store_indicators(store: Store, res: RegisterResult, ref: ReferenceData, sur
     store.write_directory(counted)
     store.write_trends(trends)
     paths["geometries"] = [str(p) for p in store.write_geometries(ref)]
-    from .indicators.scope import given_scope, infer_scope
-
-    covered = given_scope(scope, ref, counted) if scope else infer_scope(counted, ref)
+    covered = _register_scope(counted, ref, scope)
     q = quality or {}
     store.write_meta({
         **res.summary, "source": source, "year": ref.year,
@@ -508,6 +506,13 @@ def run(register: Path | None, ref: ReferenceData, *, processed_dir: Path, repor
         return RunResult(res, ind, covered, codes, batch, written, extra)
 
 
+def _register_scope(register: pd.DataFrame, ref: ReferenceData, scope: str | None):
+    """What the register covers: the user's ``scope`` (``--scope``), else inferred from the register."""
+    from .indicators.scope import given_scope, infer_scope
+
+    return given_scope(scope, ref, register) if scope else infer_scope(register, ref)
+
+
 def _expected_areas(register: pd.DataFrame, ref: ReferenceData, level: str, scope: str | None, within: str | None,
                     areas: list[str] | None) -> list[str] | None:
     """The areas a run will report on, as far as the register read tells before its indicators are computed
@@ -517,11 +522,10 @@ def _expected_areas(register: pd.DataFrame, ref: ReferenceData, level: str, scop
     A run of at most :data:`.config.SMALL_RUN_REPORTS` reports (these areas, the national overview and the
     ``also`` batches) renders on one worker, which warms its kernel on the previous processed folder meanwhile.
     """
-    from .indicators.scope import ScopeError, given_scope, infer_scope
+    from .indicators.scope import ScopeError
 
     try:
-        covered = given_scope(scope, ref, register) if scope else infer_scope(register, ref)
-        return areas_to_report(ref, level, covered.to_dict(), within, areas)
+        return areas_to_report(ref, level, _register_scope(register, ref, scope).to_dict(), within, areas)
     except (ScopeError, ValueError, KeyError):
         return None
 
