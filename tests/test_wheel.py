@@ -28,6 +28,7 @@ def test_wheel_runs_the_main_job_from_an_empty_folder(tmp_path):
                    "sote_analytics/data/i18n.yaml", "sote_analytics/data/conditions.csv"):
         assert needed in names, needed
     assert any(n.startswith("sote_analytics/data/reference_snapshot/") for n in names)
+    assert not [n for n in names if n.endswith(".pyc")]  # `make bytecode` writes them beside the sources
     # a fresh virtualenv; the dependencies come from this environment's site-packages through a .pth
     # line (a plain path: the editable install's finder of this checkout is not activated)
     venv = tmp_path / "venv"

@@ -26,8 +26,9 @@ def _quote(text: list[str], special: str) -> list[str]:
     return [('"' + v.replace('"', '""') + '"') if any(ch in v for ch in special) else v for v in text]
 
 
-def _column(values: pd.Series, decimal: str, special: str):
-    """The column as an Arrow array of CSV fields, or None when only pandas knows how to write it."""
+def _column(values: pd.Series, decimal: str, special: str, cells=None):
+    """The column as an Arrow array of CSV fields, or None when only pandas knows how to write it
+    (``cells``: what a text column's distinct values become first)."""
     import pyarrow as pa
 
     dtype = values.dtype
@@ -51,6 +52,8 @@ def _column(values: pd.Series, decimal: str, special: str):
         text = list(uniques)
         if not all(type(v) is str for v in text):  # numbers, dates, lists in an object column
             return None
+        if cells is not None:
+            text = cells(text)
     else:
         return None
     text = _quote(text, special)
@@ -62,7 +65,8 @@ def _column(values: pd.Series, decimal: str, special: str):
         return None
 
 
-def csv_bytes(frame: pd.DataFrame, *, sep: str = ",", decimal: str = ".", lineterminator: str = "\n") -> bytes | None:
+def csv_bytes(frame: pd.DataFrame, *, sep: str = ",", decimal: str = ".", lineterminator: str = "\n",
+              cells=None) -> bytes | None:
     """``frame.to_csv(index=False, sep=sep, decimal=decimal, lineterminator=lineterminator)`` as UTF-8 bytes.
 
     Parameters
@@ -70,6 +74,10 @@ def csv_bytes(frame: pd.DataFrame, *, sep: str = ",", decimal: str = ".", linete
     frame : DataFrame
     sep, decimal, lineterminator : str
         As for :meth:`pandas.DataFrame.to_csv`.
+    cells : callable, optional
+        Called with the distinct values of each text column (a list of str), returns what they are written
+        as, in the same order (a formula made safe): the bytes of the frame whose text cells were mapped so,
+        while its text columns stay as they are (Arrow strings are factorised in C++, mapped objects are not).
 
     Returns
     -------
@@ -96,7 +104,7 @@ def csv_bytes(frame: pd.DataFrame, *, sep: str = ",", decimal: str = ".", linete
     special = sep + '"' + lineterminator
     cols = []
     for i in range(frame.shape[1]):
-        col = _column(frame.iloc[:, i], decimal, special)
+        col = _column(frame.iloc[:, i], decimal, special, cells)
         if col is None:
             return None
         cols.append(col)
@@ -115,10 +123,12 @@ def csv_bytes(frame: pd.DataFrame, *, sep: str = ",", decimal: str = ".", linete
 
 
 def write_frame(frame: pd.DataFrame, path: Path | str, *, sep: str = ",", decimal: str = ".",
-                lineterminator: str = "\n", encoding: str = "utf-8") -> Path:
+                lineterminator: str = "\n", encoding: str = "utf-8", cells=None, slow=None) -> Path:
     """Write ``frame`` (no index) as CSV to ``path``: :func:`csv_bytes` where it applies, else pandas.
 
-    The caller makes the write atomic (:func:`.atomic.atomic_path`).
+    With ``cells`` (see :func:`csv_bytes`), ``slow`` is required: it makes the frame pandas writes when the
+    fast path does not apply (the same mapping, done on the cells). The caller makes the write atomic
+    (:func:`.atomic.atomic_path`).
 
     Examples
     --------
@@ -127,8 +137,13 @@ def write_frame(frame: pd.DataFrame, path: Path | str, *, sep: str = ",", decima
     b'\\xef\\xbb\\xbfa\\n1\\n2\\n'
     """
     target = Path(path)
-    data = csv_bytes(frame, sep=sep, decimal=decimal, lineterminator=lineterminator) \
-        if encoding.lower() in ENCODINGS else None
+    if cells is not None and slow is None:
+        raise ValueError("cells needs slow: what pandas writes when the fast path does not apply")
+    fast = encoding.lower() in ENCODINGS
+    data = csv_bytes(frame, sep=sep, decimal=decimal, lineterminator=lineterminator, cells=cells) if fast else None
+    if data is None and slow is not None:  # the mapping done on the cells, then the fast path where it applies
+        frame = slow(frame)
+        data = csv_bytes(frame, sep=sep, decimal=decimal, lineterminator=lineterminator) if fast else None
     if data is None:
         frame.to_csv(target, index=False, sep=sep, decimal=decimal, lineterminator=lineterminator, encoding=encoding)
     else:

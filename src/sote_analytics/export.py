@@ -254,20 +254,29 @@ def write_csv(frame: pd.DataFrame, path: Path | str, excel: bool = True) -> Path
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    out = frame
-    if excel:
-        from .read.validation import map_unique
-
-        text_cols = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object]
-        out = frame.copy()
-        for c in text_cols:  # once per distinct value: a table repeats its names and sources
-            out[c] = map_unique(out[c], lambda v: neutralize_formula(v) if isinstance(v, str) else v)
     from .csvwrite import write_frame
 
     d = CSV_DIALECTS["excel" if excel else "plain"]
-    with atomic_path(target) as tmp:
-        write_frame(out, tmp, **d)  # pandas' to_csv bytes (csvwrite), formatted once per distinct value
+    with atomic_path(target) as tmp:  # pandas' to_csv bytes (csvwrite), formatted once per distinct value
+        if excel:  # text cells made safe as they are written, once per distinct value
+            from .read.validation import neutralize_texts
+
+            write_frame(frame, tmp, cells=neutralize_texts, slow=_neutralized, **d)
+        else:
+            write_frame(frame, tmp, **d)
     return target
+
+
+def _neutralized(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would run as a formula neutralised (headers kept)."""
+    from .read.validation import map_unique
+
+    out = frame.copy()
+    for i in range(frame.shape[1]):  # by position: two columns may share a header
+        col = frame.iloc[:, i]
+        if pd.api.types.is_string_dtype(col) or col.dtype == object:
+            out.isetitem(i, map_unique(col, lambda v: neutralize_formula(v) if isinstance(v, str) else v))
+    return out
 
 
 def labelled_municipality_sectors(table: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFrame:
