@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +15,6 @@ import sote_analytics as sa
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
 PRH_FILE = ROOT / "tests" / "data" / "ingest" / "01_prh_utf8.csv"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -141,90 +134,6 @@ def test_explore_notebook_runs_on_a_real_shaped_register(tmp_path, ref):
 
 
 # ---------------------------------------------------------------------- JupyterLab in a browser
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:  # loopback only
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"jupyter lab did not answer at {url}")
-
-
-@pytest.mark.slow
-@pytest.mark.browser
-def test_explorer_shows_a_map_in_jupyterlab(tmp_path, reference_dir):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    nbdir = tmp_path / "notebooks"
-    nbdir.mkdir()
-    nb = json.loads(NOTEBOOK.read_text("utf-8"))
-    for cell in nb["cells"]:  # the export goes to the temporary folder, not the repository
-        if "parameters" in cell["metadata"].get("tags", []):
-            src = "".join(cell["source"])
-            cell["source"] = src.replace('"../reports/explore_selection.xlsx"', repr(str(tmp_path / "sel.xlsx")))
-    (nbdir / "explore.ipynb").write_text(json.dumps(nb), "utf-8")
-    port, token = _free_port(), secrets.token_hex(16)
-    jupyter = Path(sys.executable).with_name("jupyter")
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
-           "SOTE_REFERENCE_DIR": str(reference_dir)}
-    proc = subprocess.Popen(
-        [str(jupyter), "lab", "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
-         f"--ServerApp.token={token}", "--notebook-dir", str(nbdir), "--LabApp.expose_app_in_browser=True",
-         *(["--allow-root"] if os.geteuid() == 0 else []),
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "lab.log", "w"))  # noqa: SIM115
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/api/status?token={token}", proc)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"http://127.0.0.1:{port}/lab/tree/explore.ipynb?token={token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
-            page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                                   " && window.jupyterapp.shell.currentWidget.sessionContext"
-                                   " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                                   " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                                   timeout=60000)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            # the explorer cell's output: an ipywidgets box holding a plotly map of filled polygons
-            plot = page.locator(".jp-OutputArea .widget-vbox .js-plotly-plot").first
-            plot.wait_for(state="visible", timeout=120000)
-            page.wait_for_function(
-                "document.querySelectorAll('.widget-vbox .js-plotly-plot .scatterlayer path.js-fill').length >= 23",
-                timeout=60000)
-            fills = plot.evaluate("el => el.querySelectorAll('.scatterlayer path.js-fill').length")
-            assert fills >= 23  # the 23 wellbeing areas (some are several polygons)
-            assert page.locator(".widget-vbox .widget-dropdown select").count() == 4
-            plot.scroll_into_view_if_needed()
-            shot = tmp_path / "explorer.png"
-            page.locator(".jp-OutputArea .widget-vbox").first.screenshot(path=str(shot))
-            if os.environ.get("SOTE_SCREENSHOT_DIR"):  # refresh the README's screenshot
-                shutil.copy(shot, Path(os.environ["SOTE_SCREENSHOT_DIR"]) / "explorer.png")
-            browser.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def test_explorer_explains_missing_age_data(ref, reference_dir, tmp_path):
     """Need versus supply without age data in the reference: the explorer says why, not an empty chart."""
     from sote_analytics.explorer import Explorer
