@@ -202,6 +202,35 @@ def test_maps_built_in_one_construction_equal_the_step_by_step_api(county):
     assert fig.layout.template.layout.title.automargin is True  # the real template, not the placeholder
 
 
+def test_the_kept_context_map_is_the_areas_own_map(processed, reference_dir):
+    """The national context map is built once per level and values, each report outlining its own area in a
+    copy: reports in any order give the dict and the section HTML of a map built for that area alone; other
+    values or another language give their own map, and the kept map is never changed."""
+    from sote_analytics import figures
+    from sote_analytics.report import content as rc
+    from sote_analytics.report.fragments import figure_dict
+
+    def plain(ctx):  # the section as without the kept map
+        rc._CONTEXT_MAPS.clear()
+        return rc.maps(ctx).data
+
+    rc._CONTEXT_MAPS.clear()
+    sections = {}
+    for area in ("15", "90", "13", "15"):
+        ctx = rc.load_context("hyvinvointialue", area, 2025, "fi", processed[0], reference_dir)
+        sections[area] = rc.maps(ctx).data  # the kept map, after the previous area's report
+        assert sections[area] == plain(ctx), area
+        rc.maps(ctx)  # keep it for the next area
+    assert sections["15"] != sections["90"]
+    b = ctx.level_boundaries("hyvinvointialue")
+    per = pd.Series(range(len(b)), index=b["code"], dtype=float)
+    kept = json.dumps(rc.context_figure(b, per, "15", "fi"), sort_keys=True)
+    for area, lang, values in (("90", "fi", per), ("15", "sv", per), ("15", "fi", per.iloc[::-1] * 2), ("", "fi", per)):
+        got = rc.context_figure(b, values, area, lang)
+        assert got == figure_dict(figures.context_map(b, values, area, lang)), (area, lang)
+    assert json.dumps(rc.context_figure(b, per, "15", "fi"), sort_keys=True) == kept
+
+
 def test_serialising_a_figure_leaves_it_unchanged(county):
     """figure_dict shares the figure's coordinate lists: the base64 conversion must not touch the figure."""
     from sote_analytics.report.fragments import figure_dict

@@ -59,18 +59,20 @@ _PLACEHOLDER_ID = "sote-figure-id-placeholder"
 
 def show_figure(fig, alt: str, data: pd.DataFrame | None = None, lang: str = "fi",
                 description: str | None = None, controls: str = "") -> str:
-    """A plotly figure as an HTML fragment with a text alternative (``description``: the chart's main
-    finding; else ``alt``) and, optionally, its data table. The toolbar shows only on hover.
-    ``controls`` (trusted HTML, e.g. :func:`~sote_analytics.figures.sector_menu_html`) goes above the chart
-    inside the same ``<figure>``."""
+    """A plotly figure (or its :func:`figure_dict`) as an HTML fragment with a text alternative
+    (``description``: the chart's main finding; else ``alt``) and, optionally, its data table. The toolbar
+    shows only on hover. ``controls`` (trusted HTML, e.g. :func:`~sote_analytics.figures.sector_menu_html`)
+    goes above the chart inside the same ``<figure>``."""
     import plotly.io as pio
 
-    if empty_bars(fig):  # a chart of nothing is a sentence, never an empty axis from -1 to 1
+    # a chart of nothing is a sentence, never an empty axis from -1 to 1
+    if not isinstance(fig, dict) and empty_bars(fig):
         return f"<p class='sote-note sote-no-chart'>{h(t('chart_no_data', lang, what=alt))}</p>"
     # serialised once (plotly's to_json and to_html would each deep-copy and walk the figure: 0.4 s
     # of a country map), from figure_dict (to_dict's result without its deep copy), with a placeholder
     # id replaced by a deterministic one (plotly would draw a random one): same inputs, same HTML
-    div = pio.to_html(figure_dict(fig), validate=False, include_plotlyjs=False, full_html=False,
+    spec = fig if isinstance(fig, dict) else figure_dict(fig)
+    div = pio.to_html(spec, validate=False, include_plotlyjs=False, full_html=False,
                       div_id=_PLACEHOLDER_ID,
                       config={"displaylogo": False, "responsive": True, "displayModeBar": "hover"})
     div_id = "fig-" + hashlib.sha256((alt + div).encode("utf-8")).hexdigest()[:16]
