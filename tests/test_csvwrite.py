@@ -147,3 +147,12 @@ def test_safe_csvs_made_safe_while_written_are_the_safe_frames_bytes(frame, tmp_
 def test_cells_without_a_slow_path_is_refused(tmp_path):
     with pytest.raises(ValueError, match="slow"):
         write_frame(pd.DataFrame({"a": ["=1"]}), tmp_path / "a.csv", cells=list)
+
+
+def test_the_excel_csv_neutralises_categorical_formulas_too(tmp_path):
+    """A categorical text column takes pandas' path: its formulas are neutralised there as well."""
+    from sote_analytics.export import write_csv
+
+    frame = pd.DataFrame({"=nimi": pd.Categorical(["=1+1", "Ry", "-5"]), "n": [1, 2, 3]})
+    text = write_csv(frame, tmp_path / "e.csv", excel=True).read_text("utf-8-sig")
+    assert text.splitlines() == ["=nimi;n", "'=1+1;1", "Ry;2", "-5;3"]

@@ -268,15 +268,11 @@ def write_csv(frame: pd.DataFrame, path: Path | str, excel: bool = True) -> Path
 
 
 def _neutralized(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with every text cell that a spreadsheet would run as a formula neutralised (headers kept)."""
-    from .read.validation import map_unique
+    """:func:`.validation.safe_frame` of ``frame`` with its own headers (the Excel CSV keeps them): every text
+    cell, categoricals' included, that a spreadsheet would run as a formula neutralised."""
+    from .read.validation import safe_frame
 
-    out = frame.copy()
-    for i in range(frame.shape[1]):  # by position: two columns may share a header
-        col = frame.iloc[:, i]
-        if pd.api.types.is_string_dtype(col) or col.dtype == object:
-            out.isetitem(i, map_unique(col, lambda v: neutralize_formula(v) if isinstance(v, str) else v))
-    return out
+    return safe_frame(frame).set_axis(frame.columns, axis=1)
 
 
 def labelled_municipality_sectors(table: pd.DataFrame, names: pd.Series, lang: str) -> pd.DataFrame:
