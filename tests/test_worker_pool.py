@@ -178,14 +178,22 @@ def test_a_kernel_warmed_on_another_folder_renders_the_same_reports(processed, c
 
     processed_dir, _, _ = processed
     seen = tmp_path / "executed.txt"
-    real_execute = kernels.WarmKernel.execute
+    real_execute, real_rehearse = kernels.WarmKernel.execute, kernels.WarmKernel.rehearse
 
-    def execute(self, notebook, output, parameters):
+    def note(parameters) -> None:
         with open(seen, "a", encoding="utf-8") as fh:
             fh.write(f"{parameters['processed_dir']} {parameters.get('area', 'national')}\n")
+
+    def execute(self, notebook, output, parameters):
+        note(parameters)
         return real_execute(self, notebook, output, parameters)
 
+    def rehearse(self, notebook, parameters, stop=None):
+        note(parameters)
+        return real_rehearse(self, notebook, parameters, stop)
+
     monkeypatch.setattr(kernels.WarmKernel, "execute", execute)
+    monkeypatch.setattr(kernels.WarmKernel, "rehearse", rehearse)
     assert _warm_up_jobs(tmp_path / "no folder", ref, "hyvinvointialue", "fi", ["15"]) is None
     warm = _warm_up_jobs(county_processed, ref, "hyvinvointialue", "fi", ["15"])
     kw = dict(year=2025, processed_dir=processed_dir, reference_dir=reference_dir, progress=False, areas=["15"])
@@ -218,3 +226,50 @@ def test_a_warm_up_that_fails_costs_no_report(processed, ref, reference_dir, tmp
                              reference_dir=reference_dir, progress=False, areas=["15"], pool=pool)
     assert not batch.failed and len(batch.results) == 2
     assert all(r.html for r in batch.results)
+
+
+def _slow_notebook(path, cells: int):
+    """A notebook whose code cells each write a line (the parameter ``tag``) to the file ``log`` and sleep."""
+    import nbformat
+
+    new = nbformat.v4.new_code_cell
+    params = new('log = "unset"\ntag = "default"')
+    params.metadata["tags"] = ["parameters"]
+    step = "import time\nwith open(log, 'a') as fh:\n    fh.write(tag + '\\n')\ntime.sleep(0.2)"
+    nb = nbformat.v4.new_notebook(cells=[params, *[new(step) for _ in range(cells)]])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_rehearsal_sets_the_parameters_and_stops_between_cells(tmp_path):
+    """:meth:`WarmKernel.rehearse` runs the cells with the parameters papermill would inject (after the tagged
+    cell), and stops before the next cell once asked; the kernel is reset before its next report."""
+    from sote_analytics.report.render.kernels import WarmKernel
+
+    nb = _slow_notebook(tmp_path / "slow.ipynb", 4)
+    log = tmp_path / "log.txt"
+    with WarmKernel(tmp_path, tmp_path / "kernel.log") as kernel:
+        assert kernel.rehearse(nb, {"log": str(log), "tag": "given"}) is True
+        assert log.read_text().splitlines() == ["given"] * 4
+        lines = lambda: len(log.read_text().splitlines())  # noqa: E731
+        assert kernel.rehearse(nb, {"log": str(log), "tag": "again"}, stop=lambda: lines() >= 6) is False
+        assert log.read_text().splitlines() == ["given"] * 4 + ["again"] * 2
+        kernel.execute(nb, tmp_path / "out.ipynb", {"log": str(log), "tag": "real"})  # reset first: runs clean
+    assert log.read_text().splitlines()[-4:] == ["real"] * 4
+
+
+def test_a_long_warm_up_yields_to_the_first_real_job(processed, reference_dir, tmp_path, at_root):
+    """A warm-up still running when the reports come stops after its cell: the reports do not wait for it."""
+    processed_dir, _, _ = processed
+    log = tmp_path / "warm.txt"
+    warm = [{"notebook": str(_slow_notebook(tmp_path / "slow.ipynb", 60)), "params": {"log": str(log), "tag": "w"}}]
+    with WorkerPool(1) as pool:
+        pool.start(warm)
+        deadline = time.monotonic() + 120
+        while (not log.is_file() or len(log.read_text().splitlines()) < 2) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        batch = render_batch("hyvinvointialue", year=2025, processed_dir=processed_dir, out_dir=tmp_path / "out",
+                             reference_dir=reference_dir, progress=False, areas=["15"], pool=pool)
+    assert not batch.failed and all(r.html for r in batch.results)
+    assert 2 <= len(log.read_text().splitlines()) < 60  # it stopped when the jobs came

@@ -332,3 +332,50 @@ class WarmKernel:
         except BaseException:
             self._dirty = True
             raise
+
+    def rehearse(self, notebook: Path, parameters: dict, stop=None) -> bool:
+        """Run ``notebook``'s code on this kernel as a report would, its outputs thrown away, stopping between
+        cells as soon as ``stop()`` is true; return whether every cell ran.
+
+        What a warm-up is for (:func:`.workers._warm_up`): the kernel's first report pays for its first
+        figures, maps and lookups, so a worker with no job yet runs a report's code beforehand. Unlike
+        :meth:`execute` it needs no papermill and writes no notebook, and a real job waits at most for the
+        cell that is running, never for the whole notebook. The parameters are set as papermill injects
+        them, after the cell tagged ``parameters``. The kernel is reset before the next report, as after
+        one; a cell that fails marks it for replacement (:class:`KernelStateError` is raised).
+
+        Parameters
+        ----------
+        notebook : Path
+            The report notebook.
+        parameters : dict
+            Its parameters (papermill's).
+        stop : callable, optional
+            Asked before each cell; true ends the rehearsal there.
+
+        Returns
+        -------
+        bool
+            True when every code cell ran.
+        """
+        import json
+
+        from papermill.translators import translate_parameters
+
+        cells = json.loads(Path(notebook).read_text("utf-8"))["cells"]
+        code = [("".join(c["source"]), "parameters" in c.get("metadata", {}).get("tags", []))
+                for c in cells if c.get("cell_type") == "code"]
+        at = next((i + 1 for i, (_, tagged) in enumerate(code) if tagged), 0)
+        given = translate_parameters(self.kernel_name, "python", parameters)
+        sources = [src for src, _ in code[:at]] + [given] + [src for src, _ in code[at:]]
+        self.prepare()
+        self._used = True
+        for src in sources:
+            if stop is not None and stop():
+                return False
+            try:
+                self._reply(self._send(src), "a warm-up cell")
+            except BaseException:
+                self._dirty = True
+                raise
+        return True

@@ -101,23 +101,23 @@ def _get_ready(kernel) -> list[Exception]:
 
 
 def _warm_up(kernel, warm_up: tuple[dict, ...], jobs) -> None:
-    """Execute ``warm_up`` (jobs on the previous processed folder) on the kernel and throw the notebooks away,
-    each only while no real job waits: the kernel's first report pays for its first figures, maps and
+    """Rehearse ``warm_up`` (jobs on the previous processed folder) on the kernel, outputs thrown away
+    (:meth:`.kernels.WarmKernel.rehearse`), only while no real job waits: a job that comes waits for the cell
+    that runs, not for the rest of the notebook. The kernel's first report pays for its first figures, maps and
     lookups (a national overview: 2.1 s in a new kernel, 0.4 s in a used one), and a run that changed one
     association renders few reports, each the first of its kernel. What a warm-up kept is keyed by the
     processed folder's contents (:func:`..content.cached_boundaries`): the run's new folder is read anew. A
     warm-up that fails (the folder is swapped while it reads) costs the kernel, started again for the first job.
     """
-    import tempfile
+    def waiting() -> bool:  # a real job is waiting: it goes first, after the cell that runs
+        return not jobs.empty()
 
-    with tempfile.TemporaryDirectory(prefix="sote-warm-") as tmp:
-        for i, job in enumerate(warm_up):
-            if not jobs.empty():  # a real job is waiting: it goes first
+    for job in warm_up:
+        try:
+            if waiting() or not kernel.rehearse(Path(job["notebook"]), job["params"], stop=waiting):
                 return
-            try:
-                kernel.execute(Path(job["notebook"]), Path(tmp) / f"warm-{i}.ipynb", job["params"])
-            except Exception:  # the kernel is replaced before the next job (execute marked it)
-                return
+        except Exception:  # the kernel is replaced before the next job (rehearse marked it)
+            return
 
 
 def _render_one(kernel, job: dict, notebook: str, out: Path, self_contained: bool) -> dict:
