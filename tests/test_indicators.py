@@ -243,3 +243,27 @@ def test_pipeline_adds_snapshot_change_when_a_previous_register_is_given(ref, tm
     assert (kok["ceased_associations"], kok["moved_in"], kok["net_change"]) == (1, 1, 0)
     kan = t[(t.area_level == "kunta") & (t.area_code == "217")].set_index("indicator")["value"]
     assert (kan["new_associations"], kan["moved_out"], kan["net_change"]) == (1, 1, 0)
+
+
+def test_area_tables_do_not_depend_on_the_tables_row_order(demo_ind, ref):
+    """The municipality x sector table and the coverage gaps read one area's rows through the table's
+    lookups (grouped once): a table whose rows come in any order gives the same tables as the one written."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from sote_analytics.indicators.engine import coverage_gaps, municipality_sector_table
+
+    shuffled = replace(demo_ind, table=demo_ind.table.sample(frac=1, random_state=3),
+                       municipality_counts=demo_ind.municipality_counts.sample(frac=1, random_state=4))
+    for level, code in [("hyvinvointialue", "15"), ("hyvinvointialue", "90"), ("kunta", "179"), ("koko_maa", "SSS")]:
+        pd.testing.assert_frame_equal(municipality_sector_table(shuffled, ref, level, code),
+                                      municipality_sector_table(demo_ind, ref, level, code))
+        for by in ("domicile", "operating_area"):
+            pd.testing.assert_frame_equal(coverage_gaps(shuffled.municipality_counts, ref, level, code, by),
+                                          coverage_gaps(demo_ind.municipality_counts, ref, level, code, by))
+    own = municipality_sector_table(demo_ind, ref, "hyvinvointialue", "15")
+    t = demo_ind.table
+    dist = t[(t["area_level"] == "hyvinvointialue") & (t["area_code"] == "15")
+             & (t["indicator"] == "district_associations")].set_index("sector")["value"]
+    assert (own.loc["district"] == dist.reindex(own.columns).fillna(0).astype(int)).all()

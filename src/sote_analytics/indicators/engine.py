@@ -35,6 +35,7 @@ from ..reference import ReferenceData, area_levels
 from ..taxonomy import ALL, NOT_SOTE, UNCLASSIFIED, sote_sectors
 from .definitions import TABLE_COLUMNS, activity_measures, definitions, target_groups
 from .formulas import REGISTRY, check_registry
+from .lookup import area_rows
 from .stats import ratio
 
 
@@ -558,7 +559,8 @@ def coverage_gaps(municipality_counts: pd.DataFrame, ref: ReferenceData, level: 
     """
     column = {"domicile": "associations", "operating_area": "operating"}[by]
     members = ref.members(level, code)[["kunta_code", "kunta_name_fi", "kunta_name_sv"]]
-    mc = municipality_counts.merge(members, on="kunta_code")
+    mc = municipality_counts[municipality_counts["kunta_code"].isin(set(members["kunta_code"]))]  # then a small merge
+    mc = mc.merge(members, on="kunta_code")
     if column not in mc:  # a table written before areas of operation were counted
         column = "associations"
     gaps = mc[mc[column] == 0]
@@ -589,8 +591,8 @@ def municipality_sector_table(ind: IndicatorSet, ref: ReferenceData, level: str,
     mine = mc[mc["kunta_code"].astype(str).isin(set(members))]
     wide = mine.pivot_table(index="kunta_code", columns="sector", values="associations", aggfunc="sum",
                             fill_value=0).reindex(members).fillna(0)
-    t = ind.table
-    dist = t[(t["area_level"] == level) & (t["area_code"] == str(code)) & (t["indicator"] == "district_associations")]
+    rows = area_rows(ind.table, level, str(code))  # the table grouped once, not three comparisons of every row
+    dist = rows[rows["indicator"] == "district_associations"]
     district = dist.set_index("sector")["value"].fillna(0) if len(dist) else pd.Series(dtype=float)
     order = [s for s in sote_sectors() if s != UNCLASSIFIED and s in wide.columns]
     used = [s for s in order if wide[s].sum() > 0 or district.get(s, 0) > 0]

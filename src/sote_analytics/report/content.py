@@ -22,6 +22,7 @@ from .. import __version__
 from ..i18n import LANGUAGES, fmt_date, fmt_number, fmt_percent, name_column, t
 from ..indicators.definitions import definitions, format_value, indicator_label, listed
 from ..indicators.engine import IndicatorSet, coverage_gaps
+from ..indicators.lookup import area_rows, clear_lookups, level_rows, table_index, table_indicators
 from ..reference import ReferenceData, get_level, load_reference
 from ..store import Store
 from ..taxonomy import ALL, UNCLASSIFIED, sector_label, sote_sectors
@@ -179,7 +180,6 @@ class ReportContext(BaseContext):
 _REFERENCES: dict[tuple, tuple[tuple, ReferenceData]] = {}
 _INDICATORS: dict[str, tuple[tuple, IndicatorSet]] = {}
 _BOUNDARIES: dict[tuple, tuple] = {}  # the boundaries of each level and the directory
-_DERIVED: dict[int, tuple] = {}
 
 
 #: How many processed folders (and reference folders) are kept at once: a batch renders from one, and a
@@ -279,64 +279,7 @@ def clear_cache() -> None:
     _REFERENCES.clear()
     _INDICATORS.clear()
     _BOUNDARIES.clear()
-    _DERIVED.clear()
-
-
-def _derived(table: pd.DataFrame) -> dict:
-    """The lookups kept for one table object (an empty dict at first)."""
-    import weakref
-
-    k = id(table)
-    hit = _DERIVED.get(k)
-    if hit is not None and hit[0]() is table:
-        return hit[1]
-
-    def gone(r, k=k):
-        if _DERIVED.get(k, (None,))[0] is r:
-            _DERIVED.pop(k, None)
-
-    d: dict = {}
-    _DERIVED[k] = (weakref.ref(table, gone), d)
-    return d
-
-
-def table_index(table: pd.DataFrame) -> pd.Series:
-    """Row position by (area_level, area_code, indicator, sector), built once per table."""
-    d = _derived(table)
-    if "index" not in d:
-        d["index"] = pd.Series(range(len(table)), index=pd.MultiIndex.from_arrays(
-            [table["area_level"], table["area_code"], table["indicator"], table["sector"]]))
-    return d["index"]
-
-
-def area_rows(table: pd.DataFrame, level: str, code: str) -> pd.DataFrame:
-    """The rows of one area (``table[(area_level == level) & (area_code == code)]``), grouped once per table."""
-    d = _derived(table)
-    if "areas" not in d:
-        d["areas"] = {(str(k[0]), str(k[1])): v
-                      for k, v in table.groupby(["area_level", "area_code"], sort=False).indices.items()}
-    pos = d["areas"].get((str(level), str(code)))
-    if pos is None:
-        return table.iloc[0:0]
-    if len(pos) and pos[-1] - pos[0] + 1 == len(pos):  # the table is written area by area: a slice, no copy
-        return table.iloc[int(pos[0]):int(pos[-1]) + 1]
-    return table.iloc[pos]
-
-
-def level_rows(table: pd.DataFrame, level: str) -> pd.DataFrame:
-    """The rows of one level (``table[table["area_level"] == level]``), kept per table and level."""
-    d = _derived(table).setdefault("levels", {})
-    if level not in d:
-        d[level] = table[table["area_level"] == level]
-    return d[level]
-
-
-def table_indicators(table: pd.DataFrame) -> frozenset:
-    """The indicators of a table (``set(table["indicator"])``), once per table."""
-    d = _derived(table)
-    if "indicators" not in d:
-        d["indicators"] = frozenset(str(x) for x in table["indicator"].unique())
-    return d["indicators"]
+    clear_lookups()
 
 
 def load_base(level: str, year: int, language: str, processed_dir: str | Path,
