@@ -19,6 +19,7 @@ from .i18n import LANGUAGES, fmt_date, name_column
 from .i18n import t as tr
 from .indicators.definitions import data_dictionary, definitions, families, family_members
 from .indicators.engine import IndicatorSet, coverage_gaps
+from .indicators.lookup import area_rows
 from .read.validation import neutralize_formula
 from .reference import ReferenceData, get_level
 from .taxonomy import ALL, sector_label, sote_sectors
@@ -65,7 +66,7 @@ def area_frames(ind: IndicatorSet, ref: ReferenceData, level: str, code: str,
     """
     defs = definitions()
     lang = language
-    t = ind.table[(ind.table["area_level"] == level) & (ind.table["area_code"] == str(code))]
+    t = area_rows(ind.table, level, str(code))  # the table grouped once for every workbook of the run
     if t.empty:
         raise ValueError(f"no indicators for {level} {code}")
     sectors = [ALL, *sote_sectors()]

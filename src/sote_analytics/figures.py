@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .i18n import name_column, t
+from .indicators.lookup import area_rows
 from .taxonomy import sector_label, sote_sectors
 
 #: Title settings of every figure's template: no text (the reports put their titles in the page), but a title
@@ -106,12 +107,8 @@ HIGHLIGHT_COLOR = PALETTE["highlight"]
 
 
 def _slice(table: pd.DataFrame, level: str, code: str, indicator: str) -> pd.DataFrame:
-    sel = table[
-        (table["area_level"] == level)
-        & (table["area_code"] == str(code))
-        & (table["indicator"] == indicator)
-    ]
-    return sel.set_index("sector")
+    rows = area_rows(table, level, str(code))  # the table grouped once (:mod:`.indicators.lookup`)
+    return rows[rows["indicator"] == indicator].set_index("sector")
 
 
 def sector_bar(table: pd.DataFrame, level: str, code: str, language: str = "fi",
