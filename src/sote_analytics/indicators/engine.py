@@ -559,12 +559,11 @@ def coverage_gaps(municipality_counts: pd.DataFrame, ref: ReferenceData, level: 
     """
     column = {"domicile": "associations", "operating_area": "operating"}[by]
     members = ref.members(level, code)[["kunta_code", "kunta_name_fi", "kunta_name_sv"]]
-    mc = municipality_counts[municipality_counts["kunta_code"].isin(set(members["kunta_code"]))]  # then a small merge
-    mc = mc.merge(members, on="kunta_code")
-    if column not in mc:  # a table written before areas of operation were counted
+    if column not in municipality_counts:  # a table written before areas of operation were counted
         column = "associations"
-    gaps = mc[mc[column] == 0]
-    gaps = gaps.join(ref.population.rename("population"), on="kunta_code")
+    mc = municipality_counts
+    gaps = mc[(mc[column] == 0) & mc["kunta_code"].isin(set(members["kunta_code"]))]  # the area's gaps, then merged
+    gaps = gaps.merge(members, on="kunta_code").join(ref.population.rename("population"), on="kunta_code")
     return gaps[["sector", "kunta_code", "kunta_name_fi", "kunta_name_sv", "population"]].sort_values(
         ["sector", "kunta_name_fi"]).reset_index(drop=True)
 

@@ -688,12 +688,14 @@ def gaps(ctx: ReportContext) -> HTML:
         out = section("sec_gaps_title", None, lang) + f"<p>{_h(t('sec_gaps_operating_text', lang))}</p>"
         return HTML(out + table(pd.DataFrame(rows, columns=cols), "sote-table gaps", row_headers=True))
     rows = []
+    missing_in = g.groupby("sector", sort=False)[name_col].agg(list).to_dict()  # each sector's, in g's order
+    n_missing_op = g_op["sector"].value_counts().to_dict()
     for s in _sote():
         if s == UNCLASSIFIED:
             continue
-        gs, go = g[g["sector"] == s], g_op[g_op["sector"] == s]
-        rows.append((_labels(lang)[s], f"{n_mun - len(gs)} / {n_mun}", f"{n_mun - len(go)} / {n_mun}",
-                     ", ".join(gs[name_col]) if len(gs) else t("none", lang)))
+        names = missing_in.get(s, [])
+        rows.append((_labels(lang)[s], f"{n_mun - len(names)} / {n_mun}", f"{n_mun - n_missing_op.get(s, 0)} / {n_mun}",
+                     ", ".join(names) if names else t("none", lang)))
     cols = [t("sector", lang), indicator_label("municipality_coverage", lang),
             indicator_label("municipality_coverage_operating_area", lang), t("municipalities_without", lang)]
     df = pd.DataFrame(rows, columns=cols)
