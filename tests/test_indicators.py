@@ -267,3 +267,29 @@ def test_area_tables_do_not_depend_on_the_tables_row_order(demo_ind, ref):
     dist = t[(t["area_level"] == "hyvinvointialue") & (t["area_code"] == "15")
              & (t["indicator"] == "district_associations")].set_index("sector")["value"]
     assert (own.loc["district"] == dist.reindex(own.columns).fillna(0).astype(int)).all()
+
+
+def test_area_rows_are_the_areas_own_after_the_table_changes_in_place(demo_ind):
+    """A table sorted, relabelled or grown in place after it was grouped is grouped again: ``area_rows`` never
+    hands out another area's rows (the figures and workbooks take an analyst's table as it is)."""
+    import warnings
+
+    from sote_analytics.indicators.lookup import area_rows
+
+    def by_mask(t, level, code):
+        return t[(t["area_level"] == level) & (t["area_code"] == code)]
+
+    t = demo_ind.table.copy()
+    assert area_rows(t, "hyvinvointialue", "15").equals(by_mask(t, "hyvinvointialue", "15"))
+    with warnings.catch_warnings():  # pandas 3.1 deprecates inplace; an analyst's older code still does it
+        warnings.simplefilter("ignore", category=FutureWarning)
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        t.sort_values(["indicator", "area_code"], inplace=True)  # same object, rows moved
+    got = area_rows(t, "hyvinvointialue", "15")
+    assert got.sort_index().equals(by_mask(t, "hyvinvointialue", "15").sort_index())
+    t.loc[t["area_code"] == "15", "area_code"] = "15x"  # relabelled in place
+    assert area_rows(t, "hyvinvointialue", "15").empty
+    assert len(area_rows(t, "hyvinvointialue", "15x")) == len(got)
+    t.loc[len(t) + 10**6] = t.iloc[0]  # grown in place
+    assert len(area_rows(t, t.iloc[0]["area_level"], t.iloc[0]["area_code"])) == len(
+        by_mask(t, t.iloc[0]["area_level"], t.iloc[0]["area_code"]))
