@@ -3,7 +3,12 @@
 The indicator table has a row per level, area, sector and indicator (166,140 rows for the key of
 2025) and is written area by area. A report, a workbook or a formula that needs one area's rows
 filters it dozens of times; these helpers group it once per table (by identity, dropped with the
-table) and hand out slices. Callers never change a table they looked up (the lookups would be stale).
+table) and hand out slices.
+
+:func:`area_rows`, which the figures and the workbooks call on any table they are given, checks what it
+hands out and groups a table changed in place again. :func:`table_index`, :func:`level_rows` and
+:func:`table_indicators` serve the reports' kept table (:func:`..report.content.cached_indicators`), which
+nothing changes: they are not checked (an analyst's table changed in place after them would get stale rows).
 """
 
 from __future__ import annotations
